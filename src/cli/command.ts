@@ -1,0 +1,53 @@
+// What a subcommand is: a name, its help text, and a run function that returns an exit code.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+/** Exit codes shared by every subcommand (README, "CLI reference"). */
+export const ExitCode = {
+  ok: 0,
+  failed: 1,
+  usage: 2,
+  refused: 3,
+} as const;
+
+/** A user's mistake on the command line or in its input: printed as one clear line, exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+  constructor(message: string, readonly exitCode: number = ExitCode.usage) {
+    super(message);
+  }
+}
+
+export interface CliIO {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+export interface Command {
+  name: string;
+  /** One line for `harness --help`. */
+  summary: string;
+  /** Full `--help` text of the subcommand. */
+  help: string;
+  run(argv: string[], io: CliIO): Promise<number>;
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** node:util parseArgs with our error type, so a bad flag is a usage error and never a stack trace. */
+export function parseFlags<O extends Options>(argv: string[], options: O, allowPositionals = true) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals, strict: true });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/** Parses a flag that must be a non-negative number. */
+export function numberFlag(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`--${name} must be a non-negative number, got "${value}"`);
+  return n;
+}
