@@ -1,0 +1,161 @@
+// One model call to Ollama /api/chat: streamed, bounded by a deadline, cancellable, classified, never throwing for the model's faults.
+import { Ollama, type ChatResponse } from 'ollama';
+import { formatSchema, resolveConfig, type ModelConfigInput } from './config.ts';
+import { classifyError, TimeoutError } from './errors.ts';
+import { resolveHost } from './host.ts';
+import { validateContent } from './validate.ts';
+import type { CallError, CallMetadata, CallOptions, ChatMessage, ModelResult } from './types.ts';
+
+const nsToMs = (ns: number | undefined): number | undefined => (typeof ns === 'number' ? ns / 1e6 : undefined);
+
+/** Set when `onToken` threw: a caller's bug, rethrown instead of being reported as a model failure. */
+class CallbackFailure {
+  constructor(readonly error: unknown) {}
+}
+
+/**
+ * Makes ONE call. Resolves with `success: false` and `metadata.error` for every failure on the model's side
+ * (server, network, timeout, cancellation, invalid output); throws ConfigError only for a bad config.
+ */
+export async function callModel<T = unknown>(
+  messages: readonly ChatMessage[],
+  config: ModelConfigInput<T> = {},
+  options: CallOptions = {},
+): Promise<ModelResult<T>> {
+  const cfg = resolveConfig(config);
+  const host = resolveHost(cfg.host);
+  const format = cfg.schema !== undefined ? formatSchema(cfg.schema) : cfg.json ? 'json' : undefined;
+  const modelOptions: Record<string, unknown> = { ...cfg.options, num_predict: cfg.maxTokens };
+  // An explicit `temperature` wins over options.temperature, which wins over the default.
+  if (config.temperature !== undefined || modelOptions.temperature === undefined) modelOptions.temperature = cfg.temperature;
+
+  const started = performance.now();
+  let content = '';
+  let ttftMs: number | null = null;
+  let final: ChatResponse | undefined;
+
+  // One controller per call carries both our deadline and the caller's signal into fetch, so an abort
+  // cancels the request whether it is still queued (no headers yet) or already streaming.
+  const call = new AbortController();
+  let timedOut = false;
+  let aborted = false;
+  const timer = setTimeout(() => {
+    if (aborted) return;
+    timedOut = true;
+    call.abort(new TimeoutError(cfg.timeoutMs));
+  }, cfg.timeoutMs);
+  const callerSignal = options.signal;
+  const onCallerAbort = (): void => {
+    if (timedOut) return;
+    aborted = true;
+    call.abort(callerSignal?.reason);
+  };
+  if (callerSignal?.aborted) onCallerAbort();
+  else callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
+
+  // ollama-js has no per-request signal: it gives each streamed request its own controller, so we
+  // forward that one into ours (a listener is far cheaper than AbortSignal.any) and fetch with ours.
+  const fetchWithSignal: typeof fetch = (input, init) => {
+    const own = init?.signal;
+    if (own) {
+      if (own.aborted) call.abort(own.reason);
+      else own.addEventListener('abort', () => call.abort(own.reason), { once: true });
+    }
+    return fetch(input, { ...init, signal: call.signal });
+  };
+  // A per-call instance costs ~1 µs and, unlike a shared one, leaks nothing: ollama-js keeps a failed
+  // stream in its `ongoingStreamedRequests` list forever.
+  const client = new Ollama({ host, fetch: fetchWithSignal });
+  let stream: { abort(): void } | undefined;
+
+  const run = async (): Promise<void> => {
+    const response = await client.chat({
+      model: cfg.model,
+      messages: messages.map((m) => ({ role: m.role, content: m.content })),
+      stream: true,
+      ...(format !== undefined ? { format } : {}),
+      options: modelOptions,
+    });
+    stream = response;
+    for await (const part of response) {
+      const piece = part.message?.content ?? '';
+      if (piece !== '') {
+        if (ttftMs === null) ttftMs = performance.now() - started;
+        content += piece;
+        if (options.onToken) {
+          try {
+            options.onToken(piece);
+          } catch (err) {
+            throw new CallbackFailure(err);
+          }
+        }
+      }
+      if (part.done) final = part;
+    }
+  };
+
+  // Racing the abort guarantees the deadline even if a layer below us were slow to notice the signal.
+  const stopped = new Promise<never>((_, reject) => {
+    if (call.signal.aborted) reject(call.signal.reason);
+    else call.signal.addEventListener('abort', () => reject(call.signal.reason), { once: true });
+  });
+  stopped.catch(() => {}); // only observed through the race below
+  let error: CallError | undefined;
+  try {
+    if (aborted) throw call.signal.reason; // cancelled before it began: no request is made
+    const work = run();
+    work.catch(() => {}); // its late rejection after we stopped waiting is expected
+    await Promise.race([work, stopped]);
+  } catch (err) {
+    if (err instanceof CallbackFailure) throw err.error;
+    error = classifyError(err, { host, timeoutMs: cfg.timeoutMs, timedOut, aborted, abortReason: callerSignal?.reason });
+  } finally {
+    clearTimeout(timer);
+    callerSignal?.removeEventListener('abort', onCallerAbort);
+    if (error !== undefined || final === undefined) {
+      stream?.abort();
+      call.abort();
+    }
+  }
+
+  const metadata: CallMetadata = { host };
+  let data: T | undefined;
+  if (final !== undefined) {
+    metadata.doneReason = final.done_reason;
+    metadata.loadMs = nsToMs(final.load_duration);
+    metadata.promptEvalMs = nsToMs(final.prompt_eval_duration);
+    metadata.evalMs = nsToMs(final.eval_duration);
+    metadata.totalMs = nsToMs(final.total_duration);
+  }
+  if (error === undefined && format !== undefined) {
+    const truncatedAt = final?.done_reason === 'length' ? cfg.maxTokens : undefined;
+    const checked = validateContent<T>(content, { ...(cfg.schema ? { schema: cfg.schema } : {}), ...(truncatedAt ? { truncatedAt } : {}) });
+    if (checked.ok) {
+      data = checked.data;
+    } else {
+      metadata.issues = checked.issues;
+      const first = checked.issues[0];
+      const more = checked.issues.length > 1 ? ` (+${checked.issues.length - 1} more)` : '';
+      error = {
+        kind: 'invalid-output',
+        message: first === undefined ? 'reply is not valid' : `${first.path === '' ? '' : `${first.path}: `}${first.message}${more}`,
+      };
+    }
+  }
+  if (error !== undefined) metadata.error = error;
+
+  const result: ModelResult<T> = {
+    content,
+    model: final?.model ?? cfg.model,
+    tokensIn: final?.prompt_eval_count ?? 0,
+    tokensOut: final?.eval_count ?? 0,
+    durationMs: performance.now() - started,
+    ttftMs,
+    success: error === undefined,
+    retries: 0,
+    score: null,
+    metadata,
+  };
+  if (data !== undefined) result.data = data;
+  return result;
+}

@@ -1,0 +1,87 @@
+// The model config: its defaults, its validation, and the JSON Schema sent to Ollama for a zod schema.
+import { z, type ZodType } from 'zod';
+import { ConfigError } from './errors.ts';
+import type { ModelConfig } from './types.ts';
+
+/** Defaults, in parity with the seed's HarnessConfig. */
+export const defaultModelConfig = Object.freeze({
+  model: 'qwen2.5-coder:7b',
+  temperature: 0,
+  maxTokens: 1024,
+  json: false,
+  timeoutMs: 120_000,
+  maxRetries: 2,
+  retryDelayMs: 1000,
+} as const);
+
+/** What callers may pass: any subset of ModelConfig. */
+export type ModelConfigInput<T = unknown> = Partial<ModelConfig<T>> & { model?: string };
+
+const finite = (what: string) => z.number({ error: `must be ${what}` }).refine(Number.isFinite, `must be ${what}`);
+
+const isZodSchema = (value: unknown): value is ZodType =>
+  typeof value === 'object' && value !== null && typeof (value as { safeParse?: unknown }).safeParse === 'function';
+
+// Unknown keys are stripped rather than rejected: steps pass their own settings alongside the model's.
+const configSchema = z.object({
+  model: z.string({ error: 'must be a model name' }).trim().min(1, 'must not be empty').default(defaultModelConfig.model),
+  temperature: finite('a finite number').pipe(z.number().min(0, 'must be >= 0')).default(defaultModelConfig.temperature),
+  maxTokens: z.number({ error: 'must be an integer' }).int('must be an integer').positive('must be > 0')
+    .default(defaultModelConfig.maxTokens),
+  json: z.boolean({ error: 'must be true or false' }).default(defaultModelConfig.json),
+  timeoutMs: finite('a finite number of ms').pipe(z.number().positive('must be > 0')).default(defaultModelConfig.timeoutMs),
+  maxRetries: z.number({ error: 'must be an integer' }).int('must be an integer').min(0, 'must be >= 0')
+    .default(defaultModelConfig.maxRetries),
+  retryDelayMs: finite('a finite number of ms').pipe(z.number().min(0, 'must be >= 0'))
+    .default(defaultModelConfig.retryDelayMs),
+  schema: z.custom<ZodType>(isZodSchema, 'must be a zod schema').optional(),
+  host: z.string({ error: 'must be a string' }).optional(),
+  options: z.record(z.string(), z.unknown(), { error: 'must be an object' }).optional(),
+});
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) {
+    return String(value);
+  }
+  return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+}
+
+/** Fills in the defaults and validates; throws ConfigError naming the first bad field. */
+export function resolveConfig<T = unknown>(config: ModelConfigInput<T> = {}): ModelConfig<T> {
+  if (typeof config !== 'object' || config === null) {
+    throw new ConfigError(`invalid model config: expected an object, got ${describe(config)}`);
+  }
+  const parsed = configSchema.safeParse(config);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue?.path.map(String).join('.') || 'config';
+    const got = issue?.path.length ? (config as Record<string, unknown>)[String(issue.path[0])] : config;
+    throw new ConfigError(`invalid model config: ${field} ${issue?.message ?? 'is invalid'} (got ${describe(got)})`);
+  }
+  const { schema, host, options, ...rest } = parsed.data;
+  const resolved: ModelConfig<T> = { ...rest };
+  if (schema !== undefined) resolved.schema = schema as ZodType<T>;
+  if (host !== undefined) resolved.host = host;
+  if (options !== undefined) resolved.options = options;
+  return resolved;
+}
+
+const jsonSchemas = new WeakMap<ZodType, Record<string, unknown>>();
+
+/**
+ * The JSON Schema passed as Ollama's `format`. It describes the schema's INPUT side (what the model must
+ * write, before transforms); parts JSON Schema cannot express become `{}` and are still checked by zod.
+ */
+export function formatSchema(schema: ZodType): Record<string, unknown> {
+  let json = jsonSchemas.get(schema);
+  if (json === undefined) {
+    try {
+      json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+    } catch (err) {
+      throw new ConfigError(`invalid model config: schema cannot be turned into JSON Schema: ${(err as Error).message}`);
+    }
+    jsonSchemas.set(schema, json);
+  }
+  return json;
+}

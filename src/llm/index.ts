@@ -1,0 +1,20 @@
+// Public API of the model layer: one trustworthy call, and the pieces a retry policy is built from.
+export { callModel } from './client.ts';
+export { defaultModelConfig, formatSchema, resolveConfig, type ModelConfigInput } from './config.ts';
+export { defaultHost, resolveHost } from './host.ts';
+export { ConfigError, TimeoutError, classifyError, type ErrorContext } from './errors.ts';
+export { isRetryable } from './retryable.ts';
+export { backoffDelay, type BackoffOptions } from './backoff.ts';
+export { retryFeedback } from './feedback.ts';
+export { validateContent, type Validation, type ValidateOptions } from './validate.ts';
+export type {
+  CallError,
+  CallMetadata,
+  CallOptions,
+  ChatMessage,
+  ErrorKind,
+  ModelConfig,
+  ModelResult,
+  Role,
+  ValidationIssue,
+} from './types.ts';

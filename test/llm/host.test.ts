@@ -1,0 +1,54 @@
+import { describe, it, expect } from 'vitest';
+import { resolveHost, defaultHost } from '../../src/llm/host.ts';
+import { ConfigError } from '../../src/llm/errors.ts';
+
+describe('resolveHost (Ollama envconfig.Host rules)', () => {
+  const table: [string, string][] = [
+    ['', 'http://127.0.0.1:11434'],
+    ['   ', 'http://127.0.0.1:11434'],
+    ['localhost', 'http://localhost:11434'],
+    ['example.com', 'http://example.com:11434'],
+    ['example.com:1234', 'http://example.com:1234'],
+    [':1234', 'http://127.0.0.1:1234'],
+    ['0.0.0.0', 'http://127.0.0.1:11434'],
+    ['0.0.0.0:8080', 'http://127.0.0.1:8080'],
+    ['10.0.0.5', 'http://10.0.0.5:11434'],
+    ['[::1]:1234', 'http://[::1]:1234'],
+    ['[::1]', 'http://[::1]:11434'],
+    ['::1', 'http://[::1]:11434'],
+    ['http://example.com', 'http://example.com:80'],
+    ['https://example.com', 'https://example.com:443'],
+    ['http://example.com:1234', 'http://example.com:1234'],
+    ['https://example.com:8443/ollama/', 'https://example.com:8443/ollama'],
+    ['example.com/path', 'http://example.com:11434/path'],
+    ['http://[::1]:1234', 'http://[::1]:1234'],
+    ['"0.0.0.0:11435"', 'http://127.0.0.1:11435'],
+    ["'example.com'", 'http://example.com:11434'],
+    ['HTTP://Example.COM:99', 'http://example.com:99'],
+  ];
+
+  it.each(table)('OLLAMA_HOST=%j → %s', (value, expected) => {
+    expect(resolveHost(undefined, { OLLAMA_HOST: value })).toBe(expected);
+  });
+
+  it('defaults when OLLAMA_HOST is unset', () => {
+    expect(resolveHost(undefined, {})).toBe(defaultHost);
+    expect(defaultHost).toBe('http://127.0.0.1:11434');
+  });
+
+  it('lets an explicit host win over the environment', () => {
+    expect(resolveHost('other:1', { OLLAMA_HOST: 'example.com:2' })).toBe('http://other:1');
+  });
+
+  it.each(['ftp://example.com', 'example.com:99999', 'example.com:abc', 'exa mple.com', 'http://user:pw@host'])(
+    'rejects %j with a ConfigError',
+    (value) => {
+      expect(() => resolveHost(value, {})).toThrow(ConfigError);
+      expect(() => resolveHost(value, {})).toThrow(/host/);
+    },
+  );
+
+  it('names OLLAMA_HOST when the bad value came from the environment', () => {
+    expect(() => resolveHost(undefined, { OLLAMA_HOST: 'gopher://x' })).toThrow(/OLLAMA_HOST "gopher:\/\/x"/);
+  });
+});
