@@ -16,6 +16,8 @@ export interface Workflow<I = unknown> {
   machine: AnyStateMachine;
   migrate?: Migration;
   description?: string;
+  /** Default budgets of a run: total tokens (in + out, judges included) and wall time spent being driven. */
+  budget?: { tokens?: number; wallMs?: number };
 }
 
 const workflowIdPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;

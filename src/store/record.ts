@@ -1,0 +1,127 @@
+// The run record: everything one run file holds, and the check that a file on disk really is one.
+import { z } from 'zod';
+
+export const runStatuses = ['running', 'waiting', 'stopped', 'done', 'flagged', 'failed', 'cancelled'] as const;
+export type RunStatus = (typeof runStatuses)[number];
+
+/** Statuses after which a run never moves again. */
+export const finalStatuses: readonly RunStatus[] = ['done', 'flagged', 'failed', 'cancelled'];
+
+const modelResult = z.object({
+  content: z.string(),
+  model: z.string(),
+  tokensIn: z.number(),
+  tokensOut: z.number(),
+  durationMs: z.number(),
+  ttftMs: z.number().nullable(),
+  success: z.boolean(),
+  retries: z.number(),
+  score: z.number().nullable(),
+  metadata: z.object({ host: z.string() }).loose(),
+}).loose();
+
+/** A model call as the store sees it: checked for the fields it sums and lists, the rest kept as written. */
+export interface StoredCall {
+  content: string;
+  model: string;
+  tokensIn: number;
+  tokensOut: number;
+  durationMs: number;
+  ttftMs: number | null;
+  success: boolean;
+  retries: number;
+  score: number | null;
+  metadata: { host: string };
+}
+
+export interface StoredJournalEntry {
+  key: string;
+  requestHash: string;
+  step: string;
+  result: StoredCall;
+  judges?: StoredCall[];
+  at: string;
+}
+
+const journalEntryCheck = z.object({
+  key: z.string(),
+  requestHash: z.string(),
+  step: z.string(),
+  result: modelResult,
+  judges: z.array(modelResult).optional(),
+  at: z.string(),
+});
+// Validated field by field, but kept whole: zod would otherwise strip the metadata it does not name.
+const journalEntry = z.custom<StoredJournalEntry>((value) => journalEntryCheck.safeParse(value).success, {
+  message: 'not a journal entry (key, requestHash, step, result, at)',
+});
+
+const timelineEntry = z.object({
+  at: z.string(),
+  /** The actor that received the event, as a path from the root (`root`, `root/work.2`). */
+  actor: z.string(),
+  event: z.string(),
+  /** The root's state value after the event, flattened (`review.security.deciding`). */
+  state: z.array(z.string()).optional(),
+});
+
+export const runRecordSchema = z.object({
+  format: z.literal(1),
+  runId: z.string(),
+  workflow: z.object({
+    id: z.string(),
+    /** Absolute path of the workflow module when the run started. */
+    module: z.string(),
+    /** The same, relative to the directory the run was started from (for a moved checkout). */
+    moduleRelative: z.string(),
+    hash: z.string(),
+  }),
+  input: z.unknown(),
+  status: z.enum(runStatuses),
+  /** XState's persisted snapshot of the root actor, children included. */
+  snapshot: z.record(z.string(), z.unknown()).nullable(),
+  journal: z.array(journalEntry),
+  timeline: z.array(timelineEntry),
+  output: z.unknown().optional(),
+  error: z.string().optional(),
+  flags: z.array(z.string()),
+  /** Fencing token: bumped by every driver that takes the run, so a stale one can tell it lost it. */
+  epoch: z.number().int(),
+  budget: z.object({ tokens: z.number().optional(), wallMs: z.number().optional() }),
+  usage: z.object({ tokensIn: z.number(), tokensOut: z.number(), calls: z.number() }),
+  /** Wall time spent being driven, summed over every driver (for the wall-time budget). */
+  activeMs: z.number(),
+  seed: z.number(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+export type RunRecord = z.infer<typeof runRecordSchema>;
+export type TimelineEntry = z.infer<typeof timelineEntry>;
+
+/** What listings show without the heavy parts (snapshot, journal, timeline). */
+export interface RunSummary {
+  runId: string;
+  workflowId: string;
+  status: RunStatus;
+  createdAt: string;
+  updatedAt: string;
+  activeMs: number;
+  tokens: number;
+  calls: number;
+  flags: string[];
+}
+
+export function summarize(record: RunRecord): RunSummary {
+  return {
+    runId: record.runId,
+    workflowId: record.workflow.id,
+    status: record.status,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+    activeMs: record.activeMs,
+    tokens: record.usage.tokensIn + record.usage.tokensOut,
+    calls: record.usage.calls,
+    flags: record.flags,
+  };
+}
