@@ -75,6 +75,7 @@ export async function runWorkflow(options: RunOptions): Promise<RunRecord> {
       module: options.modulePath,
       moduleRelative: relative(options.cwd ?? process.cwd(), options.modulePath),
       hash: definitionHash(workflow.machine),
+      definition: workflow.machine.toJSON(),
     },
     input: parsed.data,
     status: 'running',
@@ -130,6 +131,7 @@ async function takeRun(store: FileStore, runId: string, workflow: Workflow | und
       }
       if (snapshot) snapshot = wf.migrate(snapshot, record.workflow.hash);
       record.workflow.hash = current;
+      record.workflow.definition = wf.machine.toJSON();
     }
     return { handle, workflow: wf, snapshot };
   } catch (error) {
