@@ -1,0 +1,60 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
+import { startStatelyBridge, InspectorUnavailableError } from '../../src/inspect/stately.ts';
+import { runWorkflow } from '../../src/runtime/index.ts';
+import { FileStore } from '../../src/store/index.ts';
+import { startSimulator, type Simulator } from '../../src/testing/index.ts';
+import { oneStepWorkflow } from '../steps/fixtures.ts';
+
+interface Received {
+  type: string;
+  sessionId?: string;
+  event?: { type: string };
+  snapshot?: { value?: unknown };
+}
+
+let sim: Simulator | undefined;
+let receiver: WebSocketServer | undefined;
+afterEach(async () => {
+  await sim?.close();
+  await new Promise<void>((resolve) => (receiver ? receiver.close(() => resolve()) : resolve()));
+  sim = undefined;
+  receiver = undefined;
+});
+
+describe('Stately inspector bridge', () => {
+  it('sends the run’s actor, event and snapshot inspection events over the WebSocket', async () => {
+    sim = await startSimulator({ seed: 5 });
+    receiver = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise((resolve) => receiver!.once('listening', resolve));
+    const received: Received[] = [];
+    receiver.on('connection', (socket) => socket.on('message', (data) => received.push(JSON.parse(String(data)) as Received)));
+    const { port } = receiver.address() as { port: number };
+
+    const bridge = await startStatelyBridge({ url: `ws://127.0.0.1:${port}` });
+    const store = new FileStore({ dir: mkdtempSync(join(tmpdir(), 'harness-stately-')) });
+    const workflow = oneStepWorkflow({ config: { host: sim.url, timeoutMs: 2000 } });
+    const record = await runWorkflow({ store, workflow, modulePath: '/fixture.ts', input: { question: 'q' }, pool: null, inspect: bridge.inspect });
+    await bridge.close();
+    await new Promise((resolve) => setTimeout(resolve, 100)); // let the receiver read what was flushed
+
+    expect(record.status).toBe('done');
+    const types = new Set(received.map((e) => e.type));
+    expect(types).toEqual(new Set(['@xstate.actor', '@xstate.event', '@xstate.snapshot']));
+    expect(received.some((e) => e.type === '@xstate.event' && e.event?.type === 'xstate.init')).toBe(true);
+    const values = received.filter((e) => e.type === '@xstate.snapshot').map((e) => JSON.stringify(e.snapshot?.value));
+    expect(values).toContain(JSON.stringify({ asking: 'attempting' }));
+    expect(values).toContain(JSON.stringify('done'));
+  });
+
+  it('refuses an unreachable relay with a clear error instead of retrying forever', async () => {
+    const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise((resolve) => server.once('listening', resolve));
+    const { port } = server.address() as { port: number };
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await expect(startStatelyBridge({ url: `ws://127.0.0.1:${port}`, connectTimeoutMs: 1000 })).rejects.toBeInstanceOf(InspectorUnavailableError);
+  });
+});
