@@ -1,0 +1,135 @@
+// `harness simulate`: runs the Ollama simulator as a standalone server until SIGINT/SIGTERM.
+import { startSimulator } from '../../testing/index.ts';
+import { FAULT_KINDS, isFaultKind } from '../../testing/simulator/faults.ts';
+import type { FaultKind, Simulator, SimulatorOptions } from '../../testing/simulator/types.ts';
+import { type CliIO, type Command, ExitCode, numberFlag, parseFlags, UsageError } from '../command.ts';
+
+const help = `Usage: harness simulate [options]
+
+Serves Ollama's HTTP API with simulated replies, so workflows, curl and any Ollama client can run
+without a model. Replies are deterministic for a seed; structured requests get JSON valid for the
+requested schema. Runs until Ctrl+C (SIGINT) or SIGTERM.
+
+Options:
+  --port <n>            port to listen on (default 11434; 0 picks a free port)
+  --host <h>            address to bind (default 127.0.0.1)
+  --seed <n>            seed of every reply and fault (default 1)
+  --models <a,b,...>    model names to serve (default qwen2.5-coder:7b,qwen2.5-coder:14b,
+                        qwen2.5-coder:32b,llama3.2:3b,nomic-embed-text)
+  --load-ms <n>         time to load a model on its first request (default 0)
+  --ttft-ms <n>         time before the first token (default 0)
+  --per-token-ms <n>    time per token (default 0)
+  --reply-tokens <n>    length of synthesized text replies (default 24)
+  --num-parallel <n>    requests generated at once per model, like OLLAMA_NUM_PARALLEL (default 1)
+  --max-queue <n>       waiting requests beyond which the reply is 503 busy (default 512)
+  --fault-rate <r>      share of chat/generate requests that fail, 0..1 (default 0)
+  --faults <k,...>      kinds of failure to inject (default all): ${FAULT_KINDS.join(', ')}
+
+Also: GET /_simulator/stats for counters, POST /_simulator/reset to zero them.`;
+
+const DEFAULT_PORT = 11434;
+
+function integerFlag(name: string, value: string | undefined, fallback: number, min = 0): number {
+  const n = numberFlag(name, value, fallback);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer of at least ${min}, got "${value}"`);
+  return n;
+}
+
+/** Reads the flags into simulator options; throws UsageError for anything wrong. */
+export function simulatorOptions(argv: string[]): SimulatorOptions {
+  const { values, positionals } = parseFlags(argv, {
+    port: { type: 'string' },
+    host: { type: 'string' },
+    seed: { type: 'string' },
+    models: { type: 'string' },
+    'load-ms': { type: 'string' },
+    'ttft-ms': { type: 'string' },
+    'per-token-ms': { type: 'string' },
+    'reply-tokens': { type: 'string' },
+    'num-parallel': { type: 'string' },
+    'max-queue': { type: 'string' },
+    'fault-rate': { type: 'string' },
+    faults: { type: 'string' },
+  });
+  if (positionals.length > 0) throw new UsageError(`simulate takes no arguments, got "${positionals.join(' ')}"`);
+  const port = integerFlag('port', values.port, DEFAULT_PORT);
+  if (port > 65535) throw new UsageError(`--port must be at most 65535, got "${values.port}"`);
+  const seed = values.seed === undefined ? 1 : Number(values.seed);
+  if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer, got "${values.seed}"`);
+  const options: SimulatorOptions = {
+    port,
+    host: values.host ?? '127.0.0.1',
+    seed,
+    latency: {
+      loadMs: numberFlag('load-ms', values['load-ms'], 0),
+      ttftMs: numberFlag('ttft-ms', values['ttft-ms'], 0),
+      perTokenMs: numberFlag('per-token-ms', values['per-token-ms'], 0),
+    },
+    replyTokens: integerFlag('reply-tokens', values['reply-tokens'], 24),
+    numParallel: integerFlag('num-parallel', values['num-parallel'], 1, 1),
+    maxQueue: integerFlag('max-queue', values['max-queue'], 512),
+  };
+  if (values.host === '') throw new UsageError('--host must not be empty');
+  if (values.models !== undefined) {
+    const models = values.models.split(',').map((m) => m.trim()).filter(Boolean);
+    if (models.length === 0) throw new UsageError('--models needs at least one model name');
+    options.models = models;
+  }
+  if (values.faults !== undefined && values['fault-rate'] === undefined) {
+    throw new UsageError('--faults needs --fault-rate <r> (the share of requests that fail)');
+  }
+  if (values['fault-rate'] !== undefined) {
+    const rate = numberFlag('fault-rate', values['fault-rate'], 0);
+    if (rate > 1) throw new UsageError(`--fault-rate must be between 0 and 1, got "${values['fault-rate']}"`);
+    const kinds = (values.faults ?? FAULT_KINDS.join(',')).split(',').map((k) => k.trim()).filter(Boolean);
+    const unknown = kinds.filter((k) => !isFaultKind(k));
+    if (unknown.length > 0 || kinds.length === 0) {
+      throw new UsageError(`--faults: unknown kind "${unknown.join(',')}" (known: ${FAULT_KINDS.join(', ')})`);
+    }
+    options.faults = { rate, kinds: kinds as FaultKind[] };
+  }
+  return options;
+}
+
+/** Serves until `stop` aborts, then closes. Separate from `run` so it can be driven without process signals. */
+export async function serveSimulator(argv: string[], io: CliIO, stop: AbortSignal): Promise<number> {
+  const options = simulatorOptions(argv);
+  let sim: Simulator;
+  try {
+    sim = await startSimulator(options);
+  } catch (error) {
+    if (error instanceof RangeError) throw new UsageError(error.message);
+    const reason = error instanceof Error ? error.message : String(error);
+    io.stderr.write(`harness simulate: cannot listen on ${options.host}:${options.port}: ${reason}\n`);
+    return ExitCode.failed;
+  }
+  io.stdout.write(`Ollama simulator listening on ${sim.url} (replies are simulated)\n`);
+  await new Promise<void>((resolve) => {
+    if (stop.aborted) resolve();
+    else stop.addEventListener('abort', () => resolve(), { once: true });
+  });
+  await sim.close();
+  return ExitCode.ok;
+}
+
+export const simulateCommand: Command = {
+  name: 'simulate',
+  summary: 'serve a simulated Ollama API (deterministic replies, latency, faults) for tests and demos',
+  help,
+  async run(argv: string[], io: CliIO): Promise<number> {
+    if (argv.includes('--help') || argv.includes('-h')) {
+      io.stdout.write(`${help}\n`);
+      return ExitCode.ok;
+    }
+    const stop = new AbortController();
+    const onSignal = () => stop.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    try {
+      return await serveSimulator(argv, io, stop.signal);
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  },
+};

@@ -1,0 +1,17 @@
+// Public exports for users' own workflow tests: the Ollama simulator and its types.
+export { startSimulator } from './simulator/server.ts';
+export { FAULT_KINDS } from './simulator/faults.ts';
+export { DEFAULT_MODELS } from './simulator/models.ts';
+export { synthesize } from './simulator/schema.ts';
+export type {
+  CompletedRequest,
+  FaultKind,
+  FaultSpec,
+  ModelStats,
+  ScriptedReply,
+  SimReply,
+  SimRequest,
+  Simulator,
+  SimulatorOptions,
+  SimulatorStats,
+} from './simulator/types.ts';

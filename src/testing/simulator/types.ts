@@ -1,0 +1,108 @@
+// The simulator's public shapes: options, scripted replies, faults, stats and the handle returned by startSimulator.
+
+export interface SimulatorOptions {
+  /** Default 0: an ephemeral port, read it back from `Simulator.port`. */
+  port?: number;
+  /** Default '127.0.0.1'. */
+  host?: string;
+  /** Default 1. All randomness (replies, faults) derives from it. */
+  seed?: number;
+  /** Default ['qwen2.5-coder:7b','qwen2.5-coder:14b','qwen2.5-coder:32b','llama3.2:3b','nomic-embed-text']. */
+  models?: string[];
+  /**
+   * Defaults 0 / 0 / 0 (fast for tests). `loadMs` is paid by the first request for a model that is not loaded
+   * (see /api/ps); `ttftMs` before the first token; `perTokenMs` before each token.
+   */
+  latency?: { loadMs?: number; ttftMs?: number; perTokenMs?: number };
+  /** Slots per model, default 1 (Ollama's default). Requests beyond wait, with no headers sent, for a free slot. */
+  numParallel?: number;
+  /** Requests waiting for a slot beyond which a new one gets 503 busy. Default 512 (Ollama's OLLAMA_MAX_QUEUE). */
+  maxQueue?: number;
+  /** Default none. */
+  faults?: FaultSpec;
+  /** Per model name (or '*' for any model): replaces synthesis. */
+  script?: Record<string, ScriptedReply>;
+  /** Length of synthesized text replies, in tokens. Default 24. */
+  replyTokens?: number;
+}
+
+export type FaultKind = '500' | '503' | 'hang' | 'reset' | 'midstream' | 'badjson' | 'schema' | 'truncate';
+
+/** Either one total rate spread evenly over `kinds`, or a rate per kind. */
+export type FaultSpec = { rate: number; kinds: FaultKind[] } | Partial<Record<FaultKind, number>>;
+
+export type ScriptedReply = (req: SimRequest) => string | SimReply | Promise<string | SimReply>;
+
+export interface SimRequest {
+  endpoint: 'chat' | 'generate';
+  model: string;
+  /** For generate: the system prompt (if any) and the prompt as a user message. */
+  messages: { role: string; content: string }[];
+  prompt?: string;
+  format?: unknown;
+  options?: Record<string, unknown>;
+  stream: boolean;
+  /** 1-based count of identical requests (same model, messages and format) seen since start or reset. */
+  attempt: number;
+}
+
+export interface SimReply {
+  content: string;
+  doneReason?: 'stop' | 'length';
+  /** Forces this fault for the request, whatever the configured rates say. */
+  fault?: FaultKind;
+  toolCalls?: { function: { name: string; arguments: Record<string, unknown> } }[];
+}
+
+export interface ModelStats {
+  requests: number;
+  completed: number;
+  tokensOut: number;
+}
+
+export interface SimulatorStats {
+  /** Every HTTP request received on an Ollama path (including errors and 404s; not the /_simulator/ ones). */
+  requests: number;
+  /** Chat/generate replies delivered in full (done line written, or JSON body sent). */
+  completed: number;
+  /** Chat/generate traffic per model (the configured name, or the name as sent when unknown). */
+  byModel: Record<string, ModelStats>;
+  faults: Partial<Record<FaultKind, number>>;
+  /** Chat/generate requests whose client went away before the reply was complete. */
+  disconnects: number;
+  /** Chat/generate requests being generated now. */
+  inFlight: number;
+  /** Requests waiting for a slot now. */
+  queued: number;
+  /** Highest number generating at once (whole server) since start or reset. */
+  maxConcurrent: number;
+}
+
+/** One chat/generate request that was answered in full. Times are epoch milliseconds. */
+export interface CompletedRequest {
+  endpoint: 'chat' | 'generate';
+  model: string;
+  /** hashString of the raw request body. */
+  bodyHash: number;
+  attempt: number;
+  receivedAt: number;
+  startedAt: number;
+  finishedAt: number;
+  doneReason: 'stop' | 'length';
+  evalCount: number;
+  /** The content fault injected into this reply (badjson, schema, truncate), if any. */
+  fault?: FaultKind;
+}
+
+export interface Simulator {
+  /** Base URL, e.g. `http://127.0.0.1:53121`: pass it as `host` to `new Ollama({ host })`. */
+  url: string;
+  port: number;
+  stats(): SimulatorStats;
+  /** Zeroes counters, the log and attempt counts, and unloads every model. */
+  reset(): void;
+  /** Stops listening and destroys every open socket (including hung requests). */
+  close(): Promise<void>;
+  /** Completed requests log, for tests: model, endpoint, a hash of the request body, timestamps. */
+  log(): CompletedRequest[];
+}

@@ -1,0 +1,122 @@
+// Ollama's wire format at the HTTP level: bodies, content types, error texts and units, as its Go server emits them.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** The exact text of Ollama's queue-full error (two spaces before "maximum"). */
+export const BUSY_MESSAGE = 'server busy, please try again.  maximum pending requests exceeded';
+/** What Ollama says when the runner dies before answering. */
+export const RUNNER_CRASH_MESSAGE = 'llama runner process has terminated: exit status 2';
+/** What Ollama streams as the last line when the runner dies mid-reply. */
+export const MIDSTREAM_MESSAGE = 'an error was encountered while running the model: unexpected EOF';
+
+export const JSON_TYPE = 'application/json; charset=utf-8';
+export const NDJSON_TYPE = 'application/x-ndjson';
+const TEXT_TYPE = 'text/plain; charset=utf-8';
+
+export function notFoundMessage(model: string): string {
+  return `model '${model}' not found`;
+}
+
+export function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+export function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  if (res.destroyed) return;
+  const body = JSON.stringify(value);
+  res.writeHead(status, { 'Content-Type': JSON_TYPE, 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+export function sendError(res: ServerResponse, status: number, message: string): void {
+  sendJson(res, status, { error: message });
+}
+
+export function sendText(res: ServerResponse, status: number, text: string): void {
+  if (res.destroyed) return;
+  res.writeHead(status, { 'Content-Type': TEXT_TYPE, 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** Go's mux answers unknown paths with this plain text. */
+export function sendNotFound(res: ServerResponse): void {
+  sendText(res, 404, '404 page not found');
+}
+
+export function sendMethodNotAllowed(res: ServerResponse): void {
+  sendText(res, 405, '405 method not allowed');
+}
+
+/** Writes one NDJSON line; false when the socket is gone. */
+export function writeLine(res: ServerResponse, value: unknown): boolean {
+  if (res.destroyed || res.writableEnded) return false;
+  res.write(`${JSON.stringify(value)}\n`);
+  return !res.destroyed;
+}
+
+/** Go's time.Time in JSON is RFC 3339 with nanoseconds; milliseconds are what JS has and parse the same. */
+export function createdAt(): string {
+  return new Date().toISOString();
+}
+
+/** Nanoseconds since `start` (a process.hrtime.bigint() reading), as the integer Ollama puts in durations. */
+export function nsSince(start: bigint, end: bigint = process.hrtime.bigint()): number {
+  return Math.max(1, Number(end - start));
+}
+
+export type Parsed = { ok: true; value: Record<string, unknown> } | { ok: false; message: string };
+
+/**
+ * Parses a request body the way Ollama's Go server reports failures: "missing request body", "unexpected EOF",
+ * "invalid character 'x' looking for beginning of value", or an unmarshal type error.
+ */
+export function parseRequestBody(text: string, goType: string): Parsed {
+  if (text.trim() === '') return { ok: false, message: 'missing request body' };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, message: goJsonError(text, error) };
+  }
+  if (value === null) return { ok: true, value: {} };
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    const kind = Array.isArray(value) ? 'array' : typeof value === 'boolean' ? 'bool' : typeof value;
+    return { ok: false, message: `json: cannot unmarshal ${kind} into Go value of type api.${goType}` };
+  }
+  return { ok: true, value: value as Record<string, unknown> };
+}
+
+function goJsonError(text: string, error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/end of JSON input|Unterminated/i.test(message)) return 'unexpected EOF';
+  const position = /position (\d+)/.exec(message)?.[1];
+  const at = position === undefined ? text.trimStart()[0] : text[Number(position)];
+  if (at === undefined) return 'unexpected EOF';
+  return `invalid character '${at}' looking for beginning of value`;
+}
+
+/** The Go unmarshal error for a field of the wrong JSON type, or undefined when the field is fine or absent. */
+export function fieldTypeError(
+  body: Record<string, unknown>,
+  field: string,
+  expected: 'string' | 'bool' | 'array' | 'object',
+  goType: string,
+): string | undefined {
+  const value = body[field];
+  if (value === undefined || value === null) return undefined;
+  const actual = Array.isArray(value)
+    ? 'array'
+    : typeof value === 'boolean'
+      ? 'bool'
+      : typeof value === 'object'
+        ? 'object'
+        : typeof value;
+  if (actual === expected) return undefined;
+  const goField =
+    expected === 'array' ? '[]api.Message' : expected === 'object' ? 'map[string]interface {}' : expected;
+  return `json: cannot unmarshal ${actual} into Go struct field ${goType}.${field} of type ${goField}`;
+}
