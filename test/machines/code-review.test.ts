@@ -1,0 +1,77 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import codeReview, { specialistMachine, type ReviewOutput } from '../../machines/code-review.ts';
+import { isJudgeRequest, sampleReviewScript } from '../../machines/samples/review-replies.ts';
+import { checkMachine } from '../../src/check/index.ts';
+import { HostPool } from '../../src/llm/pool.ts';
+import { runWorkflow } from '../../src/runtime/index.ts';
+import { FileStore } from '../../src/store/index.ts';
+import { startSimulator, type ScriptedReply, type Simulator } from '../../src/testing/index.ts';
+
+const modulePath = join(import.meta.dirname, '../../machines/code-review.ts');
+const diff = readFileSync(join(import.meta.dirname, '../../machines/samples/sample.diff'), 'utf8');
+
+let sim: Simulator | undefined;
+let dir: string;
+const savedHost = process.env.OLLAMA_HOST;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'harness-review-'));
+});
+afterEach(async () => {
+  await sim?.close();
+  sim = undefined;
+});
+afterAll(() => {
+  if (savedHost === undefined) delete process.env.OLLAMA_HOST;
+  else process.env.OLLAMA_HOST = savedHost;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function review(script: ScriptedReply) {
+  sim = await startSimulator({ seed: 7, numParallel: 3, latency: { ttftMs: 20, perTokenMs: 0 }, script: { '*': script } });
+  process.env.OLLAMA_HOST = sim.url;
+  const store = new FileStore({ dir });
+  return runWorkflow({ store, workflow: codeReview, modulePath, input: { diff }, pool: new HostPool(3) });
+}
+
+describe('machines/code-review', () => {
+  it('passes harness check (root machine and the specialist sub-agent)', () => {
+    expect(checkMachine(codeReview.machine, { sampleInput: { diff: 'x' } }).filter((f) => f.severity === 'error')).toEqual([]);
+    const specialistInput = { specialty: 'security', diff: 'x', background: null };
+    expect(checkMachine(specialistMachine, { sampleInput: specialistInput }).filter((f) => f.severity === 'error')).toEqual([]);
+  });
+
+  it('reviews in parallel, merges all three specialists, and escalates the verdict the judge grades low', async () => {
+    const record = await review(sampleReviewScript());
+    expect(record.status).toBe('done');
+    const output = record.output as ReviewOutput;
+    expect(new Set(output.findings.map((f) => f.specialty))).toEqual(new Set(['correctness', 'security', 'style']));
+    expect(output.findings[0]?.severity).toBe('error');
+    expect(Object.values(output.summaries).every((s) => s.length > 0)).toBe(true);
+    expect(output.decision).toBe('request-changes');
+    expect(output.mustFix.some((line) => line.includes('src/routes/users.ts:17'))).toBe(true);
+    expect(output.score).toBe(1);
+    expect(output.flags).toEqual([]);
+
+    // The three specialists ran at the same time, and the verdict was escalated once: 7b judged low, 32b passed.
+    expect(sim?.stats().maxConcurrent).toBe(3);
+    const verdictCalls = record.journal.filter((entry) => entry.step === 'verdict');
+    expect(verdictCalls.map((entry) => entry.result.model)).toEqual(['qwen2.5-coder:7b', 'qwen2.5-coder:32b']);
+    expect(verdictCalls.map((entry) => entry.result.score)).toEqual([0.1, 1]);
+    expect(verdictCalls.every((entry) => entry.judges?.length === 1)).toBe(true);
+    expect(record.journal.filter((entry) => entry.step === 'review')).toHaveLength(3);
+  });
+
+  it('flags the run when the judge rejects the verdict of every model on the ladder', async () => {
+    const base = sampleReviewScript();
+    const record = await review((req) => (isJudgeRequest(req) ? JSON.stringify({ score: 2, reasons: ['too vague'] }) : base(req)));
+    expect(record.status).toBe('flagged');
+    const output = record.output as ReviewOutput;
+    expect(output.decision).toBeNull();
+    expect(output.findings.length).toBeGreaterThan(0);
+    expect(record.flags).toEqual(['verdict: ladder exhausted after 2 attempt(s)']);
+  });
+});

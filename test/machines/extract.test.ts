@@ -1,0 +1,95 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import extract, { invoiceSchema, type ExtractOutput, type Invoice } from '../../machines/extract.ts';
+import { checkMachine } from '../../src/check/index.ts';
+import { runWorkflow } from '../../src/runtime/index.ts';
+import { FileStore } from '../../src/store/index.ts';
+import { startSimulator, type ScriptedReply, type SimRequest, type Simulator } from '../../src/testing/index.ts';
+
+const modulePath = join(import.meta.dirname, '../../machines/extract.ts');
+const input = JSON.parse(readFileSync(join(import.meta.dirname, '../../machines/samples/invoice-input.json'), 'utf8')) as { text: string };
+
+/** What a careful reader extracts from machines/samples/invoice-input.json. */
+const invoice: Invoice = {
+  invoiceNumber: 'NW-2024-0117',
+  issueDate: '2024-03-14',
+  currency: 'EUR',
+  seller: { name: 'Lena Brandt', company: 'Northwind Design Studio', email: 'lena@northwind-studio.example' },
+  buyer: { name: 'Dana Whitfield', company: 'Orbital Freight GmbH', email: 'dana.whitfield@orbital-freight.example' },
+  lineItems: [
+    { description: 'Logo redesign (fixed fee)', quantity: 1, unitPrice: 1200, amount: 1200 },
+    { description: 'Brand guidelines, pages', quantity: 12, unitPrice: 45, amount: 540 },
+    { description: 'Revision rounds', quantity: 3, unitPrice: 80, amount: 240 },
+  ],
+  tax: 376.2,
+  total: 2356.2,
+};
+/** A typical slip: the subtotal copied as the total, the tax left out. */
+const wrongTotal = { ...invoice, total: 1980 };
+
+let sim: Simulator | undefined;
+let dir: string;
+const savedHost = process.env.OLLAMA_HOST;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'harness-extract-'));
+});
+afterEach(async () => {
+  await sim?.close();
+  sim = undefined;
+});
+afterAll(() => {
+  if (savedHost === undefined) delete process.env.OLLAMA_HOST;
+  else process.env.OLLAMA_HOST = savedHost;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function run(script: ScriptedReply) {
+  sim = await startSimulator({ seed: 11, script: { '*': script } });
+  process.env.OLLAMA_HOST = sim.url;
+  return runWorkflow({ store: new FileStore({ dir }), workflow: extract, modulePath, input, pool: null });
+}
+
+const isRetry = (req: SimRequest) => req.messages.at(-1)?.content.startsWith('Your previous reply could not be used') === true;
+
+describe('machines/extract', () => {
+  it('passes harness check', () => {
+    expect(invoiceSchema.safeParse(invoice).success).toBe(true);
+    expect(checkMachine(extract.machine, { sampleInput: input }).filter((f) => f.severity === 'error')).toEqual([]);
+  });
+
+  it('retries an invalid reply with the validation errors and accepts the corrected one', async () => {
+    const requests: SimRequest[] = [];
+    const record = await run((req) => {
+      requests.push(req);
+      return JSON.stringify(isRetry(req) ? invoice : wrongTotal);
+    });
+    expect(record.status).toBe('done');
+    const output = record.output as ExtractOutput;
+    expect(output.invoice).toEqual(invoice);
+    expect(output.attempts).toBe(2);
+    expect(output.model).toBe('qwen2.5-coder:7b');
+    expect(output.flags).toEqual([]);
+    // The second request shows the model its reply and the exact arithmetic error, on the same model.
+    expect(requests.map((r) => r.model)).toEqual(['qwen2.5-coder:7b', 'qwen2.5-coder:7b']);
+    expect(requests[1]?.messages.at(-2)).toEqual({ role: 'assistant', content: JSON.stringify(wrongTotal) });
+    expect(requests[1]?.messages.at(-1)?.content).toContain('- total: total 1980 is not the sum of the line amounts plus tax (2356.2)');
+    expect(record.journal.map((e) => e.result.success)).toEqual([false, true]);
+  });
+
+  it('flags the run when every model on the ladder keeps replying invalid data', async () => {
+    const record = await run(() => JSON.stringify(wrongTotal));
+    expect(record.status).toBe('flagged');
+    const output = record.output as ExtractOutput;
+    expect(output.invoice).toBeNull();
+    // maxRetries 2: three tries on each of the two models.
+    expect(output.attempts).toBe(6);
+    expect(record.journal.map((e) => e.result.model)).toEqual([
+      ...Array<string>(3).fill('qwen2.5-coder:7b'),
+      ...Array<string>(3).fill('qwen2.5-coder:32b'),
+    ]);
+    expect(output.flags).toEqual(['extract: ladder exhausted after 6 attempt(s)']);
+  });
+});
