@@ -39,20 +39,23 @@ export class RunHandle {
    */
   save(): Promise<void> {
     this.#dirty = true;
-    this.#writing ??= this.#drain();
+    if (!this.#writing) {
+      // Cleared once settled, never inside #drain: a drain that fails before its first await (a fenced lock) would
+      // clear it before it was set, and every later save() would get the old rejection without writing.
+      const writing = this.#drain().finally(() => {
+        if (this.#writing === writing) this.#writing = undefined;
+      });
+      this.#writing = writing;
+    }
     return this.#writing;
   }
 
   async #drain(): Promise<void> {
-    try {
-      while (this.#dirty) {
-        this.#dirty = false;
-        this.#lock.assertHeld();
-        this.#db.data.updatedAt = new Date().toISOString();
-        await this.#db.write();
-      }
-    } finally {
-      this.#writing = undefined;
+    while (this.#dirty) {
+      this.#dirty = false;
+      this.#lock.assertHeld();
+      this.#db.data.updatedAt = new Date().toISOString();
+      await this.#db.write();
     }
   }
 

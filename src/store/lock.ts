@@ -1,5 +1,6 @@
 // One driver per run: an exclusive lock file with staleness detection (dead pid or missed heartbeats).
 import { closeSync, openSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { FencedError, RunLockedError } from './errors.ts';
 
@@ -7,6 +8,8 @@ export interface LockOwner {
   pid: number;
   hostname: string;
   acquiredAt: string;
+  /** Unique per acquisition: filesystems reuse a deleted lock's inode at once, so only the content tells locks apart. */
+  token: string;
 }
 
 export interface LockOptions {
@@ -42,12 +45,13 @@ function readOwner(path: string): { owner: LockOwner | null; raw: string; mtimeM
 
 export class RunLock {
   readonly #path: string;
-  readonly #ino: number;
+  /** The exact bytes this lock wrote: the lock is ours while the file still holds them. */
+  readonly #raw: string;
   #heartbeat: NodeJS.Timeout | undefined;
 
-  private constructor(path: string, ino: number, staleMs: number) {
+  private constructor(path: string, raw: string, staleMs: number) {
     this.#path = path;
-    this.#ino = ino;
+    this.#raw = raw;
     this.#heartbeat = setInterval(() => this.#touch(), Math.max(50, Math.floor(staleMs / 3)));
     this.#heartbeat.unref();
   }
@@ -58,10 +62,11 @@ export class RunLock {
     for (let tries = 0; tries < 3; tries++) {
       try {
         const fd = openSync(path, 'wx');
-        const owner: LockOwner = { pid: process.pid, hostname: hostname(), acquiredAt: new Date().toISOString() };
-        writeSync(fd, JSON.stringify(owner));
+        const owner: LockOwner = { pid: process.pid, hostname: hostname(), acquiredAt: new Date().toISOString(), token: randomUUID() };
+        const raw = JSON.stringify(owner);
+        writeSync(fd, raw);
         closeSync(fd);
-        return new RunLock(path, statSync(path).ino, staleMs);
+        return new RunLock(path, raw, staleMs);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
@@ -97,13 +102,13 @@ export class RunLock {
 
   /** Throws FencedError if another driver has taken the run since this lock was acquired. */
   assertHeld(): void {
-    let ino: number;
+    let raw: string;
     try {
-      ino = statSync(this.#path).ino;
+      raw = readFileSync(this.#path, 'utf8');
     } catch {
       throw new FencedError(`lost the lock of ${this.#path}: another driver took the run`);
     }
-    if (ino !== this.#ino) throw new FencedError(`lost the lock of ${this.#path}: another driver took the run`);
+    if (raw !== this.#raw) throw new FencedError(`lost the lock of ${this.#path}: another driver took the run`);
   }
 
   #touch(): void {
