@@ -1,5 +1,8 @@
 // Human-readable names for transitions and guards, shared by findings and diagrams.
+import { guardLabel } from '../steps/definition.ts';
 import { type Edge, invokeName } from './model.ts';
+
+export { guardLabel };
 
 /** 'APPROVE', 'always', 'after 1000ms', 'done: callModel', 'error: callModel', 'done'. */
 export function eventLabel(edge: Edge): string {
@@ -24,23 +27,6 @@ export function eventLabel(edge: Edge): string {
 /** The id at the end of 'xstate.done.actor.<id>' (for handlers written on an ancestor). */
 function actorIdOf(eventType: string): string {
   return eventType.split('.').slice(3).join('.') || eventType;
-}
-
-/** 'canRetry', 'and(isValid, not(isLate))', 'inline'; undefined when the transition has no guard. */
-export function guardLabel(guard: unknown): string | undefined {
-  if (guard === undefined || guard === null) return undefined;
-  if (typeof guard === 'string') return guard;
-  if (typeof guard === 'function') {
-    const inner = (guard as { guards?: unknown }).guards;
-    // Built-in combinators (and/or/not/stateIn) carry `check`; any other function is an inline guard.
-    if (Array.isArray(inner)) return `${guard.name}(${inner.map((g) => guardLabel(g) ?? '?').join(', ')})`;
-    if ('stateValue' in guard) return `stateIn(${JSON.stringify((guard as { stateValue: unknown }).stateValue)})`;
-    return 'check' in guard && guard.name ? guard.name : 'inline';
-  }
-  if (typeof guard === 'object' && typeof (guard as { type?: unknown }).type === 'string') {
-    return (guard as { type: string }).type;
-  }
-  return 'inline';
 }
 
 /** Every guard name a transition refers to by string (through and/or/not too), to check against setup(). */

@@ -5,6 +5,7 @@ import { createActor, type AnyEventObject, type AnyMachineSnapshot, type Snapsho
 import { HostPool } from '../llm/pool.ts';
 import type { PersistedSnapshot, Workflow } from '../steps/workflow.ts';
 import { FileStore, finalStatuses, newRunId, assertRunId, type RunHandle, type RunRecord, type RunSummary } from '../store/index.ts';
+import { machineDefinition } from '../steps/definition.ts';
 import { definitionHash } from './definition.ts';
 import { drive, type DriveOptions } from './driver.ts';
 import { DefinitionChangedError, EventRejectedError, InputError, RunFinishedError } from './errors.ts';
@@ -75,7 +76,7 @@ export async function runWorkflow(options: RunOptions): Promise<RunRecord> {
       module: options.modulePath,
       moduleRelative: relative(options.cwd ?? process.cwd(), options.modulePath),
       hash: definitionHash(workflow.machine),
-      definition: workflow.machine.toJSON(),
+      definition: machineDefinition(workflow.machine),
     },
     input: parsed.data,
     status: 'running',
@@ -131,7 +132,7 @@ async function takeRun(store: FileStore, runId: string, workflow: Workflow | und
       }
       if (snapshot) snapshot = wf.migrate(snapshot, record.workflow.hash);
       record.workflow.hash = current;
-      record.workflow.definition = wf.machine.toJSON();
+      record.workflow.definition = machineDefinition(wf.machine);
     }
     return { handle, workflow: wf, snapshot };
   } catch (error) {

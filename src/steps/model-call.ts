@@ -4,7 +4,7 @@ import { fromPromise } from 'xstate';
 import type { ZodType } from 'zod';
 import { callModel, resolveHost, type ModelConfigInput } from '../llm/index.ts';
 import type { ChatMessage, ModelResult } from '../llm/types.ts';
-import { attachScore, scoreCalls, type Scorer } from '../score/index.ts';
+import { attachScore, scoreCalls, type Score, type Scorer } from '../score/index.ts';
 import { actorPath, servicesOf, type JournalEntry } from './services.ts';
 
 /** Plain JSON: persisted with the snapshot while the call is in flight, and replayed as-is on restore. */
@@ -64,10 +64,7 @@ export function createModelCall(spec: ModelCallSpec) {
       let result = await callModel(input.messages, config, { signal, ...(onToken ? { onToken } : {}) });
       let judges: ModelResult[] = [];
       if (result.success && spec.scorer && !signal.aborted) {
-        const score = await spec.scorer(
-          { content: result.content, ...(result.data !== undefined ? { data: result.data } : {}), messages: input.messages },
-          { signal },
-        );
+        const score = await scoreSafely(spec.scorer, result, input.messages, signal);
         result = attachScore(result, score);
         judges = scoreCalls(score);
       }
@@ -76,12 +73,21 @@ export function createModelCall(spec: ModelCallSpec) {
     } finally {
       release?.();
     }
-    // A cancelled call was not (fully) paid for and must be made again on resume: never journal it.
-    if (signal.aborted) return { result: entry.result, key, replayed: false, budgetExceeded: null };
+    // A call cut off by a stop was not (fully) paid for and is made again on resume; one that completed is journaled.
+    if (entry.result.metadata.error?.kind === 'aborted') return { result: entry.result, key, replayed: false, budgetExceeded: null };
     await services.journal.record(entry);
     services.onCall?.({ type: 'call.end', key, step: input.step, result: entry.result, replayed: false });
     return { result: entry.result, key, replayed: false, budgetExceeded: null };
   });
+}
+
+/** A scorer that throws scores 0 with the reason: the paid call is still journaled, and the step escalates or flags. */
+async function scoreSafely(scorer: Scorer, result: ModelResult, messages: ChatMessage[], signal: AbortSignal): Promise<Score> {
+  try {
+    return await scorer({ content: result.content, ...(result.data !== undefined ? { data: result.data } : {}), messages }, { signal });
+  } catch (error) {
+    return { value: 0, reasons: [`scorer failed: ${error instanceof Error ? error.message : String(error)}`] };
+  }
 }
 
 function budgetResult(model: string, reason: string): ModelResult {

@@ -75,7 +75,7 @@ export const runRecordSchema = z.object({
     /** The same, relative to the directory the run was started from (for a moved checkout). */
     moduleRelative: z.string(),
     hash: z.string(),
-    /** `machine.toJSON()` at start: what inspectors draw, without loading the module. */
+    /** The machine's definition at start (`machineDefinition`): what inspectors draw, without loading the module. */
     definition: z.unknown(),
   }),
   input: z.unknown(),

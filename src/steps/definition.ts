@@ -1,0 +1,64 @@
+// A machine's definition as plain JSON: `machine.toJSON()` completed with what it leaves out (always, combined guards).
+import type { AnyStateMachine, AnyStateNode } from 'xstate';
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+type JsonObject = { [key: string]: JsonValue };
+
+/** 'canRetry', 'and(isValid, not(isLate))', 'inline'; undefined when the transition has no guard. */
+export function guardLabel(guard: unknown): string | undefined {
+  if (guard === undefined || guard === null) return undefined;
+  if (typeof guard === 'string') return guard;
+  if (typeof guard === 'function') {
+    const inner = (guard as { guards?: unknown }).guards;
+    // Built-in combinators (and/or/not/stateIn) carry `check`; any other function is an inline guard.
+    if (Array.isArray(inner)) return `${guard.name}(${inner.map((g) => guardLabel(g) ?? '?').join(', ')})`;
+    if ('stateValue' in guard) return `stateIn(${JSON.stringify((guard as { stateValue: unknown }).stateValue)})`;
+    return 'check' in guard && guard.name ? guard.name : 'inline';
+  }
+  if (typeof guard === 'object' && typeof (guard as { type?: unknown }).type === 'string') {
+    return (guard as { type: string }).type;
+  }
+  return 'inline';
+}
+
+interface TransitionLike {
+  target?: readonly AnyStateNode[] | undefined;
+  guard?: unknown;
+  eventType: string;
+}
+
+function transitionJson(t: TransitionLike): JsonObject {
+  const json: JsonObject = { eventType: t.eventType, target: (t.target ?? []).map((node) => `#${node.id}`) };
+  const guard = guardLabel(t.guard);
+  if (guard !== undefined) json.guard = { type: guard };
+  return json;
+}
+
+function complete(json: JsonObject, node: AnyStateNode): void {
+  // toJSON() drops eventless transitions, and a combined guard (a function) vanishes in JSON: both are policy.
+  json.always = (node.always ?? []).map((t) => transitionJson(t as TransitionLike));
+  const transitions = [...node.transitions.values()].flat() as TransitionLike[];
+  const listed = Array.isArray(json.transitions) ? json.transitions : [];
+  transitions.forEach((t, i) => {
+    const entry = listed[i];
+    const guard = guardLabel(t.guard);
+    if (guard !== undefined && entry && typeof entry === 'object' && !Array.isArray(entry)) entry.guard = { type: guard };
+  });
+  const states = json.states;
+  if (states && typeof states === 'object' && !Array.isArray(states)) {
+    for (const [key, child] of Object.entries(node.states)) {
+      const childJson = states[key];
+      if (childJson && typeof childJson === 'object' && !Array.isArray(childJson)) complete(childJson, child);
+    }
+  }
+}
+
+/**
+ * The definition runs store (for inspectors) and hash (to refuse restoring onto a changed machine). It is the
+ * structure — states, transitions, guard and actor names — not the code inside prompts or actions.
+ */
+export function machineDefinition(machine: AnyStateMachine): JsonObject {
+  const json = JSON.parse(JSON.stringify(machine.toJSON())) as JsonObject;
+  complete(json, machine.root);
+  return json;
+}
