@@ -51,3 +51,13 @@ export function numberFlag(name: string, value: string | undefined, fallback: nu
   if (!Number.isFinite(n) || n < 0) throw new UsageError(`--${name} must be a non-negative number, got "${value}"`);
   return n;
 }
+
+/** A flag that must be a whole number, at least `min`. */
+export function integerFlag(flag: string, value: string | undefined, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < min) {
+    throw new UsageError(`--${flag} must be a whole number of at least ${min}, got "${value}"`);
+  }
+  return n;
+}

@@ -2,7 +2,7 @@
 import { startSimulator } from '../../testing/index.ts';
 import { FAULT_KINDS, isFaultKind } from '../../testing/simulator/faults.ts';
 import type { FaultKind, Simulator, SimulatorOptions } from '../../testing/simulator/types.ts';
-import { type CliIO, type Command, ExitCode, numberFlag, parseFlags, UsageError } from '../command.ts';
+import { type CliIO, type Command, ExitCode, integerFlag, numberFlag, parseFlags, UsageError } from '../command.ts';
 
 const help = `Usage: harness simulate [options]
 
@@ -29,12 +29,6 @@ Also: GET /_simulator/stats for counters, POST /_simulator/reset to zero them.`;
 
 const DEFAULT_PORT = 11434;
 
-function integerFlag(name: string, value: string | undefined, fallback: number, min = 0): number {
-  const n = numberFlag(name, value, fallback);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer of at least ${min}, got "${value}"`);
-  return n;
-}
-
 /** Reads the flags into simulator options; throws UsageError for anything wrong. */
 export function simulatorOptions(argv: string[]): SimulatorOptions {
   const { values, positionals } = parseFlags(argv, {
@@ -52,7 +46,7 @@ export function simulatorOptions(argv: string[]): SimulatorOptions {
     faults: { type: 'string' },
   });
   if (positionals.length > 0) throw new UsageError(`simulate takes no arguments, got "${positionals.join(' ')}"`);
-  const port = integerFlag('port', values.port, DEFAULT_PORT);
+  const port = integerFlag('port', values.port, 0) ?? DEFAULT_PORT;
   if (port > 65535) throw new UsageError(`--port must be at most 65535, got "${values.port}"`);
   const seed = values.seed === undefined ? 1 : Number(values.seed);
   if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer, got "${values.seed}"`);
@@ -65,9 +59,9 @@ export function simulatorOptions(argv: string[]): SimulatorOptions {
       ttftMs: numberFlag('ttft-ms', values['ttft-ms'], 0),
       perTokenMs: numberFlag('per-token-ms', values['per-token-ms'], 0),
     },
-    replyTokens: integerFlag('reply-tokens', values['reply-tokens'], 24),
-    numParallel: integerFlag('num-parallel', values['num-parallel'], 1, 1),
-    maxQueue: integerFlag('max-queue', values['max-queue'], 512),
+    replyTokens: integerFlag('reply-tokens', values['reply-tokens'], 0) ?? 24,
+    numParallel: integerFlag('num-parallel', values['num-parallel'], 1) ?? 1,
+    maxQueue: integerFlag('max-queue', values['max-queue'], 0) ?? 512,
   };
   if (values.host === '') throw new UsageError('--host must not be empty');
   if (values.models !== undefined) {

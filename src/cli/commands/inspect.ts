@@ -1,0 +1,75 @@
+// `harness inspect`: serves the local inspector page (runs, live statecharts, calls, actions) until SIGINT/SIGTERM.
+import { startInspector, type Inspector } from '../../inspect/index.ts';
+import { type CliIO, type Command, ExitCode, numberFlag, parseFlags, UsageError } from '../command.ts';
+import { openStore, storeFlags } from '../snapshots-dir.ts';
+
+const defaultPort = 4777;
+
+const help = `Usage: harness inspect [--port <port>] [--host <address>] [--snapshots <dir>]
+
+Serves a page that shows the runs in the snapshots directory: each run's statechart with its active
+states (live, also for runs driven by other processes), its events, its model calls and its snapshot.
+From the page you can resume a run, send it an event with JSON data, or cancel it. The page needs no
+internet connection.
+
+Writes (resume, send, cancel) need the token in the printed URL; requests from other origins are refused.
+Runs until Ctrl+C (SIGINT) or SIGTERM; runs the page resumed are stopped at a checkpoint (resumable).
+
+Options:
+  --port <port>      port to listen on (default ${defaultPort}; 0 picks a free one)
+  --host <address>   address to bind (default 127.0.0.1: this machine only)
+  --snapshots <dir>  directory of run files (default: $HARNESS_SNAPSHOTS, else ./snapshots)`;
+
+/** Serves until `stop` aborts, then closes. Separate from `run` so it can be driven without process signals. */
+export async function serveInspector(argv: string[], io: CliIO, stop: AbortSignal): Promise<number> {
+  const { values, positionals } = parseFlags(argv, { ...storeFlags, port: { type: 'string' }, host: { type: 'string' } });
+  if (positionals.length > 0) throw new UsageError(`inspect takes no arguments, got "${positionals.join(' ')}"`);
+  const port = numberFlag('port', values.port, defaultPort);
+  if (!Number.isInteger(port) || port > 65_535) throw new UsageError(`--port must be an integer from 0 to 65535, got "${values.port}"`);
+  const host = values.host ?? '127.0.0.1';
+  if (host.trim() === '') throw new UsageError('--host must not be empty');
+  const { store } = openStore(values, io);
+
+  let inspector: Inspector;
+  try {
+    inspector = await startInspector({
+      store,
+      host,
+      port,
+      cwd: io.cwd,
+      onDriveError: (runId, error) => io.stderr.write(`harness inspect: run ${runId}: ${error instanceof Error ? error.message : String(error)}\n`),
+    });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    io.stderr.write(`harness inspect: cannot listen on ${host}:${port}: ${reason}\n`);
+    return ExitCode.failed;
+  }
+  io.stdout.write(`Inspector for runs in ${store.dir}\nOpen ${inspector.pageUrl}\n`);
+  if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') {
+    io.stderr.write(`harness inspect: warning: bound to ${host}; anyone who can reach it can read runs (writes still need the token)\n`);
+  }
+  await new Promise<void>((resolve) => {
+    if (stop.aborted) resolve();
+    else stop.addEventListener('abort', () => resolve(), { once: true });
+  });
+  await inspector.close();
+  return ExitCode.ok;
+}
+
+export const inspectCommand: Command = {
+  name: 'inspect',
+  summary: 'serve a local page showing runs live: statecharts, calls, timeline; resume, send, cancel',
+  help,
+  async run(argv: string[], io: CliIO): Promise<number> {
+    const stop = new AbortController();
+    const onSignal = () => stop.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    try {
+      return await serveInspector(argv, io, stop.signal);
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  },
+};

@@ -1,0 +1,53 @@
+// `harness ls`: every run in the snapshots directory, newest first; unreadable files listed with their reason.
+import { listRuns } from '../../runtime/index.ts';
+import { type CliIO, type Command, ExitCode, parseFlags, UsageError } from '../command.ts';
+import { duration, localTime, table } from '../format.ts';
+import { colorEnabled, paint } from '../io.ts';
+import { colorStatus } from '../print-run.ts';
+import { openStore, storeFlags } from '../snapshots-dir.ts';
+
+const help = `Usage: harness ls [--json] [--snapshots <dir>]
+
+Lists the runs in the snapshots directory, newest first: id, workflow, status, start time, time
+spent being driven, tokens, model calls and flags. Files that are not readable run records are
+listed with the reason (they are never modified).
+
+Options:
+  --json             print { dir, runs, unreadable } as JSON
+  --snapshots <dir>  directory of run files (default: $HARNESS_SNAPSHOTS, else ./snapshots)`;
+
+export const lsCommand: Command = {
+  name: 'ls',
+  summary: 'list runs, newest first',
+  help,
+  async run(argv: string[], io: CliIO): Promise<number> {
+    const { values, positionals } = parseFlags(argv, { ...storeFlags, json: { type: 'boolean', default: false } });
+    if (positionals.length > 0) throw new UsageError(`ls takes no arguments, got "${positionals.join(' ')}"`);
+    const { store } = openStore(values, io);
+    const { runs, unreadable } = listRuns(store);
+    if (values.json) {
+      io.stdout.write(`${JSON.stringify({ dir: store.dir, runs, unreadable }, null, 2)}\n`);
+      return ExitCode.ok;
+    }
+    const p = paint(colorEnabled(io.stdout, io.env));
+    const lines: string[] = [];
+    if (runs.length === 0) lines.push(`no runs in ${store.dir}`);
+    else {
+      const header = ['ID', 'WORKFLOW', 'STATUS', 'STARTED', 'ELAPSED', 'TOKENS', 'CALLS', 'FLAGS'].map((h) => p.dim(h));
+      const rows = runs.map((r) => [
+        r.runId,
+        r.workflowId,
+        colorStatus(r.status, p),
+        localTime(r.createdAt),
+        duration(r.activeMs),
+        String(r.tokens),
+        String(r.calls),
+        r.flags.length === 0 ? '-' : p.yellow(String(r.flags.length)),
+      ]);
+      lines.push(...table([header, ...rows]));
+    }
+    for (const bad of unreadable) lines.push(p.red(`unreadable ${bad.file}: ${bad.reason}`));
+    io.stdout.write(`${lines.join('\n')}\n`);
+    return ExitCode.ok;
+  },
+};

@@ -1,0 +1,73 @@
+// `harness run`: loads a workflow module, starts a run with the given input, and drives it with a live view.
+import { loadWorkflow, runWorkflow } from '../../runtime/index.ts';
+import { assertRunId, newRunId } from '../../store/index.ts';
+import { type CliIO, type Command, integerFlag, parseFlags, UsageError } from '../command.ts';
+import { driveExitHelp, driveFlags, driveFlagsHelp, driveFromCli } from '../drive-run.ts';
+import { readInput } from '../json-arg.ts';
+import { openStore } from '../snapshots-dir.ts';
+
+const help = `Usage: harness run <workflow-file> [options]
+
+Starts a run of the workflow exported by <workflow-file> (a module whose default export is made with
+defineWorkflow) and drives it until it finishes, waits for a person, or is stopped with Ctrl-C.
+Every step is checkpointed to <snapshots>/<run-id>.json. Models are reached at $OLLAMA_HOST.
+
+Options:
+  --input <json|file>  the run's input: inline JSON starting with { or [, else a JSON file (default {})
+  --run-id <id>        the run's id: 1-64 letters, digits, '-' or '_' (default <workflow>-<time>-<hex>)
+  --budget-tokens <n>  stop calling models once n tokens (in + out) are spent; the step is flagged
+  --budget-ms <n>      the same for wall time spent being driven, in milliseconds
+  --seed <n>           seeds backoff jitter (default 1)
+${driveFlagsHelp}
+
+${driveExitHelp}`;
+
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'start a workflow run and drive it until it finishes or waits for a person',
+  help,
+  async run(argv: string[], io: CliIO): Promise<number> {
+    const { values, positionals } = parseFlags(argv, {
+      ...driveFlags,
+      input: { type: 'string' },
+      'run-id': { type: 'string' },
+      'budget-tokens': { type: 'string' },
+      'budget-ms': { type: 'string' },
+      seed: { type: 'string' },
+    });
+    if (positionals.length !== 1) throw new UsageError('run needs exactly one workflow file: harness run <workflow-file>');
+    // Everything the user typed is checked before the module is imported or any file is written.
+    const runIdFlag = values['run-id'] === undefined ? undefined : assertRunId(values['run-id']);
+    const budget: { tokens?: number; wallMs?: number } = {};
+    const tokens = integerFlag('budget-tokens', values['budget-tokens'], 1);
+    const wallMs = integerFlag('budget-ms', values['budget-ms'], 1);
+    if (tokens !== undefined) budget.tokens = tokens;
+    if (wallMs !== undefined) budget.wallMs = wallMs;
+    const seed = integerFlag('seed', values.seed, 0);
+    const input = readInput(values.input, io.cwd);
+    const { store, flag } = openStore(values, io);
+
+    const { workflow, modulePath } = await loadWorkflow(positionals[0] as string, io.cwd);
+    const runId = runIdFlag ?? newRunId(workflow.id);
+    return driveFromCli({
+      io,
+      runId,
+      workflowId: workflow.id,
+      json: values.json === true,
+      flags: values,
+      snapshotsFlag: flag,
+      drive: (hooks) =>
+        runWorkflow({
+          store,
+          workflow,
+          modulePath,
+          input,
+          runId,
+          cwd: io.cwd,
+          ...(Object.keys(budget).length > 0 ? { budget } : {}),
+          ...(seed !== undefined ? { seed } : {}),
+          ...hooks,
+        }),
+    });
+  },
+};

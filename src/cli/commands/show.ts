@@ -1,0 +1,115 @@
+// `harness show`: one run for a person (status, timings, usage, every model call, flags, output) or as raw JSON.
+import { getRun } from '../../runtime/index.ts';
+import { statePaths } from '../../runtime/driver.ts';
+import { assertRunId, type RunRecord } from '../../store/index.ts';
+import { type CliIO, type Command, ExitCode, parseFlags, UsageError } from '../command.ts';
+import { compactJson, duration, localTime, prettyJson, table, tokens } from '../format.ts';
+import { colorEnabled, paint, type Paint } from '../io.ts';
+import { callRows, colorStatus, continueLines } from '../print-run.ts';
+import { openStore, storeFlags } from '../snapshots-dir.ts';
+
+const help = `Usage: harness show <run-id> [--json] [--snapshots <dir>]
+
+Prints a run: status, workflow and definition hash, timings, usage and budget, a table of every model
+call (step, model, attempt, ok or error kind, score, tokens, time to first token, duration), flags
+with their reasons, person decisions, and the output. A waiting or stopped run also shows how to
+continue it.
+
+Options:
+  --json             print the whole run record as JSON
+  --snapshots <dir>  directory of run files (default: $HARNESS_SNAPSHOTS, else ./snapshots)`;
+
+export const showCommand: Command = {
+  name: 'show',
+  summary: 'show one run: status, usage, every model call, flags and output',
+  help,
+  async run(argv: string[], io: CliIO): Promise<number> {
+    const { values, positionals } = parseFlags(argv, { ...storeFlags, json: { type: 'boolean', default: false } });
+    if (positionals.length !== 1) throw new UsageError('show needs exactly one run id: harness show <run-id>');
+    const runId = assertRunId(positionals[0] as string);
+    const { store, flag } = openStore(values, io);
+    const record = getRun(store, runId);
+    if (values.json) io.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
+    else io.stdout.write(`${describeRun(record, flag, paint(colorEnabled(io.stdout, io.env))).join('\n')}\n`);
+    return ExitCode.ok;
+  },
+};
+
+interface StepView {
+  status?: string;
+  reasons?: string[];
+}
+
+interface WaitView {
+  decision?: { type: string; data: unknown; at: string } | null;
+}
+
+function contextOf(record: RunRecord): { steps: Record<string, StepView>; waits: Record<string, WaitView> } {
+  const context = (record.snapshot?.context ?? {}) as { steps?: Record<string, StepView>; waits?: Record<string, WaitView> };
+  return { steps: context.steps ?? {}, waits: context.waits ?? {} };
+}
+
+export function describeRun(record: RunRecord, snapshotsFlag: string | undefined, p: Paint): string[] {
+  const head: string[][] = [
+    ['run', p.bold(record.runId)],
+    ['status', colorStatus(record.status, p)],
+    ['workflow', `${record.workflow.id}  (${record.workflow.moduleRelative || record.workflow.module})`],
+    ['hash', record.workflow.hash],
+    ['started', localTime(record.createdAt)],
+    ['updated', localTime(record.updatedAt)],
+    ['driven', duration(record.activeMs)],
+    ['usage', `${record.usage.calls} calls, tokens ${tokens(record.usage.tokensIn, record.usage.tokensOut)}`],
+  ];
+  const { tokens: budgetTokens, wallMs } = record.budget;
+  if (budgetTokens !== undefined || wallMs !== undefined) {
+    const parts = [budgetTokens !== undefined ? `${budgetTokens} tokens` : '', wallMs !== undefined ? `${duration(wallMs)} driven` : ''];
+    head.push(['budget', parts.filter(Boolean).join(', ')]);
+  }
+  if (record.snapshot && record.status !== 'done') head.push(['state', statePaths(record.snapshot.value).join(', ')]);
+  head.push(['input', compactJson(record.input)]);
+  const lines = table(head);
+
+  const rows = callRows(record);
+  lines.push('', p.bold(`model calls (${rows.length})`));
+  if (rows.length === 0) lines.push('  none yet');
+  else {
+    const header = ['STEP', 'MODEL', 'ATTEMPT', 'RESULT', 'SCORE', 'TOKENS', 'TTFT', 'DURATION'].map((h) => p.dim(h));
+    const body = rows.map((r) => [
+      r.step,
+      r.model,
+      String(r.attempt),
+      r.outcome === 'ok' ? p.green('ok') : p.red(r.outcome),
+      r.score === null ? '-' : r.score.toFixed(2),
+      `${r.tokensIn}/${r.tokensOut}`,
+      r.ttftMs === null ? '-' : duration(r.ttftMs),
+      duration(r.durationMs),
+    ]);
+    lines.push(...table([header, ...body]).map((line) => `  ${line}`));
+  }
+
+  const { steps, waits } = contextOf(record);
+  if (record.flags.length > 0) {
+    lines.push('', p.bold(`flags (${record.flags.length})`));
+    for (const flag of record.flags) lines.push(`  ${p.yellow(flag)}`);
+    for (const [id, step] of Object.entries(steps)) {
+      if (step.status !== 'flagged' || !step.reasons?.length) continue;
+      lines.push(`  why ${id}:`, ...step.reasons.map((reason) => `    - ${reason}`));
+    }
+  }
+
+  const decisions = Object.entries(waits).filter(([, wait]) => wait.decision);
+  if (decisions.length > 0) {
+    lines.push('', p.bold('decisions'));
+    for (const [id, wait] of decisions) {
+      const d = wait.decision as NonNullable<WaitView['decision']>;
+      lines.push(`  ${id}: ${d.type} ${compactJson(d.data)}  at ${localTime(d.at)}`);
+    }
+  }
+
+  if (record.error !== undefined) lines.push('', p.bold('error'), `  ${p.red(record.error)}`);
+  if (record.output !== undefined) lines.push('', p.bold('output'), ...prettyJson(record.output).split('\n').map((l) => `  ${l}`));
+
+  const next = continueLines(record, snapshotsFlag);
+  if (next.length > 0) lines.push('', ...next);
+  return lines;
+}

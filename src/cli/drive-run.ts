@@ -1,0 +1,106 @@
+// Drives a run from the command line: live view, Ctrl-C handling, the final record printed, and the exit code.
+import { startStatelyBridge, type StatelyBridge } from '../inspect/stately.ts';
+import type { DriveHooks } from '../runtime/index.ts';
+import type { RunRecord } from '../store/index.ts';
+import { integerFlag, type CliIO } from './command.ts';
+import { colorEnabled, paint } from './io.ts';
+import { LiveView } from './live-view.ts';
+import { continueLines, exitCodeFor, interruptedExitCode, summaryLines } from './print-run.ts';
+
+/** Flags of every command that drives a run (run, resume, send). */
+export const driveFlags = {
+  json: { type: 'boolean', default: false },
+  snapshots: { type: 'string' },
+  fsync: { type: 'boolean', default: false },
+  inspect: { type: 'boolean', default: false },
+  'inspect-port': { type: 'string' },
+  'inspect-url': { type: 'string' },
+} as const;
+
+export const driveFlagsHelp = `  --json             print only the final run record as JSON on stdout (the live view goes to stderr)
+  --snapshots <dir>  directory of run files (default: $HARNESS_SNAPSHOTS, else ./snapshots)
+  --fsync            fsync every checkpoint: durable against power loss, slower
+  --inspect          send the run to Stately's inspector: starts the relay on --inspect-port (default 8080);
+                     open the printed http://localhost:<port> page (it embeds stately.ai/inspect: needs internet)
+  --inspect-url <ws> send to a relay already running at ws://host:port instead`;
+
+/** The parsed values of `driveFlags` that concern the Stately inspector. */
+export interface InspectFlags {
+  inspect?: boolean | undefined;
+  'inspect-port'?: string | undefined;
+  'inspect-url'?: string | undefined;
+}
+
+export const driveExitHelp = `Exit codes: 0 done or waiting for a person, 1 flagged or failed, 2 bad usage or input (or run not
+found), 3 refused (run locked by another process, definition changed, corrupt run file, run finished),
+130 stopped by Ctrl-C (the run is left 'stopped' and can be resumed).`;
+
+/** The hooks a driving command hands to the runtime verb. */
+export type LiveHooks = Pick<DriveHooks, 'signal' | 'onCall' | 'onCheckpoint' | 'inspect'>;
+
+export interface DriveRequest {
+  io: CliIO;
+  runId: string;
+  workflowId: string;
+  json: boolean;
+  /** --snapshots as typed, repeated in the follow-up commands we print. */
+  snapshotsFlag: string | undefined;
+  /** The command's parsed flags, for `--inspect`. */
+  flags?: InspectFlags;
+  /** Calls the runtime verb (runWorkflow, resumeWorkflow, sendToRun) with the hooks. */
+  drive(hooks: LiveHooks): Promise<RunRecord>;
+}
+
+/** Starts the Stately bridge when asked for; a bad port or an unreachable relay is a usage error. */
+async function statelyBridge(flags: InspectFlags | undefined, io: CliIO): Promise<StatelyBridge | null> {
+  if (!flags?.inspect && flags?.['inspect-url'] === undefined) return null;
+  const port = integerFlag('inspect-port', flags['inspect-port'], 1) ?? 8080;
+  const bridge = await startStatelyBridge(flags['inspect-url'] !== undefined ? { url: flags['inspect-url'] } : { port });
+  const where = bridge.viewerUrl
+    ? `open ${bridge.viewerUrl} in a browser with internet access (the page embeds https://stately.ai/inspect)`
+    : `sending to the relay at ${flags['inspect-url']}`;
+  io.stderr.write(`Stately inspector: ${where}\n`);
+  return bridge;
+}
+
+export async function driveFromCli(request: DriveRequest): Promise<number> {
+  const { io, runId, json } = request;
+  const view = new LiveView({ stream: json ? io.stderr : io.stdout, env: io.env, runId, workflow: request.workflowId });
+
+  // First signal: stop after a checkpoint, leaving the run resumable. Second: leave at once (the lock goes stale
+  // with this process, so the run can still be resumed from its last checkpoint).
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) {
+      process.exit(interruptedExitCode);
+    }
+    view.note(`${signal === 'SIGINT' ? 'Ctrl-C' : signal}: stopping run ${runId} at a checkpoint (press Ctrl-C again to quit now)`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const hooks: LiveHooks = { signal: controller.signal, onCall: view.onCall, onCheckpoint: view.onCheckpoint };
+  let bridge: StatelyBridge | null = null;
+  let record: RunRecord;
+  try {
+    bridge = await statelyBridge(request.flags, io);
+    if (bridge) hooks.inspect = bridge.inspect;
+    record = await request.drive(hooks);
+  } finally {
+    await bridge?.close();
+    view.close();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+
+  const next = continueLines(record, request.snapshotsFlag);
+  if (json) {
+    io.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
+    if (next.length > 0) io.stderr.write(`${next.join('\n')}\n`);
+  } else {
+    const p = paint(colorEnabled(io.stdout, io.env));
+    io.stdout.write(`${[...summaryLines(record, p), ...next].join('\n')}\n`);
+  }
+  return exitCodeFor(record.status);
+}

@@ -1,0 +1,144 @@
+// How a run record reads to a person: its exit code, end-of-run summary, how to continue it, and its model calls.
+import { statePaths } from '../runtime/driver.ts';
+import type { RunRecord, RunStatus, StoredJournalEntry } from '../store/index.ts';
+import type { StoredCall } from '../store/record.ts';
+import { ExitCode } from './command.ts';
+import { compactJson, duration, shellWord, tokens } from './format.ts';
+import type { Paint } from './io.ts';
+
+/** Stopped by Ctrl-C: the shell convention for SIGINT (128 + 2). */
+export const interruptedExitCode = 130;
+
+export function exitCodeFor(status: RunStatus): number {
+  switch (status) {
+    case 'done':
+    case 'waiting':
+      return ExitCode.ok;
+    case 'stopped':
+      return interruptedExitCode;
+    default:
+      return ExitCode.failed;
+  }
+}
+
+export function colorStatus(status: RunStatus, p: Paint): string {
+  if (status === 'done') return p.green(status);
+  if (status === 'flagged' || status === 'failed') return p.red(status);
+  if (status === 'waiting' || status === 'stopped') return p.yellow(status);
+  return status;
+}
+
+/** The `--snapshots DIR` to repeat in a printed command, when the user chose the directory by flag. */
+export const snapshotsArg = (flag: string | undefined): string => (flag === undefined ? '' : ` --snapshots ${shellWord(flag)}`);
+
+/** The lines printed when a run/resume/send ends. */
+export function summaryLines(record: RunRecord, p: Paint): string[] {
+  const lines = [`${p.bold(colorStatus(record.status, p))}  run ${record.runId}`];
+  if (record.output !== undefined) lines.push(`output  ${compactJson(record.output)}`);
+  if (record.error !== undefined) lines.push(`error   ${record.error}`);
+  for (const flag of record.flags) lines.push(`flag    ${p.yellow(flag)}`);
+  lines.push(
+    `calls ${record.usage.calls}  tokens ${tokens(record.usage.tokensIn, record.usage.tokensOut)}  time ${duration(record.activeMs)}`,
+  );
+  return lines;
+}
+
+interface DefinitionNode {
+  on?: Record<string, unknown>;
+  states?: Record<string, DefinitionNode>;
+  tags?: string[];
+}
+
+/**
+ * The events a waiting run accepts, read from the stored definition (so no module needs loading): the `on` keys of
+ * every active state node and its ancestors, those of nodes tagged 'waiting' first.
+ */
+export function acceptedEvents(record: RunRecord): string[] {
+  const root = record.workflow.definition as DefinitionNode | undefined;
+  const value = record.snapshot?.value;
+  if (!root || value === undefined) return [];
+  const preferred: string[] = [];
+  const others: string[] = [];
+  for (const path of statePaths(value)) {
+    let node: DefinitionNode | undefined = root;
+    const nodes: DefinitionNode[] = [root];
+    for (const key of path.split('.')) {
+      node = node?.states?.[key];
+      if (node) nodes.push(node);
+    }
+    for (const n of nodes) {
+      const into = n.tags?.includes('waiting') ? preferred : others;
+      into.push(...Object.keys(n.on ?? {}));
+    }
+  }
+  return [...new Set([...preferred, ...others])].filter((e) => !e.startsWith('xstate.') && e !== '*' && !e.includes('.*'));
+}
+
+/** What to type next: the `send` commands of a waiting run, the `resume` command of a stopped one. */
+export function continueLines(record: RunRecord, snapshotsFlag: string | undefined): string[] {
+  const where = snapshotsArg(snapshotsFlag);
+  if (record.status === 'waiting') {
+    const events = acceptedEvents(record);
+    const states = record.snapshot ? statePaths(record.snapshot.value).join(', ') : '?';
+    if (events.length === 0) {
+      return [`run ${record.runId} is waiting in ${states} and accepts no events; resume it with:`, `  harness resume ${record.runId}${where}`];
+    }
+    return [
+      `run ${record.runId} is waiting for a person in ${states}. To continue, send one of:`,
+      ...events.map((e) => `  harness send ${record.runId} ${e}${where} --data '{}'`),
+      `(--data is optional: any JSON, kept with the decision)`,
+    ];
+  }
+  if (record.status === 'stopped') {
+    return [`run ${record.runId} stopped at its last checkpoint; continue it with:`, `  harness resume ${record.runId}${where}`];
+  }
+  if (record.status === 'running') {
+    // Either a process is driving it now, or its driver died: resume tells the two apart by the run's lock.
+    return [`run ${record.runId} is running, or its process died; if none drives it, continue it with:`, `  harness resume ${record.runId}${where}`];
+  }
+  return [];
+}
+
+/** One row of a run's model calls, judges included. */
+export interface CallRow {
+  step: string;
+  model: string;
+  attempt: number;
+  outcome: string;
+  score: number | null;
+  tokensIn: number;
+  tokensOut: number;
+  ttftMs: number | null;
+  durationMs: number;
+}
+
+/** The step's name as a person knows it; calls made inside a child machine get the child's id as a prefix. */
+function stepLabel(entry: StoredJournalEntry): string {
+  const path = entry.key.slice(0, entry.key.lastIndexOf(':'));
+  const parts = path.split('/').slice(1, -1); // drop 'root' and the call actor itself
+  return [...parts, entry.step].join('/');
+}
+
+export function outcomeOf(call: StoredCall): string {
+  if (call.success) return 'ok';
+  const error = (call.metadata as { error?: { kind?: string } }).error;
+  return error?.kind ?? 'error';
+}
+
+export function callRows(record: RunRecord): CallRow[] {
+  const row = (step: string, call: StoredCall): CallRow => ({
+    step,
+    model: call.model,
+    attempt: call.retries + 1,
+    outcome: outcomeOf(call),
+    score: call.score,
+    tokensIn: call.tokensIn,
+    tokensOut: call.tokensOut,
+    ttftMs: call.ttftMs,
+    durationMs: call.durationMs,
+  });
+  return record.journal.flatMap((entry) => {
+    const step = stepLabel(entry);
+    return [row(step, entry.result), ...(entry.judges ?? []).map((judge) => row(`${step} (judge)`, judge))];
+  });
+}

@@ -1,0 +1,49 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunRecord } from '../../src/store/index.ts';
+import { startSimulator, type Simulator } from '../../src/testing/index.ts';
+import { fixture, harness, readRun, start, tempDir, until, type Env } from './harness.ts';
+
+let sim: Simulator;
+let env: Env;
+
+beforeAll(async () => {
+  // Slow tokens, so the model call is still streaming when Ctrl-C arrives.
+  sim = await startSimulator({ seed: 5, latency: { perTokenMs: 250 } });
+  env = { ollamaHost: sim.url, snapshots: tempDir() };
+});
+afterAll(async () => {
+  await sim.close();
+});
+
+describe('Ctrl-C', { timeout: 90_000 }, () => {
+  it('stops the run at a checkpoint (exit 130, status stopped), and resume finishes it', async () => {
+    const run = start(['run', fixture('quick.workflow.ts'), '--input', '{"question":"slowly"}', '--run-id', 'int1'], env);
+    // Wait until the run file shows the model step under way and the request has reached the model.
+    await until(() => {
+      if (!run.stdout().includes('attempt 1  started') || sim.stats().inFlight === 0) return undefined;
+      if (!existsSync(join(env.snapshots, 'int1.json'))) return undefined;
+      const record = readRun(env, 'int1');
+      return JSON.stringify(record.snapshot?.value) === '{"asking":"attempting"}' ? record : undefined;
+    });
+    run.child.kill('SIGINT');
+    const stopped = await run.done;
+    expect(stopped.code).toBe(130);
+    expect(stopped.stdout).toContain('Ctrl-C: stopping run int1');
+    expect(stopped.stdout).toMatch(/^stopped {2}run int1$/m);
+    expect(stopped.stdout).toContain('  harness resume int1');
+    const record: RunRecord = readRun(env, 'int1');
+    expect(record.status).toBe('stopped');
+    expect(record.journal).toEqual([]); // the interrupted call was not paid in full: it is made again on resume
+    expect(existsSync(join(env.snapshots, 'int1.lock'))).toBe(false);
+
+    const resumed = await harness(['resume', 'int1'], env);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toMatch(/^done {2}run int1$/m);
+    const done = readRun(env, 'int1');
+    expect(done.status).toBe('done');
+    expect(done.journal).toHaveLength(1);
+    expect(sim.stats().disconnects).toBe(1); // the first request was really cut off
+  });
+});

@@ -1,0 +1,102 @@
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSimulator, type Simulator } from '../../src/testing/index.ts';
+import { fixture, harness, inProcess, readRun, tempDir, type Env, type Result } from './harness.ts';
+
+let sim: Simulator;
+let env: Env;
+
+beforeAll(async () => {
+  sim = await startSimulator({ seed: 11 });
+  env = { ollamaHost: sim.url, snapshots: tempDir() };
+});
+afterAll(async () => {
+  await sim.close();
+});
+
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+function refused(result: Result, code: number, message: string | RegExp): void {
+  expect(result.code).toBe(code);
+  expect(result.stdout).toBe('');
+  expect(result.stderr).toMatch(typeof message === 'string' ? new RegExp(`^harness: ${escape(message)}`) : message);
+  expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace for a user's mistake
+}
+
+describe('bad input and unknown runs: exit 2, nothing written', { timeout: 90_000 }, () => {
+  it('refuses bad input JSON and an unknown run (spawned)', async () => {
+    const fresh: Env = { ...env, snapshots: join(tempDir(), 'runs') };
+    const [badJson, notFound] = await Promise.all([
+      harness(['run', fixture('quick.workflow.ts'), '--input', '{"question": '], fresh),
+      harness(['resume', 'nope'], fresh),
+    ]);
+    refused(badJson, 2, '--input is not valid JSON');
+    refused(notFound, 2, `no run nope in ${fresh.snapshots}`);
+    expect(existsSync(fresh.snapshots)).toBe(false);
+  });
+
+  it('refuses input failing the schema, a missing workflow or input file, a bad run id and unknown runs', async () => {
+    const fresh: Env = { ...env, snapshots: join(tempDir(), 'runs') };
+    const quick = fixture('quick.workflow.ts');
+    refused(await inProcess(['run', quick, '--input', '{"question":""}'], fresh), 2, 'input for workflow quick is invalid: question:');
+    refused(await inProcess(['run', quick, '--input', 'no-such-input.json'], fresh), 2, '--input file not found: no-such-input.json');
+    refused(await inProcess(['run', 'test/cli/fixtures/no-such.workflow.ts'], fresh), 2, 'workflow file not found: test/cli/fixtures/no-such.workflow.ts');
+    refused(await inProcess(['run', quick, '--input', '{"question":"q"}', '--run-id', '../escape'], fresh), 2, 'invalid run id "../escape"');
+    refused(await inProcess(['show', '../../etc/passwd'], fresh), 2, 'invalid run id');
+    for (const argv of [['show', 'nope'], ['send', 'nope', 'APPROVE'], ['cancel', 'nope']]) {
+      refused(await inProcess(argv, fresh), 2, 'no run nope in');
+    }
+    // Nothing was written for any of them: not even the snapshots directory.
+    expect(existsSync(fresh.snapshots)).toBe(false);
+    expect(existsSync(join(fresh.snapshots, '..', 'escape.json'))).toBe(false);
+  });
+});
+
+describe('refusals: exit 3, files untouched', { timeout: 90_000 }, () => {
+  it('refuses a corrupt run file and never rewrites it; ls lists it as unreadable', async () => {
+    const path = join(env.snapshots, 'broken.json');
+    const bytes = '{"format":1,"runId":"broken","status":"runn';
+    writeFileSync(path, bytes);
+    const corrupt = /^harness: run file .*broken\.json is not valid JSON; it was left untouched\n$/;
+    refused(await harness(['resume', 'broken'], env), 3, corrupt);
+    for (const argv of [['show', 'broken'], ['send', 'broken', 'APPROVE'], ['cancel', 'broken']]) refused(await inProcess(argv, env), 3, corrupt);
+    const ls = await inProcess(['ls'], env);
+    expect(ls.code).toBe(0);
+    expect(ls.stdout).toContain('unreadable broken.json: run file');
+    expect(readFileSync(path, 'utf8')).toBe(bytes);
+    rmSync(path);
+  });
+
+  it('refuses to drive a run whose lock a live process holds, and takes it once the lock is gone', async () => {
+    const run = await harness(['run', fixture('approval.workflow.ts'), '--run-id', 'locked1'], env);
+    expect(run.code).toBe(0);
+    const file = join(env.snapshots, 'locked1.json');
+    const before = readFileSync(file, 'utf8');
+    // This test process is alive and is not the CLI's process: to the CLI the lock is held.
+    const lock = join(env.snapshots, 'locked1.lock');
+    writeFileSync(lock, JSON.stringify({ pid: process.pid, hostname: hostname(), acquiredAt: new Date().toISOString() }));
+
+    refused(await harness(['resume', 'locked1'], env), 3, `run locked1 is being driven by process ${process.pid}`);
+    expect(readFileSync(file, 'utf8')).toBe(before);
+
+    rmSync(lock);
+    const after = await harness(['send', 'locked1', 'APPROVE'], env);
+    expect(after.code).toBe(0);
+    expect(readRun(env, 'locked1').status).toBe('done');
+  });
+});
+
+describe('unexpected errors', { timeout: 90_000 }, () => {
+  it('print "harness: internal error: <message>" and exit 1, with the stack only under HARNESS_DEBUG=1', async () => {
+    const notADirectory = join(tempDir(), 'file');
+    writeFileSync(notADirectory, 'not a directory');
+    const quiet = await harness(['ls', '--snapshots', notADirectory], env);
+    expect(quiet.code).toBe(1);
+    expect(quiet.stderr).toBe(`harness: internal error: ENOTDIR: not a directory, scandir '${notADirectory}'\n`);
+    const debug = await inProcess(['ls', '--snapshots', notADirectory], env, { HARNESS_DEBUG: '1' });
+    expect(debug.code).toBe(1);
+    expect(debug.stderr).toMatch(/^harness: internal error: ENOTDIR[^\n]*\nError: ENOTDIR[^\n]*\n\s+at /);
+  });
+});
