@@ -8,6 +8,7 @@ import { runWorkflow } from '../../src/runtime/index.ts';
 import { FileStore } from '../../src/store/index.ts';
 import { startSimulator, type Simulator } from '../../src/testing/index.ts';
 import { oneStepWorkflow } from '../steps/fixtures.ts';
+import { fixture, harness, tempDir } from '../cli/harness.ts';
 
 interface Received {
   type: string;
@@ -56,5 +57,31 @@ describe('Stately inspector bridge', () => {
     const { port } = server.address() as { port: number };
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await expect(startStatelyBridge({ url: `ws://127.0.0.1:${port}`, connectTimeoutMs: 1000 })).rejects.toBeInstanceOf(InspectorUnavailableError);
+  });
+
+  it('`harness run --inspect-url` sends the events that leave the process to the relay', { timeout: 60_000 }, async () => {
+    sim = await startSimulator({ seed: 6 });
+    receiver = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise((resolve) => receiver!.once('listening', resolve));
+    const received: Received[] = [];
+    receiver.on('connection', (socket) => socket.on('message', (data) => received.push(JSON.parse(String(data)) as Received)));
+    const { port } = receiver.address() as { port: number };
+
+    const env = { ollamaHost: sim.url, snapshots: tempDir() };
+    const result = await harness(['run', fixture('quick.workflow.ts'), '--input', '{"question":"q"}', '--inspect-url', `ws://127.0.0.1:${port}`], env);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(`Stately inspector: sending to the relay at ws://127.0.0.1:${port}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(received.some((e) => e.type === '@xstate.actor')).toBe(true);
+    expect(received.some((e) => e.type === '@xstate.snapshot' && JSON.stringify(e.snapshot?.value) === '"done"')).toBe(true);
+  });
+
+  it('`harness run --inspect-url` to nothing is a usage error (exit 2) and starts no run', { timeout: 60_000 }, async () => {
+    sim = await startSimulator({ seed: 6 });
+    const env = { ollamaHost: sim.url, snapshots: tempDir() };
+    const result = await harness(['run', fixture('quick.workflow.ts'), '--input', '{"question":"q"}', '--inspect-url', 'ws://127.0.0.1:9'], env);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^harness: cannot reach the inspector relay at ws:\/\/127\.0\.0\.1:9/m);
+    expect(sim.stats().requests).toBe(0);
   });
 });

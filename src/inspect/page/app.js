@@ -1,0 +1,290 @@
+// The inspector page: runs list and one run (diagram, actions, calls, timeline, snapshot), kept live over SSE.
+import { highlight, renderDiagram } from './diagram.js';
+import { el, fmtClock, fmtMs, fmtNum, fmtTime, statusBadge, table } from './render.js';
+
+const token = new URLSearchParams(location.search).get('token') ?? '';
+const finalStatuses = new Set(['done', 'flagged', 'failed', 'cancelled']);
+const main = document.getElementById('main');
+
+async function getJson(path) {
+  const res = await fetch(path, { headers: { accept: 'application/json' } });
+  const body = await res.json().catch(() => ({ error: `${res.status} ${res.statusText}` }));
+  if (!res.ok) throw new Error(body.error ?? `${res.status}`);
+  return body;
+}
+
+async function postJson(path, body) {
+  const res = await fetch(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-harness-token': token },
+    body: JSON.stringify(body ?? {}),
+  });
+  const answer = await res.json().catch(() => ({ error: `${res.status} ${res.statusText}` }));
+  if (!res.ok) throw new Error(answer.error ?? `${res.status}`);
+  return answer;
+}
+
+// ---- routing and live refresh ----
+
+let view = { kind: 'none' };
+
+function route() {
+  const match = /^#\/runs\/([^/]+)$/.exec(location.hash);
+  if (match) showRun(decodeURIComponent(match[1]));
+  else showList();
+}
+
+/** One refresh at a time; news arriving meanwhile triggers one more, so bursts of checkpoints cost two fetches. */
+function refresher(load) {
+  let running = false;
+  let again = false;
+  return async function refresh() {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    try {
+      do {
+        again = false;
+        await load();
+      } while (again);
+    } finally {
+      running = false;
+    }
+  };
+}
+
+function connectLive() {
+  const live = document.getElementById('live');
+  const source = new EventSource('/api/events');
+  source.addEventListener('hello', () => {
+    live.textContent = 'live';
+    live.className = 'live on';
+    view.refresh?.(); // catch up on anything missed while disconnected
+  });
+  source.addEventListener('change', (e) => {
+    const { runId } = JSON.parse(e.data);
+    if (view.kind === 'list' || (view.kind === 'run' && view.runId === runId)) view.refresh();
+  });
+  source.addEventListener('error', () => {
+    live.textContent = 'reconnecting…';
+    live.className = 'live off';
+  });
+}
+
+// ---- runs list ----
+
+function showList() {
+  const list = el('div', { id: 'runs' }, el('p', { class: 'muted' }, 'Loading runs…'));
+  main.replaceChildren(el('h1', {}, 'Runs'), list);
+  view = { kind: 'list', refresh: refresher(() => loadList(list)) };
+  view.refresh();
+}
+
+async function loadList(container) {
+  let data;
+  try {
+    data = await getJson('/api/runs');
+  } catch (error) {
+    container.replaceChildren(el('p', { class: 'error' }, `Cannot list runs: ${error.message}`));
+    return;
+  }
+  const link = (r) => el('a', { href: `#/runs/${encodeURIComponent(r.runId)}`, class: 'run-link' }, r.runId);
+  const columns = [
+    { title: 'run', cell: link },
+    { title: 'workflow', cell: (r) => r.workflowId },
+    { title: 'status', cell: (r) => statusBadge(r.status) },
+    { title: 'started', cell: (r) => fmtTime(r.createdAt) },
+    { title: 'elapsed', cell: (r) => fmtMs(r.activeMs), className: 'num' },
+    { title: 'tokens', cell: (r) => fmtNum(r.tokens), className: 'num' },
+    { title: 'model calls', cell: (r) => fmtNum(r.calls), className: 'num' },
+    { title: 'flagged', cell: (r) => r.flags.join('; '), className: 'flags' },
+  ];
+  const parts = [];
+  if (data.runs.length === 0) parts.push(el('p', { class: 'muted' }, 'No runs yet. Start one with harness run; it appears here live.'));
+  else parts.push(table(columns, data.runs, { attrs: { class: 'runs' }, rowAttrs: (r) => ({ dataset: { runId: r.runId, status: r.status } }) }));
+  if (data.unreadable.length > 0) {
+    parts.push(el('h2', {}, 'Unreadable run files'), el('ul', { class: 'error' }, data.unreadable.map((u) => el('li', {}, `${u.file}: ${u.reason}`))));
+  }
+  container.replaceChildren(...parts);
+}
+
+// ---- one run ----
+
+function showRun(runId) {
+  const parts = {
+    head: el('div', { class: 'run-head' }),
+    actions: actionsPanel(runId),
+    diagram: el('div', { id: 'diagram', class: 'diagram' }),
+    active: el('p', { class: 'active-line' }, 'active: ', el('code', { id: 'active-states' })),
+    children: el('div', { id: 'children' }),
+    calls: el('div', { id: 'calls' }),
+    timeline: el('div', { id: 'timeline' }),
+    data: el('div', { id: 'data' }),
+    snapshot: el('pre', { id: 'snapshot-json', class: 'json' }),
+  };
+  main.replaceChildren(
+    el('p', {}, el('a', { href: '#/' }, '← all runs')),
+    parts.head,
+    parts.actions.node,
+    el('section', {}, el('h2', {}, 'Statechart'), parts.diagram, parts.active, parts.children),
+    el('section', {}, el('h2', {}, 'Model calls'), parts.calls),
+    el('section', {}, el('h2', {}, 'Timeline'), parts.timeline),
+    el('section', {}, el('h2', {}, 'Input and output'), parts.data),
+    el('section', {}, el('details', { id: 'snapshot' }, el('summary', {}, 'Snapshot (JSON)'), parts.snapshot)),
+  );
+  view = { kind: 'run', runId, refresh: refresher(() => loadRun(runId, parts)) };
+  view.refresh();
+}
+
+async function loadRun(runId, parts) {
+  let run;
+  try {
+    run = await getJson(`/api/runs/${encodeURIComponent(runId)}`);
+  } catch (error) {
+    parts.head.replaceChildren(el('h1', {}, runId), el('p', { class: 'error', id: 'run-error' }, error.message));
+    return;
+  }
+  if (view.kind !== 'run' || view.runId !== runId) return;
+  const s = run.summary;
+  parts.head.replaceChildren(
+    el('h1', {}, s.runId, ' ', statusBadge(s.status, { id: 'run-status' })),
+    el('p', { class: 'meta' },
+      `workflow ${run.workflow.id} · started ${fmtTime(s.createdAt)} · elapsed ${fmtMs(s.activeMs)} · `,
+      `${fmtNum(run.usage.tokensIn)} tokens in / ${fmtNum(run.usage.tokensOut)} out · ${fmtNum(run.usage.calls)} model calls · epoch ${run.epoch}`),
+    el('p', { class: 'meta muted' }, `${run.workflow.module} (definition ${run.workflow.hash})`),
+    ...(run.flags.length > 0 ? [el('ul', { class: 'flags' }, run.flags.map((f) => el('li', {}, f)))] : []),
+    ...(run.error ? [el('p', { class: 'error' }, run.error)] : []),
+  );
+  parts.actions.update(run);
+
+  if (run.diagram) {
+    if (parts.diagram.dataset.hash !== run.workflow.hash) {
+      parts.diagram.replaceChildren(renderDiagram(run.diagram), transitionsList(run.diagram.transitions));
+      parts.diagram.dataset.hash = run.workflow.hash;
+    }
+    highlight(parts.diagram.querySelector('svg'), run.active);
+  } else {
+    parts.diagram.replaceChildren(el('p', { class: 'error' }, run.diagramError ?? 'no diagram'));
+  }
+  document.getElementById('active-states').textContent = run.active.join(', ') || '(none)';
+
+  parts.children.replaceChildren(
+    run.children.length === 0 ? '' : el('p', { class: 'muted' }, 'actors: ',
+      run.children.map((c) => el('span', { class: `child child-${c.status}` }, `${c.id} (${c.src}) ${c.status}${c.state.length ? ` @ ${c.state.join(', ')}` : ''}`))),
+  );
+  parts.calls.replaceChildren(callsTable(run.calls));
+  parts.timeline.replaceChildren(timelineTable(run.timeline));
+  parts.data.replaceChildren(
+    el('h3', {}, 'input'), el('pre', { class: 'json' }, JSON.stringify(run.input, null, 2)),
+    el('h3', {}, 'output'), el('pre', { class: 'json' }, JSON.stringify(run.output, null, 2)),
+  );
+  parts.snapshot.textContent = JSON.stringify(run.snapshot, null, 2);
+}
+
+function transitionsList(transitions) {
+  return el('details', { class: 'transitions' },
+    el('summary', {}, `Transitions (${transitions.length})`),
+    table([
+      { title: 'from', cell: (t) => t.from || '(any state)' },
+      { title: 'event', cell: (t) => t.event },
+      { title: 'guard', cell: (t) => t.guard ?? '' },
+      { title: 'to', cell: (t) => (t.to.length ? t.to.join(', ') : '(stays)') },
+    ], transitions),
+    el('p', { class: 'muted' }, 'Eventless (always) transitions are drawn only when the stored definition includes them; machine.toJSON() leaves them out.'),
+  );
+}
+
+function callsTable(calls) {
+  if (calls.length === 0) return el('p', { class: 'muted' }, 'No model calls yet.');
+  return table([
+    { title: 'step', cell: (c) => c.step },
+    { title: 'model', cell: (c) => c.model },
+    { title: 'attempt', cell: (c) => (c.attempt === null ? '–' : c.pass ? `${c.attempt} (pass ${c.pass})` : String(c.attempt)), className: 'num' },
+    { title: 'tokens in', cell: (c) => fmtNum(c.tokensIn), className: 'num' },
+    { title: 'tokens out', cell: (c) => fmtNum(c.tokensOut), className: 'num' },
+    { title: 'ttft', cell: (c) => fmtMs(c.ttftMs), className: 'num' },
+    { title: 'duration', cell: (c) => fmtMs(c.durationMs), className: 'num' },
+    { title: 'score', cell: (c) => (c.score === null ? '–' : c.score.toFixed(2)), className: 'num' },
+    { title: 'validation issues', cell: (c) => c.issues.join('; ') },
+    { title: 'error', cell: (c) => c.errorKind ?? '' },
+    { title: 'escalation', cell: (c) => (c.escalatedFrom ? `from ${c.escalatedFrom}` : '') },
+  ], calls, { attrs: { class: 'calls' }, rowAttrs: (c) => ({ class: c.success ? 'ok' : 'failed' }) });
+}
+
+const timelineShown = 300;
+
+function timelineTable(timeline) {
+  if (timeline.length === 0) return el('p', { class: 'muted' }, 'No events yet.');
+  const newest = timeline.slice(-timelineShown).reverse();
+  return el('div', {},
+    timeline.length > timelineShown ? el('p', { class: 'muted' }, `newest ${timelineShown} of ${timeline.length} events`) : null,
+    table([
+      { title: 'at', cell: (t) => fmtClock(t.at) },
+      { title: 'actor', cell: (t) => t.actor },
+      { title: 'event', cell: (t) => t.event },
+      { title: 'state after', cell: (t) => (t.state ?? []).join(', ') },
+    ], newest, { attrs: { class: 'timeline' } }),
+  );
+}
+
+function actionsPanel(runId) {
+  const result = el('span', { id: 'action-result', class: 'muted' });
+  const base = `/api/runs/${encodeURIComponent(runId)}`;
+  const act = async (label, path, body) => {
+    result.className = 'muted';
+    result.textContent = `${label}…`;
+    try {
+      const answer = await postJson(`${base}/${path}`, body);
+      result.textContent = `${label}: ${answer.status}`;
+    } catch (error) {
+      result.className = 'error';
+      result.textContent = `${label} failed: ${error.message}`;
+    }
+  };
+  const eventType = el('input', { id: 'event-type', placeholder: 'EVENT', size: 14, spellcheck: 'false' });
+  const eventData = el('textarea', { id: 'event-data', rows: 2, cols: 40, placeholder: 'data as JSON (optional), e.g. {"note": "ok"}', spellcheck: 'false' });
+  const send = (type) => {
+    const text = eventData.value.trim();
+    let data;
+    if (text) {
+      try {
+        data = JSON.parse(text);
+      } catch (error) {
+        result.className = 'error';
+        result.textContent = `data is not JSON: ${error.message}`;
+        return;
+      }
+    }
+    void act(`send ${type}`, 'send', data === undefined ? { type } : { type, data });
+  };
+  const resume = el('button', { id: 'resume', onclick: () => act('resume', 'resume') }, 'Resume');
+  const cancel = el('button', { id: 'cancel', class: 'danger', onclick: () => confirm(`Cancel run ${runId}? It cannot be resumed.`) && act('cancel', 'cancel') }, 'Cancel');
+  const sendButton = el('button', { id: 'send', onclick: () => eventType.value.trim() && send(eventType.value.trim()) }, 'Send');
+  const quick = el('span', { id: 'quick-events' });
+  const node = el('div', { class: 'actions' },
+    resume, cancel,
+    el('span', { class: 'send-form' }, quick, eventType, eventData, sendButton),
+    result,
+    token ? null : el('p', { class: 'error' }, 'No token in this page’s URL: actions are refused. Open the URL the inspect command printed.'),
+  );
+  return {
+    node,
+    update(run) {
+      const ended = finalStatuses.has(run.summary.status);
+      resume.disabled = ended;
+      cancel.disabled = ended;
+      sendButton.disabled = ended;
+      quick.replaceChildren(...run.accepts.map((type) =>
+        el('button', { class: 'quick-send', dataset: { event: type }, onclick: () => send(type) }, `send ${type}`)));
+    },
+  };
+}
+
+fetch('/api/info').then((r) => r.json()).then((info) => {
+  document.getElementById('dir').textContent = info.dir ? `runs in ${info.dir}` : '';
+}).catch(() => undefined);
+window.addEventListener('hashchange', route);
+connectLive();
+route();

@@ -1,0 +1,175 @@
+// The local inspector: a small HTTP server with JSON reads, token-guarded writes, and live change news over SSE.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { AnyEventObject } from 'xstate';
+import { cancelRun, resumeWorkflow, sendToRun } from '../runtime/index.ts';
+import { assertRunId, type FileStore } from '../store/index.ts';
+import { BackgroundDrives } from './drives.ts';
+import { baseHeaders, HttpError, readJsonBody, sendError, sendJson, statusOf } from './http.ts';
+import { isPageFile, sendPageFile } from './page-files.ts';
+import { allowedHosts, newToken, refuseHost, refuseWrite } from './security.ts';
+import { runView } from './view.ts';
+import { watchRuns } from './watch.ts';
+
+export interface InspectorOptions {
+  store: FileStore;
+  /** Default 127.0.0.1: only this machine can reach the page. */
+  host?: string;
+  /** Default 0 (an ephemeral port, read it back from `Inspector.port`). */
+  port?: number;
+  /** Default: a fresh random token. Writes must send it in the `x-harness-token` header. */
+  token?: string;
+  /** Where workflow modules of resumed runs are looked up when they moved (see workflowOf). */
+  cwd?: string;
+  /** Poll interval of the run-file watcher's fallback. Default 1000 ms. */
+  pollMs?: number;
+  /** A background drive (resume, send) failed after it had started. */
+  onDriveError?: (runId: string, error: unknown) => void;
+}
+
+export interface Inspector {
+  /** Base URL, e.g. `http://127.0.0.1:4777`. */
+  url: string;
+  /** The page with its token, the address to open (and print). */
+  pageUrl: string;
+  host: string;
+  port: number;
+  token: string;
+  /** Stops background drives (after a checkpoint: resumable), live streams, the watcher and the server. */
+  close(): Promise<void>;
+}
+
+const heartbeatMs = 15_000;
+
+export async function startInspector(options: InspectorOptions): Promise<Inspector> {
+  const { store } = options;
+  const host = options.host ?? '127.0.0.1';
+  const token = options.token ?? newToken();
+  const cwd = options.cwd ?? process.cwd();
+  const drives = new BackgroundDrives(options.onDriveError);
+  const streams = new Set<ServerResponse>();
+  let hosts: Set<string> | null = null;
+
+  const broadcast = (runId: string) => {
+    const message = `event: change\ndata: ${JSON.stringify({ runId })}\n\n`;
+    for (const res of streams) res.write(message);
+  };
+  const watcher = watchRuns(store.dir, broadcast, options.pollMs !== undefined ? { pollMs: options.pollMs } : {});
+  const heartbeat = setInterval(() => {
+    for (const res of streams) res.write(': ping\n\n');
+  }, heartbeatMs);
+  heartbeat.unref();
+
+  const openStream = (req: IncomingMessage, res: ServerResponse) => {
+    res.writeHead(200, { ...baseHeaders, 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive' });
+    res.write('retry: 1000\nevent: hello\ndata: {}\n\n');
+    streams.add(res);
+    req.on('close', () => streams.delete(res));
+  };
+
+  const hooks = (runId: string) => ({ store, runId, cwd });
+
+  async function post(runId: string, action: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readJsonBody(req);
+    if (action === 'cancel') {
+      const record = await cancelRun(store, runId);
+      return sendJson(res, 200, { runId, status: record.status });
+    }
+    if (action === 'resume') {
+      const started = await drives.start(runId, (h) => resumeWorkflow({ ...hooks(runId), ...h }));
+      return sendJson(res, 202, started);
+    }
+    if (action === 'send') {
+      const event = eventOf(body);
+      const started = await drives.start(runId, (h) => sendToRun({ ...hooks(runId), event, ...h }));
+      return sendJson(res, 202, started);
+    }
+    throw new HttpError(404, `no action ${action}`);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const hostProblem = refuseHost(req, hosts);
+    if (hostProblem) return sendError(res, 403, hostProblem);
+    const url = new URL(req.url ?? '/', 'http://inspector.invalid');
+    const path = url.pathname;
+    const method = req.method ?? 'GET';
+
+    if (!path.startsWith('/api/')) {
+      if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, `${method} not allowed here`);
+      if (path === '/favicon.ico') {
+        res.writeHead(204, baseHeaders);
+        return void res.end();
+      }
+      if (!isPageFile(path)) throw new HttpError(404, `no page ${path}`);
+      return sendPageFile(res, path);
+    }
+
+    const parts = path.slice('/api/'.length).split('/').map((p) => {
+      try {
+        return decodeURIComponent(p);
+      } catch {
+        throw new HttpError(400, 'malformed URL');
+      }
+    });
+    if (method === 'POST') {
+      const refusal = refuseWrite(req, token);
+      if (refusal) return sendError(res, 403, refusal);
+      if (parts[0] === 'runs' && parts.length === 3) return post(assertRunId(parts[1] as string), parts[2] as string, req, res);
+      throw new HttpError(404, `no endpoint POST ${path}`);
+    }
+    if (method !== 'GET') throw new HttpError(405, `${method} not allowed on ${path}`);
+    if (parts[0] === 'events' && parts.length === 1) return openStream(req, res);
+    if (parts[0] === 'info' && parts.length === 1) return sendJson(res, 200, { dir: store.dir, live: drives.size });
+    if (parts[0] === 'runs' && parts.length === 1) return sendJson(res, 200, store.list());
+    if (parts[0] === 'runs' && parts.length === 2) return sendJson(res, 200, runView(store.read(assertRunId(parts[1] as string))));
+    throw new HttpError(404, `no endpoint GET ${path}`);
+  }
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (res.headersSent) return void res.destroy();
+      const status = statusOf(error);
+      const message = error instanceof Error ? error.message : String(error);
+      sendError(res, status, message, error instanceof Error && !(error instanceof HttpError) ? error.name : undefined);
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  hosts = allowedHosts(host, port);
+  const urlHost = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  const url = `http://${urlHost === '0.0.0.0' || urlHost === '[::]' || urlHost === '' ? '127.0.0.1' : urlHost}:${port}`;
+
+  return {
+    url,
+    pageUrl: `${url}/?token=${encodeURIComponent(token)}`,
+    host,
+    port,
+    token,
+    async close() {
+      await drives.close();
+      watcher.close();
+      clearInterval(heartbeat);
+      for (const res of streams) res.end();
+      streams.clear();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+/** The event of a `send` request: `{ type, data? }`; XState's own `xstate.*` events cannot be injected. */
+function eventOf(body: unknown): AnyEventObject {
+  const { type, data } = (typeof body === 'object' && body !== null ? body : {}) as { type?: unknown; data?: unknown };
+  if (typeof type !== 'string' || type.trim() === '') throw new HttpError(400, 'send needs a JSON body { "type": "EVENT", "data": ... }');
+  if (type.startsWith('xstate.')) throw new HttpError(400, `${type} is internal to XState and cannot be sent`);
+  return data === undefined ? { type } : { type, data };
+}

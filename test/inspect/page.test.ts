@@ -1,0 +1,141 @@
+// The inspector page in a real Chromium: a live run's diagram follows its steps, and APPROVE sent from the page ends it.
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startInspector, type Inspector } from '../../src/inspect/index.ts';
+import { runWorkflow } from '../../src/runtime/index.ts';
+import { FileStore, type RunRecord } from '../../src/store/index.ts';
+import { startSimulator, type Simulator } from '../../src/testing/index.ts';
+import workflow from './fixtures/review.workflow.ts';
+
+const chromiumPath = '/usr/bin/chromium';
+const hasChromium = existsSync(chromiumPath);
+if (!hasChromium) console.warn(`SKIPPING inspector browser test: ${chromiumPath} is absent (install it with: apt-get install -y chromium)`);
+
+const modulePath = fileURLToPath(new URL('./fixtures/review.workflow.ts', import.meta.url));
+const artifacts = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
+
+/** A promise the test resolves by hand: the simulator holds a step's reply until the page has shown that step. */
+function gate() {
+  let open = () => {};
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { opened, open };
+}
+
+describe.skipIf(!hasChromium)('inspector page (Chromium)', () => {
+  const draftGate = gate();
+  const reviewGate = gate();
+  let sim: Simulator;
+  let inspector: Inspector;
+  let context: BrowserContext;
+  let dir: string;
+  let userDataDir: string;
+  let store: FileStore;
+  const savedHost = process.env.OLLAMA_HOST;
+
+  beforeAll(async () => {
+    sim = await startSimulator({
+      seed: 5,
+      latency: { ttftMs: 250, perTokenMs: 25 },
+      script: {
+        '*': async (req) => {
+          const prompt = req.messages.at(-1)?.content ?? '';
+          if (prompt.startsWith('DRAFT')) {
+            await draftGate.opened;
+            return JSON.stringify({ text: 'Otters hold hands while they sleep.' });
+          }
+          await reviewGate.opened;
+          return JSON.stringify({ verdict: 'ok', notes: 'accurate and short' });
+        },
+      },
+    });
+    // The fixture takes its host from OLLAMA_HOST, so the inspector can load it again to deliver APPROVE.
+    process.env.OLLAMA_HOST = sim.url;
+    dir = mkdtempSync(join(tmpdir(), 'harness-inspect-page-'));
+    store = new FileStore({ dir });
+    inspector = await startInspector({ store, pollMs: 250 });
+    userDataDir = mkdtempSync(join(tmpdir(), 'harness-chromium-'));
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: chromiumPath,
+      headless: true,
+      viewport: { width: 1280, height: 1000 },
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    draftGate.open();
+    reviewGate.open();
+    await context?.close();
+    await inspector?.close();
+    await sim?.close();
+    if (savedHost === undefined) delete process.env.OLLAMA_HOST;
+    else process.env.OLLAMA_HOST = savedHost;
+    rmSync(userDataDir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('follows a live run from step to step, and approves it from the page', async () => {
+    const page = context.pages()[0] ?? (await context.newPage());
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
+    });
+    await page.goto(inspector.pageUrl);
+    await page.getByText('No runs yet').waitFor();
+
+    const runId = 'inspect-e2e';
+    const running: Promise<RunRecord> = runWorkflow({ store, workflow, modulePath, input: { topic: 'otters' }, runId, pool: null });
+
+    // The run appears in the list without a reload (fs.watch → SSE), and its page shows the statechart.
+    await page.locator(`tr[data-run-id="${runId}"] a.run-link`).click();
+    await page.locator('svg.statechart g.state[data-path="approval"]').waitFor();
+    const activeOf = () => page.locator('svg.statechart').getAttribute('data-active');
+
+    await page.waitForFunction(() => document.querySelector('svg.statechart')?.getAttribute('data-active')?.startsWith('drafting.'));
+    expect(await page.locator('g.state.active-leaf').getAttribute('data-path')).toBe('drafting.attempting');
+    expect(await page.locator('g.state.active[data-path="drafting"]').count()).toBe(1);
+    draftGate.open();
+
+    await page.waitForFunction(() => document.querySelector('svg.statechart')?.getAttribute('data-active')?.startsWith('reviewing.'));
+    expect(await page.locator('g.state.active[data-path="drafting"]').count()).toBe(0);
+    reviewGate.open();
+
+    expect((await running).status).toBe('waiting');
+    await page.waitForFunction(() => document.getElementById('run-status')?.textContent === 'waiting');
+    expect(await activeOf()).toBe('approval');
+    expect(await page.locator('table.calls tbody tr').count()).toBe(2);
+
+    await page.locator('#event-data').fill('{"note": "ship it"}');
+    await page.locator('button.quick-send[data-event="APPROVE"]').click();
+    await page.waitForFunction(() => document.getElementById('run-status')?.textContent === 'done');
+    expect(await activeOf()).toBe('done');
+
+    const record = store.read(runId);
+    expect(record.status).toBe('done');
+    const waits = (record.snapshot?.context as { waits: Record<string, { decision: { type: string; data: unknown } }> }).waits;
+    expect(waits.approval?.decision).toMatchObject({ type: 'APPROVE', data: { note: 'ship it' } });
+
+    mkdirSync(artifacts, { recursive: true });
+    await page.screenshot({ path: join(artifacts, 'inspector.png'), fullPage: true });
+    await page.locator('#snapshot summary').click();
+    expect(await page.locator('#snapshot-json').isVisible()).toBe(true);
+    expect(JSON.parse((await page.locator('#snapshot-json').textContent()) ?? 'null')).toMatchObject({ status: 'done', value: 'done' });
+    expect(problems).toEqual([]);
+  }, 60_000);
+});
