@@ -5,7 +5,7 @@ import type { ZodType } from 'zod';
 import { callModel, resolveHost, type ModelConfigInput } from '../llm/index.ts';
 import type { ChatMessage, ModelResult } from '../llm/types.ts';
 import { attachScore, scoreCalls, type Score, type Scorer } from '../score/index.ts';
-import { actorPath, servicesOf, type JournalEntry } from './services.ts';
+import { actorPath, servicesOf, stepLabel, type JournalEntry } from './services.ts';
 
 /** Plain JSON: persisted with the snapshot while the call is in flight, and replayed as-is on restore. */
 export interface ModelCallInput {
@@ -43,10 +43,11 @@ export function createModelCall(spec: ModelCallSpec) {
     const services = servicesOf(system);
     const key = `${actorPath(self)}:${input.attemptKey}`;
     const hash = requestHash(input.model, input.messages);
+    const step = stepLabel(self, input.step);
 
     const journaled = services.journal.get(key);
     if (journaled && journaled.requestHash === hash) {
-      services.onCall?.({ type: 'call.end', key, step: input.step, result: journaled.result, replayed: true });
+      services.onCall?.({ type: 'call.end', key, step, result: journaled.result, replayed: true });
       return { result: journaled.result, key, replayed: true, budgetExceeded: null };
     }
 
@@ -59,7 +60,7 @@ export function createModelCall(spec: ModelCallSpec) {
     const release = services.limiter ? await services.limiter.acquire(resolveHost(config.host), signal) : undefined;
     let entry: JournalEntry;
     try {
-      services.onCall?.({ type: 'call.start', key, step: input.step, model: input.model, attempt: input.attempt });
+      services.onCall?.({ type: 'call.start', key, step, model: input.model, attempt: input.attempt });
       const onToken = services.onCall ? (piece: string) => services.onCall?.({ type: 'call.token', key, piece }) : undefined;
       let result = await callModel(input.messages, config, { signal, ...(onToken ? { onToken } : {}) });
       let judges: ModelResult[] = [];
@@ -76,7 +77,7 @@ export function createModelCall(spec: ModelCallSpec) {
     // A call cut off by a stop was not (fully) paid for and is made again on resume; one that completed is journaled.
     if (entry.result.metadata.error?.kind === 'aborted') return { result: entry.result, key, replayed: false, budgetExceeded: null };
     await services.journal.record(entry);
-    services.onCall?.({ type: 'call.end', key, step: input.step, result: entry.result, replayed: false });
+    services.onCall?.({ type: 'call.end', key, step, result: entry.result, replayed: false });
     return { result: entry.result, key, replayed: false, budgetExceeded: null };
   });
 }

@@ -30,6 +30,7 @@ export interface BudgetGuard {
   exceeded(): string | null;
 }
 
+/** `step` names the model step, prefixed by the sub-agent or fan-out item it runs in (`security/review`, `work.2/implement`). */
 export type CallEvent =
   | { type: 'call.start'; key: string; step: string; model: string; attempt: number }
   | { type: 'call.token'; key: string; piece: string }
@@ -71,6 +72,13 @@ export function servicesOf(system: System): StepServices {
   if (services) return services;
   fallback ??= { journal: memoryJournal(), limiter: null, budget: null, seed: 1 };
   return fallback;
+}
+
+/** Where a step's call runs, for people: the ids of the actors between the root and the call's own actor. */
+export function stepLabel(self: AnyActorRef, step: string): string {
+  const ids: string[] = [];
+  for (let ref = self._parent; ref?._parent; ref = ref._parent) ids.unshift(ref.id);
+  return [...ids, step].join('/');
 }
 
 /**
