@@ -175,7 +175,7 @@ describe('machines/feature-pipeline', () => {
       signal: controller.signal,
       onCall: (event) => {
         // Stop once the third item has started: two items are then finished or in flight.
-        if (event.type === 'call.start' && event.step === 'implement' && ++implementsStarted === 3) controller.abort();
+        if (event.type === 'call.start' && event.step.endsWith('/implement') && ++implementsStarted === 3) controller.abort();
       },
     });
     expect(stopped.status).toBe('stopped');
