@@ -1,10 +1,11 @@
 // Drives a run from the command line: live view, Ctrl-C handling, the final record printed, and the exit code.
 import { startStatelyBridge, type StatelyBridge } from '../inspect/stately.ts';
 import type { DriveHooks } from '../runtime/index.ts';
-import type { RunRecord } from '../store/index.ts';
+import type { FileStore, RunRecord } from '../store/index.ts';
 import { integerFlag, type CliIO } from './command.ts';
 import { colorEnabled, paint } from './io.ts';
 import { LiveView } from './live-view.ts';
+import { openStore } from './snapshots-dir.ts';
 import { continueLines, exitCodeFor, interruptedExitCode, summaryLines } from './print-run.ts';
 
 /** Flags of every command that drives a run (run, resume, send). */
@@ -103,4 +104,27 @@ export async function driveFromCli(request: DriveRequest): Promise<number> {
     io.stdout.write(`${[...summaryLines(record, p), ...next].join('\n')}\n`);
   }
   return exitCodeFor(record.status);
+}
+
+/** The parsed `driveFlags` values of a command that drives an existing run. */
+export type DriveFlagValues = InspectFlags & { json?: boolean | undefined; snapshots?: string | undefined; fsync?: boolean | undefined };
+
+/** Drives a run that already has a file (resume, send): not found (2) or corrupt (3) is reported before anything else. */
+export function driveStoredRun(
+  runId: string,
+  values: DriveFlagValues,
+  io: CliIO,
+  drive: (store: FileStore, hooks: LiveHooks) => Promise<RunRecord>,
+): Promise<number> {
+  const { store, flag } = openStore(values, io);
+  const before = store.read(runId);
+  return driveFromCli({
+    io,
+    runId,
+    workflowId: before.workflow.id,
+    json: values.json === true,
+    flags: values,
+    snapshotsFlag: flag,
+    drive: (hooks) => drive(store, hooks),
+  });
 }

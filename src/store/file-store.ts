@@ -133,26 +133,27 @@ export class FileStore {
   /** Starts a new run file, locked by this process. */
   async create(record: RunRecord): Promise<RunHandle> {
     mkdirSync(this.dir, { recursive: true });
-    const lock = this.#lock(record.runId);
-    try {
+    return this.#locked(record.runId, () => {
       if (existsSync(this.pathOf(record.runId))) throw new RunExistsError(`run ${record.runId} already exists in ${this.dir}`);
-      const handle = new RunHandle(this.#db(record), lock);
-      await handle.save();
-      return handle;
-    } catch (error) {
-      lock.release();
-      throw error;
-    }
+      return record;
+    });
   }
 
   /** Takes an existing run to drive it: locks it, reads it, and bumps its epoch so older drivers are fenced off. */
   async open(runId: string): Promise<RunHandle> {
     this.read(runId); // not found / corrupt are reported before anything is locked
-    const lock = this.#lock(runId);
-    try {
+    return this.#locked(runId, () => {
       const record = this.read(runId);
       record.epoch += 1;
-      const handle = new RunHandle(this.#db(record), lock);
+      return record;
+    });
+  }
+
+  /** Locks the run, writes the record `prepare` returns, and hands it over; the lock is released if anything fails. */
+  async #locked(runId: string, prepare: () => RunRecord): Promise<RunHandle> {
+    const lock = this.#lock(runId);
+    try {
+      const handle = new RunHandle(this.#db(prepare()), lock);
       await handle.save();
       return handle;
     } catch (error) {

@@ -2,8 +2,7 @@
 import { resumeWorkflow } from '../../runtime/index.ts';
 import { assertRunId } from '../../store/index.ts';
 import { type CliIO, type Command, parseFlags, UsageError } from '../command.ts';
-import { driveExitHelp, driveFlags, driveFlagsHelp, driveFromCli } from '../drive-run.ts';
-import { openStore } from '../snapshots-dir.ts';
+import { driveExitHelp, driveFlags, driveFlagsHelp, driveStoredRun } from '../drive-run.ts';
 
 const help = `Usage: harness resume <run-id> [options]
 
@@ -25,16 +24,6 @@ export const resumeCommand: Command = {
     const { values, positionals } = parseFlags(argv, { ...driveFlags });
     if (positionals.length !== 1) throw new UsageError('resume needs exactly one run id: harness resume <run-id>');
     const runId = assertRunId(positionals[0] as string);
-    const { store, flag } = openStore(values, io);
-    const before = store.read(runId); // not found (2) or corrupt (3) before anything else happens
-    return driveFromCli({
-      io,
-      runId,
-      workflowId: before.workflow.id,
-      json: values.json === true,
-      flags: values,
-      snapshotsFlag: flag,
-      drive: (hooks) => resumeWorkflow({ store, runId, cwd: io.cwd, ...hooks }),
-    });
+    return driveStoredRun(runId, values, io, (store, hooks) => resumeWorkflow({ store, runId, cwd: io.cwd, ...hooks }));
   },
 };

@@ -2,9 +2,8 @@
 import { sendToRun } from '../../runtime/index.ts';
 import { assertRunId } from '../../store/index.ts';
 import { type CliIO, type Command, parseFlags, UsageError } from '../command.ts';
-import { driveExitHelp, driveFlags, driveFlagsHelp, driveFromCli } from '../drive-run.ts';
+import { driveExitHelp, driveFlags, driveFlagsHelp, driveStoredRun } from '../drive-run.ts';
 import { parseJsonFlag } from '../json-arg.ts';
-import { openStore } from '../snapshots-dir.ts';
 
 const help = `Usage: harness send <run-id> <EVENT> [--data <json>] [options]
 
@@ -31,16 +30,7 @@ export const sendCommand: Command = {
       throw new UsageError(`invalid event "${type}": use a name such as APPROVE (letters, digits, '_', '.', ':', '-')`);
     }
     const data = values.data === undefined ? undefined : parseJsonFlag('data', values.data);
-    const { store, flag } = openStore(values, io);
-    const before = store.read(runId);
-    return driveFromCli({
-      io,
-      runId,
-      workflowId: before.workflow.id,
-      json: values.json === true,
-      flags: values,
-      snapshotsFlag: flag,
-      drive: (hooks) => sendToRun({ store, runId, cwd: io.cwd, event: data === undefined ? { type } : { type, data }, ...hooks }),
-    });
+    const event = data === undefined ? { type } : { type, data };
+    return driveStoredRun(runId, values, io, (store, hooks) => sendToRun({ store, runId, cwd: io.cwd, event, ...hooks }));
   },
 };
