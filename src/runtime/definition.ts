@@ -8,5 +8,12 @@ import { machineDefinition } from '../steps/definition.ts';
  * so a run records this hash and resume compares it first.
  */
 export function definitionHash(machine: AnyStateMachine): string {
-  return createHash('sha256').update(JSON.stringify(machineDefinition(machine))).digest('hex').slice(0, 16);
+  let hash = hashes.get(machine);
+  if (hash === undefined) {
+    hash = createHash('sha256').update(JSON.stringify(machineDefinition(machine))).digest('hex').slice(0, 16);
+    hashes.set(machine, hash);
+  }
+  return hash;
 }
+
+const hashes = new WeakMap<AnyStateMachine, string>();

@@ -17,8 +17,8 @@ export interface DriveOptions {
   pool: HostPool | null;
   /** Stops the run cleanly after a checkpoint (Ctrl-C); it can be resumed. */
   signal?: AbortSignal;
-  /** True when someone asked to cancel the run (checked between checkpoints). */
-  cancelRequested?: () => boolean;
+  /** Subscribes to cancel requests for this run (from another process); returns the unsubscribe function. */
+  onCancelRequest?: (cancel: () => void) => () => void;
   /** Every inspection event of the run's actor system (for the Stately inspector). */
   inspect?: (event: InspectionEvent) => void;
   onCall?: (event: CallEvent) => void;
@@ -147,26 +147,33 @@ export async function drive(options: DriveOptions): Promise<RunRecord> {
     return status;
   }
 
+  const saved = () => options.onCheckpoint?.(record);
+
+  // Snapshot changes of one tick share one checkpoint; writes in flight coalesce further in RunHandle.save().
   function schedule(): void {
     if (pending || stopped) return;
     pending = true;
     setImmediate(() => {
       pending = false;
       if (stopped) return;
-      const status = checkpoint();
-      handle.save().then(() => options.onCheckpoint?.(record), (error: unknown) => finish(null, error));
-      if (status !== 'running') finish(null);
+      if (checkpoint() !== 'running') return finish(null);
+      handle.save().then(saved, (error: unknown) => finish(null, error));
     });
   }
+
+  let finalSave: Promise<void> = Promise.resolve();
 
   /** Ends the drive: `as` overrides the status (stopped, cancelled); the snapshot is taken before the actor stops. */
   function finish(as: RunStatus | null, error?: unknown): void {
     if (stopped) return;
     if (as) stopStatus = as;
-    if (error === undefined) checkpoint();
     stopped = true;
-    clearInterval(cancelTimer);
+    unwatchCancel?.();
     options.signal?.removeEventListener('abort', onAbort);
+    if (error === undefined) {
+      checkpoint();
+      finalSave = handle.save().then(saved);
+    }
     actor.stop();
     if (error !== undefined) fail?.(error);
     else settle?.();
@@ -174,10 +181,7 @@ export async function drive(options: DriveOptions): Promise<RunRecord> {
 
   const onAbort = () => finish('stopped');
   options.signal?.addEventListener('abort', onAbort, { once: true });
-  const cancelTimer = setInterval(() => {
-    if (options.cancelRequested?.()) finish('cancelled');
-  }, 200);
-  cancelTimer.unref();
+  const unwatchCancel = options.onCancelRequest?.(() => finish('cancelled'));
 
   actor.subscribe({ error: () => schedule() }); // an errored machine must not crash the process (DESIGN.md)
   actor.start();
@@ -185,10 +189,7 @@ export async function drive(options: DriveOptions): Promise<RunRecord> {
   if (options.signal?.aborted) finish('stopped');
   schedule();
 
-  try {
-    await settled;
-  } finally {
-    await handle.save().catch(() => undefined);
-  }
+  await settled;
+  await finalSave;
   return record;
 }

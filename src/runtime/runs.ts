@@ -1,11 +1,12 @@
 // The runtime's public verbs: run, resume, send, cancel, list, get — each a short story over the store and the driver.
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { createActor, type AnyEventObject, type AnyMachineSnapshot, type Snapshot } from 'xstate';
 import { HostPool } from '../llm/pool.ts';
 import type { PersistedSnapshot, Workflow } from '../steps/workflow.ts';
 import { FileStore, finalStatuses, newRunId, assertRunId, type RunHandle, type RunRecord, type RunSummary } from '../store/index.ts';
 import { machineDefinition } from '../steps/definition.ts';
+import { clearCancel, requestCancel, watchCancel } from './cancel-requests.ts';
 import { definitionHash } from './definition.ts';
 import { drive, type DriveOptions } from './driver.ts';
 import { DefinitionChangedError, EventRejectedError, InputError, RunFinishedError } from './errors.ts';
@@ -99,8 +100,8 @@ export async function runWorkflow(options: RunOptions): Promise<RunRecord> {
 async function driveHandle(handle: RunHandle, workflow: Workflow, start: DriveOptions['start'], hooks: DriveHooks) {
   const marker = cancelMarker(hooks.store, handle.record.runId);
   try {
-    const record = await drive({ handle, workflow, start, ...hooksOf(hooks), cancelRequested: () => existsSync(marker) });
-    if (record.status === 'cancelled') rmSync(marker, { force: true });
+    const record = await drive({ handle, workflow, start, ...hooksOf(hooks), onCancelRequest: (cancel) => watchCancel(marker, cancel) });
+    if (record.status === 'cancelled') clearCancel(marker);
     return record;
   } finally {
     await handle.close();
@@ -113,14 +114,13 @@ export async function workflowOf(record: RunRecord, cwd = process.cwd()): Promis
   return loadWorkflow(path, cwd);
 }
 
-/** Takes the run, checks its definition (migrating if the workflow allows), and returns the snapshot to restore. */
+/** Takes the run (one read, under its lock), checks its definition (migrating if allowed), returns what to restore. */
 async function takeRun(store: FileStore, runId: string, workflow: Workflow | undefined, cwd: string) {
-  const peek = store.read(runId);
-  if (finalStatuses.includes(peek.status)) throw new RunFinishedError(`run ${runId} is already ${peek.status}; nothing to resume`);
-  const wf = workflow ?? (await workflowOf(peek, cwd)).workflow;
   const handle = await store.open(runId);
   try {
     const record = handle.record;
+    if (finalStatuses.includes(record.status)) throw new RunFinishedError(`run ${runId} is already ${record.status}; nothing to resume`);
+    const wf = workflow ?? (await workflowOf(record, cwd)).workflow;
     const current = definitionHash(wf.machine);
     let snapshot = record.snapshot as PersistedSnapshot | null;
     if (current !== record.workflow.hash) {
@@ -192,7 +192,7 @@ export async function cancelRun(store: FileStore, runId: string, waitMs = 10_000
     handle = await store.open(runId);
   } catch (error) {
     if ((error as Error).name !== 'RunLockedError') throw error;
-    writeFileSync(cancelMarker(store, runId), new Date().toISOString());
+    requestCancel(cancelMarker(store, runId));
     const deadline = Date.now() + waitMs;
     while (Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));
@@ -207,7 +207,7 @@ export async function cancelRun(store: FileStore, runId: string, waitMs = 10_000
     return handle.record;
   } finally {
     await handle.close();
-    rmSync(cancelMarker(store, runId), { force: true });
+    clearCancel(cancelMarker(store, runId));
   }
 }
 

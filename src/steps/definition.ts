@@ -58,7 +58,14 @@ function complete(json: JsonObject, node: AnyStateNode): void {
  * structure — states, transitions, guard and actor names — not the code inside prompts or actions.
  */
 export function machineDefinition(machine: AnyStateMachine): JsonObject {
-  const json = JSON.parse(JSON.stringify(machine.toJSON())) as JsonObject;
-  complete(json, machine.root);
-  return json;
+  let json = definitions.get(machine);
+  if (!json) {
+    json = JSON.parse(JSON.stringify(machine.toJSON())) as JsonObject;
+    complete(json, machine.root);
+    definitions.set(machine, json);
+  }
+  // Callers keep it in run records they mutate: each gets its own copy of the cached one.
+  return structuredClone(json);
 }
+
+const definitions = new WeakMap<AnyStateMachine, JsonObject>();

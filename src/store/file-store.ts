@@ -133,28 +133,28 @@ export class FileStore {
   /** Starts a new run file, locked by this process. */
   async create(record: RunRecord): Promise<RunHandle> {
     mkdirSync(this.dir, { recursive: true });
-    return this.#locked(record.runId, () => {
+    return this.#locked(record.runId, true, () => {
       if (existsSync(this.pathOf(record.runId))) throw new RunExistsError(`run ${record.runId} already exists in ${this.dir}`);
       return record;
     });
   }
 
-  /** Takes an existing run to drive it: locks it, reads it, and bumps its epoch so older drivers are fenced off. */
+  /** Takes an existing run to drive it: locks it, reads it once, and bumps its epoch on disk before handing it over. */
   async open(runId: string): Promise<RunHandle> {
-    this.read(runId); // not found / corrupt are reported before anything is locked
-    return this.#locked(runId, () => {
+    if (!existsSync(this.pathOf(runId))) throw new RunNotFoundError(`no run ${runId} in ${this.dir}`);
+    return this.#locked(runId, true, () => {
       const record = this.read(runId);
       record.epoch += 1;
       return record;
     });
   }
 
-  /** Locks the run, writes the record `prepare` returns, and hands it over; the lock is released if anything fails. */
-  async #locked(runId: string, prepare: () => RunRecord): Promise<RunHandle> {
+  /** Locks the run and hands over the record `prepare` returns (written first if `write`); unlocks if anything fails. */
+  async #locked(runId: string, write: boolean, prepare: () => RunRecord): Promise<RunHandle> {
     const lock = this.#lock(runId);
     try {
       const handle = new RunHandle(this.#db(prepare()), lock);
-      await handle.save();
+      if (write) await handle.save();
       return handle;
     } catch (error) {
       lock.release();

@@ -13,9 +13,9 @@ export function assertRunId(runId: string): string {
   return runId;
 }
 
-/** `<workflow>-<yyyymmdd-hhmmss>-<4 hex>`: sorts by start time and is safe as a file name. */
+/** `<workflow>-<yyyymmdd-hhmmss>-<8 hex>`: sorts by start time, is safe as a file name, and does not collide in a burst. */
 export function newRunId(workflowId: string, now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  const prefix = workflowId.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 40);
-  return `${prefix}-${stamp}-${randomBytes(2).toString('hex')}`;
+  const prefix = workflowId.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 39);
+  return `${prefix}-${stamp}-${randomBytes(4).toString('hex')}`;
 }

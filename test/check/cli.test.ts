@@ -1,27 +1,12 @@
-import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { checkCommand } from '../../src/cli/commands/check.ts';
 import { diagramCommand } from '../../src/cli/commands/diagram.ts';
-import { UsageError, type CliIO } from '../../src/cli/command.ts';
+import { UsageError } from '../../src/cli/command.ts';
+import { captureIO } from '../helpers/cli-io.ts';
 
 const cwd = fileURLToPath(new URL('./fixtures/', import.meta.url));
-
-function capture(): CliIO & { out: () => string; err: () => string } {
-  const sink = () => {
-    const chunks: string[] = [];
-    const stream = new Writable({
-      write(chunk: Buffer | string, _encoding, done) {
-        chunks.push(String(chunk));
-        done();
-      },
-    });
-    return { stream, text: () => chunks.join('') };
-  };
-  const stdout = sink();
-  const stderr = sink();
-  return { stdout: stdout.stream, stderr: stderr.stream, env: process.env, cwd, out: stdout.text, err: stderr.text };
-}
+const capture = () => captureIO(cwd);
 
 describe('harness check', () => {
   it('exits 0 and prints only the summary for a clean workflow', async () => {

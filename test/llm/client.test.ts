@@ -1,31 +1,15 @@
-import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import net from 'node:net';
 import { z } from 'zod';
-import { startSimulator, type Simulator, type SimRequest, type SimulatorOptions } from '../../src/testing/index.ts';
+import type { SimRequest } from '../../src/testing/index.ts';
 import { callModel, ConfigError, isRetryable } from '../../src/llm/index.ts';
 import type { ChatMessage } from '../../src/llm/index.ts';
+import { eventually, useSimulators } from '../helpers/simulators.ts';
 
 const ask: ChatMessage[] = [{ role: 'user', content: 'Say hello.' }];
 const person = z.object({ name: z.string(), age: z.number().int().min(0), tags: z.array(z.string()) });
 
-/** Polls a condition the server reaches asynchronously (e.g. noticing a closed socket); fails after `ms`. */
-async function eventually(check: () => boolean, ms = 2000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-const opened: Simulator[] = [];
-async function simulator(options: SimulatorOptions = {}): Promise<Simulator> {
-  const sim = await startSimulator(options);
-  opened.push(sim);
-  return sim;
-}
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((s) => s.close()));
-});
+const simulator = useSimulators();
 
 describe('callModel: successful calls', () => {
   it('streams a text reply and reports the server counts and timings', async () => {

@@ -1,39 +1,21 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import codeReview, { specialistMachine, type ReviewOutput } from '../../machines/code-review.ts';
 import { isJudgeRequest, sampleReviewScript } from '../../machines/samples/review-replies.ts';
 import { checkMachine } from '../../src/check/index.ts';
 import { HostPool } from '../../src/llm/pool.ts';
 import { runWorkflow } from '../../src/runtime/index.ts';
-import { FileStore } from '../../src/store/index.ts';
-import { startSimulator, type ScriptedReply, type Simulator } from '../../src/testing/index.ts';
+import type { ScriptedReply } from '../../src/testing/index.ts';
+import { useModelRuns } from '../helpers/runs.ts';
 
 const modulePath = join(import.meta.dirname, '../../machines/code-review.ts');
 const diff = readFileSync(join(import.meta.dirname, '../../machines/samples/sample.diff'), 'utf8');
 
-let sim: Simulator | undefined;
-let dir: string;
-const savedHost = process.env.OLLAMA_HOST;
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'harness-review-'));
-});
-afterEach(async () => {
-  await sim?.close();
-  sim = undefined;
-});
-afterAll(() => {
-  if (savedHost === undefined) delete process.env.OLLAMA_HOST;
-  else process.env.OLLAMA_HOST = savedHost;
-  rmSync(dir, { recursive: true, force: true });
-});
+const runs = useModelRuns('harness-review-');
 
 async function review(script: ScriptedReply) {
-  sim = await startSimulator({ seed: 7, numParallel: 3, latency: { ttftMs: 20, perTokenMs: 0 }, script: { '*': script } });
-  process.env.OLLAMA_HOST = sim.url;
-  const store = new FileStore({ dir });
+  const { store } = await runs.start({ seed: 7, numParallel: 3, latency: { ttftMs: 20, perTokenMs: 0 }, script: { '*': script } });
   return runWorkflow({ store, workflow: codeReview, modulePath, input: { diff }, pool: new HostPool(3) });
 }
 
@@ -57,7 +39,7 @@ describe('machines/code-review', () => {
     expect(output.flags).toEqual([]);
 
     // The three specialists ran at the same time, and the verdict was escalated once: 7b judged low, 32b passed.
-    expect(sim?.stats().maxConcurrent).toBe(3);
+    expect(runs.sim?.stats().maxConcurrent).toBe(3);
     const verdictCalls = record.journal.filter((entry) => entry.step === 'verdict');
     expect(verdictCalls.map((entry) => entry.result.model)).toEqual(['qwen2.5-coder:7b', 'qwen2.5-coder:32b']);
     expect(verdictCalls.map((entry) => entry.result.score)).toEqual([0.1, 1]);

@@ -1,12 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import extract, { invoiceSchema, type ExtractOutput, type Invoice } from '../../machines/extract.ts';
 import { checkMachine } from '../../src/check/index.ts';
 import { runWorkflow } from '../../src/runtime/index.ts';
-import { FileStore } from '../../src/store/index.ts';
-import { startSimulator, type ScriptedReply, type SimRequest, type Simulator } from '../../src/testing/index.ts';
+import type { ScriptedReply, SimRequest } from '../../src/testing/index.ts';
+import { useModelRuns } from '../helpers/runs.ts';
 
 const modulePath = join(import.meta.dirname, '../../machines/extract.ts');
 const input = JSON.parse(readFileSync(join(import.meta.dirname, '../../machines/samples/invoice-input.json'), 'utf8')) as { text: string };
@@ -29,27 +28,11 @@ const invoice: Invoice = {
 /** A typical slip: the subtotal copied as the total, the tax left out. */
 const wrongTotal = { ...invoice, total: 1980 };
 
-let sim: Simulator | undefined;
-let dir: string;
-const savedHost = process.env.OLLAMA_HOST;
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'harness-extract-'));
-});
-afterEach(async () => {
-  await sim?.close();
-  sim = undefined;
-});
-afterAll(() => {
-  if (savedHost === undefined) delete process.env.OLLAMA_HOST;
-  else process.env.OLLAMA_HOST = savedHost;
-  rmSync(dir, { recursive: true, force: true });
-});
+const runs = useModelRuns('harness-extract-');
 
 async function run(script: ScriptedReply) {
-  sim = await startSimulator({ seed: 11, script: { '*': script } });
-  process.env.OLLAMA_HOST = sim.url;
-  return runWorkflow({ store: new FileStore({ dir }), workflow: extract, modulePath, input, pool: null });
+  const { store } = await runs.start({ seed: 11, script: { '*': script } });
+  return runWorkflow({ store, workflow: extract, modulePath, input, pool: null });
 }
 
 const isRetry = (req: SimRequest) => req.messages.at(-1)?.content.startsWith('Your previous reply could not be used') === true;

@@ -1,12 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import pipeline, { workItemMachine, type PipelineOutput } from '../../machines/feature-pipeline.ts';
 import { checkMachine } from '../../src/check/index.ts';
 import { resumeWorkflow, runWorkflow, sendToRun } from '../../src/runtime/index.ts';
-import { FileStore } from '../../src/store/index.ts';
-import { startSimulator, type SimRequest, type Simulator } from '../../src/testing/index.ts';
+import type { SimRequest } from '../../src/testing/index.ts';
+import { useModelRuns } from '../helpers/runs.ts';
 
 const modulePath = join(import.meta.dirname, '../../machines/feature-pipeline.ts');
 const input = { feature: 'CSV export of the orders table', context: 'TypeScript, Express, Postgres.' };
@@ -60,27 +58,11 @@ function pipelineScript(requests: SimRequest[], behaviour: Behaviour = {}) {
   };
 }
 
-let sim: Simulator | undefined;
-let dir: string;
-const savedHost = process.env.OLLAMA_HOST;
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'harness-pipeline-'));
-});
-afterEach(async () => {
-  await sim?.close();
-  sim = undefined;
-});
-afterAll(() => {
-  if (savedHost === undefined) delete process.env.OLLAMA_HOST;
-  else process.env.OLLAMA_HOST = savedHost;
-  rmSync(dir, { recursive: true, force: true });
-});
+const runs = useModelRuns('harness-pipeline-');
 
 async function start(requests: SimRequest[], behaviour: Behaviour = {}) {
-  sim = await startSimulator({ seed: 5, numParallel: 4, latency: { ttftMs: 25, perTokenMs: 0 }, script: { '*': pipelineScript(requests, behaviour) } });
-  process.env.OLLAMA_HOST = sim.url;
-  return new FileStore({ dir });
+  const { store } = await runs.start({ seed: 5, numParallel: 4, latency: { ttftMs: 25, perTokenMs: 0 }, script: { '*': pipelineScript(requests, behaviour) } });
+  return store;
 }
 
 const stepsOf = (requests: SimRequest[]) => requests.map((r) => system(r).split(' ').slice(0, 4).join(' '));
@@ -98,7 +80,7 @@ describe('machines/feature-pipeline', () => {
     const waiting = await runWorkflow({ store, workflow: pipeline, modulePath, input, pool: null });
     expect(waiting.status).toBe('waiting');
     expect(waiting.snapshot?.value).toBe('awaitingApproval');
-    expect(sim?.stats().maxConcurrent).toBe(2);
+    expect(runs.sim?.stats().maxConcurrent).toBe(2);
     expect(requests.filter((r) => system(r).startsWith('You are a software engineer')).map(itemOf).sort()).toEqual(['CSV writer', 'Docs', 'Export route']);
 
     const done = await sendToRun({ store, runId: waiting.runId, workflow: pipeline, event: { type: 'APPROVE', data: { by: 'dana' } }, pool: null });
@@ -190,7 +172,7 @@ describe('machines/feature-pipeline', () => {
     expect(keys.slice(0, paidBefore.length)).toEqual(paidBefore);
     // The plan was made once; every finished call before the stop was replayed from the journal, not re-sent.
     expect(requests.filter((r) => system(r).startsWith('You are a tech lead'))).toHaveLength(1);
-    expect(sim?.stats().completed).toBeLessThanOrEqual(resumed.usage.calls + 2);
+    expect(runs.sim?.stats().completed).toBeLessThanOrEqual(resumed.usage.calls + 2);
 
     const done = await sendToRun({ store, runId: stopped.runId, workflow: pipeline, event: { type: 'APPROVE' }, pool: null });
     expect(done.status).toBe('done');

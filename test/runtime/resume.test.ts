@@ -1,16 +1,12 @@
 // Resume and the step journal: a stopped run resumes, a journaled call is never paid twice, backoff survives a stop.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { resumeWorkflow, runWorkflow } from '../../src/runtime/runs.ts';
 import type { FileStore, RunRecord } from '../../src/store/index.ts';
-import { startSimulator, type Simulator } from '../../src/testing/index.ts';
 import { contextOf, modulePath, oneStepWorkflow, removeTempDirs, tempStore, validReply } from '../steps/fixtures.ts';
+import { useSimulators } from '../helpers/simulators.ts';
 
-let sim: Simulator | undefined;
-afterEach(async () => {
-  await sim?.close();
-  sim = undefined;
-});
+const simulator = useSimulators();
 afterAll(removeTempDirs);
 
 const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
@@ -18,6 +14,28 @@ const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 /** Replaces a run file's contents, as a crash at an earlier moment would have left it. */
 function rewrite(store: FileStore, record: RunRecord): void {
   writeFileSync(store.pathOf(record.runId), JSON.stringify(record));
+}
+
+/**
+ * Runs a one-step workflow to the end against a fresh simulator that always sends `reply`, keeping a copy of the
+ * first checkpoint taken before anything was journaled whose serialised state value passes `isInFlight`.
+ */
+async function runKeepingInFlight(reply: string, isInFlight: (value: string) => boolean) {
+  const sim = await simulator({ latency: { ttftMs: 50 }, script: { '*': () => reply } });
+  const store = tempStore();
+  const workflow = oneStepWorkflow({ config: { host: sim.url, timeoutMs: 3000 } });
+  let inFlight: RunRecord | undefined;
+  const finished = await runWorkflow({
+    store,
+    workflow,
+    modulePath,
+    input: { question: 'q' },
+    pool: null,
+    onCheckpoint: (record) => {
+      if (!inFlight && record.journal.length === 0 && isInFlight(JSON.stringify(record.snapshot?.value))) inFlight = clone(record);
+    },
+  });
+  return { sim, store, workflow, finished, inFlight: inFlight as RunRecord | undefined };
 }
 
 interface SleepChild {
@@ -28,7 +46,7 @@ interface SleepChild {
 describe('stop and resume', () => {
   it('stops a run mid-call with its signal, then resumes it to done', async () => {
     const stop = new AbortController();
-    sim = await startSimulator({
+    const sim = await simulator({
       latency: { ttftMs: 200 },
       script: {
         '*': () => {
@@ -55,21 +73,10 @@ describe('stop and resume', () => {
   });
 
   it('never pays twice for a call whose result is journaled but whose checkpoint is older', async () => {
-    sim = await startSimulator({ latency: { ttftMs: 50 }, script: { '*': () => validReply('paid once') } });
-    const store = tempStore();
-    const workflow = oneStepWorkflow({ config: { host: sim.url, timeoutMs: 3000 } });
-    let inFlight: RunRecord | undefined;
-    const finished = await runWorkflow({
-      store,
-      workflow,
-      modulePath,
-      input: { question: 'q' },
-      pool: null,
-      onCheckpoint: (record) => {
-        const value = JSON.stringify(record.snapshot?.value);
-        if (!inFlight && value === JSON.stringify({ asking: 'attempting' }) && record.journal.length === 0) inFlight = clone(record);
-      },
-    });
+    const { sim, store, workflow, finished, inFlight } = await runKeepingInFlight(
+      validReply('paid once'),
+      (value) => value === JSON.stringify({ asking: 'attempting' }),
+    );
     expect(finished.status).toBe('done');
     expect(inFlight).toBeDefined();
     const checkpoint = inFlight as RunRecord;
@@ -93,20 +100,7 @@ describe('stop and resume', () => {
   });
 
   it('makes the call again when the journaled request differs from the one restored', async () => {
-    sim = await startSimulator({ latency: { ttftMs: 50 }, script: { '*': () => validReply() } });
-    const store = tempStore();
-    const workflow = oneStepWorkflow({ config: { host: sim.url, timeoutMs: 3000 } });
-    let inFlight: RunRecord | undefined;
-    const finished = await runWorkflow({
-      store,
-      workflow,
-      modulePath,
-      input: { question: 'q' },
-      pool: null,
-      onCheckpoint: (record) => {
-        if (!inFlight && record.journal.length === 0 && JSON.stringify(record.snapshot?.value).includes('attempting')) inFlight = clone(record);
-      },
-    });
+    const { sim, store, workflow, finished, inFlight } = await runKeepingInFlight(validReply(), (value) => value.includes('attempting'));
     const final = store.read(finished.runId);
     const journal = final.journal.map((entry) => ({ ...entry, requestHash: 'not-this-request' }));
     rewrite(store, { ...final, status: 'running', snapshot: (inFlight as RunRecord).snapshot, journal });
@@ -119,7 +113,7 @@ describe('stop and resume', () => {
 
   it('keeps a backoff deadline absolute across a stop, and completes after resume', async () => {
     const stop = new AbortController();
-    sim = await startSimulator({
+    const sim = await simulator({
       script: { '*': (req) => (req.attempt === 1 ? { content: validReply(), fault: '500' } : validReply('after the wait')) },
     });
     const store = tempStore();
@@ -160,7 +154,7 @@ describe('stop and resume', () => {
   });
 
   it('leaves the run file as valid JSON with the stopped snapshot when stopped before it starts', async () => {
-    sim = await startSimulator({ script: { '*': () => validReply() } });
+    const sim = await simulator({ script: { '*': () => validReply() } });
     const store = tempStore();
     const workflow = oneStepWorkflow({ config: { host: sim.url, timeoutMs: 3000 } });
     const stopped = await runWorkflow({ store, workflow, modulePath, input: { question: 'q' }, pool: null, signal: AbortSignal.abort() });

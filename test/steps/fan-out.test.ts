@@ -1,18 +1,14 @@
 // Bounded fan-out: at most `concurrency` children at once, results kept in item order, empty lists and bad limits.
 import { fromPromise, setup, type AnyActorLogic } from 'xstate';
 import { z } from 'zod';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { HostPool } from '../../src/llm/pool.ts';
 import { resumeWorkflow, runWorkflow } from '../../src/runtime/runs.ts';
 import { defineWorkflow, fanOut, initialHarnessContext, modelStep, stepImplementations, type HarnessContext } from '../../src/steps/index.ts';
-import { startSimulator, type Simulator } from '../../src/testing/index.ts';
 import { answerSchema, contextOf, lastUser, modulePath, removeTempDirs, small, tempStore, validReply } from './fixtures.ts';
+import { useSimulators } from '../helpers/simulators.ts';
 
-let sim: Simulator | undefined;
-afterEach(async () => {
-  await sim?.close();
-  sim = undefined;
-});
+const simulator = useSimulators();
 afterAll(removeTempDirs);
 
 interface DocContext extends HarnessContext {
@@ -76,7 +72,7 @@ const docs = ['doc-0', 'doc-1', 'doc-2', 'doc-3', 'doc-4', 'doc-5'];
 
 describe('fan-out', () => {
   it('runs 6 items at most 2 at a time and keeps results in item order', async () => {
-    sim = await startSimulator({
+    const sim = await simulator({
       numParallel: 4,
       latency: { ttftMs: 100 },
       script: {
@@ -113,7 +109,7 @@ describe('fan-out', () => {
     const stop = new AbortController();
     const requests = new Map<string, number>();
     let beforeStop = new Map<string, number>();
-    sim = await startSimulator({
+    const sim = await simulator({
       numParallel: 2,
       latency: { ttftMs: 30 },
       script: {
@@ -148,7 +144,7 @@ describe('fan-out', () => {
   });
 
   it('goes straight on when the list is empty', async () => {
-    sim = await startSimulator({ script: { '*': () => validReply() } });
+    const sim = await simulator({ script: { '*': () => validReply() } });
     const record = await runWorkflow({ store: tempStore(), workflow: batchWorkflow(summarizer(sim.url), 2), modulePath, input: { docs: [] }, pool: null });
     expect(record.status).toBe('done');
     expect(record.output).toEqual({ results: [], errors: [] });

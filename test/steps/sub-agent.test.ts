@@ -1,17 +1,13 @@
 // Sub-agents: a parent invokes a child machine that runs a model step; its output is adopted, its flags reach the run.
 import { assign, setup } from 'xstate';
 import { z } from 'zod';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runWorkflow } from '../../src/runtime/runs.ts';
 import { defineWorkflow, initialHarnessContext, modelStep, stepImplementations, type AgentOutput, type HarnessContext } from '../../src/steps/index.ts';
-import { startSimulator, type Simulator } from '../../src/testing/index.ts';
 import { answerSchema, contextOf, invalidReply, modulePath, removeTempDirs, small, tempStore, validReply } from './fixtures.ts';
+import { useSimulators } from '../helpers/simulators.ts';
 
-let sim: Simulator | undefined;
-afterEach(async () => {
-  await sim?.close();
-  sim = undefined;
-});
+const simulator = useSimulators();
 afterAll(removeTempDirs);
 
 interface AgentContext extends HarnessContext {
@@ -88,7 +84,7 @@ function parentWorkflow(host: string) {
 
 describe('sub-agents', () => {
   it("adopts a child machine's output and journals its call under the child's path", async () => {
-    sim = await startSimulator({ script: { '*': () => validReply('no injection found', 0.8) } });
+    const sim = await simulator({ script: { '*': () => validReply('no injection found', 0.8) } });
     const record = await runWorkflow({ store: tempStore(), workflow: parentWorkflow(sim.url), modulePath, input: { code: 'x = 1' }, pool: null });
     expect(record.status).toBe('done');
     expect(record.output).toEqual({ security: { answer: 'no injection found', confidence: 0.8 }, flags: [] });
@@ -97,7 +93,7 @@ describe('sub-agents', () => {
   });
 
   it("brings a flagged child's flags into the parent, which ends flagged", async () => {
-    sim = await startSimulator({ script: { '*': () => invalidReply } });
+    const sim = await simulator({ script: { '*': () => invalidReply } });
     const record = await runWorkflow({ store: tempStore(), workflow: parentWorkflow(sim.url), modulePath, input: { code: 'eval(x)' }, pool: null });
     expect(record.status).toBe('flagged');
     expect(record.flags).toEqual(['security/audit: ladder exhausted after 2 attempt(s)']);

@@ -11,17 +11,17 @@ describe('run ids', () => {
     expect(() => assertRunId(runId)).toThrow(InvalidRunIdError);
   });
 
-  it('makes <workflow>-<yyyymmdd-hhmmss>-<4 hex> ids that are valid run ids', () => {
+  it('makes <workflow>-<yyyymmdd-hhmmss>-<8 hex> ids that are valid run ids', () => {
     const id = newRunId('one-step', new Date('2026-11-03T04:05:06.789Z'));
-    expect(id).toMatch(/^one-step-20261103-040506-[0-9a-f]{4}$/);
+    expect(id).toMatch(/^one-step-20261103-040506-[0-9a-f]{8}$/);
     expect(assertRunId(id)).toBe(id);
   });
 
   it('replaces characters a run id cannot hold and keeps long workflow ids within 64 characters', () => {
-    expect(newRunId('my.flow v2', new Date('2026-01-02T03:04:05Z'))).toMatch(/^my_flow_v2-20260102-030405-[0-9a-f]{4}$/);
+    expect(newRunId('my.flow v2', new Date('2026-01-02T03:04:05Z'))).toMatch(/^my_flow_v2-20260102-030405-[0-9a-f]{8}$/);
     const long = newRunId('w'.repeat(64), new Date('2026-01-02T03:04:05Z'));
     expect(long.length).toBeLessThanOrEqual(64);
-    expect(long.startsWith(`${'w'.repeat(40)}-20260102-030405-`)).toBe(true);
+    expect(long.startsWith(`${'w'.repeat(39)}-20260102-030405-`)).toBe(true);
     expect(assertRunId(long)).toBe(long);
   });
 

@@ -1,30 +1,15 @@
-import { afterEach, describe, it, expect } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { Ollama } from 'ollama';
 import { z } from 'zod';
-import { startSimulator, type SimRequest, type Simulator, type SimulatorOptions } from '../../src/testing/index.ts';
+import { startSimulator, type SimRequest, type SimulatorOptions } from '../../src/testing/index.ts';
+import { eventually, useSimulators } from '../helpers/simulators.ts';
 
 const BUSY = 'server busy, please try again.  maximum pending requests exceeded';
 const person = z.object({ name: z.string(), age: z.number().int().min(0), tags: z.array(z.string()) });
 const ask = [{ role: 'user', content: 'Describe a person.' }];
 const model = 'qwen2.5-coder:7b';
 
-const opened: Simulator[] = [];
-async function simulator(options: SimulatorOptions = {}): Promise<Simulator> {
-  const sim = await startSimulator(options);
-  opened.push(sim);
-  return sim;
-}
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((s) => s.close()));
-});
-
-async function eventually(check: () => boolean, ms = 2000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+const simulator = useSimulators();
 
 async function withFault(kind: string, options: SimulatorOptions = {}) {
   const sim = await simulator({ faults: { [kind]: 1 }, ...options });

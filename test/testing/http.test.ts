@@ -1,27 +1,12 @@
-import { afterEach, describe, it, expect } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import http from 'node:http';
-import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/testing/index.ts';
+import type { Simulator } from '../../src/testing/index.ts';
+import { eventually, useSimulators } from '../helpers/simulators.ts';
 
 const BUSY = 'server busy, please try again.  maximum pending requests exceeded';
 const ask = { model: 'qwen2.5-coder:7b', messages: [{ role: 'user', content: 'hello' }] };
 
-const opened: Simulator[] = [];
-async function simulator(options: SimulatorOptions = {}): Promise<Simulator> {
-  const sim = await startSimulator(options);
-  opened.push(sim);
-  return sim;
-}
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((s) => s.close()));
-});
-
-async function eventually(check: () => boolean, ms = 2000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+const simulator = useSimulators();
 
 function post(sim: Simulator, path: string, body: unknown): Promise<Response> {
   return fetch(`${sim.url}${path}`, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body) });

@@ -1,28 +1,12 @@
 import { describe, it, expect } from 'vitest';
-import { Writable } from 'node:stream';
 import { Ollama } from 'ollama';
 import { serveSimulator, simulateCommand, simulatorOptions } from '../../src/cli/commands/simulate.ts';
-import { UsageError, type CliIO } from '../../src/cli/command.ts';
-
-function capture(): CliIO & { out: () => string; err: () => string } {
-  const sink = () => {
-    const chunks: string[] = [];
-    const stream = new Writable({
-      write(chunk: Buffer | string, _encoding, done) {
-        chunks.push(String(chunk));
-        done();
-      },
-    });
-    return { stream, text: () => chunks.join('') };
-  };
-  const stdout = sink();
-  const stderr = sink();
-  return { stdout: stdout.stream, stderr: stderr.stream, env: process.env, cwd: process.cwd(), out: stdout.text, err: stderr.text };
-}
+import { UsageError } from '../../src/cli/command.ts';
+import { captureIO } from '../helpers/cli-io.ts';
 
 describe('harness simulate', () => {
   it('--help prints the usage and exits 0 without listening', async () => {
-    const io = capture();
+    const io = captureIO();
     expect(await simulateCommand.run(['--help'], io)).toBe(0);
     expect(io.out()).toContain('Usage: harness simulate');
     expect(io.out()).toContain('--fault-rate');
@@ -31,10 +15,10 @@ describe('harness simulate', () => {
 
   it.each([
     [['--bogus'], /bogus/],
-    [['--port', 'abc'], /--port must be a non-negative number/],
+    [['--port', 'abc'], /--port must be a whole number of at least 0/],
     [['--port', '70000'], /--port must be at most 65535/],
-    [['--num-parallel', '0'], /--num-parallel must be an integer of at least 1/],
-    [['--max-queue', '1.5'], /--max-queue must be an integer/],
+    [['--num-parallel', '0'], /--num-parallel must be a whole number of at least 1/],
+    [['--max-queue', '1.5'], /--max-queue must be a whole number/],
     [['--seed', 'x'], /--seed must be an integer/],
     [['--fault-rate', '2'], /--fault-rate must be between 0 and 1/],
     [['--fault-rate', '0.1', '--faults', '500,nope'], /unknown kind "nope"/],
@@ -42,7 +26,7 @@ describe('harness simulate', () => {
     [['--models', ' , '], /--models needs at least one model name/],
     [['extra'], /takes no arguments/],
   ])('%j → UsageError', async (argv, message) => {
-    const io = capture();
+    const io = captureIO();
     const error = await simulateCommand.run(argv, io).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UsageError);
     expect((error as Error).message).toMatch(message);
@@ -71,7 +55,7 @@ describe('harness simulate', () => {
   });
 
   it('serves until stopped, printing where it listens, then closes', async () => {
-    const io = capture();
+    const io = captureIO();
     const stop = new AbortController();
     const running = serveSimulator(['--port', '0', '--models', 'tiny:1b', '--reply-tokens', '3'], io, stop.signal);
     while (!io.out().includes('\n')) await new Promise((r) => setTimeout(r, 5));
@@ -86,8 +70,8 @@ describe('harness simulate', () => {
   });
 
   it('reports a port in use on stderr with exit code 1', async () => {
-    const io = capture();
-    const first = capture();
+    const io = captureIO();
+    const first = captureIO();
     const stop = new AbortController();
     const running = serveSimulator(['--port', '0'], first, stop.signal);
     while (!first.out().includes('\n')) await new Promise((r) => setTimeout(r, 5));

@@ -1,28 +1,13 @@
-import { afterEach, describe, it, expect } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { Ollama } from 'ollama';
-import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/testing/index.ts';
+import { startSimulator } from '../../src/testing/index.ts';
 import { hashString } from '../../src/util/random.ts';
+import { eventually, useSimulators } from '../helpers/simulators.ts';
 
 const model = 'qwen2.5-coder:7b';
 const ask = [{ role: 'user', content: 'Count to ten.' }];
 
-const opened: Simulator[] = [];
-async function simulator(options: SimulatorOptions = {}): Promise<Simulator> {
-  const sim = await startSimulator(options);
-  opened.push(sim);
-  return sim;
-}
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((s) => s.close()));
-});
-
-async function eventually(check: () => boolean, ms = 2000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+const simulator = useSimulators();
 
 describe('stats', () => {
   it('counts requests, completed replies and tokens per model', async () => {
