@@ -57,15 +57,22 @@ function complete(json: JsonObject, node: AnyStateNode): void {
  * The definition runs store (for inspectors) and hash (to refuse restoring onto a changed machine). It is the
  * structure — states, transitions, guard and actor names — not the code inside prompts or actions.
  */
-export function machineDefinition(machine: AnyStateMachine): JsonObject {
+export function machineDefinition(machine: AnyStateMachine): Readonly<JsonObject> {
   let json = definitions.get(machine);
   if (!json) {
     json = JSON.parse(JSON.stringify(machine.toJSON())) as JsonObject;
     complete(json, machine.root);
+    deepFreeze(json);
     definitions.set(machine, json);
   }
-  // Callers keep it in run records they mutate: each gets its own copy of the cached one.
-  return structuredClone(json);
+  return json;
+}
+
+/** Every run of a machine shares its definition: frozen, so no run record can change it for the others. */
+function deepFreeze(value: JsonValue): void {
+  if (value === null || typeof value !== 'object') return;
+  for (const child of Object.values(value)) deepFreeze(child);
+  Object.freeze(value);
 }
 
 const definitions = new WeakMap<AnyStateMachine, JsonObject>();

@@ -22,6 +22,7 @@ export class RunHandle {
   readonly #db: Low<RunRecord>;
   readonly #lock: RunLock;
   #dirty = false;
+  #written = false;
   #writing: Promise<void> | undefined;
 
   constructor(db: Low<RunRecord>, lock: RunLock) {
@@ -56,12 +57,14 @@ export class RunHandle {
       this.#lock.assertHeld();
       this.#db.data.updatedAt = new Date().toISOString();
       await this.#db.write();
+      this.#written = true;
     }
   }
 
   /** Waits for pending writes and gives the run back. */
   async close(): Promise<void> {
     try {
+      if (!this.#written) await this.save();
       if (this.#writing) await this.#writing;
     } finally {
       this.#lock.release();
@@ -130,10 +133,13 @@ export class FileStore {
     return { runs, unreadable };
   }
 
-  /** Starts a new run file, locked by this process. */
+  /**
+   * Starts a new run, locked by this process. Its file is written by the first `save()` (a run's first checkpoint
+   * comes before any model call can finish) or at the latest by `close()`.
+   */
   async create(record: RunRecord): Promise<RunHandle> {
     mkdirSync(this.dir, { recursive: true });
-    return this.#locked(record.runId, true, () => {
+    return this.#locked(record.runId, false, () => {
       if (existsSync(this.pathOf(record.runId))) throw new RunExistsError(`run ${record.runId} already exists in ${this.dir}`);
       return record;
     });

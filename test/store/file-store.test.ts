@@ -86,6 +86,7 @@ describe('FileStore', () => {
     const older = new FileStore({ dir, lockStaleMs: 1 });
     const newer = new FileStore({ dir, lockStaleMs: 1 });
     const first = await older.create(runRecord('contested'));
+    await first.save(); // a new run's file is written by its first save
     await sleep(10); // older than 1 ms: stale
     const second = await newer.open('contested');
     expect(second.record.epoch).toBe(2);
