@@ -25,7 +25,7 @@ afterEach(async () => {
 });
 afterAll(removeTempDirs);
 
-async function run(simOptions: SimulatorOptions, spec: Partial<ModelStepSpec<OneStepContext>> = {}, budget?: { tokens?: number }) {
+async function run(simOptions: SimulatorOptions, spec: Partial<ModelStepSpec<OneStepContext>> = {}, budget?: { tokens?: number; wallMs?: number }) {
   sim = await startSimulator(simOptions);
   const workflow = oneStepWorkflow({ ...spec, config: { timeoutMs: 2000, ...spec.config, host: sim.url } });
   const record = await runWorkflow({
@@ -185,6 +185,16 @@ describe('model step: budget', () => {
     expect(step.budgetExceeded).toMatch(/token budget of 5 spent/);
     expect(step.attempts).toHaveLength(2);
     expect(step.attempts[1]?.error?.kind).toBe('aborted');
+  });
+
+  it('flags with the wall-time reason once the time spent driving the run passes its budget', async () => {
+    // Every reply is invalid and takes at least 20 ms, so the step would retry: the 10 ms budget stops it first.
+    const { record, step, stats } = await run({ latency: { ttftMs: 20 }, script: { '*': () => invalidReply } }, { maxRetries: 3 }, { wallMs: 10 });
+    expect(record.status).toBe('flagged');
+    expect(record.flags[0]).toMatch(/^ask: budget exceeded: wall-time budget of 10 ms spent \(\d+ ms\)$/);
+    expect(step.budgetExceeded).toMatch(/wall-time budget of 10 ms spent/);
+    expect(stats.requests).toBeLessThanOrEqual(1);
+    expect(record.activeMs).toBeGreaterThanOrEqual(10);
   });
 });
 
