@@ -41,3 +41,25 @@ export function writeFully(stream: NodeJS.WritableStream, text: string): Promise
     else stream.write(text, () => resolve());
   });
 }
+
+/** Runs `serve` until SIGINT or SIGTERM fires its signal: the shape of every long-running command (inspect, simulate). */
+export async function untilSignalled(serve: (stop: AbortSignal) => Promise<number>): Promise<number> {
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    return await serve(stop.signal);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/** Resolves when `stop` fires (at once if it already has). */
+export function stopped(stop: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (stop.aborted) resolve();
+    else stop.addEventListener('abort', () => resolve(), { once: true });
+  });
+}

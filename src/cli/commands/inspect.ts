@@ -1,6 +1,7 @@
 // `harness inspect`: serves the local inspector page (runs, live statecharts, calls, actions) until SIGINT/SIGTERM.
 import { startInspector, type Inspector } from '../../inspect/index.ts';
 import { type CliIO, type Command, ExitCode, numberFlag, parseFlags, UsageError } from '../command.ts';
+import { stopped, untilSignalled } from '../io.ts';
 import { openStore, storeFlags } from '../snapshots-dir.ts';
 
 const defaultPort = 4777;
@@ -48,10 +49,7 @@ export async function serveInspector(argv: string[], io: CliIO, stop: AbortSigna
   if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') {
     io.stderr.write(`harness inspect: warning: bound to ${host}; anyone who can reach it can read runs (writes still need the token)\n`);
   }
-  await new Promise<void>((resolve) => {
-    if (stop.aborted) resolve();
-    else stop.addEventListener('abort', () => resolve(), { once: true });
-  });
+  await stopped(stop);
   await inspector.close();
   return ExitCode.ok;
 }
@@ -61,15 +59,6 @@ export const inspectCommand: Command = {
   summary: 'serve a local page showing runs live: statecharts, calls, timeline; resume, send, cancel',
   help,
   async run(argv: string[], io: CliIO): Promise<number> {
-    const stop = new AbortController();
-    const onSignal = () => stop.abort();
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-    try {
-      return await serveInspector(argv, io, stop.signal);
-    } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    }
+    return untilSignalled((stop) => serveInspector(argv, io, stop));
   },
 };

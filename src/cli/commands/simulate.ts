@@ -3,6 +3,7 @@ import { startSimulator } from '../../testing/index.ts';
 import { FAULT_KINDS, isFaultKind } from '../../testing/simulator/faults.ts';
 import type { FaultKind, Simulator, SimulatorOptions } from '../../testing/simulator/types.ts';
 import { type CliIO, type Command, ExitCode, integerFlag, numberFlag, parseFlags, UsageError } from '../command.ts';
+import { stopped, untilSignalled } from '../io.ts';
 
 const help = `Usage: harness simulate [options]
 
@@ -98,10 +99,7 @@ export async function serveSimulator(argv: string[], io: CliIO, stop: AbortSigna
     return ExitCode.failed;
   }
   io.stdout.write(`Ollama simulator listening on ${sim.url} (replies are simulated)\n`);
-  await new Promise<void>((resolve) => {
-    if (stop.aborted) resolve();
-    else stop.addEventListener('abort', () => resolve(), { once: true });
-  });
+  await stopped(stop);
   await sim.close();
   return ExitCode.ok;
 }
@@ -115,15 +113,6 @@ export const simulateCommand: Command = {
       io.stdout.write(`${help}\n`);
       return ExitCode.ok;
     }
-    const stop = new AbortController();
-    const onSignal = () => stop.abort();
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-    try {
-      return await serveSimulator(argv, io, stop.signal);
-    } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    }
+    return untilSignalled((stop) => serveSimulator(argv, io, stop));
   },
 };
