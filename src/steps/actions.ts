@@ -98,9 +98,11 @@ export const stepActions = {
   }),
   flagStep: assign(({ context }: Args, { step }: StepParams) => {
     const state = stepOf(context, step);
+    const last = state.attempts.at(-1);
+    const lastWhy = last ? ` (last: ${last.error ? `${last.error.kind}: ${last.error.message}` : `score ${last.score ?? 'none'}`})` : '';
     const why = state.budgetExceeded
       ? `budget exceeded: ${state.budgetExceeded}`
-      : `ladder exhausted after ${state.attempts.length} attempt(s)`;
+      : `ladder exhausted after ${state.attempts.length} attempt(s)${lastWhy}`;
     const reasons = [why, ...state.attempts.map(describeAttempt)];
     return { ...update(context, step, { status: 'flagged', reasons }), flags: [...context.flags, `${step}: ${why}`] };
   }),

@@ -119,7 +119,7 @@ describe('a run that is flagged', { timeout: 90_000 }, () => {
       const run = await harness(['run', fixture('quick.workflow.ts'), '--input', '{"question":"q"}', '--run-id', 'f1'], flaggedEnv);
       expect(run.code).toBe(1);
       expect(run.stdout).toMatch(/^flagged {2}run f1$/m);
-      expect(run.stdout).toContain('flag    ask: ladder exhausted after 4 attempt(s)');
+      expect(run.stdout).toContain('flag    ask: ladder exhausted after 4 attempt(s) (last: ');
 
       const show = await inProcess(['show', 'f1'], flaggedEnv);
       expect(show.code).toBe(0);
@@ -131,7 +131,7 @@ describe('a run that is flagged', { timeout: 90_000 }, () => {
         ['qwen2.5-coder:32b', '1', 'invalid-output'],
         ['qwen2.5-coder:32b', '2', 'invalid-output'],
       ]);
-      expect(show.stdout).toMatch(/^flags \(1\)\n {2}ask: ladder exhausted after 4 attempt\(s\)\n {2}why ask:\n {4}- ladder exhausted/m);
+      expect(show.stdout).toMatch(/^flags \(1\)\n {2}ask: ladder exhausted after 4 attempt\(s\) \(last: .*\)\n {2}why ask:\n {4}- ladder exhausted/m);
     } finally {
       await stubborn.close();
     }

@@ -156,8 +156,8 @@ describe('model step: score and escalation', () => {
     expect(record.status).toBe('flagged');
     expect(step.status).toBe('flagged');
     expect(step.attempts.map((a) => a.model)).toEqual([small, small, large, large]);
-    expect(record.flags).toEqual(['ask: ladder exhausted after 4 attempt(s)']);
-    expect(step.reasons[0]).toBe('ladder exhausted after 4 attempt(s)');
+    expect(record.flags).toEqual([expect.stringMatching(/^ask: ladder exhausted after 4 attempt\(s\) \(last: invalid-output: /)]);
+    expect(step.reasons[0]).toMatch(/^ladder exhausted after 4 attempt\(s\) \(last: invalid-output: /);
     expect(step.reasons.slice(1)).toHaveLength(4);
     expect(step.reasons[1]).toContain('invalid-output');
     expect(record.output).toEqual({ answer: null, flags: record.flags });
