@@ -53,18 +53,37 @@ function complete(json: JsonObject, node: AnyStateNode): void {
   }
 }
 
+function isMachine(logic: unknown): logic is AnyStateMachine {
+  return typeof logic === 'object' && logic !== null && 'root' in logic && typeof (logic as { toJSON?: unknown }).toJSON === 'function';
+}
+
 /**
  * The definition runs store (for inspectors) and hash (to refuse restoring onto a changed machine). It is the
- * structure — states, transitions, guard and actor names — not the code inside prompts or actions.
+ * structure — states, transitions, guard and actor names — not the code inside prompts or actions. Sub-agent
+ * machines registered in `setup({ actors })` are included under `actors`, by name: their snapshots are restored too,
+ * so a changed sub-agent is a changed workflow.
  */
 export function machineDefinition(machine: AnyStateMachine): Readonly<JsonObject> {
   let json = definitions.get(machine);
   if (!json) {
-    json = JSON.parse(JSON.stringify(machine.toJSON())) as JsonObject;
-    complete(json, machine.root);
+    json = describe(machine, new Set());
     deepFreeze(json);
     definitions.set(machine, json);
   }
+  return json;
+}
+
+function describe(machine: AnyStateMachine, path: Set<AnyStateMachine>): JsonObject {
+  const json = JSON.parse(JSON.stringify(machine.toJSON())) as JsonObject;
+  complete(json, machine.root);
+  path.add(machine);
+  const actors: JsonObject = {};
+  for (const [name, logic] of Object.entries(machine.implementations.actors ?? {})) {
+    // A machine that can invoke itself (directly or not) is named, not expanded again.
+    if (isMachine(logic)) actors[name] = path.has(logic) ? { ref: logic.id } : describe(logic, path);
+  }
+  path.delete(machine);
+  if (Object.keys(actors).length > 0) json.actors = actors;
   return json;
 }
 
