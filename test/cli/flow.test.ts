@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../src/store/index.ts';
 import { startSimulator, type Simulator } from '../../src/testing/index.ts';
 import { fixture, harness, inProcess, readRun, tempDir, type Env } from './harness.ts';
+import { useSimulators } from '../helpers/simulators.ts';
 
 let sim: Simulator;
 let env: Env;
@@ -15,6 +16,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await sim.close();
 });
+// A test that needs its own scripted server starts it here; the shared one above lives for the whole file.
+const simulator = useSimulators();
 
 describe('harness run, ls and show', { timeout: 90_000 }, () => {
   it('runs a workflow to done (exit 0, run file written); --json prints only the record', async () => {
@@ -113,27 +116,23 @@ describe('a run that waits for a person', { timeout: 90_000 }, () => {
 describe('a run that is flagged', { timeout: 90_000 }, () => {
   it('exits 1, prints the flag, and show lists every failed attempt with the reasons', async () => {
     // A model that never answers in JSON: every attempt on every model of the ladder is invalid output.
-    const stubborn = await startSimulator({ seed: 1, script: { '*': () => 'I would rather not answer in JSON.' } });
-    try {
-      const flaggedEnv: Env = { ...env, ollamaHost: stubborn.url };
-      const run = await harness(['run', fixture('quick.workflow.ts'), '--input', '{"question":"q"}', '--run-id', 'f1'], flaggedEnv);
-      expect(run.code).toBe(1);
-      expect(run.stdout).toMatch(/^flagged {2}run f1$/m);
-      expect(run.stdout).toContain('flag    ask: ladder exhausted after 4 attempt(s) (last: ');
+    const stubborn = await simulator({ seed: 1, script: { '*': () => 'I would rather not answer in JSON.' } });
+    const flaggedEnv: Env = { ...env, ollamaHost: stubborn.url };
+    const run = await harness(['run', fixture('quick.workflow.ts'), '--input', '{"question":"q"}', '--run-id', 'f1'], flaggedEnv);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/^flagged {2}run f1$/m);
+    expect(run.stdout).toContain('flag    ask: ladder exhausted after 4 attempt(s) (last: ');
 
-      const show = await inProcess(['show', 'f1'], flaggedEnv);
-      expect(show.code).toBe(0);
-      expect(show.stdout).toContain('model calls (4)');
-      const rows = show.stdout.split('\n').filter((line) => /^ {2}ask +qwen/.test(line));
-      expect(rows.map((row) => row.trim().split(/ +/).slice(1, 4))).toEqual([
-        ['qwen2.5-coder:7b', '1', 'invalid-output'],
-        ['qwen2.5-coder:7b', '2', 'invalid-output'],
-        ['qwen2.5-coder:32b', '1', 'invalid-output'],
-        ['qwen2.5-coder:32b', '2', 'invalid-output'],
-      ]);
-      expect(show.stdout).toMatch(/^flags \(1\)\n {2}ask: ladder exhausted after 4 attempt\(s\) \(last: .*\)\n {2}why ask:\n {4}- ladder exhausted/m);
-    } finally {
-      await stubborn.close();
-    }
+    const show = await inProcess(['show', 'f1'], flaggedEnv);
+    expect(show.code).toBe(0);
+    expect(show.stdout).toContain('model calls (4)');
+    const rows = show.stdout.split('\n').filter((line) => /^ {2}ask +qwen/.test(line));
+    expect(rows.map((row) => row.trim().split(/ +/).slice(1, 4))).toEqual([
+      ['qwen2.5-coder:7b', '1', 'invalid-output'],
+      ['qwen2.5-coder:7b', '2', 'invalid-output'],
+      ['qwen2.5-coder:32b', '1', 'invalid-output'],
+      ['qwen2.5-coder:32b', '2', 'invalid-output'],
+    ]);
+    expect(show.stdout).toMatch(/^flags \(1\)\n {2}ask: ladder exhausted after 4 attempt\(s\) \(last: .*\)\n {2}why ask:\n {4}- ladder exhausted/m);
   });
 });

@@ -6,9 +6,9 @@ import { WebSocketServer } from 'ws';
 import { startStatelyBridge, InspectorUnavailableError } from '../../src/inspect/stately.ts';
 import { runWorkflow } from '../../src/runtime/index.ts';
 import { FileStore } from '../../src/store/index.ts';
-import { startSimulator, type Simulator } from '../../src/testing/index.ts';
 import { oneStepWorkflow } from '../steps/fixtures.ts';
 import { fixture, harness, tempDir } from '../cli/harness.ts';
+import { eventually, useSimulators } from '../helpers/simulators.ts';
 
 interface Received {
   type: string;
@@ -17,30 +17,37 @@ interface Received {
   snapshot?: { value?: unknown };
 }
 
-let sim: Simulator | undefined;
+const simulator = useSimulators();
 let receiver: WebSocketServer | undefined;
 afterEach(async () => {
-  await sim?.close();
   await new Promise<void>((resolve) => (receiver ? receiver.close(() => resolve()) : resolve()));
-  sim = undefined;
   receiver = undefined;
 });
 
+/** Starts this test's relay stand-in on a free port; every message it reads is parsed into `received`. */
+async function startReceiver(): Promise<{ port: number; received: Received[] }> {
+  const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  receiver = server;
+  await new Promise((resolve) => server.once('listening', resolve));
+  const received: Received[] = [];
+  server.on('connection', (socket) => socket.on('message', (data) => received.push(JSON.parse(String(data)) as Received)));
+  const { port } = server.address() as { port: number };
+  return { port, received };
+}
+
+const doneSnapshot = (e: Received) => e.type === '@xstate.snapshot' && JSON.stringify(e.snapshot?.value) === '"done"';
+
 describe('Stately inspector bridge', () => {
   it('sends the run’s actor, event and snapshot inspection events over the WebSocket', async () => {
-    sim = await startSimulator({ seed: 5 });
-    receiver = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-    await new Promise((resolve) => receiver!.once('listening', resolve));
-    const received: Received[] = [];
-    receiver.on('connection', (socket) => socket.on('message', (data) => received.push(JSON.parse(String(data)) as Received)));
-    const { port } = receiver.address() as { port: number };
+    const sim = await simulator({ seed: 5 });
+    const { port, received } = await startReceiver();
 
     const bridge = await startStatelyBridge({ url: `ws://127.0.0.1:${port}` });
     const store = new FileStore({ dir: mkdtempSync(join(tmpdir(), 'harness-stately-')) });
     const workflow = oneStepWorkflow({ config: { host: sim.url, timeoutMs: 2000 } });
     const record = await runWorkflow({ store, workflow, modulePath: '/fixture.ts', input: { question: 'q' }, pool: null, inspect: bridge.inspect });
     await bridge.close();
-    await new Promise((resolve) => setTimeout(resolve, 100)); // let the receiver read what was flushed
+    await eventually(() => received.some(doneSnapshot)); // let the receiver read what was flushed
 
     expect(record.status).toBe('done');
     const types = new Set(received.map((e) => e.type));
@@ -60,24 +67,20 @@ describe('Stately inspector bridge', () => {
   });
 
   it('`harness run --inspect-url` sends the events that leave the process to the relay', { timeout: 60_000 }, async () => {
-    sim = await startSimulator({ seed: 6 });
-    receiver = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-    await new Promise((resolve) => receiver!.once('listening', resolve));
-    const received: Received[] = [];
-    receiver.on('connection', (socket) => socket.on('message', (data) => received.push(JSON.parse(String(data)) as Received)));
-    const { port } = receiver.address() as { port: number };
+    const sim = await simulator({ seed: 6 });
+    const { port, received } = await startReceiver();
 
     const env = { ollamaHost: sim.url, snapshots: tempDir() };
     const result = await harness(['run', fixture('quick.workflow.ts'), '--input', '{"question":"q"}', '--inspect-url', `ws://127.0.0.1:${port}`], env);
     expect(result.code).toBe(0);
     expect(result.stderr).toContain(`Stately inspector: sending to the relay at ws://127.0.0.1:${port}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await eventually(() => received.some(doneSnapshot));
     expect(received.some((e) => e.type === '@xstate.actor')).toBe(true);
     expect(received.some((e) => e.type === '@xstate.snapshot' && JSON.stringify(e.snapshot?.value) === '"done"')).toBe(true);
   });
 
   it('`harness run --inspect-url` to nothing is a usage error (exit 2) and starts no run', { timeout: 60_000 }, async () => {
-    sim = await startSimulator({ seed: 6 });
+    const sim = await simulator({ seed: 6 });
     const env = { ollamaHost: sim.url, snapshots: tempDir() };
     const result = await harness(['run', fixture('quick.workflow.ts'), '--input', '{"question":"q"}', '--inspect-url', 'ws://127.0.0.1:9'], env);
     expect(result.code).toBe(2);

@@ -1,39 +1,35 @@
 // The host pool: runs of one process share a per-host limit, whatever the server itself would accept.
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { HostPool } from '../../src/llm/pool.ts';
 import { runWorkflow } from '../../src/runtime/runs.ts';
-import { startSimulator, type Simulator } from '../../src/testing/index.ts';
 import { modulePath, oneStepWorkflow, removeTempDirs, tempStore, validReply } from '../steps/fixtures.ts';
+import { useSimulators } from '../helpers/simulators.ts';
 
-let sim: Simulator | undefined;
-afterEach(async () => {
-  await sim?.close();
-  sim = undefined;
-});
+const simulator = useSimulators();
 afterAll(removeTempDirs);
+
+/** Two runs started together through one pool of `limit` slots, against a server that would accept four calls. */
+async function twoConcurrentRuns(limit: number) {
+  const sim = await simulator({ numParallel: 4, latency: { ttftMs: 150 }, script: { '*': () => validReply() } });
+  const store = tempStore();
+  const pool = new HostPool(limit);
+  const workflow = oneStepWorkflow({ config: { host: sim.url, timeoutMs: 3000 } });
+  const runs = await Promise.all(
+    ['first', 'second'].map((question) => runWorkflow({ store, workflow, modulePath, input: { question }, pool })),
+  );
+  return { sim, runs };
+}
 
 describe('host pool across runs', () => {
   it('lets two concurrent runs send one call at a time to a host with a limit of 1', async () => {
-    sim = await startSimulator({ numParallel: 4, latency: { ttftMs: 150 }, script: { '*': () => validReply() } });
-    const store = tempStore();
-    const pool = new HostPool(1);
-    const workflow = oneStepWorkflow({ config: { host: sim.url, timeoutMs: 3000 } });
-    const runs = await Promise.all(
-      ['first', 'second'].map((question) => runWorkflow({ store, workflow, modulePath, input: { question }, pool })),
-    );
+    const { sim, runs } = await twoConcurrentRuns(1);
     expect(runs.map((r) => r.status)).toEqual(['done', 'done']);
     expect(sim.stats().completed).toBe(2);
     expect(sim.stats().maxConcurrent).toBe(1);
   });
 
   it('lets the same two runs overlap when the pool allows it (the limit above is the pool, not the server)', async () => {
-    sim = await startSimulator({ numParallel: 4, latency: { ttftMs: 150 }, script: { '*': () => validReply() } });
-    const store = tempStore();
-    const pool = new HostPool(2);
-    const workflow = oneStepWorkflow({ config: { host: sim.url, timeoutMs: 3000 } });
-    const runs = await Promise.all(
-      ['first', 'second'].map((question) => runWorkflow({ store, workflow, modulePath, input: { question }, pool })),
-    );
+    const { sim, runs } = await twoConcurrentRuns(2);
     expect(runs.map((r) => r.status)).toEqual(['done', 'done']);
     expect(sim.stats().maxConcurrent).toBe(2);
   });

@@ -2,20 +2,21 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { spawnSync } from 'node:child_process';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { definitionHash } from '../../src/runtime/definition.ts';
 import { DefinitionChangedError, InputError, RunFinishedError } from '../../src/runtime/errors.ts';
 import { cancelRun, resumeWorkflow, runWorkflow, sendToRun } from '../../src/runtime/runs.ts';
 import { defineWorkflow, type PersistedSnapshot } from '../../src/steps/index.ts';
 import { CorruptRunError, FileStore, InvalidRunIdError, RunLockedError, RunNotFoundError } from '../../src/store/index.ts';
-import { startSimulator, type Simulator } from '../../src/testing/index.ts';
+import type { Simulator } from '../../src/testing/index.ts';
 import { modulePath, oneStepWorkflow, removeTempDirs, small, tempDir, tempStore, validReply } from '../steps/fixtures.ts';
+import { useSimulators } from '../helpers/simulators.ts';
 
+const simulator = useSimulators();
 let sim: Simulator;
 beforeEach(async () => {
-  sim = await startSimulator({ script: { '*': () => validReply() } });
+  sim = await simulator({ script: { '*': () => validReply() } });
 });
-afterEach(() => sim.close());
 afterAll(removeTempDirs);
 
 const approvalWorkflow = () => oneStepWorkflow({ config: { host: sim.url, timeoutMs: 2000 } }, { approval: true });

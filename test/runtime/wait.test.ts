@@ -1,21 +1,22 @@
 // A person's decision: a run waits with its snapshot on disk, takes APPROVE / REJECT with data, refuses other events.
 import { setup } from 'xstate';
 import { z } from 'zod';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { EventRejectedError, RunFinishedError } from '../../src/runtime/errors.ts';
 import { resumeWorkflow, runWorkflow, sendToRun } from '../../src/runtime/runs.ts';
 import { defineWorkflow, initialHarnessContext, stepImplementations, waitFor, type HarnessContext } from '../../src/steps/index.ts';
 import type { FileStore } from '../../src/store/index.ts';
-import { startSimulator, type Simulator } from '../../src/testing/index.ts';
+import type { Simulator } from '../../src/testing/index.ts';
 import { contextOf, modulePath, oneStepWorkflow, removeTempDirs, tempStore, validReply } from '../steps/fixtures.ts';
+import { useSimulators } from '../helpers/simulators.ts';
 
+const simulator = useSimulators();
 let sim: Simulator;
 let store: FileStore;
 beforeEach(async () => {
-  sim = await startSimulator({ script: { '*': () => validReply('draft') } });
+  sim = await simulator({ script: { '*': () => validReply('draft') } });
   store = tempStore();
 });
-afterEach(() => sim.close());
 afterAll(removeTempDirs);
 
 async function startWaiting() {

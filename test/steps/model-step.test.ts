@@ -1,9 +1,9 @@
 // The model step's guard paths, driven end to end against the Ollama simulator: accept, feedback, backoff, escalate, flag.
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runWorkflow } from '../../src/runtime/runs.ts';
 import type { Scorer } from '../../src/score/types.ts';
 import type { ModelStepSpec } from '../../src/steps/index.ts';
-import { startSimulator, type FaultKind, type SimRequest, type Simulator, type SimulatorOptions } from '../../src/testing/index.ts';
+import type { FaultKind, SimRequest, SimulatorOptions } from '../../src/testing/index.ts';
 import {
   answerSchema,
   contextOf,
@@ -17,16 +17,13 @@ import {
   validReply,
   type OneStepContext,
 } from './fixtures.ts';
+import { useSimulators } from '../helpers/simulators.ts';
 
-let sim: Simulator | undefined;
-afterEach(async () => {
-  await sim?.close();
-  sim = undefined;
-});
+const simulator = useSimulators();
 afterAll(removeTempDirs);
 
 async function run(simOptions: SimulatorOptions, spec: Partial<ModelStepSpec<OneStepContext>> = {}, budget?: { tokens?: number; wallMs?: number }) {
-  sim = await startSimulator(simOptions);
+  const sim = await simulator(simOptions);
   const workflow = oneStepWorkflow({ ...spec, config: { timeoutMs: 2000, ...spec.config, host: sim.url } });
   const record = await runWorkflow({
     store: tempStore(),

@@ -1,18 +1,14 @@
 // Parallel regions: two model steps in one parallel state overlap on the model server and both results are kept.
 import { setup } from 'xstate';
 import { z } from 'zod';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { HostPool } from '../../src/llm/pool.ts';
 import { runWorkflow } from '../../src/runtime/runs.ts';
 import { defineWorkflow, initialHarnessContext, modelStep, stepImplementations, type HarnessContext } from '../../src/steps/index.ts';
-import { startSimulator, type Simulator } from '../../src/testing/index.ts';
 import { answerSchema, contextOf, lastUser, modulePath, removeTempDirs, small, tempStore, validReply } from './fixtures.ts';
+import { useSimulators } from '../helpers/simulators.ts';
 
-let sim: Simulator | undefined;
-afterEach(async () => {
-  await sim?.close();
-  sim = undefined;
-});
+const simulator = useSimulators();
 afterAll(removeTempDirs);
 
 interface ReviewContext extends HarnessContext {
@@ -63,7 +59,7 @@ function reviewWorkflow(host: string) {
 
 describe('parallel regions', () => {
   it('runs a model step in each region at the same time and keeps both results', async () => {
-    sim = await startSimulator({
+    const sim = await simulator({
       numParallel: 2,
       latency: { ttftMs: 150 },
       script: { '*': (req) => validReply(lastUser(req).split(':')[0]) },

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, it, expect } from 'vitest';
 import { Ollama } from 'ollama';
 import { z } from 'zod';
 import { startSimulator, type Simulator } from '../../src/testing/index.ts';
+import { useSimulators } from '../helpers/simulators.ts';
 
 let sim: Simulator;
 let ollama: Ollama;
@@ -14,6 +15,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await sim.close();
 });
+// A test that needs its own scripted server starts it here; the shared one above lives for the whole file.
+const simulator = useSimulators();
 
 function expectNsCounters(r: Record<string, unknown>): void {
   for (const key of ['total_duration', 'load_duration', 'prompt_eval_duration', 'eval_duration', 'prompt_eval_count', 'eval_count']) {
@@ -154,19 +157,15 @@ describe('the real ollama client against the simulator', () => {
   });
 
   it('scripted tool calls arrive as message.tool_calls', async () => {
-    const scripted = await startSimulator({
+    const scripted = await simulator({
       script: { '*': () => ({ content: '', toolCalls: [{ function: { name: 'lookup', arguments: { q: 'x' } } }] }) },
     });
-    try {
-      const client = new Ollama({ host: scripted.url });
-      const r = await client.chat({ model: 'llama3.2:3b', messages: ask });
-      expect(r.message.tool_calls).toEqual([{ function: { name: 'lookup', arguments: { q: 'x' } } }]);
-      const stream = await client.chat({ model: 'llama3.2:3b', messages: ask, stream: true });
-      const calls = [];
-      for await (const part of stream) calls.push(...(part.message.tool_calls ?? []));
-      expect(calls).toEqual([{ function: { name: 'lookup', arguments: { q: 'x' } } }]);
-    } finally {
-      await scripted.close();
-    }
+    const client = new Ollama({ host: scripted.url });
+    const r = await client.chat({ model: 'llama3.2:3b', messages: ask });
+    expect(r.message.tool_calls).toEqual([{ function: { name: 'lookup', arguments: { q: 'x' } } }]);
+    const stream = await client.chat({ model: 'llama3.2:3b', messages: ask, stream: true });
+    const calls = [];
+    for await (const part of stream) calls.push(...(part.message.tool_calls ?? []));
+    expect(calls).toEqual([{ function: { name: 'lookup', arguments: { q: 'x' } } }]);
   });
 });
