@@ -144,3 +144,17 @@ export function activeSet(leafPaths: readonly string[]): Set<string> {
   }
   return set;
 }
+
+/**
+ * The stored definition of the machine a parent registered as actor `src` (`definition.actors[src]`), or null when
+ * `src` is no machine (a promise, a timer). A machine that invokes itself is stored as `{ ref: id }`: it names one of
+ * `ancestors` (the definitions from the root down to `definition`).
+ */
+export function subAgentDefinition(definition: unknown, src: string, ancestors: readonly unknown[] = [definition]): Json | null {
+  const actors = isObject(definition) ? definition.actors : undefined;
+  const entry = isObject(actors) ? actors[src] : undefined;
+  if (!isObject(entry)) return null;
+  if (typeof entry.ref !== 'string') return entry;
+  const named = ancestors.find((a): a is Json => isObject(a) && a.id === entry.ref);
+  return named ?? null;
+}

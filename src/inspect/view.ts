@@ -2,7 +2,7 @@
 import { statePaths } from '../runtime/index.ts';
 import { summarize, type RunRecord, type RunSummary, type TimelineEntry } from '../store/index.ts';
 import { callRows, type CallRow } from './calls.ts';
-import { acceptedEvents, parseDefinition, DefinitionError } from './definition.ts';
+import { acceptedEvents, parseDefinition, subAgentDefinition, DefinitionError, type StateDef } from './definition.ts';
 import { layoutDiagram, type Diagram } from './layout.ts';
 
 /** A child actor of the root (a model call in flight, a sub-agent, a fan-out item) as persisted. */
@@ -12,6 +12,18 @@ export interface ChildView {
   status: string;
   /** Active state paths when the child is a machine. */
   state: string[];
+}
+
+/** A child machine whose definition the run stored (`definition.actors[src]`), drawn like the root. */
+export interface AgentView {
+  /** Child ids from the root, '/'-joined: 'writer', or 'review/inner' for an agent's own sub-agent. */
+  id: string;
+  src: string;
+  status: string;
+  /** Active leaf state paths of the agent. */
+  active: string[];
+  diagram: Diagram | null;
+  diagramError: string | null;
 }
 
 export interface RunView {
@@ -28,7 +40,10 @@ export interface RunView {
   active: string[];
   /** Events the run accepts in its current state (what `send` can deliver). */
   accepts: string[];
+  /** Every child actor of the root, sub-agents included. */
   children: ChildView[];
+  /** Sub-agents with a stored definition, at any depth, parents before their own agents. */
+  agents: AgentView[];
   diagram: Diagram | null;
   /** Why there is no diagram, when there is none. */
   diagramError: string | null;
@@ -51,20 +66,54 @@ function childrenOf(snapshot: RunRecord['snapshot']): ChildView[] {
   });
 }
 
-export function runView(record: RunRecord): RunView {
-  const active = record.snapshot ? statePaths(record.snapshot.value) : [];
-  let diagram: Diagram | null = null;
-  let diagramError: string | null = null;
-  let accepts: string[] = [];
+type Json = Record<string, unknown>;
+const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+interface Drawn {
+  root: StateDef | null;
+  diagram: Diagram | null;
+  diagramError: string | null;
+}
+
+function draw(definition: unknown): Drawn {
   try {
-    const root = parseDefinition(record.workflow.definition);
-    diagram = layoutDiagram(root);
-    // Nothing can be delivered to a run that has ended, whatever its last state would take.
-    if (record.snapshot?.status === 'active') accepts = acceptedEvents(root, active);
+    const root = parseDefinition(definition);
+    return { root, diagram: layoutDiagram(root), diagramError: null };
   } catch (error) {
     if (!(error instanceof DefinitionError)) throw error;
-    diagramError = error.message;
+    return { root: null, diagram: null, diagramError: error.message };
   }
+}
+
+/** Live children that are machines the run's definition describes, and theirs in turn (promise actors are not). */
+function agentsOf(snapshot: unknown, definition: unknown, ancestors: readonly Json[], prefix: string): AgentView[] {
+  if (!isObject(snapshot) || !isObject(snapshot.children) || !isObject(definition)) return [];
+  const chain = [...ancestors, definition];
+  return Object.entries(snapshot.children).flatMap(([childId, raw]) => {
+    const child = isObject(raw) ? raw : {};
+    const src = typeof child.src === 'string' ? child.src : null;
+    const agentDefinition = src === null ? null : subAgentDefinition(definition, src, chain);
+    if (src === null || agentDefinition === null) return [];
+    const agentSnapshot = isObject(child.snapshot) ? child.snapshot : {};
+    const id = prefix ? `${prefix}/${childId}` : childId;
+    const { diagram, diagramError } = draw(agentDefinition);
+    const agent: AgentView = {
+      id,
+      src,
+      status: typeof agentSnapshot.status === 'string' ? agentSnapshot.status : 'unknown',
+      active: 'value' in agentSnapshot ? statePaths(agentSnapshot.value) : [],
+      diagram,
+      diagramError,
+    };
+    return [agent, ...agentsOf(agentSnapshot, agentDefinition, chain, id)];
+  });
+}
+
+export function runView(record: RunRecord): RunView {
+  const active = record.snapshot ? statePaths(record.snapshot.value) : [];
+  const { root, diagram, diagramError } = draw(record.workflow.definition);
+  // Nothing can be delivered to a run that has ended, whatever its last state would take.
+  const accepts = root && record.snapshot?.status === 'active' ? acceptedEvents(root, active) : [];
   return {
     summary: summarize(record),
     workflow: { id: record.workflow.id, module: record.workflow.module, hash: record.workflow.hash },
@@ -78,6 +127,7 @@ export function runView(record: RunRecord): RunView {
     active,
     accepts,
     children: childrenOf(record.snapshot),
+    agents: agentsOf(record.snapshot, record.workflow.definition, [], ''),
     diagram,
     diagramError,
     timeline: record.timeline,

@@ -10,12 +10,14 @@ import { runWorkflow } from '../../src/runtime/index.ts';
 import { FileStore, type RunRecord } from '../../src/store/index.ts';
 import { startSimulator, type Simulator } from '../../src/testing/index.ts';
 import workflow from './fixtures/review.workflow.ts';
+import agentWorkflow from './fixtures/agent.workflow.ts';
 
 const chromiumPath = '/usr/bin/chromium';
 const hasChromium = existsSync(chromiumPath);
 if (!hasChromium) console.warn(`SKIPPING inspector browser test: ${chromiumPath} is absent (install it with: apt-get install -y chromium)`);
 
 const modulePath = fileURLToPath(new URL('./fixtures/review.workflow.ts', import.meta.url));
+const agentModulePath = fileURLToPath(new URL('./fixtures/agent.workflow.ts', import.meta.url));
 const artifacts = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 
 /** A promise the test resolves by hand: the simulator holds a step's reply until the page has shown that step. */
@@ -30,6 +32,7 @@ function gate() {
 describe.skipIf(!hasChromium)('inspector page (Chromium)', () => {
   const draftGate = gate();
   const reviewGate = gate();
+  const agentGate = gate();
   let sim: Simulator;
   let inspector: Inspector;
   let context: BrowserContext;
@@ -45,6 +48,10 @@ describe.skipIf(!hasChromium)('inspector page (Chromium)', () => {
       script: {
         '*': async (req) => {
           const prompt = req.messages.at(-1)?.content ?? '';
+          if (prompt.includes('about kelp')) {
+            await agentGate.opened;
+            return JSON.stringify({ text: 'Kelp forests grow fast.' });
+          }
           if (prompt.startsWith('DRAFT')) {
             await draftGate.opened;
             return JSON.stringify({ text: 'Otters hold hands while they sleep.' });
@@ -80,6 +87,7 @@ describe.skipIf(!hasChromium)('inspector page (Chromium)', () => {
   afterAll(async () => {
     draftGate.open();
     reviewGate.open();
+    agentGate.open();
     await context?.close();
     await inspector?.close();
     await sim?.close();
@@ -138,4 +146,22 @@ describe.skipIf(!hasChromium)('inspector page (Chromium)', () => {
     expect(JSON.parse((await page.locator('#snapshot-json').textContent()) ?? 'null')).toMatchObject({ status: 'done', value: 'done' });
     expect(problems).toEqual([]);
   }, 60_000);
+
+  it('draws a sub-agent’s statechart under the root one and follows its state live', async () => {
+    const page = context.pages()[0] ?? (await context.newPage());
+    const runId = 'inspect-agent';
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    await page.goto(`${inspector.pageUrl}#/runs/${runId}`);
+    const running = runWorkflow({ store, workflow: agentWorkflow, modulePath: agentModulePath, input: { topic: 'kelp' }, runId, pool: null });
+    const agentActive = '.agent[data-agent="writer"] svg.statechart';
+    await page.waitForFunction((sel) => document.querySelector(sel)?.getAttribute('data-active') === 'drafting.attempting', agentActive);
+    expect(await page.locator('#diagram svg.statechart').getAttribute('data-active')).toBe('delegating');
+    agentGate.open();
+    await page.waitForFunction((sel) => document.querySelector(sel)?.getAttribute('data-active') === 'approval', agentActive);
+    expect((await running).status).toBe('waiting');
+    expect(await page.locator('.agent[data-agent="writer"] g.state.active-leaf').getAttribute('data-path')).toBe('approval');
+    await page.screenshot({ path: join(artifacts, 'inspector-agents.png'), fullPage: true });
+    expect(problems).toEqual([]);
+  }, 30_000);
 });

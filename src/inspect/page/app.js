@@ -119,6 +119,7 @@ function showRun(runId) {
     diagram: el('div', { id: 'diagram', class: 'diagram' }),
     active: el('p', { class: 'active-line' }, 'active: ', el('code', { id: 'active-states' })),
     children: el('div', { id: 'children' }),
+    agents: el('div', { id: 'agents' }),
     calls: el('div', { id: 'calls' }),
     timeline: el('div', { id: 'timeline' }),
     data: el('div', { id: 'data' }),
@@ -128,7 +129,7 @@ function showRun(runId) {
     el('p', {}, el('a', { href: '#/' }, '← all runs')),
     parts.head,
     parts.actions.node,
-    el('section', {}, el('h2', {}, 'Statechart'), parts.diagram, parts.active, parts.children),
+    el('section', {}, el('h2', {}, 'Statechart'), parts.diagram, parts.active, parts.children, parts.agents),
     el('section', {}, el('h2', {}, 'Model calls'), parts.calls),
     el('section', {}, el('h2', {}, 'Timeline'), parts.timeline),
     el('section', {}, el('h2', {}, 'Input and output'), parts.data),
@@ -170,10 +171,14 @@ async function loadRun(runId, parts) {
   }
   document.getElementById('active-states').textContent = run.active.join(', ') || '(none)';
 
+  // Sub-agents get their own diagram below; the list keeps the rest (model calls in flight, timers).
+  const drawn = new Set(run.agents.map((a) => a.id));
+  const listed = run.children.filter((c) => !drawn.has(c.id));
   parts.children.replaceChildren(
-    run.children.length === 0 ? '' : el('p', { class: 'muted' }, 'actors: ',
-      run.children.map((c) => el('span', { class: `child child-${c.status}` }, `${c.id} (${c.src}) ${c.status}${c.state.length ? ` @ ${c.state.join(', ')}` : ''}`))),
+    listed.length === 0 ? '' : el('p', { class: 'muted' }, 'actors: ',
+      listed.map((c) => el('span', { class: `child child-${c.status}` }, `${c.id} (${c.src}) ${c.status}${c.state.length ? ` @ ${c.state.join(', ')}` : ''}`))),
   );
+  showAgents(parts.agents, run.agents, run.workflow.hash);
   parts.calls.replaceChildren(callsTable(run.calls));
   parts.timeline.replaceChildren(timelineTable(run.timeline));
   parts.data.replaceChildren(
@@ -181,6 +186,30 @@ async function loadRun(runId, parts) {
     el('h3', {}, 'output'), el('pre', { class: 'json' }, JSON.stringify(run.output, null, 2)),
   );
   parts.snapshot.textContent = JSON.stringify(run.snapshot, null, 2);
+}
+
+/** One panel per sub-agent; a panel is kept while its agent lives, so only its highlight changes between updates. */
+function showAgents(container, agents, hash) {
+  const kept = new Map([...container.children].map((node) => [node.dataset.key, node]));
+  container.replaceChildren(...agents.map((agent) => {
+    const key = `${hash} ${agent.id} ${agent.src}`;
+    const panel = kept.get(key) ?? agentPanel(agent, key);
+    panel.querySelector('.agent-status').replaceChildren(statusBadge(agent.status));
+    const drawing = panel.querySelector('svg.statechart');
+    if (drawing) highlight(drawing, agent.active);
+    panel.querySelector('.agent-active').textContent = agent.active.join(', ') || '(none)';
+    return panel;
+  }));
+}
+
+function agentPanel(agent, key) {
+  return el('div', { class: 'agent', dataset: { key, agent: agent.id } },
+    el('h3', {}, 'sub-agent ', el('code', {}, agent.id), ` (${agent.src}) `, el('span', { class: 'agent-status' })),
+    el('div', { class: 'diagram' }, agent.diagram
+      ? [renderDiagram(agent.diagram, `statechart of sub-agent ${agent.id}`), transitionsList(agent.diagram.transitions)]
+      : el('p', { class: 'error' }, agent.diagramError ?? 'no diagram')),
+    el('p', { class: 'active-line' }, 'active: ', el('code', { class: 'agent-active' })),
+  );
 }
 
 function transitionsList(transitions) {

@@ -2,14 +2,14 @@
 import { svg } from './render.js';
 
 /** Builds the SVG for a layout from /api/runs/:id (`diagram`): boxes nest, arrows carry event [guard] labels. */
-export function renderDiagram(diagram) {
+export function renderDiagram(diagram, label = 'statechart') {
   const root = svg('svg', {
     class: 'statechart',
     width: diagram.width,
     height: diagram.height,
     viewBox: `${diagram.left} 0 ${diagram.width} ${diagram.height}`,
     role: 'img',
-    'aria-label': 'statechart',
+    'aria-label': label,
   });
   root.append(
     svg('defs', {},
