@@ -1,5 +1,5 @@
 // Human-readable names for transitions and guards, shared by findings and diagrams.
-import { guardLabel } from '../steps/definition.ts';
+import { guardLabel } from '../definition/index.ts';
 import { type Edge, invokeName } from './model.ts';
 
 export { guardLabel };

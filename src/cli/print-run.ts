@@ -1,4 +1,5 @@
 // How a run record reads to a person: its exit code, end-of-run summary, how to continue it, and its model calls.
+import { acceptedEvents, parseDefinition } from '../definition/index.ts';
 import { statePaths } from '../runtime/driver.ts';
 import type { RunRecord, RunStatus, StoredJournalEntry } from '../store/index.ts';
 import type { StoredCall } from '../store/record.ts';
@@ -43,42 +44,17 @@ export function summaryLines(record: RunRecord, p: Paint): string[] {
   return lines;
 }
 
-interface DefinitionNode {
-  on?: Record<string, unknown>;
-  states?: Record<string, DefinitionNode>;
-  tags?: string[];
-}
-
-/**
- * The events a waiting run accepts, read from the stored definition (so no module needs loading): the `on` keys of
- * every active state node and its ancestors, those of nodes tagged 'waiting' first.
- */
-export function acceptedEvents(record: RunRecord): string[] {
-  const root = record.workflow.definition as DefinitionNode | undefined;
-  const value = record.snapshot?.value;
-  if (!root || value === undefined) return [];
-  const preferred: string[] = [];
-  const others: string[] = [];
-  for (const path of statePaths(value)) {
-    let node: DefinitionNode | undefined = root;
-    const nodes: DefinitionNode[] = [root];
-    for (const key of path.split('.')) {
-      node = node?.states?.[key];
-      if (node) nodes.push(node);
-    }
-    for (const n of nodes) {
-      const into = n.tags?.includes('waiting') ? preferred : others;
-      into.push(...Object.keys(n.on ?? {}));
-    }
-  }
-  return [...new Set([...preferred, ...others])].filter((e) => !e.startsWith('xstate.') && e !== '*' && !e.includes('.*'));
+/** The events a waiting run accepts, read from its stored definition (no module needs loading). */
+function acceptedEventsOf(record: RunRecord): string[] {
+  if (!record.snapshot || record.snapshot.value === undefined) return [];
+  return acceptedEvents(parseDefinition(record.workflow.definition), statePaths(record.snapshot.value));
 }
 
 /** What to type next: the `send` commands of a waiting run, the `resume` command of a stopped one. */
 export function continueLines(record: RunRecord, snapshotsFlag: string | undefined): string[] {
   const where = snapshotsArg(snapshotsFlag);
   if (record.status === 'waiting') {
-    const events = acceptedEvents(record);
+    const events = acceptedEventsOf(record);
     const states = record.snapshot ? statePaths(record.snapshot.value).join(', ') : '?';
     if (events.length === 0) {
       return [`run ${record.runId} is waiting in ${states} and accepts no events; resume it with:`, `  harness resume ${record.runId}${where}`];

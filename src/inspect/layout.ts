@@ -1,5 +1,5 @@
 // Lays a statechart out as nested boxes and arrows (plain numbers and SVG path strings the page only has to draw).
-import { allStates, eventLabel, invokeSources, type StateDef, type StateType } from './definition.ts';
+import { allStates, eventLabel, invokeSources, type StateDef, type StateType } from '../definition/index.ts';
 
 export interface DiagramBox {
   path: string;

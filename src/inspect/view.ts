@@ -2,7 +2,7 @@
 import { statePaths } from '../runtime/index.ts';
 import { summarize, type RunRecord, type RunSummary, type TimelineEntry } from '../store/index.ts';
 import { callRows, type CallRow } from './calls.ts';
-import { acceptedEvents, parseDefinition, subAgentDefinition, DefinitionError, type StateDef } from './definition.ts';
+import { acceptedEvents, parseDefinition, subAgentDefinition, DefinitionError, type StateDef } from '../definition/index.ts';
 import { layoutDiagram, type Diagram } from './layout.ts';
 
 /** A child actor of the root (a model call in flight, a sub-agent, a fan-out item) as persisted. */

@@ -1,7 +1,7 @@
 // The fingerprint of a machine definition, stored with each run and checked before a snapshot is restored.
 import { createHash } from 'node:crypto';
 import type { AnyStateMachine } from 'xstate';
-import { machineDefinition } from '../steps/definition.ts';
+import { machineDefinition } from '../definition/index.ts';
 
 /**
  * XState restores a snapshot whose states no longer exist as an errored actor (and, unobserved, crashes the process),

@@ -5,10 +5,10 @@ import { createActor, type AnyEventObject, type AnyMachineSnapshot, type Snapsho
 import { HostPool } from '../llm/pool.ts';
 import type { PersistedSnapshot, Workflow } from '../steps/workflow.ts';
 import { FileStore, finalStatuses, newRunId, assertRunId, type RunHandle, type RunRecord, type RunSummary } from '../store/index.ts';
-import { machineDefinition } from '../steps/definition.ts';
+import { acceptedEvents, machineDefinition, parseDefinition } from '../definition/index.ts';
 import { clearCancel, requestCancel, watchCancel } from './cancel-requests.ts';
 import { definitionHash } from './definition.ts';
-import { drive, type DriveOptions } from './driver.ts';
+import { drive, statePaths, type DriveOptions } from './driver.ts';
 import { DefinitionChangedError, EventRejectedError, InputError, RunFinishedError } from './errors.ts';
 import { loadWorkflow } from './load.ts';
 
@@ -167,7 +167,7 @@ export async function sendToRun(options: SendOptions): Promise<RunRecord> {
     const probe = createActor(workflow.machine, { snapshot: snapshot as Snapshot<unknown> });
     const state = probe.getSnapshot() as AnyMachineSnapshot;
     if (!state.can(options.event)) {
-      const accepted = [...new Set(state._nodes.flatMap((node) => [...node.ownEvents]))].filter((e) => !e.startsWith('xstate.'));
+      const accepted = acceptedEvents(parseDefinition(handle.record.workflow.definition), statePaths(state.value));
       throw new EventRejectedError(
         `run ${options.runId} does not accept ${options.event.type} in state ${JSON.stringify(state.value)}` +
           (accepted.length > 0 ? ` (it accepts: ${accepted.join(', ')})` : ''),

@@ -38,5 +38,5 @@ export { waitFor, waitingTag, type WaitForSpec } from './wait-for.ts';
 export type { AgentOutput } from './sub-agent.ts';
 export { sleepUntil, type SleepUntilInput } from './sleep-until.ts';
 export { bindServices, servicesOf, memoryJournal, type StepServices, type Journal, type JournalEntry, type HostLimiter, type BudgetGuard, type CallEvent } from './services.ts';
-export { machineDefinition, guardLabel, type JsonValue } from './definition.ts';
+export { machineDefinition, guardLabel, type JsonValue } from '../definition/index.ts';
 export { requestHash, type ModelCallInput, type ModelCallOutput } from './model-call.ts';

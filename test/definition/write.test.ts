@@ -1,7 +1,7 @@
 import { and, createMachine, setup } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { definitionHash } from '../../src/runtime/definition.ts';
-import { machineDefinition } from '../../src/steps/definition.ts';
+import { machineDefinition } from '../../src/definition/index.ts';
 
 function parent(childStates: Record<string, { type?: 'final' }>) {
   const child = createMachine({ id: 'child', initial: 'working', states: childStates });

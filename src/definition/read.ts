@@ -1,4 +1,4 @@
-// Reads a stored machine definition (machine.toJSON() after a JSON round trip) into typed state nodes and labels.
+// Reads a stored machine definition (written by `machineDefinition`) into typed state nodes, labels and events.
 
 export type StateType = 'atomic' | 'compound' | 'parallel' | 'final' | 'history';
 
@@ -6,7 +6,7 @@ export interface TransitionDef {
   eventType: string;
   /** State ids without the leading '#'; empty for a targetless (self, no exit) transition. */
   targets: string[];
-  /** Guard name when it survived serialisation (`{ type }`); combinators like `and()` are functions and do not. */
+  /** Guard name as written by `machineDefinition` (`canRetry`, `and(isValid, meetsThreshold)`); null without a guard. */
   guard: string | null;
 }
 
