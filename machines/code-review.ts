@@ -213,7 +213,7 @@ type Args = { context: ReviewContext; event: AnyEventObject };
 
 const impl = stepImplementations<ReviewContext>();
 
-export const reviewMachine = setup({
+const review = setup({
   types: { context: {} as ReviewContext, input: {} as ReviewInput, output: {} as ReviewOutput },
   actors: { ...impl.actors, ...verdict.actors, specialist: specialistMachine },
   guards: impl.guards,
@@ -239,7 +239,30 @@ export const reviewMachine = setup({
       return { merged: { findings, summaries } };
     }),
   },
-}).createMachine({
+});
+
+/** One region of `reviewing`: the specialist sub-agent for `specialty`, its report stored and its flags adopted. */
+const specialistRegion = (specialty: Specialty) =>
+  review.createStateConfig({
+    initial: 'running',
+    states: {
+      running: {
+        invoke: {
+          id: specialty,
+          src: 'specialist',
+          input: ({ context }) => ({ specialty, diff: context.diff, background: context.background }),
+          onDone: {
+            target: 'finished',
+            actions: [{ type: 'storeReport', params: { specialty } }, { type: 'adoptFlags', params: { agent: specialty } }],
+          },
+          onError: { target: 'finished', actions: { type: 'agentFailed', params: { specialty } } },
+        },
+      },
+      finished: { type: 'final' },
+    },
+  });
+
+export const reviewMachine = review.createMachine({
   id: 'code-review',
   context: ({ input }) => ({
     ...initialHarnessContext(),
@@ -253,60 +276,9 @@ export const reviewMachine = setup({
     reviewing: {
       type: 'parallel',
       states: {
-        correctness: {
-          initial: 'running',
-          states: {
-            running: {
-              invoke: {
-                id: 'correctness',
-                src: 'specialist',
-                input: ({ context }) => ({ specialty: 'correctness', diff: context.diff, background: context.background }),
-                onDone: {
-                  target: 'finished',
-                  actions: [{ type: 'storeReport', params: { specialty: 'correctness' } }, { type: 'adoptFlags', params: { agent: 'correctness' } }],
-                },
-                onError: { target: 'finished', actions: { type: 'agentFailed', params: { specialty: 'correctness' } } },
-              },
-            },
-            finished: { type: 'final' },
-          },
-        },
-        security: {
-          initial: 'running',
-          states: {
-            running: {
-              invoke: {
-                id: 'security',
-                src: 'specialist',
-                input: ({ context }) => ({ specialty: 'security', diff: context.diff, background: context.background }),
-                onDone: {
-                  target: 'finished',
-                  actions: [{ type: 'storeReport', params: { specialty: 'security' } }, { type: 'adoptFlags', params: { agent: 'security' } }],
-                },
-                onError: { target: 'finished', actions: { type: 'agentFailed', params: { specialty: 'security' } } },
-              },
-            },
-            finished: { type: 'final' },
-          },
-        },
-        style: {
-          initial: 'running',
-          states: {
-            running: {
-              invoke: {
-                id: 'style',
-                src: 'specialist',
-                input: ({ context }) => ({ specialty: 'style', diff: context.diff, background: context.background }),
-                onDone: {
-                  target: 'finished',
-                  actions: [{ type: 'storeReport', params: { specialty: 'style' } }, { type: 'adoptFlags', params: { agent: 'style' } }],
-                },
-                onError: { target: 'finished', actions: { type: 'agentFailed', params: { specialty: 'style' } } },
-              },
-            },
-            finished: { type: 'final' },
-          },
-        },
+        correctness: specialistRegion('correctness'),
+        security: specialistRegion('security'),
+        style: specialistRegion('style'),
       },
       onDone: 'merging',
     },
