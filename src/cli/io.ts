@@ -34,14 +34,6 @@ export function paint(enabled: boolean): Paint {
   return { bold: sgr(1, 22), dim: sgr(2, 22), red: sgr(31, 39), green: sgr(32, 39), yellow: sgr(33, 39), cyan: sgr(36, 39) };
 }
 
-/** Writes and resolves once the chunk is handed to the OS, so an exit right after loses nothing. */
-export function writeFully(stream: NodeJS.WritableStream, text: string): Promise<void> {
-  return new Promise((resolve) => {
-    if (text === '') resolve();
-    else stream.write(text, () => resolve());
-  });
-}
-
 /** Runs `serve` until SIGINT or SIGTERM fires its signal: the shape of every long-running command (inspect, simulate). */
 export async function untilSignalled(serve: (stop: AbortSignal) => Promise<number>): Promise<number> {
   const stop = new AbortController();

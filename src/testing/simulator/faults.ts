@@ -5,8 +5,6 @@ import type { FaultKind, FaultSpec } from './types.ts';
 
 export const FAULT_KINDS: readonly FaultKind[] = ['500', '503', 'hang', 'reset', 'midstream', 'badjson', 'schema', 'truncate'];
 
-/** Faults answered before a slot is taken: the request never reaches the model. */
-export const IMMEDIATE_FAULTS: readonly FaultKind[] = ['500', '503', 'reset'];
 /** Faults that only mean something when a format (JSON or a schema) was asked for. */
 export const FORMAT_FAULTS: readonly FaultKind[] = ['badjson', 'schema'];
 
