@@ -18,12 +18,12 @@ export const driveFlags = {
   'inspect-url': { type: 'string' },
 } as const;
 
-export const driveFlagsHelp = `  --json             print only the final run record as JSON on stdout (the live view goes to stderr)
-  --snapshots <dir>  directory of run files (default: $HARNESS_SNAPSHOTS, else ./snapshots)
-  --fsync            fsync every checkpoint: durable against power loss, slower
-  --inspect          send the run to Stately's inspector: starts the relay on --inspect-port (default 8080);
-                     open the printed http://localhost:<port> page (it embeds stately.ai/inspect: needs internet)
-  --inspect-url <ws> send to a relay already running at ws://host:port instead`;
+export const driveFlagsHelp = `  --json               print only the final run record as JSON on stdout (the live view goes to stderr)
+  --snapshots <dir>    directory of run files (default: $HARNESS_SNAPSHOTS, else ./snapshots)
+  --fsync              fsync every checkpoint: durable against power loss, slower
+  --inspect            send the run to Stately's inspector: starts the relay on --inspect-port (default 8080);
+                       open the printed http://localhost:<port> page (it embeds stately.ai/inspect: needs internet)
+  --inspect-url <ws>   send to a relay already running at ws://host:port instead`;
 
 /** The parsed values of `driveFlags` that concern the Stately inspector. */
 export interface InspectFlags {

@@ -12,7 +12,7 @@ REJECT, ...) and drives the run until it finishes or waits again. An event the r
 does not accept is refused with the list of events it does accept.
 
 Options:
-  --data <json>      JSON kept with the event (e.g. '{"comment":"ship it"}')
+  --data <json>        JSON kept with the event (e.g. '{"comment":"ship it"}')
 ${driveFlagsHelp}
 
 ${driveExitHelp}`;
