@@ -1,7 +1,7 @@
-// The run record: everything one run file holds, and the check that a file on disk really is one.
+// The run record: a run as read back from a store (meta + latest checkpoint + journal + timeline), and its checks.
 import { z } from 'zod';
 
-export const runStatuses = ['running', 'waiting', 'stopped', 'done', 'flagged', 'failed', 'cancelled'] as const;
+export const runStatuses = ['running', 'waiting', 'stopped', 'parked', 'done', 'flagged', 'failed', 'cancelled'] as const;
 export type RunStatus = (typeof runStatuses)[number];
 
 /** Statuses after which a run never moves again. */
@@ -41,6 +41,8 @@ export interface StoredJournalEntry {
   result: StoredCall;
   judges?: StoredCall[];
   at: string;
+  /** The epoch of the session that wrote it: where a stale driver's entry shares a key, the newer epoch wins. */
+  epoch?: number;
 }
 
 const journalEntryCheck = z.object({
@@ -50,7 +52,9 @@ const journalEntryCheck = z.object({
   result: modelResult,
   judges: z.array(modelResult).optional(),
   at: z.string(),
+  epoch: z.number().int().optional(),
 });
+export const journalEntrySchema = journalEntryCheck;
 // Validated field by field, but kept whole: zod would otherwise strip the metadata it does not name.
 const journalEntry = z.custom<StoredJournalEntry>((value) => journalEntryCheck.safeParse(value).success, {
   message: 'not a journal entry (key, requestHash, step, result, at)',
@@ -65,8 +69,11 @@ const timelineEntry = z.object({
   state: z.array(z.string()).optional(),
 });
 
+export const timelineEntrySchema = timelineEntry;
+
 export const runRecordSchema = z.object({
-  format: z.literal(1),
+  /** 1: the single-file layout of the first release (converted when read); 2: meta, journal and checkpoint apart. */
+  format: z.union([z.literal(1), z.literal(2)]),
   runId: z.string(),
   workflow: z.object({
     id: z.string(),
@@ -85,6 +92,8 @@ export const runRecordSchema = z.object({
   journal: z.array(journalEntry),
   timeline: z.array(timelineEntry),
   output: z.unknown().optional(),
+  /** When the run next needs driving by itself (a deadline or a backoff), ms since the epoch; null when never. */
+  wakeAt: z.number().nullable().optional(),
   error: z.string().optional(),
   flags: z.array(z.string()),
   /** Fencing token: bumped by every driver that takes the run, so a stale one can tell it lost it. */

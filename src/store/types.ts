@@ -1,0 +1,55 @@
+// The RunStore contract: what the runtime needs of any place runs live (files, memory, PostgreSQL).
+import type { RunRecord, RunStatus, RunSummary, StoredJournalEntry, TimelineEntry } from './record.ts';
+
+/** What never changes after a run is created (a migration may replace the definition and its hash). */
+export type RunMeta = Pick<RunRecord, 'runId' | 'workflow' | 'input' | 'budget' | 'seed' | 'createdAt'>;
+
+/**
+ * The latest checkpoint: small and bounded by the run's state, never by the number of calls it made (replies live
+ * in the journal). Written whole, atomically, by every commit.
+ */
+export type Checkpoint = Pick<RunRecord, 'status' | 'snapshot' | 'output' | 'error' | 'flags' | 'usage' | 'activeMs' | 'wakeAt'>;
+
+export interface RunListing {
+  runs: RunSummary[];
+  /** Runs that exist but cannot be read, reported rather than hidden. */
+  unreadable: { file: string; reason: string }[];
+}
+
+/**
+ * One driver's hold on one run, from `open`/`create` to `close`. Every write carries the session's epoch, and the
+ * store refuses (FencedError, nothing written) a write from a session whose run has since been opened by another.
+ */
+export interface RunSession {
+  readonly runId: string;
+  readonly epoch: number;
+  /** The run as of open, kept current by this session's own appends and commits. */
+  readonly record: RunRecord;
+  /** Adds a completed call to the journal; durable (with fsync, if the store was asked to) when it resolves. */
+  append(entry: StoredJournalEntry): Promise<void>;
+  /** Replaces the checkpoint and adds timeline entries. */
+  commit(checkpoint: Checkpoint, timeline?: readonly TimelineEntry[]): Promise<void>;
+  /** Records that the run now follows a migrated definition. */
+  migrate(hash: string, definition: unknown): Promise<void>;
+  /** Waits for writes in flight and gives the run back (its lock, if the store has one). */
+  close(): Promise<void>;
+}
+
+export interface RunStore {
+  /** Where runs live, for messages (a directory, a URL with credentials masked, `memory`). */
+  readonly location: string;
+  /** Creates a run (RunExistsError if its id is taken) and holds it, epoch 1. */
+  create(meta: RunMeta): Promise<RunSession>;
+  /** Takes an existing run to drive it: RunLockedError while another live session holds it; bumps the epoch. */
+  open(runId: string): Promise<RunSession>;
+  /** The whole run, read-only: RunNotFoundError, CorruptRunError. */
+  read(runId: string): Promise<RunRecord>;
+  list(): Promise<RunListing>;
+  /** Leaves a cancel request for whichever session drives the run, here or in another process. */
+  requestCancel(runId: string): Promise<void>;
+  /** Calls `cancel` once a cancel request for the run appears; returns the function that stops watching. */
+  watchCancel(runId: string, cancel: () => void): () => void;
+  clearCancel(runId: string): Promise<void>;
+}
+
+export type { RunStatus };
