@@ -1,9 +1,9 @@
 // Invoice extraction: free text in, a validated invoice out. Invalid replies (bad JSON, a wrong field, or totals
 // that do not add up) are retried with the exact validation errors shown to the model, then escalated to the larger
 // model; when every model on the ladder fails, the run ends flagged with each attempt's reasons.
-import { setup } from 'xstate';
+import { assign, setup } from 'xstate';
 import { z } from 'zod';
-import { defineWorkflow, initialHarnessContext, modelStep, stepImplementations, type HarnessContext } from '../src/steps/index.ts';
+import { defineWorkflow, flagsFrom, modelStep, stepGuards } from '../src/index.ts';
 
 export const extractLadder = ['qwen2.5-coder:7b', 'qwen2.5-coder:32b'] as const;
 
@@ -62,8 +62,12 @@ export interface ExtractInput {
   text: string;
 }
 
-interface ExtractContext extends HarnessContext {
+interface ExtractContext {
   text: string;
+  invoice: Invoice | null;
+  attempts: number;
+  model: string | null;
+  flags: string[];
 }
 
 export interface ExtractOutput {
@@ -84,11 +88,11 @@ const instructions = [
   'Reply with JSON only.',
 ].join('\n');
 
-const extract = modelStep<ExtractContext>({
+const extract = modelStep({
   id: 'extract',
-  prompt: ({ context }) => [
+  prompt: (input: ExtractInput) => [
     { role: 'system', content: instructions },
-    { role: 'user', content: `<document>\n${context.text}\n</document>` },
+    { role: 'user', content: `<document>\n${input.text}\n</document>` },
   ],
   schema: invoiceSchema,
   ladder: extractLadder,
@@ -96,31 +100,36 @@ const extract = modelStep<ExtractContext>({
   config: { maxTokens: 2048 },
 });
 
-const impl = stepImplementations<ExtractContext>();
-
 export const extractMachine = setup({
   types: { context: {} as ExtractContext, input: {} as ExtractInput, output: {} as ExtractOutput },
-  actors: { ...impl.actors, ...extract.actors },
-  guards: impl.guards,
-  actions: impl.actions,
+  actors: { extract },
+  guards: stepGuards,
 }).createMachine({
   id: 'extract',
-  context: ({ input }) => ({ ...initialHarnessContext(), text: input.text }),
+  context: ({ input }) => ({ text: input.text, invoice: null, attempts: 0, model: null, flags: [] }),
   initial: 'extracting',
   states: {
-    extracting: extract.state({ onDone: 'done', onFlagged: 'flagged' }),
+    extracting: {
+      invoke: {
+        src: 'extract',
+        input: ({ context }) => ({ text: context.text }),
+        onDone: [
+          { guard: 'stepFlagged', target: 'flagged', actions: assign({ flags: flagsFrom(), attempts: ({ event }) => event.output.attempts.length }) },
+          {
+            target: 'done',
+            actions: assign({
+              invoice: ({ event }) => event.output.data,
+              attempts: ({ event }) => event.output.attempts.length,
+              model: ({ event }) => event.output.result?.model ?? null,
+            }),
+          },
+        ],
+      },
+    },
     done: { type: 'final' },
     flagged: { type: 'final' },
   },
-  output: ({ context }) => {
-    const step = context.steps.extract;
-    return {
-      invoice: (step?.result?.data as Invoice | undefined) ?? null,
-      attempts: step?.attempts.length ?? 0,
-      model: step?.result?.model ?? null,
-      flags: context.flags,
-    };
-  },
+  output: ({ context }) => ({ invoice: context.invoice, attempts: context.attempts, model: context.model, flags: context.flags }),
 });
 
 export default defineWorkflow({

@@ -84,7 +84,7 @@ async function demo(io: CliIO): Promise<number> {
   try {
     const input = JSON.stringify({ diff: readFileSync(diffFile, 'utf8') });
     const code = await runCommand.run([workflowFile, '--input', input, '--run-id', runId], io);
-    const record = new FileStore({ dir: snapshotsDir(undefined, io) }).read(runId);
+    const record = await new FileStore({ dir: snapshotsDir(undefined, io) }).read(runId);
     io.stdout.write(`\n${[...resultLines(record, p), ...nextLines(runId, p)].join('\n')}\n`);
     return code;
   } catch (error) {

@@ -1,6 +1,7 @@
 // Picks the subcommand, answers --help, and turns every error into one line on stderr and an exit code.
 import { readFileSync } from 'node:fs';
-import { type CliIO, type Command, ExitCode } from './command.ts';
+import { type CliIO, type Command, ExitCode, UsageError } from './command.ts';
+import { exitCodeOf } from './exit-codes.ts';
 
 /** Loads a command's module only when it is used, so `harness ls` does not pay for the simulator or the checker. */
 export type CommandLoader = () => Promise<Command>;
@@ -94,20 +95,11 @@ export async function runCli(registry: CommandRegistry, argv: readonly string[],
     return await command.run([...rest], io);
   } catch (error) {
     const code = report(error, io);
-    if (error instanceof Error && error.name === 'UsageError' && name !== undefined) {
+    if (error instanceof UsageError && name !== undefined) {
       io.stderr.write(`(see 'harness ${name} --help')\n`);
     }
     return code;
   }
-}
-
-/** Our refusals carry `exitCode` (UsageError, store and runtime errors); a workflow that won't load is bad input. */
-function exitCodeOf(error: unknown): number | undefined {
-  if (!(error instanceof Error)) return undefined;
-  const code = (error as { exitCode?: unknown }).exitCode;
-  if (typeof code === 'number') return code;
-  if (error.name === 'WorkflowLoadError') return ExitCode.usage;
-  return undefined;
 }
 
 export function report(error: unknown, io: Pick<CliIO, 'stderr' | 'env'>): number {

@@ -1,6 +1,6 @@
 // Drives a run from the command line: live view, Ctrl-C handling, the final record printed, and the exit code.
 import { startStatelyBridge, type StatelyBridge } from '../inspect/stately.ts';
-import type { DriveHooks } from '../runtime/index.ts';
+import { hostLimiter, type DriveHooks } from '../runtime/index.ts';
 import type { FileStore, RunRecord } from '../store/index.ts';
 import { integerFlag, type CliIO } from './command.ts';
 import { colorEnabled, paint } from './io.ts';
@@ -37,7 +37,7 @@ found), 3 refused (run locked by another process, definition changed, corrupt ru
 130 stopped by Ctrl-C (the run is left 'stopped' and can be resumed).`;
 
 /** The hooks a driving command hands to the runtime verb. */
-export type LiveHooks = Pick<DriveHooks, 'signal' | 'onCall' | 'onCheckpoint' | 'inspect'>;
+export type LiveHooks = Pick<DriveHooks, 'signal' | 'onCall' | 'onCheckpoint' | 'inspect' | 'limiter'>;
 
 export interface DriveRequest {
   io: CliIO;
@@ -81,7 +81,8 @@ export async function driveFromCli(request: DriveRequest): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  const hooks: LiveHooks = { signal: controller.signal, onCall: view.onCall, onCheckpoint: view.onCheckpoint };
+  // One limiter per process: every call this command makes shares HARNESS_HOST_CONCURRENCY per host.
+  const hooks: LiveHooks = { signal: controller.signal, onCall: view.onCall, onCheckpoint: view.onCheckpoint, limiter: hostLimiter(io.env) };
   let bridge: StatelyBridge | null = null;
   let record: RunRecord;
   try {
@@ -110,14 +111,14 @@ export async function driveFromCli(request: DriveRequest): Promise<number> {
 export type DriveFlagValues = InspectFlags & { json?: boolean | undefined; snapshots?: string | undefined; fsync?: boolean | undefined };
 
 /** Drives a run that already has a file (resume, send): not found (2) or corrupt (3) is reported before anything else. */
-export function driveStoredRun(
+export async function driveStoredRun(
   runId: string,
   values: DriveFlagValues,
   io: CliIO,
   drive: (store: FileStore, hooks: LiveHooks) => Promise<RunRecord>,
 ): Promise<number> {
   const { store, flag } = openStore(values, io);
-  const before = store.read(runId);
+  const before = await store.read(runId);
   return driveFromCli({
     io,
     runId,

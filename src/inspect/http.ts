@@ -1,4 +1,5 @@
 // Small HTTP pieces of the inspector: JSON replies, bounded JSON bodies, and the status code of each named error.
+import { isHarnessError, type ErrorCode } from '../errors.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** A request the inspector refuses, with the HTTP status to answer. */
@@ -50,28 +51,26 @@ export async function readJsonBody(req: IncomingMessage, limit = 256 * 1024): Pr
   }
 }
 
-const statusByName: Record<string, number> = {
-  HttpError: 0,
-  InvalidRunIdError: 400,
-  InputError: 400,
-  RunNotFoundError: 404,
-  CorruptRunError: 422,
-  RunLockedError: 409,
-  RunFinishedError: 409,
-  DefinitionChangedError: 409,
-  EventRejectedError: 409,
-  FencedError: 409,
-  WorkflowLoadError: 500,
+// The inspector's one table from a harness error's code to an HTTP status.
+const statusByCode: Readonly<Record<ErrorCode, number>> = {
+  INVALID_RUN_ID: 400,
+  INVALID_INPUT: 400,
+  INVALID_CONFIG: 400,
+  RUN_NOT_FOUND: 404,
+  RUN_EXISTS: 409,
+  CORRUPT_RUN: 422,
+  RUN_LOCKED: 409,
+  RUN_FINISHED: 409,
+  DEFINITION_CHANGED: 409,
+  EVENT_REJECTED: 409,
+  FENCED: 409,
+  STORE_UNAVAILABLE: 503,
+  WORKFLOW_LOAD: 500,
 };
 
-/** The HTTP status of an error thrown by the store or runtime: named errors by name, else by their exit code. */
+/** The HTTP status of an error thrown by the store or runtime, by its code; anything else is ours (500). */
 export function statusOf(error: unknown): number {
   if (error instanceof HttpError) return error.status;
-  const name = error instanceof Error ? error.name : '';
-  const byName = statusByName[name];
-  if (byName) return byName;
-  const exitCode = (error as { exitCode?: unknown } | null)?.exitCode;
-  if (exitCode === 2) return 400;
-  if (exitCode === 3) return 409;
+  if (isHarnessError(error)) return statusByCode[error.code];
   return 500;
 }

@@ -2,7 +2,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AnyEventObject } from 'xstate';
-import { cancelRun, resumeWorkflow, sendToRun } from '../runtime/index.ts';
+import { cancelRun, hostLimiter, resumeWorkflow, sendToRun } from '../runtime/index.ts';
 import { assertRunId, type FileStore } from '../store/index.ts';
 import { BackgroundDrives } from './drives.ts';
 import { baseHeaders, HttpError, readJsonBody, sendError, sendJson, statusOf } from './http.ts';
@@ -67,7 +67,9 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
     req.on('close', () => streams.delete(res));
   };
 
-  const hooks = (runId: string) => ({ store, runId, cwd });
+  // Runs driven from the page share one limiter of calls per host, like the runs of one CLI process.
+  const limiter = hostLimiter();
+  const hooks = (runId: string) => ({ store, runId, cwd, limiter });
 
   async function post(runId: string, action: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readJsonBody(req);
@@ -120,8 +122,8 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
     if (method !== 'GET') throw new HttpError(405, `${method} not allowed on ${path}`);
     if (parts[0] === 'events' && parts.length === 1) return openStream(req, res);
     if (parts[0] === 'info' && parts.length === 1) return sendJson(res, 200, { dir: store.dir, live: drives.size });
-    if (parts[0] === 'runs' && parts.length === 1) return sendJson(res, 200, store.list());
-    if (parts[0] === 'runs' && parts.length === 2) return sendJson(res, 200, runView(store.read(assertRunId(parts[1] as string))));
+    if (parts[0] === 'runs' && parts.length === 1) return sendJson(res, 200, await store.list());
+    if (parts[0] === 'runs' && parts.length === 2) return sendJson(res, 200, runView(await store.read(assertRunId(parts[1] as string))));
     throw new HttpError(404, `no endpoint GET ${path}`);
   }
 

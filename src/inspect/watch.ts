@@ -11,7 +11,8 @@ export interface WatchOptions {
   pollMs?: number;
 }
 
-const runFile = /^([A-Za-z0-9_-]{1,64})\.json$/;
+// A run is a directory `<id>/` (its checkpoint.json changes with every commit), or a first-release file `<id>.json`.
+const runEntry = /^([A-Za-z0-9_-]{1,64})(?:\.json)?(?:[/\\].*)?$/;
 
 /**
  * Calls `onChange(runId)` when a run file appears, changes or disappears. fs.watch gives the news at once; a poll
@@ -25,12 +26,15 @@ export function watchRuns(dir: string, onChange: (runId: string) => void, option
   let closed = false;
 
   const versionOf = (runId: string): string | undefined => {
-    try {
-      const s = statSync(join(dir, `${runId}.json`));
-      return `${s.ino}:${s.size}:${s.mtimeMs}`;
-    } catch {
-      return undefined;
+    for (const file of [join(dir, runId, 'checkpoint.json'), join(dir, `${runId}.json`)]) {
+      try {
+        const s = statSync(file);
+        return `${s.ino}:${s.size}:${s.mtimeMs}`;
+      } catch {
+        /* the other layout, or gone */
+      }
     }
+    return undefined;
   };
 
   const check = (runId: string): void => {
@@ -45,8 +49,8 @@ export function watchRuns(dir: string, onChange: (runId: string) => void, option
   const startWatch = (): void => {
     if (watcher || closed || !existsSync(dir)) return;
     try {
-      watcher = watch(dir, (_event, filename) => {
-        const match = filename ? runFile.exec(filename.toString()) : null;
+      watcher = watch(dir, { recursive: true }, (_event, filename) => {
+        const match = filename ? runEntry.exec(filename.toString()) : null;
         if (match) check(match[1] as string);
       });
       watcher.on('error', () => {
@@ -68,7 +72,7 @@ export function watchRuns(dir: string, onChange: (runId: string) => void, option
     }
     const present = new Set<string>();
     for (const file of files) {
-      const match = runFile.exec(file);
+      const match = runEntry.exec(file);
       if (!match) continue;
       present.add(match[1] as string);
       check(match[1] as string);
@@ -78,7 +82,7 @@ export function watchRuns(dir: string, onChange: (runId: string) => void, option
 
   // The first pass only learns what exists, so starting the watcher reports nothing.
   for (const file of existsSync(dir) ? readdirSync(dir) : []) {
-    const match = runFile.exec(file);
+    const match = runEntry.exec(file);
     const version = match ? versionOf(match[1] as string) : undefined;
     if (match && version) seen.set(match[1] as string, version);
   }

@@ -12,6 +12,9 @@ const retryable: Readonly<Record<ErrorKind, boolean>> = {
   'model-not-found': false,
   'bad-request': false,
   aborted: false,
+  // A spent budget stays spent, and our own failure is a bug to fix, not a model to ask again.
+  budget: false,
+  internal: false,
 };
 
 export function isRetryable(kind: ErrorKind): boolean {

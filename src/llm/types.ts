@@ -17,7 +17,11 @@ export type ErrorKind =
   | 'model-not-found'
   | 'bad-request'
   | 'invalid-output'
-  | 'aborted';
+  | 'aborted'
+  /** The run's token or wall-time budget was spent: no call was made. */
+  | 'budget'
+  /** The harness's own code failed (a bug, a storage error): not the model's doing. */
+  | 'internal';
 
 export interface CallError {
   kind: ErrorKind;

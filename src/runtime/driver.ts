@@ -1,20 +1,18 @@
-// Drives one run's root actor: services bound, a checkpoint after every snapshot change, until it finishes or waits.
+// Drives one run's root actor: services provided, a checkpoint after every snapshot change, until it ends or waits.
 import { createActor, type AnyActorRef, type AnyEventObject, type AnyMachineSnapshot, type InspectionEvent, type Snapshot } from 'xstate';
-import type { HostPool } from '../llm/pool.ts';
-import { actorPath, bindServices, type CallEvent, type JournalEntry, type StepServices } from '../steps/services.ts';
+import { actorPath, provideServices, type CallEvent, type HostLimiter, type JournalEntry, type StepServices } from '../steps/services.ts';
+import { sleepUntil } from '../steps/sleep-until.ts';
 import { waitingTag } from '../steps/wait-for.ts';
 import type { PersistedSnapshot, Workflow } from '../steps/workflow.ts';
-import type { RunHandle, RunRecord, RunStatus, TimelineEntry } from '../store/index.ts';
+import type { Checkpoint, RunRecord, RunSession, RunStatus, StoredJournalEntry, TimelineEntry } from '../store/index.ts';
 
-const timelineLimit = 1000;
-
-export type DriveStart = { input: unknown } | { snapshot: PersistedSnapshot; event?: AnyEventObject };
+export type DriveStart = { input: unknown } | { snapshot: Snapshot<unknown>; event?: AnyEventObject };
 
 export interface DriveOptions {
-  handle: RunHandle;
+  session: RunSession;
   workflow: Workflow;
   start: DriveStart;
-  pool: HostPool | null;
+  limiter: HostLimiter | null;
   /** Stops the run cleanly after a checkpoint (Ctrl-C); it can be resumed. */
   signal?: AbortSignal;
   /** Subscribes to cancel requests for this run (from another process); returns the unsubscribe function. */
@@ -22,7 +20,7 @@ export interface DriveOptions {
   /** Every inspection event of the run's actor system (for the Stately inspector). */
   inspect?: (event: InspectionEvent) => void;
   onCall?: (event: CallEvent) => void;
-  /** Called after each checkpoint with the record as written. */
+  /** Called after each checkpoint with the run as written. */
   onCheckpoint?: (record: RunRecord) => void;
 }
 
@@ -30,7 +28,7 @@ export interface DriveOptions {
 export function statePaths(value: unknown, prefix = ''): string[] {
   if (typeof value === 'string') return [prefix + value];
   if (value === null || typeof value !== 'object') return [];
-  return Object.entries(value as Record<string, unknown>).flatMap(([key, child]) => statePaths(child, `${prefix}${key}.`));
+  return Object.entries(value).flatMap(([key, child]) => statePaths(child, `${prefix}${key}.`));
 }
 
 function isMachineSnapshot(snapshot: Snapshot<unknown>): snapshot is AnyMachineSnapshot {
@@ -40,51 +38,90 @@ function isMachineSnapshot(snapshot: Snapshot<unknown>): snapshot is AnyMachineS
 interface Activity {
   /** A child is doing work that will produce an event by itself (a model call, a sub-agent's call). */
   busy: boolean;
-  timers: boolean;
   waiting: boolean;
+  /** The earliest deadline of a running timer (backoff, wait deadline), ms since the epoch. */
+  wakeAt: number | null;
 }
 
-/** What the actor tree is doing: a timer (backoff, deadline) alone keeps a run going only if nobody is waiting. */
-function activity(ref: AnyActorRef, into: Activity = { busy: false, timers: false, waiting: false }): Activity {
-  const snapshot = ref.getSnapshot() as Snapshot<unknown>;
+function deadlineOf(ref: AnyActorRef): number | null {
+  const snapshot: unknown = ref.getSnapshot();
+  if (typeof snapshot !== 'object' || snapshot === null || !('input' in snapshot)) return null;
+  const input = snapshot.input;
+  return typeof input === 'object' && input !== null && 'until' in input && typeof input.until === 'number' ? input.until : null;
+}
+
+/** What the actor tree is doing: a timer alone keeps a run `running` only if nobody is waiting for a person. */
+function activity(ref: AnyActorRef, into: Activity = { busy: false, waiting: false, wakeAt: null }): Activity {
+  const snapshot: Snapshot<unknown> = ref.getSnapshot();
   if (!isMachineSnapshot(snapshot)) return into;
   if (snapshot.hasTag(waitingTag)) into.waiting = true;
-  for (const child of Object.values(snapshot.children) as (AnyActorRef | undefined)[]) {
-    if (!child || (child.getSnapshot() as Snapshot<unknown>).status !== 'active') continue;
-    if (isMachineSnapshot(child.getSnapshot() as Snapshot<unknown>)) activity(child, into);
-    else if (child.src === 'sleepUntil') into.timers = true;
-    else into.busy = true;
+  for (const child of Object.values<AnyActorRef | undefined>(snapshot.children)) {
+    if (!child) continue;
+    const childSnapshot: Snapshot<unknown> = child.getSnapshot();
+    if (childSnapshot.status !== 'active') continue;
+    if (isMachineSnapshot(childSnapshot)) activity(child, into);
+    else if ('logic' in child && child.logic === sleepUntil) {
+      const until = deadlineOf(child);
+      if (until !== null && (into.wakeAt === null || until < into.wakeAt)) into.wakeAt = until;
+    } else into.busy = true;
   }
   return into;
 }
 
+function flagsIn(context: unknown): string[] {
+  if (typeof context !== 'object' || context === null || !('flags' in context) || !Array.isArray(context.flags)) return [];
+  return context.flags.map(String);
+}
+
+/** The journal as steps see it, over the session's entries: where a key repeats, the newer epoch's entry wins. */
+function journalIndex(entries: readonly StoredJournalEntry[]): Map<string, JournalEntry> {
+  const index = new Map<string, JournalEntry & { epoch?: number }>();
+  for (const entry of entries) {
+    const seen = index.get(entry.key);
+    if (!seen || (entry.epoch ?? 0) >= (seen.epoch ?? 0)) index.set(entry.key, entry);
+  }
+  return index;
+}
+
 export async function drive(options: DriveOptions): Promise<RunRecord> {
-  const { handle, workflow, start } = options;
-  const record = handle.record;
-  const journalIndex = new Map(record.journal.map((entry) => [entry.key, entry]));
+  const { session, workflow, start } = options;
+  const record = session.record;
+  const journal = journalIndex(record.journal);
   const drivenSince = Date.now();
   const activeBefore = record.activeMs;
+  const usage = { ...record.usage };
+
+  // Commits go one at a time; snapshot changes made meanwhile share the next one. `changes` counts snapshot
+  // changes, `committed` the last change on disk, so a journal entry can wait for the state that led to its call.
+  let changes = 0;
+  let committed = 0;
+  let inFlight: Promise<void> | null = null;
+  let again = false;
+  let failure: unknown = null;
+  const waiters: { upTo: number; resolve: () => void; reject: (error: unknown) => void }[] = [];
+  let timeline: TimelineEntry[] = [];
 
   const services: StepServices = {
-    seed: record.seed,
-    limiter: options.pool,
+    limiter: options.limiter,
     journal: {
-      get: (key) => journalIndex.get(key) as JournalEntry | undefined,
+      get: (key) => journal.get(key),
       record: async (entry) => {
-        journalIndex.set(entry.key, entry);
-        record.journal.push(entry);
+        // The checkpoint that started this call is written first: its keys (the step's pass) must be on disk
+        // before a result is journaled under them, or a crash in between would pay for the call again.
+        await committedUpTo(changes);
+        journal.set(entry.key, entry);
         for (const call of [entry.result, ...(entry.judges ?? [])]) {
-          record.usage.tokensIn += call.tokensIn;
-          record.usage.tokensOut += call.tokensOut;
-          record.usage.calls += 1;
+          usage.tokensIn += call.tokensIn;
+          usage.tokensOut += call.tokensOut;
+          usage.calls += 1;
         }
-        await handle.save();
+        await session.append(entry);
       },
     },
     budget: {
       exceeded: () => {
         const { tokens, wallMs } = record.budget;
-        const used = record.usage.tokensIn + record.usage.tokensOut;
+        const used = usage.tokensIn + usage.tokensOut;
         if (tokens !== undefined && used >= tokens) return `token budget of ${tokens} spent (${used} used)`;
         const elapsed = activeBefore + (Date.now() - drivenSince);
         if (wallMs !== undefined && elapsed >= wallMs) return `wall-time budget of ${wallMs} ms spent (${elapsed} ms)`;
@@ -93,6 +130,23 @@ export async function drive(options: DriveOptions): Promise<RunRecord> {
     },
     ...(options.onCall ? { onCall: options.onCall } : {}),
   };
+
+  function committedUpTo(upTo: number): Promise<void> {
+    if (failure !== null) return Promise.reject(failure);
+    if (committed >= upTo) return Promise.resolve();
+    return new Promise((resolve, reject) => waiters.push({ upTo, resolve, reject }));
+  }
+
+  function settleWaiters(): void {
+    for (let i = waiters.length - 1; i >= 0; i--) {
+      const waiter = waiters[i];
+      if (!waiter) continue;
+      if (failure !== null) waiter.reject(failure);
+      else if (committed >= waiter.upTo) waiter.resolve();
+      else continue;
+      waiters.splice(i, 1);
+    }
+  }
 
   let settle: (() => void) | undefined;
   let fail: ((error: unknown) => void) | undefined;
@@ -105,16 +159,16 @@ export async function drive(options: DriveOptions): Promise<RunRecord> {
   let stopped = false;
   let stopStatus: RunStatus | null = null;
 
-  const actor = createActor(workflow.machine, {
-    ...('input' in start ? { input: start.input } : { snapshot: start.snapshot as Snapshot<unknown> }),
+  const actor = createActor(provideServices(workflow.machine, services), {
+    ...('input' in start ? { input: start.input } : { snapshot: start.snapshot }),
     inspect: (event) => {
-      if (event.type === '@xstate.snapshot' && isMachineSnapshot(event.snapshot as Snapshot<unknown>)) {
-        const snapshot = event.snapshot as AnyMachineSnapshot;
-        const entry: TimelineEntry = { at: new Date().toISOString(), actor: actorPath(event.actorRef as AnyActorRef), event: event.event.type };
-        entry.state = statePaths(snapshot.value);
-        record.timeline.push(entry);
-        if (record.timeline.length > timelineLimit) record.timeline.splice(0, record.timeline.length - timelineLimit);
-        schedule();
+      if (event.type === '@xstate.snapshot') {
+        const snapshot: Snapshot<unknown> = event.snapshot;
+        if (isMachineSnapshot(snapshot)) {
+          timeline.push({ at: new Date().toISOString(), actor: actorPath(event.actorRef), event: event.event.type, state: statePaths(snapshot.value) });
+          changes += 1;
+          schedule();
+        }
       }
       if (options.inspect) {
         try {
@@ -125,39 +179,70 @@ export async function drive(options: DriveOptions): Promise<RunRecord> {
       }
     },
   });
-  bindServices(actor.system, services);
 
-  function statusOf(snapshot: AnyMachineSnapshot): RunStatus {
-    if (snapshot.status === 'done') return (snapshot.context as { flags?: string[] }).flags?.length ? 'flagged' : 'done';
-    if (snapshot.status === 'error') return 'failed';
+  function checkpoint(): Checkpoint {
+    const snapshot: AnyMachineSnapshot = actor.getSnapshot();
     const now = activity(actor);
-    return !now.busy && (now.waiting || !now.timers) ? 'waiting' : 'running';
+    let status: RunStatus;
+    if (stopStatus) status = stopStatus;
+    else if (snapshot.status === 'done') status = flagsIn(snapshot.context).length > 0 ? 'flagged' : 'done';
+    else if (snapshot.status === 'error') status = 'failed';
+    else status = !now.busy && (now.waiting || now.wakeAt === null) ? 'waiting' : 'running';
+    const persisted: PersistedSnapshot = actor.getPersistedSnapshot();
+    return {
+      status,
+      snapshot: persisted,
+      flags: flagsIn(snapshot.context),
+      usage: { ...usage },
+      activeMs: activeBefore + (Date.now() - drivenSince),
+      wakeAt: now.wakeAt,
+      ...(snapshot.status === 'done' ? { output: snapshot.output } : {}),
+      ...(snapshot.status === 'error' ? { error: snapshot.error instanceof Error ? snapshot.error.message : String(snapshot.error) } : {}),
+    };
   }
 
-  function checkpoint(): RunStatus {
-    const snapshot = actor.getSnapshot() as AnyMachineSnapshot;
-    record.snapshot = actor.getPersistedSnapshot() as PersistedSnapshot;
-    record.activeMs = activeBefore + (Date.now() - drivenSince);
-    const status = stopStatus ?? statusOf(snapshot);
-    record.status = status;
-    const flags = (snapshot.context as { flags?: unknown }).flags;
-    record.flags = Array.isArray(flags) ? flags.map(String) : [];
-    if (snapshot.status === 'done') record.output = snapshot.output;
-    if (snapshot.status === 'error') record.error = snapshot.error instanceof Error ? snapshot.error.message : String(snapshot.error);
-    return status;
+  /** Writes the state as of now (or `taken`, a checkpoint taken before the actor stopped). */
+  function commit(taken?: Checkpoint): Promise<void> {
+    if (inFlight && !taken) {
+      again = true;
+      return inFlight;
+    }
+    const upTo = changes;
+    const cp = taken ?? checkpoint();
+    const lines = timeline;
+    timeline = [];
+    const writing = session.commit(cp, lines).then(
+      () => {
+        committed = Math.max(committed, upTo);
+        inFlight = null;
+        options.onCheckpoint?.(record);
+        settleWaiters();
+        if (again) {
+          again = false;
+          return commit();
+        }
+        return undefined;
+      },
+      (error: unknown) => {
+        inFlight = null;
+        failure = error;
+        settleWaiters();
+        throw error;
+      },
+    );
+    inFlight = writing;
+    return writing;
   }
 
-  const saved = () => options.onCheckpoint?.(record);
-
-  // Snapshot changes of one tick share one checkpoint; writes in flight coalesce further in RunHandle.save().
+  // Snapshot changes of one tick share one checkpoint.
   function schedule(): void {
     if (pending || stopped) return;
     pending = true;
     setImmediate(() => {
       pending = false;
       if (stopped) return;
-      if (checkpoint() !== 'running') return finish(null);
-      handle.save().then(saved, (error: unknown) => finish(null, error));
+      if (checkpoint().status !== 'running') return finish(null);
+      commit().catch((error: unknown) => finish(null, error));
     });
   }
 
@@ -171,8 +256,13 @@ export async function drive(options: DriveOptions): Promise<RunRecord> {
     unwatchCancel?.();
     options.signal?.removeEventListener('abort', onAbort);
     if (error === undefined) {
-      checkpoint();
-      finalSave = handle.save().then(saved);
+      const last = checkpoint();
+      const previous = inFlight ?? Promise.resolve();
+      // The last commit waits for the one in flight, so the final state is the one left on disk.
+      finalSave = previous.catch(() => undefined).then(() => {
+        again = false;
+        return commit(last);
+      });
     }
     actor.stop();
     if (error !== undefined) fail?.(error);

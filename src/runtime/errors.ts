@@ -1,28 +1,42 @@
-// Named refusals of the runtime: a changed definition, bad input, a finished run, an event the run can't take.
+// Named refusals of the runtime: bad input, a changed definition, a finished run, an event the run can't take.
+import { HarnessError } from '../errors.ts';
 
-export class RuntimeError extends Error {
-  override name = 'RuntimeError';
-  readonly exitCode: number = 3;
+/** The run's input fails the workflow's input schema. */
+export class InputError extends HarnessError {
+  override name = 'InputError';
+  constructor(message: string) {
+    super('INVALID_INPUT', message);
+  }
 }
 
 /** The workflow's machine is not the one the run was started with, and the workflow has no `migrate`. */
-export class DefinitionChangedError extends RuntimeError {
+export class DefinitionChangedError extends HarnessError {
   override name = 'DefinitionChangedError';
-}
-
-/** The run's input fails the workflow's input schema. */
-export class InputError extends RuntimeError {
-  override name = 'InputError';
-  override readonly exitCode = 2;
+  constructor(message: string) {
+    super('DEFINITION_CHANGED', message);
+  }
 }
 
 /** The run already ended (done, flagged, failed or cancelled). */
-export class RunFinishedError extends RuntimeError {
+export class RunFinishedError extends HarnessError {
   override name = 'RunFinishedError';
+  constructor(message: string) {
+    super('RUN_FINISHED', message);
+  }
 }
 
 /** The event is not accepted in the run's current state. */
-export class EventRejectedError extends RuntimeError {
+export class EventRejectedError extends HarnessError {
   override name = 'EventRejectedError';
-  override readonly exitCode = 2;
+  constructor(message: string) {
+    super('EVENT_REJECTED', message);
+  }
+}
+
+/** The workflow file is missing, fails to load, or does not export a workflow. */
+export class WorkflowLoadError extends HarnessError {
+  override name = 'WorkflowLoadError';
+  constructor(message: string) {
+    super('WORKFLOW_LOAD', message);
+  }
 }

@@ -3,11 +3,8 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isWorkflow, type Workflow } from '../steps/workflow.ts';
+import { WorkflowLoadError } from './errors.ts';
 
-/** The workflow file is missing, fails to load, or does not export a workflow. */
-export class WorkflowLoadError extends Error {
-  override name = 'WorkflowLoadError';
-}
 
 export interface LoadedWorkflow {
   workflow: Workflow;

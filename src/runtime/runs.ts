@@ -1,22 +1,23 @@
-// The runtime's public verbs: run, resume, send, cancel, list, get — each a short story over the store and the driver.
+// The runtime's public verbs: run, resume, send, cancel, list, get — each a short story over a RunStore and the driver.
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { createActor, type AnyEventObject, type AnyMachineSnapshot, type Snapshot } from 'xstate';
+import { createActor, type AnyEventObject, type AnyMachineSnapshot } from 'xstate';
 import { HostPool } from '../llm/pool.ts';
-import type { PersistedSnapshot, Workflow } from '../steps/workflow.ts';
-import { FileStore, finalStatuses, newRunId, assertRunId, type RunHandle, type RunRecord, type RunSummary } from '../store/index.ts';
+import { hasCode } from '../errors.ts';
+import type { HostLimiter } from '../steps/services.ts';
+import { restorable, type Workflow } from '../steps/workflow.ts';
+import { finalStatuses, newRunId, assertRunId, type RunListing, type RunMeta, type RunRecord, type RunSession, type RunStore } from '../store/index.ts';
 import { acceptedEvents, machineDefinition, parseDefinition } from '../definition/index.ts';
-import { clearCancel, requestCancel, watchCancel } from './cancel-requests.ts';
 import { definitionHash } from './definition.ts';
-import { drive, statePaths, type DriveOptions } from './driver.ts';
+import { drive, statePaths, type DriveOptions, type DriveStart } from './driver.ts';
 import { DefinitionChangedError, EventRejectedError, InputError, RunFinishedError } from './errors.ts';
 import { loadWorkflow } from './load.ts';
 
 /** What every verb that drives a run can be given. */
 export interface DriveHooks {
-  store: FileStore;
-  /** Per-host concurrency shared by every run of this process. Default: `processPool()`. */
-  pool?: HostPool | null;
+  store: RunStore;
+  /** Calls per Ollama host, shared by every run given the same limiter (`hostLimiter()`); null: no limit. */
+  limiter?: HostLimiter | null;
   signal?: AbortSignal;
   inspect?: DriveOptions['inspect'];
   onCall?: DriveOptions['onCall'];
@@ -35,21 +36,18 @@ export interface RunOptions extends DriveHooks {
   cwd?: string;
 }
 
-let sharedPool: HostPool | undefined;
-
-/** The process-wide host pool: HARNESS_HOST_CONCURRENCY, else OLLAMA_NUM_PARALLEL, else 1 call per host at a time. */
-export function processPool(env: NodeJS.ProcessEnv = process.env): HostPool {
-  if (!sharedPool) {
-    const raw = env.HARNESS_HOST_CONCURRENCY ?? env.OLLAMA_NUM_PARALLEL ?? '1';
-    const n = Number(raw);
-    sharedPool = new HostPool(Number.isInteger(n) && n >= 1 ? n : 1);
-  }
-  return sharedPool;
+/**
+ * A limiter of calls per host for one process: HARNESS_HOST_CONCURRENCY, else OLLAMA_NUM_PARALLEL, else 1. Create one
+ * and hand it to every run that should share it (the CLI makes one per process).
+ */
+export function hostLimiter(env: NodeJS.ProcessEnv = process.env): HostPool {
+  const n = Number(env.HARNESS_HOST_CONCURRENCY ?? env.OLLAMA_NUM_PARALLEL ?? '1');
+  return new HostPool(Number.isInteger(n) && n >= 1 ? n : 1);
 }
 
-function hooksOf(hooks: DriveHooks): Omit<DriveOptions, 'handle' | 'workflow' | 'start'> {
+function hooksOf(hooks: DriveHooks): Omit<DriveOptions, 'session' | 'workflow' | 'start'> {
   return {
-    pool: hooks.pool === undefined ? processPool() : hooks.pool,
+    limiter: hooks.limiter ?? null,
     ...(hooks.signal ? { signal: hooks.signal } : {}),
     ...(hooks.inspect ? { inspect: hooks.inspect } : {}),
     ...(hooks.onCall ? { onCall: hooks.onCall } : {}),
@@ -57,21 +55,20 @@ function hooksOf(hooks: DriveHooks): Omit<DriveOptions, 'handle' | 'workflow' | 
   };
 }
 
-const cancelMarker = (store: FileStore, runId: string) => join(store.dir, `${assertRunId(runId)}.cancel`);
+/** Checks the input against the workflow's schema: InputError with every issue, before anything is written. */
+export function parseInput(workflow: Workflow, input: unknown): unknown {
+  const parsed = workflow.input.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ');
+  throw new InputError(`input for workflow ${workflow.id} is invalid: ${issues}`);
+}
 
-/** Validates the input, creates the run file and drives the run until it finishes, waits for a person, or is stopped. */
+/** Validates the input, creates the run and drives it until it finishes, waits for a person, or is stopped. */
 export async function runWorkflow(options: RunOptions): Promise<RunRecord> {
   const { workflow, store } = options;
-  const parsed = workflow.input.safeParse(options.input);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ');
-    throw new InputError(`input for workflow ${workflow.id} is invalid: ${issues}`);
-  }
-  const now = new Date().toISOString();
-  const runId = options.runId !== undefined ? assertRunId(options.runId) : newRunId(workflow.id);
-  const record: RunRecord = {
-    format: 1,
-    runId,
+  const input = parseInput(workflow, options.input);
+  const meta: RunMeta = {
+    runId: options.runId !== undefined ? assertRunId(options.runId) : newRunId(workflow.id),
     workflow: {
       id: workflow.id,
       module: options.modulePath,
@@ -79,32 +76,24 @@ export async function runWorkflow(options: RunOptions): Promise<RunRecord> {
       hash: definitionHash(workflow.machine),
       definition: machineDefinition(workflow.machine),
     },
-    input: parsed.data,
-    status: 'running',
-    snapshot: null,
-    journal: [],
-    timeline: [],
-    flags: [],
-    epoch: 1,
+    input,
     budget: { ...workflow.budget, ...options.budget },
-    usage: { tokensIn: 0, tokensOut: 0, calls: 0 },
-    activeMs: 0,
     seed: options.seed ?? 1,
-    createdAt: now,
-    updatedAt: now,
+    createdAt: new Date().toISOString(),
   };
-  const handle = await store.create(record);
-  return driveHandle(handle, workflow, { input: parsed.data }, options);
+  const session = await store.create(meta);
+  return driveSession(session, workflow, { input }, options);
 }
 
-async function driveHandle(handle: RunHandle, workflow: Workflow, start: DriveOptions['start'], hooks: DriveHooks) {
-  const marker = cancelMarker(hooks.store, handle.record.runId);
+async function driveSession(session: RunSession, workflow: Workflow, start: DriveStart, hooks: DriveHooks) {
+  const { store } = hooks;
+  const runId = session.runId;
   try {
-    const record = await drive({ handle, workflow, start, ...hooksOf(hooks), onCancelRequest: (cancel) => watchCancel(marker, cancel) });
-    if (record.status === 'cancelled') clearCancel(marker);
+    const record = await drive({ session, workflow, start, ...hooksOf(hooks), onCancelRequest: (cancel) => store.watchCancel(runId, cancel) });
+    if (record.status === 'cancelled') await store.clearCancel(runId);
     return record;
   } finally {
-    await handle.close();
+    await session.close();
   }
 }
 
@@ -114,15 +103,15 @@ export async function workflowOf(record: RunRecord, cwd = process.cwd()): Promis
   return loadWorkflow(path, cwd);
 }
 
-/** Takes the run (one read, under its lock), checks its definition (migrating if allowed), returns what to restore. */
-async function takeRun(store: FileStore, runId: string, workflow: Workflow | undefined, cwd: string) {
-  const handle = await store.open(runId);
+/** Takes the run, checks its definition (migrating if allowed), and returns what to restore. Refusals write nothing. */
+async function takeRun(store: RunStore, runId: string, workflow: Workflow | undefined, cwd: string) {
+  const session = await store.open(runId);
   try {
-    const record = handle.record;
+    const record = session.record;
     if (finalStatuses.includes(record.status)) throw new RunFinishedError(`run ${runId} is already ${record.status}; nothing to resume`);
     const wf = workflow ?? (await workflowOf(record, cwd)).workflow;
     const current = definitionHash(wf.machine);
-    let snapshot = record.snapshot as PersistedSnapshot | null;
+    let snapshot = record.snapshot;
     if (current !== record.workflow.hash) {
       if (!wf.migrate) {
         throw new DefinitionChangedError(
@@ -131,12 +120,13 @@ async function takeRun(store: FileStore, runId: string, workflow: Workflow | und
         );
       }
       if (snapshot) snapshot = wf.migrate(snapshot, record.workflow.hash);
-      record.workflow.hash = current;
-      record.workflow.definition = machineDefinition(wf.machine);
+      await session.migrate(current, machineDefinition(wf.machine));
     }
-    return { handle, workflow: wf, snapshot };
+    const restored = snapshot ? restorable(snapshot) : null;
+    if (snapshot && !restored) throw new DefinitionChangedError(`run ${runId}: its stored snapshot is not one XState can restore`);
+    return { session, workflow: wf, snapshot: restored };
   } catch (error) {
-    await handle.close();
+    await session.close();
     throw error;
   }
 }
@@ -150,9 +140,9 @@ export interface ResumeOptions extends DriveHooks {
 
 /** Restores a stopped, crashed or waiting run from its last checkpoint and drives it on. */
 export async function resumeWorkflow(options: ResumeOptions): Promise<RunRecord> {
-  const { handle, workflow, snapshot } = await takeRun(options.store, options.runId, options.workflow, options.cwd ?? process.cwd());
-  const start = snapshot ? { snapshot } : { input: handle.record.input };
-  return driveHandle(handle, workflow, start, options);
+  const { session, workflow, snapshot } = await takeRun(options.store, options.runId, options.workflow, options.cwd ?? process.cwd());
+  const start: DriveStart = snapshot ? { snapshot } : { input: session.record.input };
+  return driveSession(session, workflow, start, options);
 }
 
 export interface SendOptions extends ResumeOptions {
@@ -161,60 +151,62 @@ export interface SendOptions extends ResumeOptions {
 
 /** Delivers an event (e.g. a person's APPROVE) to a run and drives it until it settles again. */
 export async function sendToRun(options: SendOptions): Promise<RunRecord> {
-  const { handle, workflow, snapshot } = await takeRun(options.store, options.runId, options.workflow, options.cwd ?? process.cwd());
+  const { session, workflow, snapshot } = await takeRun(options.store, options.runId, options.workflow, options.cwd ?? process.cwd());
+  if (!snapshot) {
+    await session.close();
+    throw new EventRejectedError(`run ${options.runId} has not started yet; resume it first`);
+  }
   try {
-    if (!snapshot) throw new EventRejectedError(`run ${options.runId} has not started yet; resume it first`);
-    const probe = createActor(workflow.machine, { snapshot: snapshot as Snapshot<unknown> });
-    const state = probe.getSnapshot() as AnyMachineSnapshot;
+    const state: AnyMachineSnapshot = createActor(workflow.machine, { snapshot }).getSnapshot();
     if (!state.can(options.event)) {
-      const accepted = acceptedEvents(parseDefinition(handle.record.workflow.definition), statePaths(state.value));
+      const accepted = acceptedEvents(parseDefinition(session.record.workflow.definition), statePaths(state.value));
       throw new EventRejectedError(
         `run ${options.runId} does not accept ${options.event.type} in state ${JSON.stringify(state.value)}` +
           (accepted.length > 0 ? ` (it accepts: ${accepted.join(', ')})` : ''),
       );
     }
   } catch (error) {
-    await handle.close();
+    await session.close();
     throw error;
   }
-  return driveHandle(handle, workflow, { snapshot, event: options.event }, options);
+  return driveSession(session, workflow, { snapshot, event: options.event }, options);
 }
 
 /**
- * Cancels a run. If another process drives it, leaves a cancel request it picks up within a moment and waits for it;
+ * Cancels a run. If another session drives it, leaves a cancel request it picks up within a moment and waits for it;
  * otherwise marks the run cancelled itself. A cancelled run cannot be resumed.
  */
-export async function cancelRun(store: FileStore, runId: string, waitMs = 10_000): Promise<RunRecord> {
-  const before = store.read(runId);
+export async function cancelRun(store: RunStore, runId: string, waitMs = 10_000): Promise<RunRecord> {
+  const before = await store.read(runId);
   if (finalStatuses.includes(before.status)) throw new RunFinishedError(`run ${runId} is already ${before.status}`);
-  let handle: RunHandle;
+  let session: RunSession;
   try {
-    handle = await store.open(runId);
+    session = await store.open(runId);
   } catch (error) {
-    if ((error as Error).name !== 'RunLockedError') throw error;
-    requestCancel(cancelMarker(store, runId));
+    if (!hasCode(error, 'RUN_LOCKED')) throw error;
+    await store.requestCancel(runId);
     const deadline = Date.now() + waitMs;
     while (Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));
-      const now = store.read(runId);
+      const now = await store.read(runId);
       if (now.status === 'cancelled') return now;
     }
     throw error;
   }
   try {
-    handle.record.status = 'cancelled';
-    await handle.save();
-    return handle.record;
+    const { record } = session;
+    await session.commit({ status: 'cancelled', snapshot: record.snapshot, flags: record.flags, usage: record.usage, activeMs: record.activeMs, wakeAt: null });
+    return session.record;
   } finally {
-    await handle.close();
-    clearCancel(cancelMarker(store, runId));
+    await session.close();
+    await store.clearCancel(runId);
   }
 }
 
-export function listRuns(store: FileStore): { runs: RunSummary[]; unreadable: { file: string; reason: string }[] } {
+export function listRuns(store: RunStore): Promise<RunListing> {
   return store.list();
 }
 
-export function getRun(store: FileStore, runId: string): RunRecord {
+export function getRun(store: RunStore, runId: string): Promise<RunRecord> {
   return store.read(runId);
 }

@@ -1,33 +1,29 @@
-// Bounded fan-out: spawn one named child per item, at most `concurrency` at a time, and join when all are done.
-import { assign, enqueueActions, type AnyEventObject, type AnyStateNodeConfig, type ProvidedActor } from 'xstate';
-import type { FanOutState, HarnessContext } from './context.ts';
+// Bounded fan-out: a child machine that runs one worker per item, at most `concurrency` at a time, and joins them.
+import { assign, enqueueActions, setup, type AnyActorLogic, type AnyEventObject, type InputFrom, type OutputFrom } from 'xstate';
 
-export interface FanOutSpec<TContext extends HarnessContext = HarnessContext, TItem = unknown> {
-  /** Unique within its machine: names `context.fanouts[id]` and the children (`<id>.<index>`). */
+export interface FanOutSpec<TWorker extends AnyActorLogic> {
+  /** Names the items' actors (`<id>.<index>`), which journal keys and labels (`work.2/implement`) are built from. */
   id: string;
-  /** A named actor (registered in setup) run once per item: a sub-agent machine or promise logic. */
-  src: string;
-  items: (args: { context: TContext }) => readonly TItem[];
-  /** Input of the child for one item. Default: `{ item, index }`. */
-  input?: (args: { context: TContext; item: TItem; index: number }) => unknown;
+  /** The logic run once per item: a sub-agent machine, a model step, or promise logic. */
+  worker: TWorker;
   concurrency: number;
 }
 
-export interface FanOutTargets {
-  /** Taken when every item has finished; outputs in `context.fanouts[id].results` (by index). */
-  onDone: string;
+export interface FanOutOutput<TResult> {
+  /** By item index; null where the item failed. */
+  results: (TResult | null)[];
+  errors: (string | null)[];
+  /** The items' own flags (`work.2/implement: …`), ready to become the run's flags. */
+  flags: string[];
 }
 
-export interface FanOutParams {
-  fanOut: string;
-}
-
-type Args = { context: HarnessContext; event: AnyEventObject };
-
-function fanOutOf(context: HarnessContext, id: string): FanOutState {
-  const state = context.fanouts[id];
-  if (!state) throw new Error(`fan-out "${id}" has no state in context.fanouts: was its state entered?`);
-  return state;
+interface FanOutContext<TItem, TResult> {
+  items: TItem[];
+  started: number;
+  finished: number;
+  results: (TResult | null)[];
+  errors: (string | null)[];
+  flags: string[];
 }
 
 /** The item index a child's done/error event is about (`xstate.done.actor.<id>.<index>`). */
@@ -35,68 +31,79 @@ function indexOf(event: AnyEventObject): number {
   return Number(event.type.slice(event.type.lastIndexOf('.') + 1));
 }
 
-export const fanOutGuards = {
-  allItemsDone: ({ context }: { context: HarnessContext }, { fanOut }: FanOutParams) => {
-    const state = fanOutOf(context, fanOut);
-    return state.finished === state.total;
-  },
-};
+function flagsIn(output: unknown): string[] {
+  if (typeof output !== 'object' || output === null || !('flags' in output) || !Array.isArray(output.flags)) return [];
+  return output.flags.map(String);
+}
 
-export const fanOutActions = {
-  itemDone: assign(({ context, event }: Args, { fanOut }: FanOutParams) => {
-    const state = fanOutOf(context, fanOut);
-    const index = indexOf(event);
-    const results = [...state.results];
-    results[index] = (event as AnyEventObject & { output?: unknown }).output ?? null;
-    return { fanouts: { ...context.fanouts, [fanOut]: { ...state, results, finished: state.finished + 1 } } };
-  }),
-  itemFailed: assign(({ context, event }: Args, { fanOut }: FanOutParams) => {
-    const state = fanOutOf(context, fanOut);
-    const index = indexOf(event);
-    const errors = [...state.errors];
-    const error = (event as AnyEventObject & { error?: unknown }).error;
-    errors[index] = error instanceof Error ? error.message : String(error);
-    return { fanouts: { ...context.fanouts, [fanOut]: { ...state, errors, finished: state.finished + 1 } } };
-  }),
-};
-
-export function fanOut<TContext extends HarnessContext, TItem>(spec: FanOutSpec<TContext, TItem>) {
-  const { id, src, concurrency } = spec;
+/**
+ * A fan-out as a machine: invoke it with `{ items }` (each item is the worker's input) and read `output.results`.
+ *
+ * @example
+ * const work = fanOut({ id: 'work', worker: taskAgent, concurrency: 2 });
+ * // setup({ actors: { work } }) … invoke: { src: 'work', input: ({ context }) => ({ items: context.tasks }), onDone: … }
+ */
+export function fanOut<TWorker extends AnyActorLogic>(spec: FanOutSpec<TWorker>) {
+  type TItem = InputFrom<TWorker>;
+  type TResult = OutputFrom<TWorker>;
+  const { id, concurrency } = spec;
   if (!(concurrency >= 1)) throw new TypeError(`fan-out "${id}": concurrency must be at least 1`);
-  const params = { fanOut: id };
 
-  // Starts children until `concurrency` run or the items run out; `started` is the next item's index.
-  const fill = enqueueActions<HarnessContext, AnyEventObject, undefined, AnyEventObject, ProvidedActor>(({ context, enqueue }) => {
-    const state = fanOutOf(context, id);
-    const items = spec.items({ context: context as TContext });
-    let started = state.started;
-    while (started < state.total && started - state.finished < concurrency) {
-      const index = started;
-      const item = items[index] as TItem;
-      const input = spec.input ? spec.input({ context: context as TContext, item, index }) : { item, index };
-      enqueue.spawnChild(src, { id: `${id}.${index}`, input });
-      started += 1;
-    }
-    if (started !== state.started) {
-      enqueue.assign({ fanouts: { ...context.fanouts, [id]: { ...state, started } } });
-    }
-  });
-
-  const start = assign(({ context }: Args) => {
-    const total = spec.items({ context: context as TContext }).length;
-    const fresh: FanOutState = { total, started: 0, finished: 0, results: new Array(total).fill(null), errors: new Array(total).fill(null) };
-    return { fanouts: { ...context.fanouts, [id]: fresh } };
-  });
-
-  return {
+  return setup({
+    types: {
+      context: {} as FanOutContext<TItem, TResult>,
+      input: {} as { items: readonly TItem[] },
+      output: {} as FanOutOutput<TResult>,
+    },
+    actors: { worker: spec.worker },
+    guards: {
+      allItemsDone: ({ context }) => context.finished === context.items.length,
+    },
+    actions: {
+      // Starts workers until `concurrency` run or the items run out; `started` is the next item's index.
+      fill: enqueueActions(({ context, enqueue }) => {
+        let started = context.started;
+        while (started < context.items.length && started - context.finished < concurrency) {
+          enqueue.spawnChild('worker', { id: `${id}.${started}`, input: context.items[started] });
+          started += 1;
+        }
+        if (started !== context.started) enqueue.assign({ started });
+      }),
+      itemDone: assign(({ context, event }) => {
+        const index = indexOf(event);
+        const output: TResult = event.output;
+        const results = context.results.with(index, output ?? null);
+        const flags = [...context.flags, ...flagsIn(output).map((flag) => `${id}.${index}/${flag}`)];
+        return { results, flags, finished: context.finished + 1 };
+      }),
+      itemFailed: assign(({ context, event }) => {
+        const error: unknown = event.error;
+        const errors = context.errors.with(indexOf(event), error instanceof Error ? error.message : String(error));
+        return { errors, finished: context.finished + 1 };
+      }),
+    },
+  }).createMachine({
     id,
-    state: <T = AnyStateNodeConfig>({ onDone }: FanOutTargets): T => ({
-      entry: [start, fill],
-      on: {
-        [`xstate.done.actor.${id}.*`]: { actions: [{ type: 'itemDone', params }, fill] },
-        [`xstate.error.actor.${id}.*`]: { actions: [{ type: 'itemFailed', params }, fill] },
+    context: ({ input }) => ({
+      items: [...input.items],
+      started: 0,
+      finished: 0,
+      results: input.items.map(() => null),
+      errors: input.items.map(() => null),
+      flags: [],
+    }),
+    initial: 'running',
+    states: {
+      running: {
+        entry: 'fill',
+        on: {
+          'xstate.done.actor.*': { actions: ['itemDone', 'fill'] },
+          'xstate.error.actor.*': { actions: ['itemFailed', 'fill'] },
+        },
+        always: { guard: 'allItemsDone', target: 'joined' },
       },
-      always: { guard: { type: 'allItemsDone', params }, target: onDone },
-    }) as unknown as T,
-  };
+      joined: { type: 'final' },
+    },
+    output: ({ context }) => ({ results: context.results, errors: context.errors, flags: context.flags }),
+  });
 }

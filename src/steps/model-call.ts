@@ -3,14 +3,14 @@ import { createHash } from 'node:crypto';
 import { fromPromise } from 'xstate';
 import type { ZodType } from 'zod';
 import { callModel, resolveHost, type ModelConfigInput } from '../llm/index.ts';
-import type { ChatMessage, ModelResult } from '../llm/types.ts';
+import type { CallError, ChatMessage, ModelResult } from '../llm/types.ts';
 import { attachScore, scoreCalls, type Score, type Scorer } from '../score/index.ts';
-import { actorPath, servicesOf, stepLabel, type JournalEntry } from './services.ts';
+import { actorPath, serviceLogic, stepLabel, type JournalEntry, type StepServices } from './services.ts';
 
 /** Plain JSON: persisted with the snapshot while the call is in flight, and replayed as-is on restore. */
 export interface ModelCallInput {
   step: string;
-  /** Step-local part of the journal key: pass and attempt number. */
+  /** Step-local part of the journal key: the step's pass, rung and attempt. */
   attemptKey: string;
   model: string;
   attempt: number;
@@ -21,8 +21,6 @@ export interface ModelCallOutput {
   result: ModelResult;
   key: string;
   replayed: boolean;
-  /** Set (and no call made) when the run's budget was already spent. */
-  budgetExceeded: string | null;
 }
 
 /** What a step knows that is not JSON (schema, scorer): closed over here, never put in a snapshot. */
@@ -37,71 +35,84 @@ export function requestHash(model: string, messages: readonly ChatMessage[]): st
   return createHash('sha256').update(JSON.stringify([model, messages])).digest('hex').slice(0, 16);
 }
 
-/** Creates the attempt logic of one model step. */
-export function createModelCall(spec: ModelCallSpec) {
-  return fromPromise<ModelCallOutput, ModelCallInput>(async ({ input, system, self, signal }) => {
-    const services = servicesOf(system);
-    const key = `${actorPath(self)}:${input.attemptKey}`;
-    const hash = requestHash(input.model, input.messages);
-    const step = stepLabel(self, input.step);
-
-    const journaled = services.journal.get(key);
-    if (journaled && journaled.requestHash === hash) {
-      services.onCall?.({ type: 'call.end', key, step, result: journaled.result, replayed: true });
-      return { result: journaled.result, key, replayed: true, budgetExceeded: null };
-    }
-
-    const spent = services.budget?.exceeded() ?? null;
-    if (spent) return { result: budgetResult(input.model, spent), key, replayed: false, budgetExceeded: spent };
-
-    const config: ModelConfigInput = { ...spec.config, model: input.model };
-    if (spec.schema) config.schema = spec.schema;
-    if (spec.json) config.json = true;
-    const release = services.limiter ? await services.limiter.acquire(resolveHost(config.host), signal) : undefined;
-    let entry: JournalEntry;
-    try {
-      services.onCall?.({ type: 'call.start', key, step, model: input.model, attempt: input.attempt });
-      const onToken = services.onCall ? (piece: string) => services.onCall?.({ type: 'call.token', key, piece }) : undefined;
-      let result = await callModel(input.messages, config, { signal, ...(onToken ? { onToken } : {}) });
-      let judges: ModelResult[] = [];
-      if (result.success && spec.scorer && !signal.aborted) {
-        const score = await scoreSafely(spec.scorer, result, input.messages, signal);
-        result = attachScore(result, score);
-        judges = scoreCalls(score);
-      }
-      result = { ...result, retries: input.attempt - 1 };
-      entry = { key, requestHash: hash, step: input.step, result, at: new Date().toISOString(), ...(judges.length > 0 ? { judges } : {}) };
-    } finally {
-      release?.();
-    }
-    // A call cut off by a stop was not (fully) paid for and is made again on resume; one that completed is journaled.
-    if (entry.result.metadata.error?.kind === 'aborted') return { result: entry.result, key, replayed: false, budgetExceeded: null };
-    await services.journal.record(entry);
-    services.onCall?.({ type: 'call.end', key, step, result: entry.result, replayed: false });
-    return { result: entry.result, key, replayed: false, budgetExceeded: null };
-  });
+/**
+ * The attempt logic of one model step, bound to a run's services by the runtime (see `provideServices`).
+ *
+ * @example
+ * const attempt = modelCall({ schema: Invoice });
+ * createActor(attempt, { input: { step: 'extract', attemptKey: 'x.m0.a1', model: 'qwen2.5-coder:7b', attempt: 1, messages } });
+ */
+export function modelCall(spec: ModelCallSpec) {
+  return serviceLogic((services) =>
+    fromPromise<ModelCallOutput, ModelCallInput>(({ input, self, signal }) => attempt(spec, services, input, self, signal)),
+  );
 }
 
-/** A scorer that throws scores 0 with the reason: the paid call is still journaled, and the step escalates or flags. */
-async function scoreSafely(scorer: Scorer, result: ModelResult, messages: ChatMessage[], signal: AbortSignal): Promise<Score> {
+type Self = Parameters<typeof stepLabel>[0];
+
+async function attempt(spec: ModelCallSpec, services: StepServices, input: ModelCallInput, self: Self, signal: AbortSignal): Promise<ModelCallOutput> {
+  const key = `${actorPath(self)}:${input.attemptKey}`;
+  const hash = requestHash(input.model, input.messages);
+  const step = stepLabel(self, input.step);
+
+  const journaled = services.journal?.get(key);
+  if (journaled && journaled.requestHash === hash) {
+    services.onCall?.({ type: 'call.end', key, step, result: journaled.result, replayed: true });
+    return { result: revalidated(journaled.result, spec), key, replayed: true };
+  }
+
+  const spent = services.budget?.exceeded() ?? null;
+  if (spent) return { result: failed(input.model, { kind: 'budget', message: spent }), key, replayed: false };
+
+  const config: ModelConfigInput = { ...spec.config, model: input.model };
+  if (spec.schema) config.schema = spec.schema;
+  if (spec.json) config.json = true;
+  const release = services.limiter ? await services.limiter.acquire(resolveHost(config.host), signal) : undefined;
+  let entry: JournalEntry;
   try {
-    return await scorer({ content: result.content, ...(result.data !== undefined ? { data: result.data } : {}), messages }, { signal });
+    services.onCall?.({ type: 'call.start', key, step, model: input.model, attempt: input.attempt });
+    const onToken = services.onCall ? (piece: string) => services.onCall?.({ type: 'call.token', key, piece }) : undefined;
+    let result = await callModel(input.messages, config, { signal, ...(onToken ? { onToken } : {}) });
+    let judges: ModelResult[] = [];
+    if (result.success && spec.scorer && !signal.aborted) {
+      const score = await scoreSafely(spec.scorer, result, input.messages, signal);
+      // A score cut off by a stop is no verdict: the call is made again on resume rather than journaled as a 0.
+      if (score === null) return { result: failed(input.model, { kind: 'aborted', message: 'stopped while scoring' }), key, replayed: false };
+      result = attachScore(result, score);
+      judges = scoreCalls(score);
+    }
+    result = { ...result, retries: input.attempt - 1 };
+    entry = { key, requestHash: hash, step: input.step, result, at: new Date().toISOString(), ...(judges.length > 0 ? { judges } : {}) };
+  } finally {
+    release?.();
+  }
+  // A call cut off by a stop was not (fully) paid for and is made again on resume; one that completed is journaled.
+  if (entry.result.metadata.error?.kind === 'aborted') return { result: entry.result, key, replayed: false };
+  await services.journal?.record(entry);
+  services.onCall?.({ type: 'call.end', key, step, result: entry.result, replayed: false });
+  return { result: entry.result, key, replayed: false };
+}
+
+/** A scorer that throws scores 0 with the reason (the paid call is still journaled); null when the stop cut it off. */
+async function scoreSafely(scorer: Scorer, result: ModelResult, messages: ChatMessage[], signal: AbortSignal): Promise<Score | null> {
+  try {
+    const score = await scorer({ content: result.content, ...(result.data !== undefined ? { data: result.data } : {}), messages }, { signal });
+    return signal.aborted ? null : score;
   } catch (error) {
+    if (signal.aborted) return null;
     return { value: 0, reasons: [`scorer failed: ${error instanceof Error ? error.message : String(error)}`] };
   }
 }
 
-function budgetResult(model: string, reason: string): ModelResult {
-  return {
-    content: '',
-    model,
-    tokensIn: 0,
-    tokensOut: 0,
-    durationMs: 0,
-    ttftMs: null,
-    success: false,
-    retries: 0,
-    score: null,
-    metadata: { host: '', error: { kind: 'aborted', message: reason } },
-  };
+/** A journaled reply is checked against today's schema, so one journaled under an older schema never passes as valid. */
+function revalidated(result: ModelResult, spec: ModelCallSpec): ModelResult {
+  if (!result.success || !spec.schema) return result;
+  const parsed = spec.schema.safeParse(result.data);
+  if (parsed.success) return { ...result, data: parsed.data };
+  const error: CallError = { kind: 'invalid-output', message: 'the journaled reply no longer matches the step schema' };
+  return { ...result, success: false, metadata: { ...result.metadata, error } };
+}
+
+function failed(model: string, error: CallError): ModelResult {
+  return { content: '', model, tokensIn: 0, tokensOut: 0, durationMs: 0, ttftMs: null, success: false, retries: 0, score: null, metadata: { host: '', error } };
 }

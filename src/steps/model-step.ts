@@ -1,19 +1,25 @@
-// The model step: a state config in which validate → score → retry / back off / escalate / flag are guarded transitions.
-import { and, not, type AnyStateNodeConfig } from 'xstate';
+// The model step: a child machine in which validate → score → retry / back off / escalate / flag are guarded transitions.
+import { randomBytes } from 'node:crypto';
+import { and, assign, not, setup, type DoneActorEvent, type ErrorActorEvent } from 'xstate';
 import type { ZodType } from 'zod';
+import { backoffDelay } from '../llm/backoff.ts';
 import { defaultModelConfig } from '../llm/config.ts';
-import type { ChatMessage } from '../llm/types.ts';
+import { retryFeedback } from '../llm/feedback.ts';
+import { isRetryable } from '../llm/retryable.ts';
+import type { CallError, ChatMessage, ModelResult } from '../llm/types.ts';
 import type { Scorer } from '../score/types.ts';
-import type { HarnessContext } from './context.ts';
-import { stepOf } from './guards.ts';
-import { createModelCall, type ModelCallInput, type ModelCallSpec } from './model-call.ts';
+import { createRandom, hashString } from '../util/random.ts';
+import { modelCall, type ModelCallOutput, type ModelCallSpec } from './model-call.ts';
+import { attemptRecord, describeAttempt, type AttemptRecord, type StepOutput } from './output.ts';
+import { sleepUntil } from './sleep-until.ts';
 
-export interface ModelStepSpec<TContext extends HarnessContext = HarnessContext> {
-  /** Unique within its machine: names the step's record in `context.steps` and its journal keys. */
+export interface ModelStepSpec<TInput, T = never> {
+  /** Names the step in journal keys, labels and flags (`extract: ladder exhausted…`). */
   id: string;
-  /** The conversation for this step, built from the context (e.g. from an earlier step's result). */
-  prompt: (args: { context: TContext }) => ChatMessage[];
-  schema?: ZodType;
+  /** The conversation, built from the step's input (what the invoking state passes as `input`). */
+  prompt: (input: TInput) => ChatMessage[];
+  /** Sent as Ollama's `format`; a reply is accepted only once it parses, and `output.data` is typed by it. */
+  schema?: ZodType<T>;
   json?: boolean;
   /** Models to try in order, smallest first. Default: the default model only. */
   ladder?: readonly string[];
@@ -27,30 +33,52 @@ export interface ModelStepSpec<TContext extends HarnessContext = HarnessContext>
   config?: ModelCallSpec['config'];
 }
 
-export interface StepTargets {
-  /** Where to go with an accepted result (in `context.steps[id].result`). */
-  onDone: string;
-  /** Where to go when the ladder is exhausted or the budget is spent (reasons in `context.steps[id].reasons`). */
-  onFlagged: string;
+/** The step's own bookkeeping: lives in the step's machine, never in the workflow's context. */
+export interface StepContext {
+  step: string;
+  messages: ChatMessage[];
+  /** Random per entry of the step, persisted with it: a step entered again (a loop) never replays the last pass. */
+  pass: string;
+  rung: number;
+  model: string;
+  /** Attempts on the current model (1-based once started). */
+  attempt: number;
+  attempts: AttemptRecord[];
+  /** Follow-up messages that show the model its invalid output and the validation errors. */
+  feedback: ChatMessage[];
+  /** Absolute time (ms since epoch) before which a backoff must not retry: survives a restart. */
+  retryAt: number | null;
+  last: ModelResult | null;
+  status: 'running' | 'done' | 'flagged';
+  reasons: string[];
 }
 
-export interface ModelStep {
-  id: string;
-  /** The attempt logic, keyed by its `src`: spread into `setup({ actors })`. */
-  actors: Record<string, ReturnType<typeof createModelCall>>;
-  /** The step's state config; typed by where it is placed in the machine. */
-  state<T = AnyStateNodeConfig>(targets: StepTargets): T;
+const lastError = (context: StepContext): CallError | undefined => context.last?.metadata.error;
+
+function flagReason(context: StepContext): string {
+  const error = lastError(context);
+  if (error?.kind === 'budget') return `budget exceeded: ${error.message}`;
+  const last = context.attempts.at(-1);
+  const lastWhy = last ? ` (last: ${last.error ? `${last.error.kind}: ${last.error.message}` : `score ${last.score ?? 'none'}`})` : '';
+  return `ladder exhausted after ${context.attempts.length} attempt(s)${lastWhy}`;
 }
 
-export function modelStep<TContext extends HarnessContext>(spec: ModelStepSpec<TContext>): ModelStep {
+/**
+ * A model step as a machine: invoke it from any state with the input its prompt needs, and read its typed output.
+ *
+ * @example
+ * const extract = modelStep({ id: 'extract', schema: Invoice, ladder: ['qwen2.5:7b', 'qwen2.5:32b'],
+ *   prompt: (input: { text: string }) => [{ role: 'user', content: input.text }] });
+ * // setup({ actors: { extract }, guards: stepGuards }) … invoke: { src: 'extract', input: ({ context }) => ({ text: context.text }),
+ * //   onDone: [{ guard: 'stepFlagged', target: 'flagged' }, { target: 'done', actions: assign({ invoice: ({ event }) => event.output.data }) }] }
+ */
+export function modelStep<TInput, T = never>(spec: ModelStepSpec<TInput, T>) {
   const { id } = spec;
-  const src = `model:${id}`;
   const ladder = spec.ladder && spec.ladder.length > 0 ? [...spec.ladder] : [defaultModelConfig.model];
   const maxRetries = spec.maxRetries ?? defaultModelConfig.maxRetries;
   const threshold = spec.scorer ? (spec.threshold ?? 0.7) : 0;
   const baseMs = spec.backoff?.baseMs ?? defaultModelConfig.retryDelayMs;
   const capMs = spec.backoff?.capMs ?? 30_000;
-  const step = { step: id };
 
   const callSpec: ModelCallSpec = {};
   if (spec.schema) callSpec.schema = spec.schema;
@@ -58,67 +86,139 @@ export function modelStep<TContext extends HarnessContext>(spec: ModelStepSpec<T
   if (spec.scorer) callSpec.scorer = spec.scorer;
   if (spec.config) callSpec.config = spec.config;
 
-  const input = ({ context }: { context: TContext }): ModelCallInput => {
-    const state = stepOf(context, id);
-    return {
-      step: id,
-      attemptKey: `${id}.p${state.pass}.m${state.ladderIndex}.a${state.attempt}`,
-      model: state.model,
-      attempt: state.attempt,
-      messages: [...spec.prompt({ context }), ...state.feedback],
-    };
+  const update = (context: StepContext, patch: Partial<StepContext>): StepContext => ({ ...context, ...patch });
+
+  const schema = spec.schema;
+  /** Without a schema there is no typed data (read `result.content`, or `result.data` for plain JSON). */
+  const dataOf = (result: ModelResult | null): T | null => {
+    if (!schema || !result) return null;
+    const parsed = schema.safeParse(result.data);
+    return parsed.success ? parsed.data : null;
   };
 
-  return {
-    id,
-    actors: { [src]: createModelCall(callSpec) },
-    state: <T = AnyStateNodeConfig>({ onDone, onFlagged }: StepTargets): T => ({
-      entry: { type: 'enterStep', params: { step: id, ladder } },
-      initial: 'attempting',
-      states: {
-        attempting: {
-          entry: { type: 'beginAttempt', params: step },
-          invoke: {
-            src,
-            input,
-            onDone: { target: 'deciding', actions: { type: 'recordAttempt', params: step } },
-            onError: { target: 'deciding', actions: { type: 'recordCrash', params: step } },
-          },
-        },
-        deciding: {
-          always: [
-            {
-              guard: and([{ type: 'isValid', params: step }, { type: 'meetsThreshold', params: { step: id, threshold } }]),
-              target: 'done',
-              actions: { type: 'acceptResult', params: step },
-            },
-            { guard: not({ type: 'withinBudget', params: step }), target: 'flagged', actions: { type: 'flagStep', params: step } },
-            {
-              guard: and([{ type: 'isInvalidOutput', params: step }, { type: 'canRetry', params: { step: id, maxRetries } }]),
-              target: 'attempting',
-              actions: { type: 'addFeedback', params: step },
-            },
-            {
-              guard: and([{ type: 'isTransient', params: step }, { type: 'canRetry', params: { step: id, maxRetries } }]),
-              target: 'backingOff',
-              actions: { type: 'scheduleRetry', params: { step: id, baseMs, capMs } },
-            },
-            { guard: { type: 'canEscalate', params: { step: id, ladder } }, target: 'attempting', actions: { type: 'escalate', params: { step: id, ladder } } },
-            { target: 'flagged', actions: { type: 'flagStep', params: step } },
-          ],
-        },
-        backingOff: {
-          invoke: {
-            src: 'sleepUntil',
-            input: ({ context }: { context: TContext }) => ({ until: stepOf(context, id).retryAt ?? Date.now() }),
-            onDone: 'attempting',
-            onError: 'attempting',
-          },
-        },
-        done: { type: 'final' },
-        flagged: { type: 'final' },
+  return setup({
+    types: {
+      context: {} as StepContext,
+      input: {} as TInput,
+      output: {} as StepOutput<T>,
+    },
+    actors: { attempt: modelCall(callSpec), sleepUntil },
+    guards: {
+      /** The reply arrived and passed its schema / JSON check. */
+      isValid: ({ context }) => context.last?.success === true,
+      /** No scorer, or the score reached the step's threshold. */
+      meetsThreshold: ({ context }, params: { threshold: number }) => {
+        const score = context.last?.score ?? null;
+        return score === null || score >= params.threshold;
       },
-      onDone: [{ guard: { type: 'stepFlagged', params: step }, target: onFlagged }, { target: onDone }],
-    }) as unknown as T,
-  };
+      /** The run's token and wall-time budgets still allow calls. */
+      withinBudget: ({ context }) => lastError(context)?.kind !== 'budget',
+      isInvalidOutput: ({ context }) => lastError(context)?.kind === 'invalid-output',
+      /** A failure that may pass on its own: timeout, connection, busy, server error. */
+      isTransient: ({ context }) => {
+        const kind = lastError(context)?.kind;
+        return kind !== undefined && kind !== 'invalid-output' && isRetryable(kind);
+      },
+      /** Retries left on the current model (attempt counts from 1; `maxRetries` retries follow the first try). */
+      canRetry: ({ context }, params: { maxRetries: number }) => context.attempt <= params.maxRetries,
+      /** A larger model is left on the ladder. */
+      canEscalate: ({ context }, params: { ladder: readonly string[] }) => context.rung + 1 < params.ladder.length,
+    },
+    actions: {
+      beginAttempt: assign(({ context }) => update(context, { attempt: context.attempt + 1, retryAt: null })),
+      recordAttempt: assign(({ context, event }) => {
+        const output = (event as DoneActorEvent<ModelCallOutput>).output;
+        return update(context, { last: output.result, attempts: [...context.attempts, attemptRecord(context.attempt, output)] });
+      }),
+      /** The attempt's actor itself failed (a bug or a storage error, not a model failure): not retryable. */
+      recordCrash: assign(({ context, event }) => {
+        const raw = (event as ErrorActorEvent).error;
+        const error: CallError = { kind: 'internal', message: `step actor failed: ${raw instanceof Error ? raw.message : String(raw)}` };
+        const last: ModelResult = { content: '', model: context.model, tokensIn: 0, tokensOut: 0, durationMs: 0, ttftMs: null, success: false, retries: context.attempt - 1, score: null, metadata: { host: '', error } };
+        return update(context, { last, attempts: [...context.attempts, attemptRecord(context.attempt, { result: last, key: '', replayed: false })] });
+      }),
+      /** Shows the model its invalid reply and the exact validation errors on the next attempt. */
+      addFeedback: assign(({ context }) => (context.last ? update(context, { feedback: retryFeedback(context.feedback, context.last) }) : context)),
+      /** An absolute retry time (persist-safe), its jitter seeded by the attempt so a run's schedule is reproducible. */
+      scheduleRetry: assign(({ context }, params: { baseMs: number; capMs: number }) => {
+        const random = createRandom(hashString(`${context.step}:${context.pass}:${context.rung}:${context.attempt}`));
+        const delay = backoffDelay(context.attempt - 1, { baseMs: params.baseMs, capMs: params.capMs, random });
+        return update(context, { retryAt: Date.now() + Math.round(delay) });
+      }),
+      escalate: assign(({ context }, params: { ladder: readonly string[] }) =>
+        update(context, { rung: context.rung + 1, model: params.ladder[context.rung + 1] ?? '', attempt: 0, feedback: [] }),
+      ),
+      accept: assign(({ context }) => update(context, { status: 'done' })),
+      flag: assign(({ context }) => {
+        const why = flagReason(context);
+        return update(context, { status: 'flagged', reasons: [why, ...context.attempts.map(describeAttempt)] });
+      }),
+    },
+  }).createMachine({
+    id,
+    context: ({ input }) => ({
+      step: id,
+      messages: spec.prompt(input),
+      pass: randomBytes(4).toString('hex'),
+      rung: 0,
+      model: ladder[0] ?? defaultModelConfig.model,
+      attempt: 0,
+      attempts: [],
+      feedback: [],
+      retryAt: null,
+      last: null,
+      status: 'running',
+      reasons: [],
+    }),
+    initial: 'attempting',
+    states: {
+      attempting: {
+        entry: 'beginAttempt',
+        invoke: {
+          src: 'attempt',
+          input: ({ context }) => ({
+            step: id,
+            attemptKey: `${context.pass}.m${context.rung}.a${context.attempt}`,
+            model: context.model,
+            attempt: context.attempt,
+            messages: [...context.messages, ...context.feedback],
+          }),
+          onDone: { target: 'deciding', actions: 'recordAttempt' },
+          onError: { target: 'deciding', actions: 'recordCrash' },
+        },
+      },
+      deciding: {
+        always: [
+          { guard: and(['isValid', { type: 'meetsThreshold', params: { threshold } }]), target: 'done', actions: 'accept' },
+          { guard: not('withinBudget'), target: 'flagged', actions: 'flag' },
+          { guard: and(['isInvalidOutput', { type: 'canRetry', params: { maxRetries } }]), target: 'attempting', actions: 'addFeedback' },
+          { guard: and(['isTransient', { type: 'canRetry', params: { maxRetries } }]), target: 'backingOff', actions: { type: 'scheduleRetry', params: { baseMs, capMs } } },
+          { guard: { type: 'canEscalate', params: { ladder } }, target: 'attempting', actions: { type: 'escalate', params: { ladder } } },
+          { target: 'flagged', actions: 'flag' },
+        ],
+      },
+      backingOff: {
+        invoke: {
+          src: 'sleepUntil',
+          input: ({ context }) => ({ until: context.retryAt ?? Date.now() }),
+          onDone: 'attempting',
+          onError: 'attempting',
+        },
+      },
+      done: { type: 'final' },
+      flagged: { type: 'final' },
+    },
+    output: ({ context }): StepOutput<T> => {
+      const done = context.status === 'done' && context.last !== null;
+      const result = done ? context.last : null;
+      return {
+        status: done ? 'done' : 'flagged',
+        data: dataOf(result),
+        result,
+        attempts: context.attempts,
+        reasons: context.reasons,
+        flags: done ? [] : [`${context.step}: ${context.reasons[0] ?? 'flagged'}`],
+      };
+    },
+  });
 }

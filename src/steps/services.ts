@@ -1,8 +1,8 @@
-// What a run lends its actors: the step journal, per-host concurrency, the budget, and a call listener.
-import type { ActorSystem, ActorSystemInfo, AnyActorRef } from 'xstate';
+// What a run lends the harness's actors (journal, host limiter, budget, call listener), and how they are handed in.
+import type { AnyActorLogic, AnyActorRef, AnyStateMachine } from 'xstate';
 import type { ModelResult } from '../llm/types.ts';
 
-/** One journaled model call: written to the run file before the call's actor resolves. */
+/** One journaled model call: durable in the run's journal before the call's actor resolves. */
 export interface JournalEntry {
   key: string;
   /** Hash of model + messages: a journaled result is reused only for the very same request. */
@@ -16,7 +16,7 @@ export interface JournalEntry {
 
 export interface Journal {
   get(key: string): JournalEntry | undefined;
-  /** Resolves once the entry is durable in the run file. */
+  /** Resolves once the entry is durable. */
   record(entry: JournalEntry): Promise<void>;
 }
 
@@ -37,47 +37,80 @@ export type CallEvent =
   | { type: 'call.end'; key: string; step: string; result: ModelResult; replayed: boolean };
 
 export interface StepServices {
-  journal: Journal;
+  /** Null outside a run store: every call is made, nothing is remembered. */
+  journal: Journal | null;
   limiter: HostLimiter | null;
   budget: BudgetGuard | null;
-  /** Seeds backoff jitter so a run's timing decisions are reproducible. */
-  seed: number;
   onCall?: (event: CallEvent) => void;
 }
 
-export function memoryJournal(): Journal {
-  const entries = new Map<string, JournalEntry>();
-  return {
-    get: (key) => entries.get(key),
-    record: async (entry) => {
-      entries.set(entry.key, entry);
-    },
-  };
+/** What an actor started with plain `createActor` gets: its own calls, no journal, no limits, nothing shared. */
+export const standaloneServices: StepServices = Object.freeze({ journal: null, limiter: null, budget: null });
+
+const bindServices = Symbol('harness.bindServices');
+
+/** Actor logic that needs a run's services: it carries the way to make a copy bound to them. */
+export type ServiceLogic<TLogic extends AnyActorLogic> = TLogic & { readonly [bindServices]: (services: StepServices) => TLogic };
+
+/**
+ * Marks logic built from services: `make(standaloneServices)` is what plain `createActor` runs; the runtime swaps in
+ * `make(runServices)` through `machine.provide`, so services travel through XState's API and never module state.
+ */
+export function serviceLogic<TLogic extends AnyActorLogic>(make: (services: StepServices) => TLogic): ServiceLogic<TLogic> {
+  return Object.assign(make(standaloneServices), { [bindServices]: make });
 }
 
-/** The actor system as actors see it (`fromPromise` receives it as `system`). */
-type System = ActorSystem<ActorSystemInfo>;
-
-const bound = new WeakMap<object, StepServices>();
-let fallback: StepServices | undefined;
-
-/** Called by the runtime before it starts a run's root actor; every actor of that system sees these services. */
-export function bindServices(system: System, services: StepServices): void {
-  bound.set(system, services);
+function isServiceLogic(logic: AnyActorLogic): logic is ServiceLogic<AnyActorLogic> {
+  return bindServices in logic;
 }
 
-/** Services of the run an actor belongs to; a machine started outside the runtime gets an in-memory journal. */
-export function servicesOf(system: System): StepServices {
-  const services = bound.get(system);
-  if (services) return services;
-  fallback ??= { journal: memoryJournal(), limiter: null, budget: null, seed: 1 };
-  return fallback;
+function isMachine(logic: AnyActorLogic): logic is AnyStateMachine {
+  return 'root' in logic && 'implementations' in logic;
 }
 
-/** Where a step's call runs, for people: the ids of the actors between the root and the call's own actor. */
+/**
+ * The machine with every harness actor in it, and in the machines it invokes by name, bound to `services`.
+ * Logic invoked inline (not named in `setup({ actors })`) cannot be replaced: XState re-registers it on provide.
+ */
+export function provideServices(machine: AnyStateMachine, services: StepServices, seen = new Map<AnyStateMachine, AnyStateMachine>()): AnyStateMachine {
+  const done = seen.get(machine);
+  if (done) return done;
+  seen.set(machine, machine); // a machine that invokes itself keeps its unbound self: bounded recursion
+  const replaced: Record<string, AnyActorLogic> = {};
+  for (const [name, entry] of Object.entries(machine.implementations.actors)) {
+    // `setup({ actors })` also takes `{ src, input }` entries; only bare logic is ours to bind.
+    if (!('transition' in entry)) continue;
+    if (isServiceLogic(entry)) replaced[name] = entry[bindServices](services);
+    else if (isMachine(entry)) {
+      const bound = provideServices(entry, services, seen);
+      if (bound !== entry) replaced[name] = bound;
+    }
+  }
+  const result = Object.keys(replaced).length > 0 ? machine.provide({ actors: replaced }) : machine;
+  seen.set(machine, result);
+  return result;
+}
+
+/** The part of an actor ref that places it in its tree (XState's inspection events type refs without it). */
+interface ActorNode {
+  id: string;
+  _parent?: ActorNode | undefined;
+}
+
+function isActorNode(ref: unknown): ref is ActorNode {
+  return typeof ref === 'object' && ref !== null && 'id' in ref && typeof ref.id === 'string';
+}
+
+/**
+ * Where a step's call runs, for people: the sub-agents and fan-out items between the root and the step (`security`,
+ * `work.2`), then the step's id. `self` is the call's actor, whose parent is the step's own machine.
+ */
 export function stepLabel(self: AnyActorRef, step: string): string {
   const ids: string[] = [];
-  for (let ref = self._parent; ref?._parent; ref = ref._parent) ids.unshift(ref.id);
+  for (let ref = self._parent?._parent; ref?._parent; ref = ref._parent) {
+    // A fan-out `work` names its items `work.0`, `work.1`…: the item alone says where it is.
+    if (!ids[0]?.startsWith(`${ref.id}.`)) ids.unshift(ref.id);
+  }
   return [...ids, step].join('/');
 }
 
@@ -85,8 +118,8 @@ export function stepLabel(self: AnyActorRef, step: string): string {
  * The actor's place in the run (`root/<invoke id>/<child id>`): built from invoke and spawn ids, which are stable
  * across restore. The root's own id is a session id, so it is always written `root`.
  */
-export function actorPath(self: AnyActorRef): string {
+export function actorPath(self: unknown): string {
   const ids: string[] = [];
-  for (let ref: AnyActorRef | undefined = self; ref; ref = ref._parent) ids.unshift(ref._parent ? ref.id : 'root');
-  return ids.join('/');
+  for (let ref = isActorNode(self) ? self : undefined; ref; ref = ref._parent) ids.unshift(ref._parent ? ref.id : 'root');
+  return ids.length > 0 ? ids.join('/') : 'root';
 }

@@ -6,18 +6,28 @@ export interface SleepUntilInput {
   until: number;
 }
 
+/** Node fires a `setTimeout` above 2^31−1 ms (24.8 days) after ~1 ms: longer waits are taken in slices. */
+const maxSlice = 2 ** 31 - 1;
+
 /**
  * XState drops `after` timers on restore (issue #5331). A restored child of this logic is restarted with the same
  * input, and the same absolute deadline, so the wait survives a crash without waiting twice.
+ *
+ * @example
+ * invoke: { src: sleepUntil, input: () => ({ until: Date.now() + 60_000 }), onDone: 'expired' }
  */
 export const sleepUntil = fromPromise<void, SleepUntilInput>(({ input, signal }) => {
-  const wait = Math.max(0, input.until - Date.now());
   return new Promise<void>((resolve) => {
-    if (wait === 0 || signal.aborted) return resolve();
-    const timer = setTimeout(resolve, wait);
+    let timer: NodeJS.Timeout | undefined;
+    const tick = () => {
+      const left = input.until - Date.now();
+      if (left <= 0 || signal.aborted) return resolve();
+      timer = setTimeout(tick, Math.min(left, maxSlice));
+    };
     signal.addEventListener('abort', () => {
       clearTimeout(timer);
       resolve();
     }, { once: true });
+    tick();
   });
 });

@@ -1,9 +1,24 @@
 // A workflow: an id, a zod schema for its input, an XState machine, and an optional snapshot migration.
-import type { AnyStateMachine } from 'xstate';
+import type { AnyStateMachine, Snapshot } from 'xstate';
 import type { ZodType } from 'zod';
 
-/** A persisted snapshot as stored in a run file (plain JSON). */
+/** A persisted snapshot as stored with a run (plain JSON). */
 export type PersistedSnapshot = Record<string, unknown>;
+
+/** A stored snapshot, checked to be one XState can restore; null when it is not even shaped like one. */
+export function restorable(snapshot: PersistedSnapshot): Snapshot<unknown> | null {
+  switch (snapshot.status) {
+    case 'active':
+    case 'stopped':
+      return { ...snapshot, status: snapshot.status, output: undefined, error: undefined };
+    case 'done':
+      return { ...snapshot, status: 'done', output: snapshot.output, error: undefined };
+    case 'error':
+      return { ...snapshot, status: 'error', output: undefined, error: snapshot.error };
+    default:
+      return null;
+  }
+}
 
 export interface Migration {
   /** Rewrites a snapshot taken under definition hash `fromHash` so it restores on the current machine. */

@@ -1,37 +1,55 @@
-// Named errors of the run store: each is a refusal with a message a person can act on.
+// Named refusals of the run store, each a HarnessError with its code and a message a person can act on.
+import { HarnessError } from '../errors.ts';
 
-/** Base of every store refusal; `exitCode` follows the CLI's contract (2 bad input, 3 refused). */
-export class StoreError extends Error {
-  override name = 'StoreError';
-  readonly exitCode: number = 3;
-}
-
-export class InvalidRunIdError extends StoreError {
+export class InvalidRunIdError extends HarnessError {
   override name = 'InvalidRunIdError';
-  override readonly exitCode = 2;
+  constructor(message: string) {
+    super('INVALID_RUN_ID', message);
+  }
 }
 
-export class RunNotFoundError extends StoreError {
+export class RunNotFoundError extends HarnessError {
   override name = 'RunNotFoundError';
-  override readonly exitCode = 2;
+  constructor(message: string) {
+    super('RUN_NOT_FOUND', message);
+  }
 }
 
-export class RunExistsError extends StoreError {
+export class RunExistsError extends HarnessError {
   override name = 'RunExistsError';
-  override readonly exitCode = 2;
+  constructor(message: string) {
+    super('RUN_EXISTS', message);
+  }
 }
 
-/** The run file is not a run record we can read; it is left untouched. */
-export class CorruptRunError extends StoreError {
+/** What the store holds for the run is not a run we can read; it is left untouched. */
+export class CorruptRunError extends HarnessError {
   override name = 'CorruptRunError';
+  constructor(message: string) {
+    super('CORRUPT_RUN', message);
+  }
 }
 
-/** Another live process drives this run. */
-export class RunLockedError extends StoreError {
+/** Another live session drives this run. */
+export class RunLockedError extends HarnessError {
   override name = 'RunLockedError';
+  constructor(message: string) {
+    super('RUN_LOCKED', message);
+  }
 }
 
-/** This process lost the run to a newer driver (its lock went stale and was taken): it must stop writing. */
-export class FencedError extends StoreError {
+/** This session lost the run to a newer one (a stale driver): it must stop writing, and nothing it wrote was kept. */
+export class FencedError extends HarnessError {
   override name = 'FencedError';
+  constructor(message: string) {
+    super('FENCED', message);
+  }
+}
+
+/** The store itself cannot be reached (a database down, a directory gone). */
+export class StoreUnavailableError extends HarnessError {
+  override name = 'StoreUnavailableError';
+  constructor(message: string, options?: ErrorOptions) {
+    super('STORE_UNAVAILABLE', message, options);
+  }
 }

@@ -25,7 +25,7 @@ export const cancelCommand: Command = {
     if (positionals.length !== 1) throw new UsageError('cancel needs exactly one run id: harness cancel <run-id>');
     const runId = assertRunId(positionals[0] as string);
     const { store } = openStore(values, io);
-    const was = store.read(runId).status;
+    const was = (await store.read(runId)).status;
     const record = await cancelRun(store, runId);
     if (values.json) io.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
     else io.stdout.write(`cancelled run ${runId} (it was ${was})\n`);

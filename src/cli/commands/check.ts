@@ -1,6 +1,6 @@
 // `harness check`: static checks of workflow modules, as text for people or JSON for CI.
 import { checkMachine, type CheckOptions, type Finding } from '../../check/index.ts';
-import { loadWorkflow, WorkflowLoadError } from '../../runtime/load.ts';
+import { loadWorkflow, WorkflowLoadError } from '../../runtime/index.ts';
 import type { Workflow } from '../../steps/workflow.ts';
 import { type CliIO, type Command, ExitCode, parseFlags, UsageError } from '../command.ts';
 

@@ -1,6 +1,6 @@
 // `harness diagram`: a workflow machine as a Mermaid state diagram or as its JSON definition.
 import { toDefinitionJson, toMermaid } from '../../check/index.ts';
-import { loadWorkflow, type LoadedWorkflow, WorkflowLoadError } from '../../runtime/load.ts';
+import { loadWorkflow, type LoadedWorkflow, WorkflowLoadError } from '../../runtime/index.ts';
 import { type CliIO, type Command, ExitCode, parseFlags, UsageError } from '../command.ts';
 
 const formats = ['mermaid', 'json'] as const;

@@ -28,26 +28,12 @@ export const showCommand: Command = {
     if (positionals.length !== 1) throw new UsageError('show needs exactly one run id: harness show <run-id>');
     const runId = assertRunId(positionals[0] as string);
     const { store, flag } = openStore(values, io);
-    const record = getRun(store, runId);
+    const record = await getRun(store, runId);
     if (values.json) io.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
     else io.stdout.write(`${describeRun(record, flag, paint(colorEnabled(io.stdout, io.env))).join('\n')}\n`);
     return ExitCode.ok;
   },
 };
-
-interface StepView {
-  status?: string;
-  reasons?: string[];
-}
-
-interface WaitView {
-  decision?: { type: string; data: unknown; at: string } | null;
-}
-
-function contextOf(record: RunRecord): { steps: Record<string, StepView>; waits: Record<string, WaitView> } {
-  const context = (record.snapshot?.context ?? {}) as { steps?: Record<string, StepView>; waits?: Record<string, WaitView> };
-  return { steps: context.steps ?? {}, waits: context.waits ?? {} };
-}
 
 export function describeRun(record: RunRecord, snapshotsFlag: string | undefined, p: Paint): string[] {
   const head: string[][] = [
@@ -87,23 +73,16 @@ export function describeRun(record: RunRecord, snapshotsFlag: string | undefined
     lines.push(...table([header, ...body]).map((line) => `  ${line}`));
   }
 
-  const { steps, waits } = contextOf(record);
   if (record.flags.length > 0) {
     lines.push('', p.bold(`flags (${record.flags.length})`));
     for (const flag of record.flags) lines.push(`  ${p.yellow(flag)}`);
-    for (const [id, step] of Object.entries(steps)) {
-      if (step.status !== 'flagged' || !step.reasons?.length) continue;
-      lines.push(`  why ${id}:`, ...step.reasons.map((reason) => `    - ${reason}`));
-    }
   }
 
-  const decisions = Object.entries(waits).filter(([, wait]) => wait.decision);
+  // Events sent to the run from outside (a person's APPROVE, a cancel) are the decisions in its timeline.
+  const decisions = record.timeline.filter((entry) => entry.actor === 'root' && !entry.event.startsWith('xstate.'));
   if (decisions.length > 0) {
     lines.push('', p.bold('decisions'));
-    for (const [id, wait] of decisions) {
-      const d = wait.decision as NonNullable<WaitView['decision']>;
-      lines.push(`  ${id}: ${d.type} ${compactJson(d.data)}  at ${localTime(d.at)}`);
-    }
+    for (const d of decisions) lines.push(`  ${d.event}  at ${localTime(d.at)}  → ${(d.state ?? []).join(', ')}`);
   }
 
   if (record.error !== undefined) lines.push('', p.bold('error'), `  ${p.red(record.error)}`);

@@ -1,0 +1,87 @@
+// What a step gives its parent: the typed output, and the named guards and helpers a workflow reads it with.
+import type { AnyEventObject } from 'xstate';
+import type { CallError, ModelResult, ValidationIssue } from '../llm/types.ts';
+import type { ModelCallOutput } from './model-call.ts';
+
+/** One attempt of a model step, as the step's output and the run's files show it. */
+export interface AttemptRecord {
+  model: string;
+  attempt: number;
+  key: string;
+  success: boolean;
+  error?: CallError;
+  issues?: ValidationIssue[];
+  score: number | null;
+  tokensIn: number;
+  tokensOut: number;
+  durationMs: number;
+  ttftMs: number | null;
+  /** True when the result came from the step journal (paid for before a restart). */
+  replayed: boolean;
+}
+
+/** A model step's output: `data` is typed by the step's schema and set once the step is `done`. */
+export interface StepOutput<T> {
+  status: 'done' | 'flagged';
+  data: T | null;
+  /** The accepted call (content, tokens, timings, score), or null when flagged. */
+  result: ModelResult | null;
+  attempts: AttemptRecord[];
+  /** Why the step was flagged: the summary first, then each attempt. */
+  reasons: string[];
+  /** `[]` when done; `['<step>: <why>']` when flagged, ready to become the run's flags. */
+  flags: string[];
+}
+
+export function attemptRecord(attempt: number, output: ModelCallOutput): AttemptRecord {
+  const r = output.result;
+  return {
+    model: r.model,
+    attempt,
+    key: output.key,
+    success: r.success,
+    score: r.score,
+    tokensIn: r.tokensIn,
+    tokensOut: r.tokensOut,
+    durationMs: r.durationMs,
+    ttftMs: r.ttftMs,
+    replayed: output.replayed,
+    ...(r.metadata.error ? { error: r.metadata.error } : {}),
+    ...(r.metadata.issues ? { issues: r.metadata.issues } : {}),
+  };
+}
+
+export function describeAttempt(a: AttemptRecord): string {
+  if (a.error) return `${a.model} attempt ${a.attempt}: ${a.error.kind} (${a.error.message})`;
+  return `${a.model} attempt ${a.attempt}: score ${a.score ?? 'none'}`;
+}
+
+/** The flags a child reported in its output (a step's, or a sub-agent's `{ flags }`), if any. */
+function flagsOf(event: AnyEventObject): string[] {
+  const output: unknown = event.output;
+  if (typeof output !== 'object' || output === null || !('flags' in output) || !Array.isArray(output.flags)) return [];
+  return output.flags.map(String);
+}
+
+/**
+ * Named guards for a workflow's `setup({ guards })`, read on a step's or sub-agent's done event; named so the
+ * policy shows in diagrams and inspectors.
+ */
+export const stepGuards = {
+  /** The child ended flagged (a step whose ladder ran out, a sub-agent that reported flags). */
+  stepFlagged: ({ event }: { event: AnyEventObject }) => flagsOf(event).length > 0,
+};
+
+/**
+ * An assigner for a workflow's `flags`: the flags of the child whose done event this is, after the ones already
+ * kept, each prefixed with `prefix/` when given (the sub-agent's name).
+ *
+ * @example
+ * onDone: [{ guard: 'stepFlagged', target: 'flagged', actions: assign({ flags: flagsFrom() }) }, …]
+ */
+export function flagsFrom(prefix?: string) {
+  return ({ context, event }: { context: { flags: readonly string[] }; event: AnyEventObject }): string[] => [
+    ...context.flags,
+    ...flagsOf(event).map((flag) => (prefix ? `${prefix}/${flag}` : flag)),
+  ];
+}
