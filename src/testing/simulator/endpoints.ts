@@ -8,7 +8,6 @@ import { fieldTypeError, notFoundMessage, nsSince, parseRequestBody, sendError, 
 
 /** Any plausible Ollama version: clients only display it. */
 export const OLLAMA_VERSION = '0.12.0';
-const DEFAULT_DIMENSIONS = 64;
 
 export function handleTags(ex: Exchange, ctx: SimContext): void {
   sendJson(ex.res, 200, { models: ctx.catalog.list().map(tagsEntry) });
@@ -79,7 +78,8 @@ export async function handleEmbed(ex: Exchange, ctx: SimContext, legacy: boolean
   const typeError = fieldTypeError(body, 'model', 'string', goType);
   if (typeError) return sendError(ex.res, 400, typeError);
   const model = typeof body.model === 'string' ? body.model : '';
-  if (model === '') return sendError(ex.res, 400, 'model is required');
+  // Ollama looks the empty name up like any other (404), except on the legacy endpoint.
+  if (model === '') return legacy ? sendError(ex.res, 400, 'model is required') : sendError(ex.res, 404, notFoundMessage(''));
   const inputs = embedInputs(body, legacy ? 'prompt' : 'input');
   if (inputs === undefined) return sendError(ex.res, 400, 'invalid input type');
   const entry = ctx.catalog.find(model);
@@ -95,7 +95,8 @@ export async function handleEmbed(ex: Exchange, ctx: SimContext, legacy: boolean
   const loaded = process.hrtime.bigint();
   ctx.scheduler.keepAlive(entry, keepAliveMs(body.keep_alive));
   const asked: number = typeof body.dimensions === 'number' && body.dimensions > 0 ? Math.floor(body.dimensions) : 0;
-  const dimensions = Math.min(asked || DEFAULT_DIMENSIONS, 4096);
+  // The model's embedding length, as a real model returns; `dimensions` can only shorten it.
+  const dimensions = asked > 0 && asked < entry.embeddingLength ? asked : entry.embeddingLength;
   const embeddings = inputs.map((text) => embedText(text, ctx.seed, dimensions));
   if (legacy) return sendJson(ex.res, 200, { embedding: embeddings[0] ?? [] });
   sendJson(ex.res, 200, {

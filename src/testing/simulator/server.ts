@@ -46,8 +46,15 @@ function nonNegative(value: number | undefined, name: string, fallback: number, 
 
 function resolve(options: SimulatorOptions) {
   const models = options.models ?? DEFAULT_MODELS;
-  if (!Array.isArray(models) || models.length === 0 || models.some((m) => typeof m !== 'string' || m.trim() === '')) {
-    throw new RangeError('models must be a non-empty list of model names');
+  const named = (m: unknown) =>
+    (typeof m === 'string' && m.trim() !== '') ||
+    (typeof m === 'object' && m !== null && 'name' in m && typeof m.name === 'string' && m.name.trim() !== '');
+  if (!Array.isArray(models) || models.length === 0 || !models.every(named)) {
+    throw new RangeError('models must be a non-empty list of model names or entries with a name');
+  }
+  const registry = options.registry ?? [];
+  if (!Array.isArray(registry) || registry.some((name) => typeof name !== 'string')) {
+    throw new RangeError('registry must be a list of model names');
   }
   const seed = options.seed ?? 1;
   if (typeof seed !== 'number' || !Number.isFinite(seed)) throw new RangeError(`seed must be a number, got ${String(seed)}`);
@@ -60,6 +67,7 @@ function resolve(options: SimulatorOptions) {
     host: options.host ?? '127.0.0.1',
     seed,
     models,
+    registry,
     latency: {
       loadMs: nonNegative(options.latency?.loadMs, 'latency.loadMs', 0),
       ttftMs: nonNegative(options.latency?.ttftMs, 'latency.ttftMs', 0),
