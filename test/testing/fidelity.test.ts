@@ -88,6 +88,7 @@ describe('capability errors, word for word', () => {
     ['/api/chat', { model: 'llama3.2:3b', messages: ask, think: true }, 400, '"llama3.2:3b" does not support thinking'],
     ['/api/generate', { model: 'llama3.2:3b', prompt: 'x', think: 'high' }, 400, '"llama3.2:3b" does not support thinking'],
     ['/api/chat', { model: 'qwen3:8b', messages: ask, think: 'extreme' }, 400, 'invalid think value: "extreme" (must be "high", "medium", "low", "max", true, or false)'],
+    ['/api/generate', { model: 'llama3.2:3b', prompt: 'x', suffix: 'y' }, 400, 'registry.ollama.ai/library/llama3.2:3b does not support insert'],
     ['/api/chat', { messages: ask }, 400, 'model is required'],
     ['/api/generate', { prompt: 'x' }, 404, "model '' not found"],
     ['/api/embed', { input: 'x' }, 404, "model '' not found"],

@@ -125,6 +125,10 @@ function check(
   if (!entry.capabilities.includes('completion')) {
     return void out.fail(400, `${JSON.stringify(model)} does not support ${endpoint}`);
   }
+  // A suffix asks for fill-in-the-middle, which needs the insert capability (scheduleRunner's check).
+  if (endpoint === 'generate' && typeof body.suffix === 'string' && body.suffix !== '' && !entry.capabilities.includes('insert')) {
+    return void out.fail(400, `${qualifiedName(entry.fullName)} does not support insert`);
+  }
   const tools = endpoint === 'chat' ? readTools(body.tools) : [];
   if (Array.isArray(body.tools) && body.tools.length > 0 && !entry.capabilities.includes('tools')) {
     return void out.fail(400, `${qualifiedName(entry.fullName)} does not support tools`);
