@@ -4,13 +4,18 @@ export { FAULT_KINDS } from './simulator/faults.ts';
 export { DEFAULT_MODELS } from './simulator/models.ts';
 export { synthesize } from './simulator/schema.ts';
 export type {
+  Capability,
   CompletedRequest,
   FaultKind,
   FaultSpec,
   ModelStats,
   ScriptedReply,
+  SimMessage,
+  SimModel,
   SimReply,
   SimRequest,
+  SimTool,
+  SimToolCall,
   Simulator,
   SimulatorOptions,
   SimulatorStats,

@@ -162,10 +162,12 @@ describe('the real ollama client against the simulator', () => {
     });
     const client = new Ollama({ host: scripted.url });
     const r = await client.chat({ model: 'llama3.2:3b', messages: ask });
-    expect(r.message.tool_calls).toEqual([{ function: { name: 'lookup', arguments: { q: 'x' } } }]);
+    // Like the real server, every call carries an id and its index.
+    const wire = [{ id: expect.stringMatching(/^call_[a-z0-9]{8}$/), function: { index: 0, name: 'lookup', arguments: { q: 'x' } } }];
+    expect(r.message.tool_calls).toEqual(wire);
     const stream = await client.chat({ model: 'llama3.2:3b', messages: ask, stream: true });
     const calls = [];
     for await (const part of stream) calls.push(...(part.message.tool_calls ?? []));
-    expect(calls).toEqual([{ function: { name: 'lookup', arguments: { q: 'x' } } }]);
+    expect(calls).toEqual(wire);
   });
 });

@@ -114,7 +114,7 @@ describe('wire format over raw HTTP', () => {
     const bad = await post(sim, '/api/embed', { model: 'nomic-embed-text', input: [1, 2] });
     expect([bad.status, await bad.json()]).toEqual([400, { error: 'invalid input type' }]);
     const legacy = await post(sim, '/api/embeddings', { model: 'nomic-embed-text', prompt: 'hello world' });
-    expect(((await legacy.json()) as { embedding: number[] }).embedding).toHaveLength(64);
+    expect(((await legacy.json()) as { embedding: number[] }).embedding).toHaveLength(768);
   });
 });
 

@@ -10,6 +10,10 @@ export interface SimContext {
   replyTokens: number;
   latency: { loadMs: number; ttftMs: number; perTokenMs: number };
   catalog: ModelCatalog;
+  /** Model names (no tag) the simulated registry.ollama.ai has, for /api/pull. */
+  registry: Set<string>;
+  /** Digests (`sha256:…`) of blobs uploaded through /api/blobs. */
+  blobs: Set<string>;
   scheduler: Scheduler;
   stats: StatsRecorder;
   faultRates: [FaultKind, number][];
@@ -25,6 +29,10 @@ export interface Exchange {
   req: IncomingMessage;
   res: ServerResponse;
   body: string;
+  /** The body's bytes (a blob upload is hashed as sent). */
+  rawBody: Buffer;
+  /** The path's last segment for parameterized routes (`/api/blobs/:digest`, `/v1/models/:model`). */
+  param: string;
   /** process.hrtime.bigint() when the request arrived: durations count from here. */
   arrived: bigint;
   /** Date.now() when the request arrived. */

@@ -8,7 +8,6 @@ import { fieldTypeError, notFoundMessage, nsSince, parseRequestBody, sendError, 
 
 /** Any plausible Ollama version: clients only display it. */
 export const OLLAMA_VERSION = '0.12.0';
-const DEFAULT_DIMENSIONS = 64;
 
 export function handleTags(ex: Exchange, ctx: SimContext): void {
   sendJson(ex.res, 200, { models: ctx.catalog.list().map(tagsEntry) });
@@ -70,20 +69,34 @@ function embedInputs(body: Record<string, unknown>, field: 'input' | 'prompt'): 
   return undefined;
 }
 
+/** Where an embed answer goes: Ollama's JSON, or the OpenAI layer's translation of it. */
+export type EmbedSend = (status: number, value: Record<string, unknown>) => void;
+
 /** /api/embed {model, input} and the legacy /api/embeddings {model, prompt}. */
 export async function handleEmbed(ex: Exchange, ctx: SimContext, legacy: boolean): Promise<void> {
-  const goType = legacy ? 'EmbeddingRequest' : 'EmbedRequest';
-  const parsed = parseRequestBody(ex.body, goType);
+  const parsed = parseRequestBody(ex.body, legacy ? 'EmbeddingRequest' : 'EmbedRequest');
   if (!parsed.ok) return sendError(ex.res, 400, parsed.message);
-  const body = parsed.value;
-  const typeError = fieldTypeError(body, 'model', 'string', goType);
-  if (typeError) return sendError(ex.res, 400, typeError);
+  await embed(ex, ctx, parsed.value, legacy, (status, value) => sendJson(ex.res, status, value));
+}
+
+/** The embed handler proper, from a parsed body. */
+export async function embed(
+  ex: Exchange,
+  ctx: SimContext,
+  body: Record<string, unknown>,
+  legacy: boolean,
+  send: EmbedSend,
+): Promise<void> {
+  const fail = (status: number, message: string) => send(status, { error: message });
+  const typeError = fieldTypeError(body, 'model', 'string', legacy ? 'EmbeddingRequest' : 'EmbedRequest');
+  if (typeError) return fail(400, typeError);
   const model = typeof body.model === 'string' ? body.model : '';
-  if (model === '') return sendError(ex.res, 400, 'model is required');
+  // Ollama looks the empty name up like any other (404), except on the legacy endpoint.
+  if (model === '') return legacy ? fail(400, 'model is required') : fail(404, notFoundMessage(''));
   const inputs = embedInputs(body, legacy ? 'prompt' : 'input');
-  if (inputs === undefined) return sendError(ex.res, 400, 'invalid input type');
+  if (inputs === undefined) return fail(400, 'invalid input type');
   const entry = ctx.catalog.find(model);
-  if (!entry) return sendError(ex.res, 404, notFoundMessage(model));
+  if (!entry) return fail(404, notFoundMessage(model));
   const w = watchExchange(ex, ctx, false);
   try {
     await ctx.scheduler.ensureLoaded(entry, w.signal);
@@ -94,11 +107,14 @@ export async function handleEmbed(ex: Exchange, ctx: SimContext, legacy: boolean
   }
   const loaded = process.hrtime.bigint();
   ctx.scheduler.keepAlive(entry, keepAliveMs(body.keep_alive));
+  // No input only loads the model; the reply then has no counters (they are omitempty in Go).
+  if (!legacy && inputs.length === 0) return send(200, { model, embeddings: [] });
   const asked: number = typeof body.dimensions === 'number' && body.dimensions > 0 ? Math.floor(body.dimensions) : 0;
-  const dimensions = Math.min(asked || DEFAULT_DIMENSIONS, 4096);
+  // The model's embedding length, as a real model returns (generative models embed too); `dimensions` only shortens.
+  const dimensions = asked > 0 && asked < entry.embeddingLength ? asked : entry.embeddingLength;
   const embeddings = inputs.map((text) => embedText(text, ctx.seed, dimensions));
-  if (legacy) return sendJson(ex.res, 200, { embedding: embeddings[0] ?? [] });
-  sendJson(ex.res, 200, {
+  if (legacy) return send(200, { embedding: embeddings[0] ?? [] });
+  send(200, {
     model,
     embeddings,
     total_duration: nsSince(ex.arrived),

@@ -3,10 +3,23 @@ import { createRandom, hashString } from '../../util/random.ts';
 import { violate, type Json } from './schema.ts';
 import type { FaultKind, FaultSpec } from './types.ts';
 
-export const FAULT_KINDS: readonly FaultKind[] = ['500', '503', 'hang', 'reset', 'midstream', 'badjson', 'schema', 'truncate'];
+export const FAULT_KINDS: readonly FaultKind[] = [
+  '500',
+  '503',
+  'hang',
+  'reset',
+  'midstream',
+  'badjson',
+  'schema',
+  'truncate',
+  'tools',
+];
 
 /** Faults that only mean something when a format (JSON or a schema) was asked for. */
 export const FORMAT_FAULTS: readonly FaultKind[] = ['badjson', 'schema'];
+
+/** Faults that only mean something when the reply calls a tool. */
+export const TOOL_FAULTS: readonly FaultKind[] = ['tools'];
 
 export function isFaultKind(value: unknown): value is FaultKind {
   return typeof value === 'string' && (FAULT_KINDS as readonly string[]).includes(value);

@@ -1,5 +1,6 @@
-// The simulated model library: names, details and capabilities, in the shapes of /api/tags, /api/show and /api/ps.
+// The simulated model table: families, details and capabilities, in the shapes of /api/tags, /api/show and /api/ps.
 import { createHash } from 'node:crypto';
+import type { Capability, SimModel } from './types.ts';
 
 export const DEFAULT_MODELS = [
   'qwen2.5-coder:7b',
@@ -9,7 +10,7 @@ export const DEFAULT_MODELS = [
   'nomic-embed-text',
 ];
 
-/** A fixed date, so that listings are reproducible. */
+/** A fixed date for configured models, so that listings are reproducible. */
 const MODIFIED_AT = '2025-06-01T12:00:00.000000000Z';
 
 export interface ModelDetails {
@@ -29,10 +30,53 @@ export interface ModelEntry {
   digest: string;
   size: number;
   details: ModelDetails;
-  capabilities: string[];
+  capabilities: Capability[];
   contextLength: number;
+  embeddingLength: number;
   parameterCount: number;
+  modifiedAt: string;
+  /** Set by /api/create. */
+  system?: string;
+  template?: string;
 }
+
+interface Family {
+  family: string;
+  families?: string[];
+  capabilities: Capability[];
+  contextLength: number;
+  embeddingLength: number;
+  /** Parameters when the tag does not say (e.g. `nomic-embed-text:latest`). */
+  parameters: number;
+  quantization: string;
+}
+
+const completionTools: Capability[] = ['completion', 'tools'];
+
+/**
+ * Known library names, most specific first; the values are those `ollama show` reports for their default tags.
+ * They are also the names /api/pull can fetch.
+ */
+const LIBRARY: [string, Family][] = [
+  ['qwen2.5-coder', { family: 'qwen2', capabilities: [...completionTools, 'insert'], contextLength: 32768, embeddingLength: 3584, parameters: 7.6e9, quantization: 'Q4_K_M' }],
+  ['qwen2.5vl', { family: 'qwen25vl', capabilities: ['completion', 'vision'], contextLength: 128000, embeddingLength: 3584, parameters: 8.3e9, quantization: 'Q4_K_M' }],
+  ['qwen2.5', { family: 'qwen2', capabilities: completionTools, contextLength: 32768, embeddingLength: 3584, parameters: 7.6e9, quantization: 'Q4_K_M' }],
+  ['qwen3', { family: 'qwen3', capabilities: [...completionTools, 'thinking'], contextLength: 40960, embeddingLength: 4096, parameters: 8.2e9, quantization: 'Q4_K_M' }],
+  ['deepseek-r1', { family: 'qwen3', capabilities: [...completionTools, 'thinking'], contextLength: 131072, embeddingLength: 4096, parameters: 8.2e9, quantization: 'Q4_K_M' }],
+  ['gpt-oss', { family: 'gptoss', capabilities: [...completionTools, 'thinking'], contextLength: 131072, embeddingLength: 2880, parameters: 20.9e9, quantization: 'MXFP4' }],
+  ['llava', { family: 'llama', families: ['llama', 'clip'], capabilities: ['completion', 'vision'], contextLength: 32768, embeddingLength: 4096, parameters: 7e9, quantization: 'Q4_0' }],
+  ['gemma3', { family: 'gemma3', capabilities: ['completion', 'vision'], contextLength: 131072, embeddingLength: 2560, parameters: 4.3e9, quantization: 'Q4_K_M' }],
+  ['llama3.3', { family: 'llama', capabilities: completionTools, contextLength: 131072, embeddingLength: 8192, parameters: 70.6e9, quantization: 'Q4_K_M' }],
+  ['llama3.2', { family: 'llama', capabilities: completionTools, contextLength: 131072, embeddingLength: 3072, parameters: 3.2e9, quantization: 'Q4_K_M' }],
+  ['llama3.1', { family: 'llama', capabilities: completionTools, contextLength: 131072, embeddingLength: 4096, parameters: 8e9, quantization: 'Q4_K_M' }],
+  ['mistral', { family: 'llama', capabilities: completionTools, contextLength: 32768, embeddingLength: 4096, parameters: 7.2e9, quantization: 'Q4_K_M' }],
+  ['nomic-embed-text', { family: 'nomic-bert', capabilities: ['embedding'], contextLength: 2048, embeddingLength: 768, parameters: 137e6, quantization: 'F16' }],
+  ['mxbai-embed-large', { family: 'bert', capabilities: ['embedding'], contextLength: 512, embeddingLength: 1024, parameters: 334e6, quantization: 'F16' }],
+  ['all-minilm', { family: 'bert', capabilities: ['embedding'], contextLength: 512, embeddingLength: 384, parameters: 23e6, quantization: 'F16' }],
+];
+
+/** Names /api/pull can fetch from the simulated registry.ollama.ai. */
+export const LIBRARY_NAMES: readonly string[] = LIBRARY.map(([name]) => name);
 
 /** Ollama treats `x` and `x:latest` as one model, case-insensitively. */
 export function canonicalName(name: string): string {
@@ -41,66 +85,100 @@ export function canonicalName(name: string): string {
   return lastSegment.includes(':') ? lower : `${lower}:latest`;
 }
 
-function familyOf(base: string): string {
-  if (base.startsWith('qwen2')) return 'qwen2';
-  if (base.startsWith('qwen3')) return 'qwen3';
-  if (base.startsWith('llama') || base.startsWith('codellama') || base.startsWith('mistral')) return 'llama';
-  if (base.includes('embed')) return 'nomic-bert';
-  if (base.startsWith('deepseek')) return 'deepseek2';
-  if (base.startsWith('gpt-oss')) return 'gptoss';
-  return /^[a-z]+[0-9]*/.exec(base)?.[0] ?? base;
+/** The model part of a name: `library/qwen3:8b` → `qwen3`. */
+export function baseName(name: string): string {
+  const full = canonicalName(name);
+  const path = full.slice(0, full.lastIndexOf(':'));
+  return path.slice(path.lastIndexOf('/') + 1);
 }
 
-function describe(name: string): ModelEntry {
-  const fullName = canonicalName(name);
-  const [base = fullName, tag = 'latest'] = fullName.split(':');
-  const embedding = base.includes('embed');
-  const family = familyOf(base);
-  const sizeMatch = /^(\d+(?:\.\d+)?)([bm])/.exec(tag);
-  const parameterCount = sizeMatch
-    ? Number(sizeMatch[1]) * (sizeMatch[2] === 'b' ? 1e9 : 1e6)
-    : embedding
-      ? 137e6
-      : 7e9;
-  const parameterSize = parameterCount >= 1e9 ? `${parameterCount / 1e9}B` : `${parameterCount / 1e6}M`;
-  const quantization = embedding ? 'F16' : 'Q4_K_M';
-  const capabilities = embedding ? ['embedding'] : ['completion', 'tools'];
-  if (!embedding && base.includes('coder')) capabilities.push('insert');
-  if (/qwen3|deepseek-r1|gpt-oss/.test(base)) capabilities.push('thinking');
+/** A name outside the known library: a family guessed from the name, completion and tools (or embedding). */
+function guessFamily(base: string): Family {
+  if (base.includes('embed')) {
+    return { family: 'nomic-bert', capabilities: ['embedding'], contextLength: 2048, embeddingLength: 768, parameters: 137e6, quantization: 'F16' };
+  }
+  const family = base.startsWith('llama') || base.startsWith('codellama') ? 'llama' : (/^[a-z]+[0-9]*/.exec(base)?.[0] ?? base);
+  return { family, capabilities: completionTools, contextLength: 32768, embeddingLength: 4096, parameters: 7e9, quantization: 'Q4_K_M' };
+}
+
+function familyFor(base: string): Family {
+  return LIBRARY.find(([prefix]) => base === prefix || base.startsWith(prefix))?.[1] ?? guessFamily(base);
+}
+
+function formatSize(count: number): string {
+  const [unit, scale] = count >= 1e9 ? ['B', 1e9] : ['M', 1e6];
+  return `${Number((count / scale).toFixed(1))}${unit}`;
+}
+
+function parseSize(text: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)([bm])$/i.exec(text.trim());
+  if (!match) return undefined;
+  return Number(match[1]) * (match[2]?.toLowerCase() === 'b' ? 1e9 : 1e6);
+}
+
+export function digestOf(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** The table row for a configured name or entry. Throws RangeError for an entry Ollama could not have. */
+export function describe(input: string | SimModel, modifiedAt = MODIFIED_AT): ModelEntry {
+  const spec: SimModel = typeof input === 'string' ? { name: input } : input;
+  const fullName = canonicalName(spec.name);
+  const tag = fullName.slice(fullName.lastIndexOf(':') + 1);
+  const known = familyFor(baseName(spec.name));
+  // A size in the tag (`:14b`, `:0.6b`, `:20b-q8_0`) wins over the family default.
+  const fromTag = parseSize(/^(\d+(?:\.\d+)?[bm])/.exec(tag)?.[1] ?? '');
+  const parameterCount = (spec.parameterSize ? parseSize(spec.parameterSize) : undefined) ?? fromTag ?? known.parameters;
+  const capabilities = spec.capabilities ?? known.capabilities;
+  if (capabilities.length === 0) throw new RangeError(`model ${spec.name} needs at least one capability`);
+  const quantization = spec.quantization ?? known.quantization;
+  const family = spec.family ?? known.family;
+  const bytesPerParameter = quantization.startsWith('F') ? 2 : quantization.startsWith('Q8') ? 1.06 : 0.6;
   return {
-    name,
+    name: spec.name,
     fullName,
-    digest: createHash('sha256').update(fullName).digest('hex'),
-    size: Math.round(parameterCount * (embedding ? 2 : 0.6)),
+    digest: digestOf(fullName),
+    size: Math.round(parameterCount * bytesPerParameter),
     details: {
       parent_model: '',
       format: 'gguf',
       family,
-      families: [family],
-      parameter_size: parameterSize,
+      families: spec.family ? [family] : (known.families ?? [family]),
+      parameter_size: spec.parameterSize ?? formatSize(parameterCount),
       quantization_level: quantization,
     },
-    capabilities,
-    contextLength: embedding ? 2048 : family === 'llama' ? 131072 : 32768,
+    capabilities: [...capabilities],
+    contextLength: spec.contextLength ?? known.contextLength,
+    embeddingLength: spec.embeddingLength ?? known.embeddingLength,
     parameterCount,
+    modifiedAt,
   };
 }
 
+/** The models the simulator has now: /api/pull, /api/create, /api/copy and /api/delete change it. */
 export class ModelCatalog {
-  readonly #entries: ModelEntry[];
   readonly #byName = new Map<string, ModelEntry>();
 
-  constructor(names: readonly string[]) {
-    this.#entries = names.map(describe);
-    for (const entry of this.#entries) this.#byName.set(entry.fullName, entry);
+  constructor(models: readonly (string | SimModel)[]) {
+    for (const model of models) this.add(describe(model));
   }
 
   find(name: string): ModelEntry | undefined {
     return this.#byName.get(canonicalName(name));
   }
 
-  list(): readonly ModelEntry[] {
-    return this.#entries;
+  /** Adds or replaces (same full name) an entry. */
+  add(entry: ModelEntry): void {
+    this.#byName.set(entry.fullName, entry);
+  }
+
+  remove(name: string): boolean {
+    return this.#byName.delete(canonicalName(name));
+  }
+
+  /** Newest first, as /api/tags sorts; configured models (one shared date) keep their configured order. */
+  list(): ModelEntry[] {
+    return [...this.#byName.values()].sort((a, b) => b.modifiedAt.localeCompare(a.modifiedAt));
   }
 }
 
@@ -108,7 +186,7 @@ export function tagsEntry(entry: ModelEntry) {
   return {
     name: entry.fullName,
     model: entry.fullName,
-    modified_at: MODIFIED_AT,
+    modified_at: entry.modifiedAt,
     size: entry.size,
     digest: entry.digest,
     details: entry.details,
@@ -132,11 +210,18 @@ const CHAT_TEMPLATE =
   '{{- if .System }}<|im_start|>system\n{{ .System }}<|im_end|>\n{{ end }}' +
   '{{- range .Messages }}<|im_start|>{{ .Role }}\n{{ .Content }}<|im_end|>\n{{ end }}<|im_start|>assistant\n';
 
+/** The template a model's chat turns go through: thinking models open a <think> block, as qwen3's does. */
+function templateOf(entry: ModelEntry): string {
+  if (entry.template !== undefined) return entry.template;
+  if (!entry.capabilities.includes('completion')) return '{{ .Prompt }}';
+  return entry.capabilities.includes('thinking') ? `${CHAT_TEMPLATE}{{ if .Think }}<think>\n{{ end }}` : CHAT_TEMPLATE;
+}
+
 export function showResponse(entry: ModelEntry) {
-  const embedding = entry.capabilities.includes('embedding');
-  const template = embedding ? '{{ .Prompt }}' : CHAT_TEMPLATE;
+  const completion = entry.capabilities.includes('completion');
+  const template = templateOf(entry);
   // Go prints parameters with fmt.Sprintf("%-*s %#v", 30, key, value).
-  const parameters = embedding ? '' : ['num_ctx', 'stop', 'temperature']
+  const parameters = !completion ? '' : ['num_ctx', 'stop', 'temperature']
     .map((key) => {
       const value = key === 'num_ctx' ? String(entry.contextLength) : key === 'stop' ? '"<|im_end|>"' : '0.7';
       return `${key.padEnd(30)} ${value}`;
@@ -149,6 +234,7 @@ export function showResponse(entry: ModelEntry) {
     '',
     `FROM /simulated/models/blobs/sha256-${entry.digest}`,
     `TEMPLATE """${template}"""`,
+    ...(entry.system !== undefined ? [`SYSTEM """${entry.system}"""`] : []),
     ...parameters.split('\n').filter(Boolean).map((line) => `PARAMETER ${line.replace(/\s+/, ' ')}`),
     '',
   ].join('\n');
@@ -158,14 +244,15 @@ export function showResponse(entry: ModelEntry) {
     modelfile,
     parameters,
     template,
+    ...(entry.system !== undefined ? { system: entry.system } : {}),
     details: entry.details,
     model_info: {
       'general.architecture': family,
       'general.parameter_count': entry.parameterCount,
       [`${family}.context_length`]: entry.contextLength,
-      [`${family}.embedding_length`]: embedding ? 768 : 3584,
+      [`${family}.embedding_length`]: entry.embeddingLength,
     },
     capabilities: entry.capabilities,
-    modified_at: MODIFIED_AT,
+    modified_at: entry.modifiedAt,
   };
 }

@@ -1,15 +1,18 @@
 // What the model says: the scripted or synthesized content, its faults, and its split into streamed tokens.
 import { createRandom, hashString } from '../../util/random.ts';
-import { brokenJson, FORMAT_FAULTS, schemaViolation, truncatePieces } from './faults.ts';
+import { brokenJson, FORMAT_FAULTS, TOOL_FAULTS, schemaViolation, truncatePieces } from './faults.ts';
 import { synthesize } from './schema.ts';
 import { pick, words } from './strings.ts';
+import { corruptToolCalls, synthesizeToolCalls, toWire, wantsToolCall, type WireToolCall } from './tools.ts';
 import type { FaultKind, ScriptedReply, SimReply, SimRequest } from './types.ts';
 
 export interface Reply {
+  /** The reasoning as streamed (before the content), one token per piece; empty when the request does not think. */
+  thinking: string[];
   /** The content as streamed, one token per piece. */
   pieces: string[];
   doneReason: 'stop' | 'length';
-  toolCalls?: SimReply['toolCalls'];
+  toolCalls?: WireToolCall[];
   /** The fault this request suffers (drawn, or forced by the script). */
   fault?: FaultKind;
 }
@@ -73,33 +76,61 @@ export interface PlanInput {
   drawnFault?: FaultKind;
 }
 
+/** What a reasoning model says before answering: deterministic words, about half as long as the answer. */
+export function synthesizeThinking(request: SimRequest, model: string, seed: number, replyTokens: number): string {
+  const random = createRandom(hashString(`think|${seed}|${model}|${JSON.stringify(request.messages)}`));
+  const text = words(Math.max(4, Math.ceil(replyTokens / 2)), random);
+  return `Let me think: ${text.join(' ')}.`;
+}
+
+/** Tokens a tool call costs: about one per 4 characters of its JSON, as for any other text. */
+export function toolCallTokens(calls: readonly WireToolCall[] | undefined): number {
+  return calls && calls.length > 0 ? Math.max(1, Math.ceil(JSON.stringify(calls.map((c) => c.function)).length / 4)) : 0;
+}
+
 /** Decides the whole reply before any of it is sent, so faults and content are reproducible. */
 export async function planReply(input: PlanInput): Promise<Reply> {
   const { request } = input;
   const scripted = input.script ? await input.script(request) : undefined;
   const reply: SimReply | undefined = typeof scripted === 'string' ? { content: scripted } : scripted;
-  let content = reply?.content ?? synthesizeContent(request, input.model, input.seed, input.replyTokens);
+  const key = `${input.seed}|${input.model}|${JSON.stringify(request.messages)}`;
+  const tools = request.tools ?? [];
+  let toolCalls: WireToolCall[] | undefined;
+  if (reply?.toolCalls && reply.toolCalls.length > 0) toolCalls = toWire(reply.toolCalls, key);
+  else if (!reply && tools.length > 0 && wantsToolCall(request.messages)) toolCalls = synthesizeToolCalls(tools, key);
+  // A model that calls a tool says (almost) nothing else.
+  let content = reply?.content ?? (toolCalls ? '' : synthesizeContent(request, input.model, input.seed, input.replyTokens));
+  const thinkingText = !request.think
+    ? ''
+    : (reply?.thinking ?? synthesizeThinking(request, input.model, input.seed, input.replyTokens));
   const structured = hasFormat(request.format);
   let fault = reply?.fault ?? input.drawnFault;
-  // Broken or off-schema JSON only means something when JSON was asked for.
+  // Broken or off-schema JSON only means something when JSON was asked for; a bad tool call, when a tool is called.
   if (fault !== undefined && FORMAT_FAULTS.includes(fault) && !structured) fault = undefined;
+  if (fault !== undefined && TOOL_FAULTS.includes(fault) && !toolCalls) fault = undefined;
   if (fault === 'badjson') content = brokenJson(content);
   if (fault === 'schema') content = schemaViolation(content, request.format);
+  if (fault === 'tools' && toolCalls) toolCalls = corruptToolCalls(toolCalls, tools, key);
+  let thinking = splitPieces(thinkingText, false);
   let pieces = splitPieces(content, structured);
   let doneReason: Reply['doneReason'] = reply?.doneReason ?? 'stop';
   if (fault === 'truncate') {
     pieces = truncatePieces(pieces);
     doneReason = 'length';
   }
+  // num_predict bounds every generated token: reasoning first, then the answer; a cut-off call is no call.
   const limit = request.options?.num_predict;
-  if (typeof limit === 'number' && limit > 0 && pieces.length > limit) {
-    pieces = pieces.slice(0, limit);
+  if (typeof limit === 'number' && limit > 0 && thinking.length + pieces.length + toolCallTokens(toolCalls) > limit) {
+    thinking = thinking.slice(0, limit);
+    pieces = pieces.slice(0, Math.max(0, limit - thinking.length));
+    toolCalls = undefined;
     doneReason = 'length';
   }
   return {
+    thinking,
     pieces,
     doneReason,
-    ...(reply?.toolCalls && reply.toolCalls.length > 0 ? { toolCalls: reply.toolCalls } : {}),
+    ...(toolCalls && toolCalls.length > 0 ? { toolCalls } : {}),
     ...(fault !== undefined ? { fault } : {}),
   };
 }

@@ -5,7 +5,17 @@ import type { Exchange, SimContext } from './context.ts';
 import { handleEmbed, handlePs, handleShow, handleTags, handleVersion } from './endpoints.ts';
 import { faultRates } from './faults.ts';
 import { handleGeneration } from './generation.ts';
-import { DEFAULT_MODELS, ModelCatalog } from './models.ts';
+import {
+  handleCopy,
+  handleCreate,
+  handleCreateBlob,
+  handleDelete,
+  handleHeadBlob,
+  handlePull,
+  handlePush,
+} from './library.ts';
+import { baseName, DEFAULT_MODELS, LIBRARY_NAMES, ModelCatalog } from './models.ts';
+import { handleChatCompletions, handleCompletions, handleEmbeddings, handleModel, handleModels } from './openai.ts';
 import { Scheduler } from './queue.ts';
 import { StatsRecorder } from './stats.ts';
 import type { Simulator, SimulatorOptions } from './types.ts';
@@ -25,6 +35,15 @@ const ROUTES: Record<string, Record<string, Handler>> = {
   '/api/generate': { POST: (ex, ctx) => handleGeneration('generate', ex, ctx) },
   '/api/embed': { POST: (ex, ctx) => handleEmbed(ex, ctx, false) },
   '/api/embeddings': { POST: (ex, ctx) => handleEmbed(ex, ctx, true) },
+  '/api/pull': { POST: handlePull },
+  '/api/push': { POST: handlePush },
+  '/api/create': { POST: handleCreate },
+  '/api/copy': { POST: handleCopy },
+  '/api/delete': { DELETE: handleDelete },
+  '/v1/chat/completions': { POST: handleChatCompletions },
+  '/v1/completions': { POST: handleCompletions },
+  '/v1/embeddings': { POST: handleEmbeddings },
+  '/v1/models': { GET: handleModels },
   '/_simulator/stats': { GET: (ex, _ctx, sim) => sendJson(ex.res, 200, sim.stats()) },
   '/_simulator/reset': {
     POST: (ex, _ctx, sim) => {
@@ -33,6 +52,22 @@ const ROUTES: Record<string, Record<string, Handler>> = {
     },
   },
 };
+
+/** Routes with one trailing parameter (gin's `:digest`, `:model`), matched by prefix. */
+const PARAM_ROUTES: [string, Record<string, Handler>][] = [
+  ['/api/blobs/', { HEAD: handleHeadBlob, POST: handleCreateBlob }],
+  ['/v1/models/', { GET: handleModel }],
+];
+
+function match(path: string): { methods: Record<string, Handler>; param: string } | undefined {
+  const exact = ROUTES[path];
+  if (exact) return { methods: exact, param: '' };
+  for (const [prefix, methods] of PARAM_ROUTES) {
+    const param = path.slice(prefix.length);
+    if (path.startsWith(prefix) && param !== '' && !param.includes('/')) return { methods, param };
+  }
+  return undefined;
+}
 
 const CONTROL_PREFIX = '/_simulator/';
 
@@ -46,8 +81,15 @@ function nonNegative(value: number | undefined, name: string, fallback: number, 
 
 function resolve(options: SimulatorOptions) {
   const models = options.models ?? DEFAULT_MODELS;
-  if (!Array.isArray(models) || models.length === 0 || models.some((m) => typeof m !== 'string' || m.trim() === '')) {
-    throw new RangeError('models must be a non-empty list of model names');
+  const named = (m: unknown) =>
+    (typeof m === 'string' && m.trim() !== '') ||
+    (typeof m === 'object' && m !== null && 'name' in m && typeof m.name === 'string' && m.name.trim() !== '');
+  if (!Array.isArray(models) || models.length === 0 || !models.every(named)) {
+    throw new RangeError('models must be a non-empty list of model names or entries with a name');
+  }
+  const registry = options.registry ?? [];
+  if (!Array.isArray(registry) || registry.some((name) => typeof name !== 'string')) {
+    throw new RangeError('registry must be a list of model names');
   }
   const seed = options.seed ?? 1;
   if (typeof seed !== 'number' || !Number.isFinite(seed)) throw new RangeError(`seed must be a number, got ${String(seed)}`);
@@ -60,6 +102,7 @@ function resolve(options: SimulatorOptions) {
     host: options.host ?? '127.0.0.1',
     seed,
     models,
+    registry,
     latency: {
       loadMs: nonNegative(options.latency?.loadMs, 'latency.loadMs', 0),
       ttftMs: nonNegative(options.latency?.ttftMs, 'latency.ttftMs', 0),
@@ -92,6 +135,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     replyTokens: o.replyTokens,
     latency: o.latency,
     catalog: new ModelCatalog(o.models),
+    registry: new Set([...LIBRARY_NAMES, ...o.models.map((m) => baseName(typeof m === 'string' ? m : m.name)), ...o.registry.map(baseName)]),
+    blobs: new Set(),
     scheduler,
     stats,
     faultRates: o.faultRates,
@@ -107,12 +152,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     const receivedAt = Date.now();
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (!path.startsWith(CONTROL_PREFIX)) stats.request();
-    const body = await readBody(req);
-    const methods = ROUTES[path];
-    if (!methods) return sendNotFound(res);
-    const handler = methods[req.method ?? 'GET'];
+    const rawBody = await readBody(req);
+    const route = match(path);
+    if (!route) return sendNotFound(res);
+    const handler = route.methods[req.method ?? 'GET'];
     if (!handler) return sendMethodNotAllowed(res);
-    await handler({ req, res, body, arrived, receivedAt }, ctx, sim as Simulator);
+    const exchange = { req, res, body: rawBody.toString('utf8'), rawBody, param: route.param, arrived, receivedAt };
+    await handler(exchange, ctx, sim as Simulator);
   }
 
   const server = createServer((req, res) => {

@@ -7,8 +7,17 @@ export interface SimulatorOptions {
   host?: string;
   /** Default 1. All randomness (replies, faults) derives from it. */
   seed?: number;
-  /** Default ['qwen2.5-coder:7b','qwen2.5-coder:14b','qwen2.5-coder:32b','llama3.2:3b','nomic-embed-text']. */
-  models?: string[];
+  /**
+   * Default ['qwen2.5-coder:7b','qwen2.5-coder:14b','qwen2.5-coder:32b','llama3.2:3b','nomic-embed-text']. A name
+   * gets the table entry of its known family (qwen3 → thinking, llava → vision, nomic-embed-text → embedding only,
+   * …); a full entry sets any detail itself.
+   */
+  models?: (string | SimModel)[];
+  /**
+   * Model names (without tag) that /api/pull can fetch besides the built-in library list; anything else fails as
+   * an unknown name does on registry.ollama.ai.
+   */
+  registry?: string[];
   /**
    * Defaults 0 / 0 / 0 (fast for tests). `loadMs` is paid by the first request for a model that is not loaded
    * (see /api/ps); `ttftMs` before the first token; `perTokenMs` before each token.
@@ -26,18 +35,67 @@ export interface SimulatorOptions {
   replyTokens?: number;
 }
 
-export type FaultKind = '500' | '503' | 'hang' | 'reset' | 'midstream' | 'badjson' | 'schema' | 'truncate';
+export type Capability = 'completion' | 'tools' | 'insert' | 'vision' | 'thinking' | 'embedding';
+
+/** One row of the model table; unset fields come from the name's known family. */
+export interface SimModel {
+  name: string;
+  family?: string;
+  /** As Ollama shows it: '7B', '137M'. */
+  parameterSize?: string;
+  /** As Ollama shows it: 'Q4_K_M', 'F16', 'MXFP4'. */
+  quantization?: string;
+  contextLength?: number;
+  /** Also the default length of its embedding vectors. */
+  embeddingLength?: number;
+  capabilities?: Capability[];
+}
+
+export type FaultKind =
+  | '500'
+  | '503'
+  | 'hang'
+  | 'reset'
+  | 'midstream'
+  | 'badjson'
+  | 'schema'
+  | 'truncate'
+  | 'tools';
 
 /** Either one total rate spread evenly over `kinds`, or a rate per kind. */
 export type FaultSpec = { rate: number; kinds: FaultKind[] } | Partial<Record<FaultKind, number>>;
 
 export type ScriptedReply = (req: SimRequest) => string | SimReply | Promise<string | SimReply>;
 
+/** A tool call as Ollama sends it: `id` and `function.index` are filled in when a script leaves them out. */
+export interface SimToolCall {
+  id?: string;
+  function: { index?: number; name: string; arguments: Record<string, unknown> };
+}
+
+/** A tool a request offers: `{ type: 'function', function: { name, description, parameters } }`. */
+export interface SimTool {
+  type: string;
+  function: { name: string; description?: string; parameters?: unknown };
+}
+
+export interface SimMessage {
+  role: string;
+  content: string;
+  thinking?: string;
+  tool_calls?: SimToolCall[];
+  tool_name?: string;
+}
+
 export interface SimRequest {
   endpoint: 'chat' | 'generate';
   model: string;
   /** For generate: the system prompt (if any) and the prompt as a user message. */
-  messages: { role: string; content: string }[];
+  messages: SimMessage[];
+  /** The tools offered (chat only), as sent. */
+  tools?: SimTool[];
+  /** Whether the reply thinks: `think` as sent, or on by default for a model with the thinking capability. */
+  think: boolean;
   prompt?: string;
   format?: unknown;
   options?: Record<string, unknown>;
@@ -48,10 +106,12 @@ export interface SimRequest {
 
 export interface SimReply {
   content: string;
+  /** Reasoning sent as `thinking`, before the content (only when the request thinks). */
+  thinking?: string;
   doneReason?: 'stop' | 'length';
   /** Forces this fault for the request, whatever the configured rates say. */
   fault?: FaultKind;
-  toolCalls?: { function: { name: string; arguments: Record<string, unknown> } }[];
+  toolCalls?: SimToolCall[];
 }
 
 export interface ModelStats {
@@ -90,7 +150,7 @@ export interface CompletedRequest {
   finishedAt: number;
   doneReason: 'stop' | 'length';
   evalCount: number;
-  /** The content fault injected into this reply (badjson, schema, truncate), if any. */
+  /** The content fault injected into this reply (badjson, schema, truncate, tools), if any. */
   fault?: FaultKind;
 }
 

@@ -16,20 +16,29 @@ export function notFoundMessage(model: string): string {
   return `model '${model}' not found`;
 }
 
-export function readBody(req: IncomingMessage): Promise<string> {
+/** The body's bytes: blobs are hashed as sent, JSON bodies decode them as UTF-8. */
+export function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }
 
-export function sendJson(res: ServerResponse, status: number, value: unknown): void {
+/** `type` differs where Ollama sets the header itself before gin renders (progress and OpenAI replies). */
+export function sendJson(res: ServerResponse, status: number, value: unknown, type = JSON_TYPE): void {
   if (res.destroyed) return;
   const body = JSON.stringify(value);
-  res.writeHead(status, { 'Content-Type': JSON_TYPE, 'Content-Length': Buffer.byteLength(body) });
+  res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) });
   res.end(body);
+}
+
+/** A 200 with no body, as gin sends when a handler writes nothing (delete, copy, blobs). */
+export function sendEmpty(res: ServerResponse, status = 200): void {
+  if (res.destroyed) return;
+  res.writeHead(status, { 'Content-Length': 0 });
+  res.end();
 }
 
 export function sendError(res: ServerResponse, status: number, message: string): void {
