@@ -18,12 +18,15 @@ export function parseLines<T>(bytes: Buffer, file: string, guard: (value: unknow
   let validBytes = 0;
   let start = 0;
   let lineNumber = 0;
+  // Where the content ends, found once: asking per line whether only whitespace follows would make a read O(n²).
+  let contentEnd = bytes.length;
+  while (contentEnd > 0 && isBlank(bytes[contentEnd - 1])) contentEnd -= 1;
   while (start < bytes.length) {
     const end = bytes.indexOf(newline, start);
     if (end === -1) break; // torn: written without its newline
     lineNumber += 1;
     const text = bytes.toString('utf8', start, end);
-    const last = bytes.subarray(end + 1).toString('utf8').trim() === '';
+    const last = end >= contentEnd;
     start = end + 1;
     if (text.trim() === '') {
       validBytes = start;
@@ -41,4 +44,8 @@ export function parseLines<T>(bytes: Buffer, file: string, guard: (value: unknow
     validBytes = start;
   }
   return { items, validBytes };
+}
+
+function isBlank(byte: number | undefined): boolean {
+  return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
 }
