@@ -142,13 +142,25 @@ export class FileStore implements RunStore {
     const unreadable: RunListing['unreadable'] = [];
     for (const [runId, file] of found) {
       try {
-        runs.push(summarize(await this.read(runId)));
+        runs.push(await this.#summary(runId));
       } catch (error) {
         unreadable.push({ file, reason: error instanceof Error ? error.message : String(error) });
       }
     }
     runs.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.runId.localeCompare(a.runId));
     return { runs, unreadable };
+  }
+
+  /**
+   * A run's summary from its meta and checkpoint only: a listing must not read every journal in the directory.
+   * A damaged journal therefore shows in `read` and `open`, not here.
+   */
+  async #summary(id: string): Promise<RunSummary> {
+    const runId = assertRunId(id);
+    const paths = runPaths(this.dir, runId);
+    if (!existsSync(paths.meta)) return summarize(await this.read(runId));
+    const meta = await readMeta(paths, runId);
+    return summarize(assembleRecord(meta, await readCheckpoint(paths), [], []));
   }
 
   async requestCancel(id: string): Promise<void> {
