@@ -1,130 +1,148 @@
-// The lowdb file store: one JSON file per run in a directory, a lock per driven run, an index derived by listing.
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// The file store: a directory per run (meta, journal, checkpoint, timeline, lock), an index derived by listing.
+import { existsSync } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { Low } from 'lowdb';
-import { DataFile } from 'lowdb/node';
-import { DurableJsonFile } from './durable-file.ts';
+import { AtomicJsonFile, syncDirectory } from './atomic-json-file.ts';
+import { assembleRecord, checkpointOf, initialCheckpoint, metaOf, timelineKept, type CheckpointState } from './assemble.ts';
+import { CancelPoller } from './cancel-poller.ts';
 import { CorruptRunError, RunExistsError, RunNotFoundError } from './errors.ts';
+import { FileSession } from './file-session.ts';
+import { Journal } from './journal.ts';
 import { RunLock } from './lock.ts';
-import { runRecordSchema, summarize, type RunRecord, type RunSummary } from './record.ts';
+import { summarize, type RunRecord, type RunSummary, type StoredJournalEntry, type TimelineEntry } from './record.ts';
 import { assertRunId } from './run-id.ts';
+import {
+  checkpointFileSchema,
+  metaFileSchema,
+  readCheckpoint,
+  readJournal,
+  readMeta,
+  readTimeline,
+  readV1,
+  runPaths,
+  type MetaFile,
+  type RunPaths,
+} from './run-files.ts';
+import type { RunListing, RunMeta, RunSession, RunStore } from './types.ts';
 
 export interface FileStoreOptions {
-  /** Directory of run files (`snapshots/` by default in the CLI). */
+  /** Directory of runs (`snapshots/` by default in the CLI). */
   dir: string;
-  /** fsync every write (temp file and directory): durable against power loss, slower. */
+  /** fsync every journal append and checkpoint (temp file and directory): durable against power loss, slower. */
   fsync?: boolean;
+  /** A lock whose heartbeat is older than this is stale and may be taken over (default 30 s). */
   lockStaleMs?: number;
 }
 
-/** A run this process drives: its record in memory, written back (coalesced) on `save()`. */
-export class RunHandle {
-  readonly #db: Low<RunRecord>;
-  readonly #lock: RunLock;
-  #dirty = false;
-  #written = false;
-  #writing: Promise<void> | undefined;
-
-  constructor(db: Low<RunRecord>, lock: RunLock) {
-    this.#db = db;
-    this.#lock = lock;
-  }
-
-  get record(): RunRecord {
-    return this.#db.data;
-  }
-
-  /**
-   * Persists the record. Calls made while a write is under way share the next write, so a burst of snapshot changes
-   * costs one serialisation; the returned promise resolves once a write that includes this call's state is on disk.
-   */
-  save(): Promise<void> {
-    this.#dirty = true;
-    if (!this.#writing) {
-      // Cleared once settled, never inside #drain: a drain that fails before its first await (a fenced lock) would
-      // clear it before it was set, and every later save() would get the old rejection without writing.
-      const writing = this.#drain().finally(() => {
-        if (this.#writing === writing) this.#writing = undefined;
-      });
-      this.#writing = writing;
-    }
-    return this.#writing;
-  }
-
-  async #drain(): Promise<void> {
-    while (this.#dirty) {
-      this.#dirty = false;
-      this.#lock.assertHeld();
-      this.#db.data.updatedAt = new Date().toISOString();
-      await this.#db.write();
-      this.#written = true;
-    }
-  }
-
-  /** Waits for pending writes and gives the run back. */
-  async close(): Promise<void> {
-    try {
-      if (!this.#written) await this.save();
-      if (this.#writing) await this.#writing;
-    } finally {
-      this.#lock.release();
-    }
-  }
+function errorCode(error: unknown): unknown {
+  return error instanceof Error && 'code' in error ? error.code : undefined;
 }
 
-export class FileStore {
+const lines = (values: readonly unknown[]): string => values.map((value) => `${JSON.stringify(value)}\n`).join('');
+
+export class FileStore implements RunStore {
   readonly dir: string;
+  readonly location: string;
   readonly #fsync: boolean;
   readonly #lockStaleMs: number | undefined;
+  readonly #cancels = new CancelPoller();
 
   constructor(options: FileStoreOptions) {
     this.dir = options.dir;
+    this.location = options.dir;
     this.#fsync = options.fsync ?? false;
     this.#lockStaleMs = options.lockStaleMs;
   }
 
-  pathOf(runId: string): string {
-    return join(this.dir, `${assertRunId(runId)}.json`);
-  }
-
-  lockPathOf(runId: string): string {
-    return join(this.dir, `${assertRunId(runId)}.lock`);
-  }
-
-  /** Reads and validates a run file; a damaged one is reported, never rewritten. */
-  read(runId: string): RunRecord {
-    const path = this.pathOf(runId);
-    let text: string;
+  async create(meta: RunMeta): Promise<RunSession> {
+    const runId = assertRunId(meta.runId);
+    const paths = runPaths(this.dir, runId);
+    await mkdir(this.dir, { recursive: true });
+    if (existsSync(paths.v1)) throw new RunExistsError(`run ${runId} already exists in ${this.dir}`);
     try {
-      text = readFileSync(path, 'utf8');
+      await mkdir(paths.dir); // claims the id: of two concurrent creates, one gets EEXIST
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new RunNotFoundError(`no run ${runId} in ${this.dir}`);
+      if (errorCode(error) === 'EEXIST') throw new RunExistsError(`run ${runId} already exists in ${this.dir}`);
       throw error;
     }
-    let json: unknown;
+    let lock: RunLock | undefined;
     try {
-      json = JSON.parse(text);
-    } catch {
-      throw new CorruptRunError(`run file ${path} is not valid JSON; it was left untouched`);
+      lock = this.#acquire(paths, runId);
+      const state: CheckpointState = { ...initialCheckpoint(), epoch: 1, updatedAt: new Date().toISOString() };
+      await this.#writeRun(paths, lock, metaOf(meta), state, [], []);
+      return await this.#session(paths, lock, metaOf(meta), state, new Journal(), []);
+    } catch (error) {
+      lock?.release();
+      await rm(paths.dir, { recursive: true, force: true });
+      throw error;
     }
-    const parsed = runRecordSchema.safeParse(json);
-    if (!parsed.success) {
-      const first = parsed.error.issues[0];
-      const where = first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'unknown problem';
-      throw new CorruptRunError(`run file ${path} is not a run record (${where}); it was left untouched`);
-    }
-    return parsed.data;
   }
 
-  /** Every run, newest first; unreadable files are listed as errors rather than hidden. */
-  list(): { runs: RunSummary[]; unreadable: { file: string; reason: string }[] } {
-    if (!existsSync(this.dir)) return { runs: [], unreadable: [] };
+  async open(id: string): Promise<RunSession> {
+    const runId = assertRunId(id);
+    const paths = runPaths(this.dir, runId);
+    const converted = existsSync(paths.meta);
+    if (!converted && !existsSync(paths.v1)) throw new RunNotFoundError(`no run ${runId} in ${this.dir}`);
+    if (converted) await readMeta(paths, runId); // a copied directory is refused before its lock is touched
+    await mkdir(paths.dir, { recursive: true });
+    const lock = this.#acquire(paths, runId);
+    try {
+      if (!existsSync(paths.meta)) await this.#convert(paths, runId, lock);
+      else if (existsSync(paths.v1)) await rename(paths.v1, paths.v1Converted); // a conversion cut short at its end
+      const meta = await readMeta(paths, runId);
+      const state = await readCheckpoint(paths);
+      const journal = await readJournal(paths);
+      const timeline = await readTimeline(paths);
+      // A crash mid-append leaves a torn line; the next append must not be glued onto it.
+      await this.#cutTornTail(paths.journal, journal.validBytes);
+      await this.#cutTornTail(paths.timeline, timeline.validBytes);
+      const bumped: CheckpointState = { ...state, epoch: state.epoch + 1, updatedAt: new Date().toISOString() };
+      await this.#checkpointFile(paths, lock).write(bumped);
+      return await this.#session(paths, lock, meta, bumped, new Journal(journal.entries), timeline.entries.slice(-timelineKept));
+    } catch (error) {
+      lock.release();
+      throw error;
+    }
+  }
+
+  async read(id: string): Promise<RunRecord> {
+    const runId = assertRunId(id);
+    const paths = runPaths(this.dir, runId);
+    if (existsSync(paths.meta)) {
+      const meta = await readMeta(paths, runId);
+      const state = await readCheckpoint(paths);
+      const journal = new Journal((await readJournal(paths)).entries);
+      const timeline = (await readTimeline(paths)).entries.slice(-timelineKept);
+      return assembleRecord(meta, state, journal.entries, timeline);
+    }
+    if (existsSync(paths.v1)) return readV1(paths, runId);
+    if (existsSync(paths.dir)) throw new CorruptRunError(`${paths.dir} has no run.json (an interrupted create?); it was left untouched`);
+    throw new RunNotFoundError(`no run ${runId} in ${this.dir}`);
+  }
+
+  /** Every run, newest first, both layouts; what cannot be read is reported with the reason, never hidden. */
+  async list(): Promise<RunListing> {
+    let entries: { name: string; isDirectory: () => boolean }[];
+    try {
+      entries = await readdir(this.dir, { withFileTypes: true });
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT') return { runs: [], unreadable: [] };
+      throw error;
+    }
+    const found = new Map<string, string>(); // run id → the entry it was found by
+    for (const entry of entries) {
+      if (entry.name.startsWith('.')) continue;
+      if (entry.isDirectory()) found.set(entry.name, `${entry.name}/`);
+      else if (entry.name.endsWith('.json')) {
+        const runId = entry.name.slice(0, -'.json'.length);
+        if (!found.has(runId)) found.set(runId, entry.name);
+      }
+    }
     const runs: RunSummary[] = [];
-    const unreadable: { file: string; reason: string }[] = [];
-    for (const file of readdirSync(this.dir)) {
-      if (!file.endsWith('.json') || file.startsWith('.')) continue;
+    const unreadable: RunListing['unreadable'] = [];
+    for (const [runId, file] of found) {
       try {
-        runs.push(summarize(this.read(file.slice(0, -'.json'.length))));
+        runs.push(await this.#summary(runId));
       } catch (error) {
         unreadable.push({ file, reason: error instanceof Error ? error.message : String(error) });
       }
@@ -134,49 +152,119 @@ export class FileStore {
   }
 
   /**
-   * Starts a new run, locked by this process. Its file is written by the first `save()` (a run's first checkpoint
-   * comes before any model call can finish) or at the latest by `close()`.
+   * A run's summary from its meta and checkpoint only: a listing must not read every journal in the directory.
+   * A damaged journal therefore shows in `read` and `open`, not here.
    */
-  async create(record: RunRecord): Promise<RunHandle> {
-    mkdirSync(this.dir, { recursive: true });
-    return this.#locked(record.runId, false, () => {
-      if (existsSync(this.pathOf(record.runId))) throw new RunExistsError(`run ${record.runId} already exists in ${this.dir}`);
-      return record;
-    });
+  async #summary(id: string): Promise<RunSummary> {
+    const runId = assertRunId(id);
+    const paths = runPaths(this.dir, runId);
+    if (!existsSync(paths.meta)) return summarize(await this.read(runId));
+    const meta = await readMeta(paths, runId);
+    return summarize(assembleRecord(meta, await readCheckpoint(paths), [], []));
   }
 
-  /** Takes an existing run to drive it: locks it, reads it once, and bumps its epoch on disk before handing it over. */
-  async open(runId: string): Promise<RunHandle> {
-    if (!existsSync(this.pathOf(runId))) throw new RunNotFoundError(`no run ${runId} in ${this.dir}`);
-    return this.#locked(runId, true, () => {
-      const record = this.read(runId);
-      record.epoch += 1;
-      return record;
-    });
+  async requestCancel(id: string): Promise<void> {
+    const runId = assertRunId(id);
+    const paths = runPaths(this.dir, runId);
+    if (!existsSync(paths.meta) && !existsSync(paths.v1)) throw new RunNotFoundError(`no run ${runId} in ${this.dir}`);
+    await mkdir(paths.dir, { recursive: true }); // a first-release run has no directory until it is opened
+    await writeFile(paths.cancel, `${new Date().toISOString()}\n`);
   }
 
-  /** Locks the run and hands over the record `prepare` returns (written first if `write`); unlocks if anything fails. */
-  async #locked(runId: string, write: boolean, prepare: () => RunRecord): Promise<RunHandle> {
-    const lock = this.#lock(runId);
+  watchCancel(runId: string, cancel: () => void): () => void {
+    return this.#cancels.watch(runPaths(this.dir, assertRunId(runId)).cancel, cancel);
+  }
+
+  async clearCancel(runId: string): Promise<void> {
+    await rm(runPaths(this.dir, assertRunId(runId)).cancel, { force: true });
+  }
+
+  /** Rewrites a first-release run as a directory, then keeps the old file aside: nothing is lost. */
+  async #convert(paths: RunPaths, runId: string, lock: RunLock): Promise<void> {
+    const record = await readV1(paths, runId);
+    const state: CheckpointState = { ...checkpointOf(record), epoch: record.epoch, updatedAt: record.updatedAt };
+    await this.#writeRun(paths, lock, metaOf(record), state, record.journal, record.timeline);
+    await rename(paths.v1, paths.v1Converted);
+  }
+
+  /** Writes a whole run directory; run.json goes last, so a directory with it is complete. */
+  async #writeRun(
+    paths: RunPaths,
+    lock: RunLock,
+    meta: RunMeta,
+    state: CheckpointState,
+    journal: readonly StoredJournalEntry[],
+    timeline: readonly TimelineEntry[],
+  ): Promise<void> {
+    await this.#writeWhole(paths.journal, lines(journal));
+    await this.#writeWhole(paths.timeline, lines(timeline));
+    await this.#checkpointFile(paths, lock).write(state);
+    await this.#metaFile(paths, lock).write({ format: 2, ...meta });
+  }
+
+  async #writeWhole(path: string, text: string): Promise<void> {
+    const file = await open(path, 'w');
     try {
-      const handle = new RunHandle(this.#db(prepare()), lock);
-      if (write) await handle.save();
-      return handle;
-    } catch (error) {
-      lock.release();
-      throw error;
+      await file.writeFile(text);
+      if (this.#fsync) await file.sync();
+    } finally {
+      await file.close();
     }
   }
 
-  #lock(runId: string): RunLock {
-    return RunLock.acquire(this.lockPathOf(runId), runId, this.#lockStaleMs !== undefined ? { staleMs: this.#lockStaleMs } : {});
+  async #cutTornTail(path: string, validBytes: number): Promise<void> {
+    try {
+      if ((await stat(path)).size > validBytes) await truncate(path, validBytes);
+    } catch (error) {
+      if (errorCode(error) !== 'ENOENT') throw error;
+    }
   }
 
-  #db(record: RunRecord): Low<RunRecord> {
-    const path = this.pathOf(record.runId);
-    const adapter = this.#fsync
-      ? new DurableJsonFile<RunRecord>(path)
-      : new DataFile<RunRecord>(path, { parse: (text) => JSON.parse(text) as RunRecord, stringify: (data) => JSON.stringify(data) });
-    return new Low(adapter, record);
+  async #session(
+    paths: RunPaths,
+    lock: RunLock,
+    meta: RunMeta,
+    state: CheckpointState,
+    journal: Journal,
+    timeline: TimelineEntry[],
+  ): Promise<FileSession> {
+    const journalFile = await open(paths.journal, 'a');
+    const timelineFile = await open(paths.timeline, 'a').catch(async (error: unknown) => {
+      await journalFile.close();
+      throw error;
+    });
+    if (this.#fsync) await syncDirectory(paths.dir);
+    return new FileSession({
+      paths,
+      lock,
+      record: assembleRecord(meta, state, journal.entries, timeline),
+      journal,
+      journalFile,
+      timelineFile,
+      checkpoint: new Low(this.#checkpointFile(paths, lock), state),
+      meta: this.#metaFile(paths, lock),
+      fsync: this.#fsync,
+    });
+  }
+
+  /** Every checkpoint write checks, right before its rename, that this lock still holds the run. */
+  #checkpointFile(paths: RunPaths, lock: RunLock): AtomicJsonFile<CheckpointState> {
+    return new AtomicJsonFile(paths.checkpoint, {
+      parse: (text) => checkpointFileSchema.parse(JSON.parse(text)),
+      fsync: this.#fsync,
+      beforeRename: () => lock.assertHeld(),
+    });
+  }
+
+  #metaFile(paths: RunPaths, lock: RunLock): AtomicJsonFile<MetaFile> {
+    return new AtomicJsonFile(paths.meta, {
+      parse: (text) => metaFileSchema.parse(JSON.parse(text)),
+      fsync: this.#fsync,
+      beforeRename: () => lock.assertHeld(),
+    });
+  }
+
+  #acquire(paths: RunPaths, runId: string): RunLock {
+    return RunLock.acquire(paths.lock, runId, this.#lockStaleMs !== undefined ? { staleMs: this.#lockStaleMs } : {});
   }
 }

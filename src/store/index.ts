@@ -1,6 +1,20 @@
-// Public API of the run store: the RunStore contract, its file and memory implementations, and the run record.
+// Public API of the run store: the RunStore contract, its file and memory stores, ids, errors and the record shape.
 export type { RunStore, RunSession, RunMeta, Checkpoint, RunListing } from './types.ts';
 export { FileStore, type FileStoreOptions } from './file-store.ts';
+export { MemoryStore } from './memory-store.ts';
 export { assertRunId, newRunId } from './run-id.ts';
-export { runRecordSchema, runStatuses, finalStatuses, summarize, type RunRecord, type RunStatus, type RunSummary, type TimelineEntry, type StoredJournalEntry, type StoredCall } from './record.ts';
+export {
+  runRecordSchema,
+  journalEntrySchema,
+  timelineEntrySchema,
+  runStatuses,
+  finalStatuses,
+  summarize,
+  type RunRecord,
+  type RunStatus,
+  type RunSummary,
+  type TimelineEntry,
+  type StoredJournalEntry,
+  type StoredCall,
+} from './record.ts';
 export { InvalidRunIdError, RunNotFoundError, RunExistsError, CorruptRunError, RunLockedError, FencedError, StoreUnavailableError } from './errors.ts';

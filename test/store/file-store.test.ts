@@ -1,121 +1,281 @@
-// The file store: one file per run, listing newest first with unreadable files reported, epochs and fencing.
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+// The file store's own promises: its directory layout, torn and damaged files, copies, first-release runs, bounded checkpoints.
+import { appendFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CorruptRunError, FencedError, FileStore, RunExistsError, RunLockedError, RunNotFoundError } from '../../src/store/index.ts';
-import { removeTempDirs, runRecord, tempDir, tempStore } from '../steps/fixtures.ts';
+import { AtomicJsonFile } from '../../src/store/atomic-json-file.ts';
+import { CorruptRunError, FencedError, FileStore, RunExistsError, type RunRecord } from '../../src/store/index.ts';
+import { runPaths } from '../../src/store/run-files.ts';
+import { checkpoint, entry, meta, removeTempDirs, sleep, tempDir, tick } from './helpers.ts';
 
 afterAll(removeTempDirs);
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+function store(options: { fsync?: boolean; lockStaleMs?: number } = {}): FileStore {
+  return new FileStore({ dir: tempDir(), ...options });
+}
 
-describe('FileStore', () => {
-  it('creates a run file, reads it back, and refuses to create it twice', async () => {
-    const store = tempStore();
-    const handle = await store.create(runRecord('r1', { input: { question: 'q' } }));
-    await handle.close();
-    const read = store.read('r1');
-    expect(read.runId).toBe('r1');
-    expect(read.input).toEqual({ question: 'q' });
-    await expect(store.create(runRecord('r1'))).rejects.toBeInstanceOf(RunExistsError);
-    expect(() => store.read('r2')).toThrow(RunNotFoundError);
-    await expect(store.open('r2')).rejects.toBeInstanceOf(RunNotFoundError);
-    expect(readdirSync(store.dir)).toEqual(['r1.json']);
+/** A run as the first release stored it: everything in one `<runId>.json`. */
+function firstReleaseRun(runId: string): RunRecord {
+  return {
+    format: 1,
+    ...meta(runId),
+    status: 'waiting',
+    snapshot: { status: 'active', value: 'approval', context: { n: 2 } },
+    journal: [entry('k1'), entry('k2')],
+    timeline: [tick('a'), tick('b')],
+    flags: ['slow'],
+    epoch: 3,
+    usage: { tokensIn: 6, tokensOut: 10, calls: 2 },
+    activeMs: 40,
+    wakeAt: null,
+    updatedAt: '2026-11-29T10:05:00.000Z',
+  };
+}
+
+describe('FileStore layout', () => {
+  it('keeps a run as a directory of plain files, and its lock only while driven', async () => {
+    const files = store();
+    const paths = runPaths(files.dir, 'r1');
+    const session = await files.create(meta('r1'));
+    expect(existsSync(paths.lock)).toBe(true);
+    await session.append(entry('k1'));
+    await session.commit(checkpoint(), [tick('a')]);
+    await session.close();
+    expect(readdirSync(paths.dir).sort()).toEqual(['checkpoint.json', 'journal.ndjson', 'run.json', 'timeline.ndjson']);
+    expect(JSON.parse(readFileSync(paths.meta, 'utf8'))).toMatchObject({ format: 2, runId: 'r1', workflow: { hash: 'h1' } });
+    expect(JSON.parse(readFileSync(paths.checkpoint, 'utf8'))).toMatchObject({ ...checkpoint(), epoch: 1 });
+    expect(readFileSync(paths.journal, 'utf8').trim().split('\n')).toHaveLength(1);
+    expect(readFileSync(paths.timeline, 'utf8').trim().split('\n')).toHaveLength(1);
   });
 
-  it('writes every saved change, coalescing a burst into whole-record writes', async () => {
-    const store = tempStore();
-    const handle = await store.create(runRecord('burst'));
-    const saves: Promise<void>[] = [];
-    for (let i = 1; i <= 20; i++) {
-      handle.record.activeMs = i;
-      saves.push(handle.save());
-    }
-    await Promise.all(saves);
-    expect(store.read('burst').activeMs).toBe(20);
-    await handle.close();
+  it('does not grow the checkpoint with the journal: same size after 1,000 appends', async () => {
+    const files = store();
+    const paths = runPaths(files.dir, 'long');
+    const session = await files.create(meta('long'));
+    await session.commit(checkpoint());
+    const before = statSync(paths.checkpoint).size;
+    for (let i = 0; i < 1000; i++) await session.append(entry(`k${i}`));
+    await session.commit(checkpoint());
+    expect(statSync(paths.checkpoint).size).toBe(before);
+    expect(statSync(paths.journal).size).toBeGreaterThan(100 * before);
+    await session.close();
+    expect((await files.read('long')).journal).toHaveLength(1000);
+  });
+});
+
+describe('FileStore journal damage', () => {
+  it('ignores a torn last line, and cuts it off before appending again', async () => {
+    const files = store();
+    const paths = runPaths(files.dir, 'torn');
+    const session = await files.create(meta('torn'));
+    await session.append(entry('k1'));
+    await session.close();
+    appendFileSync(paths.journal, JSON.stringify(entry('k2')).slice(0, 40)); // a crash mid-append
+    expect((await files.read('torn')).journal.map((e) => e.key)).toEqual(['k1']);
+
+    const next = await files.open('torn');
+    expect(next.record.journal.map((e) => e.key)).toEqual(['k1']);
+    await next.append(entry('k3'));
+    await next.close();
+    expect((await files.read('torn')).journal.map((e) => e.key)).toEqual(['k1', 'k3']);
   });
 
-  it('bumps the epoch each time a driver opens the run', async () => {
-    const store = tempStore();
-    await (await store.create(runRecord('e'))).close();
-    expect(store.read('e').epoch).toBe(1);
-    const second = await store.open('e');
-    expect(second.record.epoch).toBe(2);
-    expect(store.read('e').epoch).toBe(2);
-    await second.close();
-    const third = await store.open('e');
-    expect(third.record.epoch).toBe(3);
-    await third.close();
+  it('ignores a last line whose bytes never landed', async () => {
+    const files = store();
+    const paths = runPaths(files.dir, 'zeros');
+    await (await files.create(meta('zeros'))).close();
+    appendFileSync(paths.journal, `${JSON.stringify(entry('k1'))}\n\0\0\0\0\n`);
+    expect((await files.read('zeros')).journal.map((e) => e.key)).toEqual(['k1']);
   });
 
-  it('lists runs newest first and reports unreadable files instead of hiding them', async () => {
-    const store = tempStore();
-    const at = (minute: number) => `2026-11-03T10:${String(minute).padStart(2, '0')}:00.000Z`;
-    for (const [runId, minute] of [['middle', 20], ['newest', 30], ['oldest', 10]] as const) {
-      await (await store.create(runRecord(runId, { createdAt: at(minute), status: 'done' }))).close();
-    }
-    writeFileSync(join(store.dir, 'junk.json'), '{ not json');
-    writeFileSync(join(store.dir, 'stranger.json'), JSON.stringify({ hello: 'world' }));
-    writeFileSync(join(store.dir, 'notes.txt'), 'not a run file');
-    writeFileSync(join(store.dir, '.newest.json.tmp'), 'half written');
-    const { runs, unreadable } = store.list();
-    expect(runs.map((r) => r.runId)).toEqual(['newest', 'middle', 'oldest']);
-    expect(runs[0]).toMatchObject({ workflowId: 'wf', status: 'done', createdAt: at(30), tokens: 0, calls: 0, flags: [] });
-    expect(unreadable.map((u) => u.file).sort()).toEqual(['junk.json', 'stranger.json']);
-    expect(unreadable.find((u) => u.file === 'junk.json')?.reason).toMatch(/not valid JSON/);
-    expect(unreadable.find((u) => u.file === 'stranger.json')?.reason).toMatch(/not a run record/);
+  it('reports a damaged line before the last as CorruptRunError, leaving the file as it was', async () => {
+    const files = store();
+    const paths = runPaths(files.dir, 'damaged');
+    await (await files.create(meta('damaged'))).close();
+    const text = `${JSON.stringify(entry('k1'))}\n{ not json\n${JSON.stringify(entry('k2'))}\n`;
+    writeFileSync(paths.journal, text);
+    await expect(files.read('damaged')).rejects.toThrow(CorruptRunError);
+    await expect(files.read('damaged')).rejects.toThrow(/journal\.ndjson line 2/);
+    await expect(files.open('damaged')).rejects.toBeInstanceOf(CorruptRunError);
+    expect(readFileSync(paths.journal, 'utf8')).toBe(text);
+    expect(existsSync(paths.lock)).toBe(false);
+    // A listing reads meta and checkpoint only (not every journal): the damage shows when the run is read or opened.
+    expect((await files.list()).runs.map((r) => r.runId)).toEqual(['damaged']);
   });
 
-  it('lists nothing for a directory that does not exist yet', () => {
-    const store = new FileStore({ dir: join(tempDir(), 'not-yet') });
-    expect(store.list()).toEqual({ runs: [], unreadable: [] });
+  it('reports a line that is JSON but not a journal entry', async () => {
+    const files = store();
+    const paths = runPaths(files.dir, 'stranger');
+    await (await files.create(meta('stranger'))).close();
+    writeFileSync(paths.journal, `${JSON.stringify({ hello: 'world' })}\n`);
+    await expect(files.read('stranger')).rejects.toThrow(/line 1 is not a journal entry/);
   });
 
-  it('reports a damaged file as CorruptRunError without changing it', () => {
-    const store = tempStore();
-    const text = JSON.stringify({ ...runRecord('bad'), status: 'exploded' });
-    writeFileSync(store.pathOf('bad'), text);
-    expect(() => store.read('bad')).toThrow(CorruptRunError);
-    expect(() => store.read('bad')).toThrow(/status/);
-    expect(readFileSync(store.pathOf('bad'), 'utf8')).toBe(text);
+  it('never lets a stale driver’s late entry shadow the newer driver’s', async () => {
+    const files = store();
+    const paths = runPaths(files.dir, 'late');
+    await (await files.create(meta('late'))).close();
+    const newer = await files.open('late');
+    await newer.append(entry('k', 'newer'));
+    await newer.close();
+    // What a driver of epoch 1 leaves if its append passed the lock check just before it lost the run.
+    appendFileSync(paths.journal, `${JSON.stringify({ ...entry('k', 'stale'), epoch: 1 })}\n`);
+    const record = await files.read('late');
+    expect(record.journal.map((e) => [e.result.content, e.epoch])).toEqual([['newer', 2]]);
+  });
+});
+
+describe('FileStore refusals', () => {
+  it('refuses a run directory copied under another name, naming both ids', async () => {
+    const files = store();
+    await (await files.create(meta('original'))).close();
+    cpSync(join(files.dir, 'original'), join(files.dir, 'copy'), { recursive: true });
+    await expect(files.read('copy')).rejects.toThrow(CorruptRunError);
+    await expect(files.read('copy')).rejects.toThrow(/original.*copy|copy.*original/);
+    await expect(files.open('copy')).rejects.toBeInstanceOf(CorruptRunError);
+    const { runs, unreadable } = await files.list();
+    expect(runs.map((r) => r.runId)).toEqual(['original']);
+    expect(unreadable.map((u) => u.file)).toEqual(['copy/']);
   });
 
-  it('fences off an older driver once a newer one has taken its stale lock', async () => {
+  it('refuses to create a run over a first-release run of the same id', async () => {
+    const files = store();
+    writeFileSync(join(files.dir, 'old.json'), JSON.stringify(firstReleaseRun('old')));
+    await expect(files.create(meta('old'))).rejects.toBeInstanceOf(RunExistsError);
+  });
+
+  it('lists what it cannot read with the reason, and skips what is not a run', async () => {
+    const files = store();
+    await (await files.create(meta('good'))).close();
+    writeFileSync(join(files.dir, 'junk.json'), '{ not json');
+    writeFileSync(join(files.dir, 'notes.txt'), 'not a run');
+    writeFileSync(join(files.dir, '.hidden.json'), 'not a run');
+    writeFileSync(join(files.dir, 'x.json.v1-converted'), 'kept aside');
+    mkdirSync(join(files.dir, 'empty'));
+    mkdirSync(join(files.dir, 'bad name'));
+    const { runs, unreadable } = await files.list();
+    expect(runs.map((r) => r.runId)).toEqual(['good']);
+    expect(Object.fromEntries(unreadable.map((u) => [u.file, u.reason]))).toEqual({
+      'junk.json': expect.stringMatching(/not valid JSON/),
+      'empty/': expect.stringMatching(/no run\.json/),
+      'bad name/': expect.stringMatching(/invalid run id/),
+    });
+  });
+});
+
+describe('FileStore first-release runs', () => {
+  it('reads and lists a single-file run, and converts it on open keeping the old file aside', async () => {
+    const files = store();
+    const old = firstReleaseRun('old');
+    const paths = runPaths(files.dir, 'old');
+    writeFileSync(paths.v1, JSON.stringify(old));
+
+    expect(await files.read('old')).toEqual(old);
+    expect((await files.list()).runs).toMatchObject([{ runId: 'old', status: 'waiting', calls: 2 }]);
+
+    const session = await files.open('old');
+    expect(session.epoch).toBe(4);
+    expect(session.record).toMatchObject({ format: 2, status: 'waiting', flags: ['slow'], snapshot: old.snapshot });
+    expect(existsSync(paths.v1)).toBe(false);
+    expect(JSON.parse(readFileSync(paths.v1Converted, 'utf8'))).toEqual(old);
+    await session.append(entry('k3'));
+    await session.close();
+
+    const record = await files.read('old');
+    expect(record).toMatchObject({ format: 2, runId: 'old', epoch: 4, usage: old.usage, timeline: old.timeline, input: old.input });
+    expect(record.journal.map((e) => e.key)).toEqual(['k1', 'k2', 'k3']);
+    expect((await files.list()).runs.map((r) => r.runId)).toEqual(['old']);
+  });
+
+  it('refuses a single-file run whose record names another run', async () => {
+    const files = store();
+    writeFileSync(join(files.dir, 'renamed.json'), JSON.stringify(firstReleaseRun('old')));
+    await expect(files.read('renamed')).rejects.toThrow(/old.*renamed/);
+    await expect(files.open('renamed')).rejects.toBeInstanceOf(CorruptRunError);
+  });
+
+  it('passes a cancel request for a run not yet converted', async () => {
+    const files = store();
+    writeFileSync(join(files.dir, 'old.json'), JSON.stringify(firstReleaseRun('old')));
+    await files.requestCancel('old');
+    await new Promise<void>((resolve) => {
+      files.watchCancel('old', resolve);
+    });
+    expect((await files.read('old')).format).toBe(1);
+  });
+});
+
+describe('FileStore checkpoint writes', () => {
+  it('never uses another writer’s temp file: a stale temp file left in place changes nothing', async () => {
+    const files = store();
+    const paths = runPaths(files.dir, 'tmp');
+    const session = await files.create(meta('tmp'));
+    const foreign = join(paths.dir, `.checkpoint.99999.abcdef.1.tmp`);
+    writeFileSync(foreign, '{"status":"failed"');
+    await session.commit(checkpoint({ status: 'done' }));
+    await session.close();
+    expect(readFileSync(foreign, 'utf8')).toBe('{"status":"failed"');
+    expect((await files.read('tmp')).status).toBe('done');
+  });
+
+  it('does not let a writer paused before its rename clobber a newer checkpoint', async () => {
+    const path = join(tempDir(), 'checkpoint.json');
+    const parse = (text: string): unknown => JSON.parse(text);
+    let release: () => void = () => undefined;
+    const paused = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let fenced = false;
+    const stale = new AtomicJsonFile(path, {
+      parse,
+      beforeRename: async () => {
+        await paused; // the stale driver stalls here, its temp file complete
+        if (fenced) throw new FencedError('taken over');
+      },
+    });
+    const newer = new AtomicJsonFile(path, { parse });
+    const staleWrite = stale.write({ by: 'stale' });
+    await sleep(20);
+    fenced = true; // meanwhile a newer driver took the run and wrote its checkpoint
+    await newer.write({ by: 'newer' });
+    release();
+    await expect(staleWrite).rejects.toBeInstanceOf(FencedError);
+    expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual({ by: 'newer' });
+    expect(readdirSync(join(path, '..'))).toEqual(['checkpoint.json']); // the refused temp file is gone
+  });
+
+  it('leaves no temp file behind when a stale session’s commit is refused', async () => {
     const dir = tempDir();
-    const older = new FileStore({ dir, lockStaleMs: 1 });
-    const newer = new FileStore({ dir, lockStaleMs: 1 });
-    const first = await older.create(runRecord('contested'));
-    await first.save(); // a new run's file is written by its first save
-    await sleep(10); // older than 1 ms: stale
-    const second = await newer.open('contested');
-    expect(second.record.epoch).toBe(2);
-
-    first.record.status = 'failed';
-    await expect(first.save()).rejects.toBeInstanceOf(FencedError);
-    await expect(first.save()).rejects.toBeInstanceOf(FencedError); // checked again, not a stale rejection
-    const onDisk = newer.read('contested');
-    expect(onDisk.epoch).toBe(2);
-    expect(onDisk.status).toBe('running');
-
-    second.record.status = 'done';
-    await second.save();
-    // The fenced driver's close neither throws again nor removes the lock it no longer owns.
-    await expect(first.close()).resolves.toBeUndefined();
-    expect(existsSync(newer.lockPathOf('contested'))).toBe(true);
-    await expect(new FileStore({ dir }).open('contested')).rejects.toBeInstanceOf(RunLockedError);
-    await second.close();
-    expect(existsSync(newer.lockPathOf('contested'))).toBe(false);
-    expect(newer.read('contested').status).toBe('done');
+    const paths = runPaths(dir, 'contested');
+    const stale = await new FileStore({ dir }).create(meta('contested'));
+    await sleep(30);
+    const newer = await new FileStore({ dir, lockStaleMs: 10 }).open('contested');
+    await newer.commit(checkpoint({ status: 'done' }));
+    const written = readFileSync(paths.checkpoint, 'utf8');
+    await expect(stale.commit(checkpoint({ status: 'failed' }))).rejects.toBeInstanceOf(FencedError);
+    expect(readFileSync(paths.checkpoint, 'utf8')).toBe(written);
+    expect(readdirSync(paths.dir).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+    await stale.close();
+    await newer.close();
   });
 
-  it('writes durable records with fsync on', async () => {
-    const store = tempStore({ fsync: true });
-    const handle = await store.create(runRecord('durable'));
-    handle.record.activeMs = 42;
-    await handle.save();
-    await handle.close();
-    expect(store.read('durable').activeMs).toBe(42);
-    expect(readdirSync(store.dir)).toEqual(['durable.json']);
+  it('writes durably with fsync on', async () => {
+    const files = store({ fsync: true });
+    const session = await files.create(meta('durable'));
+    await session.append(entry('k'));
+    await session.commit(checkpoint({ activeMs: 42 }));
+    await session.close();
+    expect(await files.read('durable')).toMatchObject({ activeMs: 42, journal: [{ key: 'k', epoch: 1 }] });
+  });
+
+  it('lets a cancel request left by one store instance reach a watcher in another', async () => {
+    const dir = tempDir();
+    const driver = new FileStore({ dir });
+    const session = await driver.create(meta('remote'));
+    const seen = new Promise<void>((resolve) => {
+      driver.watchCancel('remote', resolve);
+    });
+    await new FileStore({ dir }).requestCancel('remote');
+    await seen;
+    await session.close();
   });
 });

@@ -5,7 +5,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { FencedError, RunLock, RunLockedError, type LockOwner } from '../../src/store/index.ts';
-import { removeTempDirs, tempDir } from '../steps/fixtures.ts';
+import { removeTempDirs, tempDir } from './helpers.ts';
 
 const held: RunLock[] = [];
 afterEach(() => {

@@ -1,0 +1,83 @@
+// How a run's parts (meta, checkpoint, journal, timeline) make the RunRecord readers see, shared by every store.
+import type { RunRecord, TimelineEntry } from './record.ts';
+import type { Checkpoint, RunMeta } from './types.ts';
+
+/** The checkpoint as stored: the run's latest state plus the epoch of the driver that holds it. */
+export interface CheckpointState extends Checkpoint {
+  epoch: number;
+  updatedAt: string;
+}
+
+/** How much of the timeline a record carries: the tail a person reads, not the run's whole history. */
+export const timelineKept = 1000;
+
+export function initialCheckpoint(): Checkpoint {
+  return { status: 'running', snapshot: null, flags: [], usage: { tokensIn: 0, tokensOut: 0, calls: 0 }, activeMs: 0, wakeAt: null };
+}
+
+/**
+ * Only the checkpoint's own fields: a caller may hand over a whole record (it is structurally a Checkpoint), and
+ * copying its journal into every checkpoint would make each write grow with the run.
+ */
+export function checkpointOf(from: Checkpoint): Checkpoint {
+  const checkpoint: Checkpoint = {
+    status: from.status,
+    snapshot: from.snapshot,
+    flags: from.flags,
+    usage: from.usage,
+    activeMs: from.activeMs,
+    wakeAt: from.wakeAt ?? null,
+  };
+  if (from.output !== undefined) checkpoint.output = from.output;
+  if (from.error !== undefined) checkpoint.error = from.error;
+  return checkpoint;
+}
+
+export function metaOf(from: RunMeta): RunMeta {
+  return {
+    runId: from.runId,
+    workflow: { ...from.workflow },
+    input: from.input,
+    budget: from.budget,
+    seed: from.seed,
+    createdAt: from.createdAt,
+  };
+}
+
+export function assembleRecord(
+  meta: RunMeta,
+  state: CheckpointState,
+  journal: RunRecord['journal'],
+  timeline: TimelineEntry[],
+): RunRecord {
+  return {
+    format: 2,
+    ...metaOf(meta),
+    ...checkpointOf(state),
+    journal,
+    timeline,
+    epoch: state.epoch,
+    updatedAt: state.updatedAt,
+  };
+}
+
+/** Applies a commit to a record a session keeps current. */
+export function applyCheckpoint(record: RunRecord, state: CheckpointState): void {
+  const checkpoint = checkpointOf(state);
+  record.status = checkpoint.status;
+  record.snapshot = checkpoint.snapshot;
+  record.flags = checkpoint.flags;
+  record.usage = checkpoint.usage;
+  record.activeMs = checkpoint.activeMs;
+  record.wakeAt = checkpoint.wakeAt;
+  record.output = checkpoint.output;
+  record.error = checkpoint.error;
+  record.epoch = state.epoch;
+  record.updatedAt = state.updatedAt;
+}
+
+/** Adds timeline entries to an in-memory tail, dropping the oldest past `timelineKept`. */
+export function extendTimeline(timeline: TimelineEntry[], entries: readonly TimelineEntry[]): void {
+  timeline.push(...entries);
+  if (timeline.length > timelineKept) timeline.splice(0, timeline.length - timelineKept);
+}

@@ -1,0 +1,105 @@
+// One driver's session on a file-store run: journal appends, fenced checkpoint commits, and the lock it holds.
+import type { FileHandle } from 'node:fs/promises';
+import { Low } from 'lowdb';
+import { AtomicJsonFile } from './atomic-json-file.ts';
+import { applyCheckpoint, checkpointOf, extendTimeline, type CheckpointState } from './assemble.ts';
+import { FencedError } from './errors.ts';
+import type { Journal } from './journal.ts';
+import type { RunLock } from './lock.ts';
+import type { RunRecord, StoredJournalEntry, TimelineEntry } from './record.ts';
+import type { MetaFile, RunPaths } from './run-files.ts';
+import type { Checkpoint, RunSession } from './types.ts';
+
+export interface FileSessionParts {
+  paths: RunPaths;
+  lock: RunLock;
+  record: RunRecord;
+  journal: Journal;
+  /** Open for appending, so an append costs the entry's bytes, not a reopen or a rewrite. */
+  journalFile: FileHandle;
+  timelineFile: FileHandle;
+  checkpoint: Low<CheckpointState>;
+  meta: AtomicJsonFile<MetaFile>;
+  fsync: boolean;
+}
+
+export class FileSession implements RunSession {
+  readonly runId: string;
+  readonly epoch: number;
+  readonly record: RunRecord;
+  readonly #parts: FileSessionParts;
+  /** Writes run one at a time: two checkpoint renames in flight could land in the wrong order. */
+  #queue: Promise<void> = Promise.resolve();
+  #closing: Promise<void> | undefined;
+
+  constructor(parts: FileSessionParts) {
+    this.#parts = parts;
+    this.record = parts.record;
+    this.runId = parts.record.runId;
+    this.epoch = parts.record.epoch;
+  }
+
+  append(entry: StoredJournalEntry): Promise<void> {
+    return this.#write(async () => {
+      const stored: StoredJournalEntry = { ...entry, epoch: this.epoch };
+      this.#parts.lock.assertHeld();
+      await this.#parts.journalFile.appendFile(`${JSON.stringify(stored)}\n`);
+      if (this.#parts.fsync) await this.#parts.journalFile.datasync();
+      this.#parts.journal.put(stored);
+    });
+  }
+
+  commit(checkpoint: Checkpoint, timeline: readonly TimelineEntry[] = []): Promise<void> {
+    return this.#write(async () => {
+      this.#parts.lock.assertHeld(); // refuse early; the adapter checks again right before its rename
+      const state: CheckpointState = { ...checkpointOf(checkpoint), epoch: this.epoch, updatedAt: new Date().toISOString() };
+      this.#parts.checkpoint.data = state;
+      await this.#parts.checkpoint.write();
+      applyCheckpoint(this.record, state);
+      if (timeline.length > 0) {
+        // After the checkpoint, so a refused commit leaves no timeline behind; the timeline is history, not state.
+        await this.#parts.timelineFile.appendFile(timeline.map((entry) => `${JSON.stringify(entry)}\n`).join(''));
+        extendTimeline(this.record.timeline, timeline);
+      }
+    });
+  }
+
+  migrate(hash: string, definition: unknown): Promise<void> {
+    return this.#write(async () => {
+      this.#parts.lock.assertHeld();
+      const workflow = { ...this.record.workflow, hash, definition };
+      const meta: MetaFile = {
+        format: 2,
+        runId: this.record.runId,
+        workflow,
+        input: this.record.input,
+        budget: this.record.budget,
+        seed: this.record.seed,
+        createdAt: this.record.createdAt,
+      };
+      await this.#parts.meta.write(meta);
+      this.record.workflow = workflow;
+    });
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    try {
+      await this.#queue;
+    } finally {
+      await Promise.allSettled([this.#parts.journalFile.close(), this.#parts.timelineFile.close()]);
+      this.#parts.lock.release(); // leaves the lock alone if a newer driver holds it
+    }
+  }
+
+  #write(operation: () => Promise<void>): Promise<void> {
+    if (this.#closing) return Promise.reject(new FencedError(`run ${this.runId}: this session is closed`));
+    const result = this.#queue.then(operation);
+    this.#queue = result.catch(() => undefined); // one refused write must not refuse the ones after it
+    return result;
+  }
+}

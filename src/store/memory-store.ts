@@ -1,0 +1,167 @@
+// The memory store: the RunStore contract in one process's memory, for tests and runs that need not survive it.
+import { applyCheckpoint, assembleRecord, checkpointOf, extendTimeline, initialCheckpoint, metaOf, type CheckpointState } from './assemble.ts';
+import { FencedError, RunExistsError, RunLockedError, RunNotFoundError } from './errors.ts';
+import { Journal } from './journal.ts';
+import { summarize, type RunRecord, type StoredJournalEntry, type TimelineEntry } from './record.ts';
+import { assertRunId } from './run-id.ts';
+import type { Checkpoint, RunListing, RunMeta, RunSession, RunStore } from './types.ts';
+
+/**
+ * Everything crosses the store boundary as JSON, as it would through a file or a database: a caller cannot change
+ * stored state through an object it kept, and a value JSON cannot carry fails here as it would elsewhere.
+ */
+function copy<T>(value: T): T {
+  return value === undefined ? value : JSON.parse(JSON.stringify(value));
+}
+
+interface MemoryRun {
+  meta: RunMeta;
+  state: CheckpointState;
+  journal: Journal;
+  timeline: TimelineEntry[];
+  /** The session driving the run, if any: the in-memory counterpart of the file store's lock. */
+  holder: MemorySession | null;
+  cancelRequested: boolean;
+  watchers: Set<() => void>;
+}
+
+class MemorySession implements RunSession {
+  readonly runId: string;
+  readonly epoch: number;
+  readonly record: RunRecord;
+  readonly #run: MemoryRun;
+  /** The session's own copy behind `record.journal`, so the caller's view is kept current without a search. */
+  readonly #journal: Journal;
+  #closed = false;
+
+  constructor(run: MemoryRun) {
+    this.#run = run;
+    this.runId = run.meta.runId;
+    this.epoch = run.state.epoch;
+    this.#journal = new Journal(copy(run.journal.entries));
+    this.record = assembleRecord(copy(run.meta), copy(run.state), this.#journal.entries, copy(run.timeline));
+  }
+
+  async append(entry: StoredJournalEntry): Promise<void> {
+    this.#assertCurrent();
+    const stored = copy({ ...entry, epoch: this.epoch });
+    this.#run.journal.put(stored);
+    this.#journal.put(copy(stored));
+  }
+
+  async commit(checkpoint: Checkpoint, timeline: readonly TimelineEntry[] = []): Promise<void> {
+    this.#assertCurrent();
+    const state: CheckpointState = { ...copy(checkpointOf(checkpoint)), epoch: this.epoch, updatedAt: new Date().toISOString() };
+    this.#run.state = state;
+    extendTimeline(this.#run.timeline, copy(timeline));
+    applyCheckpoint(this.record, copy(state));
+    extendTimeline(this.record.timeline, copy(timeline));
+  }
+
+  async migrate(hash: string, definition: unknown): Promise<void> {
+    this.#assertCurrent();
+    this.#run.meta = { ...this.#run.meta, workflow: { ...this.#run.meta.workflow, hash, definition: copy(definition) } };
+    this.record.workflow = copy(this.#run.meta.workflow);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#run.holder === this) this.#run.holder = null;
+  }
+
+  /** Fencing by epoch: a run opened since this session began refuses its writes, whatever holds it now. */
+  #assertCurrent(): void {
+    if (this.#closed) throw new FencedError(`run ${this.runId}: this session is closed`);
+    if (this.#run.state.epoch !== this.epoch) {
+      throw new FencedError(`run ${this.runId}: taken over by a newer driver (epoch ${this.#run.state.epoch}, this session ${this.epoch})`);
+    }
+  }
+}
+
+export class MemoryStore implements RunStore {
+  readonly location = 'memory';
+  readonly #runs = new Map<string, MemoryRun>();
+
+  async create(meta: RunMeta): Promise<RunSession> {
+    const runId = assertRunId(meta.runId);
+    if (this.#runs.has(runId)) throw new RunExistsError(`run ${runId} already exists in memory`);
+    const run: MemoryRun = {
+      meta: copy(metaOf(meta)),
+      state: { ...initialCheckpoint(), epoch: 1, updatedAt: new Date().toISOString() },
+      journal: new Journal(),
+      timeline: [],
+      holder: null,
+      cancelRequested: false,
+      watchers: new Set(),
+    };
+    this.#runs.set(runId, run);
+    return this.#hold(run);
+  }
+
+  async open(runId: string): Promise<RunSession> {
+    const run = this.#run(runId);
+    if (run.holder !== null) throw new RunLockedError(`run ${runId} is being driven by another session of this process`);
+    run.state = { ...run.state, epoch: run.state.epoch + 1, updatedAt: new Date().toISOString() };
+    return this.#hold(run);
+  }
+
+  /**
+   * Forgets which session drives the run, as a crashed driver's stale lock is broken in the file store. The old
+   * session lives on and is fenced by the epoch of the next `open`; for tests of takeover.
+   */
+  breakLock(runId: string): void {
+    this.#run(runId).holder = null;
+  }
+
+  async read(runId: string): Promise<RunRecord> {
+    const run = this.#run(runId);
+    return copy(assembleRecord(run.meta, run.state, run.journal.entries, run.timeline));
+  }
+
+  async list(): Promise<RunListing> {
+    const runs = [...this.#runs.values()].map((run) => summarize(copy(assembleRecord(run.meta, run.state, [], []))));
+    runs.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.runId.localeCompare(a.runId));
+    return { runs, unreadable: [] };
+  }
+
+  async requestCancel(runId: string): Promise<void> {
+    const run = this.#run(runId);
+    run.cancelRequested = true;
+    const watchers = [...run.watchers];
+    run.watchers.clear();
+    for (const cancel of watchers) cancel();
+  }
+
+  watchCancel(runId: string, cancel: () => void): () => void {
+    const run = this.#run(runId);
+    let watching = true;
+    const once = () => {
+      if (!watching) return;
+      watching = false;
+      cancel();
+    };
+    // Never called before watchCancel has returned its stop function: the caller may not be ready for it.
+    if (run.cancelRequested) queueMicrotask(once);
+    else run.watchers.add(once);
+    return () => {
+      watching = false;
+      run.watchers.delete(once);
+    };
+  }
+
+  async clearCancel(runId: string): Promise<void> {
+    this.#run(runId).cancelRequested = false;
+  }
+
+  #hold(run: MemoryRun): MemorySession {
+    const session = new MemorySession(run);
+    run.holder = session;
+    return session;
+  }
+
+  #run(runId: string): MemoryRun {
+    const run = this.#runs.get(assertRunId(runId));
+    if (run === undefined) throw new RunNotFoundError(`no run ${runId} in memory`);
+    return run;
+  }
+}

@@ -1,0 +1,51 @@
+// Reading append-only NDJSON files: a torn last line is a write that never completed, anything else bad is damage.
+import { CorruptRunError } from './errors.ts';
+
+export interface ParsedLines<T> {
+  items: T[];
+  /** Bytes up to the end of the last complete line: where the next append must start (a torn tail is cut off). */
+  validBytes: number;
+}
+
+const newline = 0x0a;
+
+/**
+ * Parses one JSON value per line. The last line may be torn by a crash mid-append (no newline, or not JSON): it is
+ * ignored, since its append never resolved. An unreadable line before it cannot come from a crash and is reported.
+ */
+export function parseLines<T>(bytes: Buffer, file: string, guard: (value: unknown) => value is T, what: string): ParsedLines<T> {
+  const items: T[] = [];
+  let validBytes = 0;
+  let start = 0;
+  let lineNumber = 0;
+  // Where the content ends, found once: asking per line whether only whitespace follows would make a read O(n²).
+  let contentEnd = bytes.length;
+  while (contentEnd > 0 && isBlank(bytes[contentEnd - 1])) contentEnd -= 1;
+  while (start < bytes.length) {
+    const end = bytes.indexOf(newline, start);
+    if (end === -1) break; // torn: written without its newline
+    lineNumber += 1;
+    const text = bytes.toString('utf8', start, end);
+    const last = end >= contentEnd;
+    start = end + 1;
+    if (text.trim() === '') {
+      validBytes = start;
+      continue;
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      if (last) break; // torn: the file grew before its bytes landed
+      throw new CorruptRunError(`${file} line ${lineNumber} is not valid JSON; it was left untouched`);
+    }
+    if (!guard(value)) throw new CorruptRunError(`${file} line ${lineNumber} is not ${what}; it was left untouched`);
+    items.push(value);
+    validBytes = start;
+  }
+  return { items, validBytes };
+}
+
+function isBlank(byte: number | undefined): boolean {
+  return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
+}

@@ -1,0 +1,137 @@
+// The file store's layout of one run (a directory of small files) and how each file is read and checked.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { CheckpointState } from './assemble.ts';
+import { CorruptRunError, RunNotFoundError } from './errors.ts';
+import { parseLines } from './ndjson.ts';
+import { journalEntrySchema, runRecordSchema, timelineEntrySchema, type RunRecord, type StoredJournalEntry, type TimelineEntry } from './record.ts';
+import type { RunMeta } from './types.ts';
+
+export interface RunPaths {
+  dir: string;
+  /** Written once at create: what never changes. */
+  meta: string;
+  journal: string;
+  checkpoint: string;
+  timeline: string;
+  lock: string;
+  cancel: string;
+  /** The first release's single file, and where it goes once converted. */
+  v1: string;
+  v1Converted: string;
+}
+
+/** `runId` must already be checked with assertRunId: it becomes part of every path. */
+export function runPaths(root: string, runId: string): RunPaths {
+  const dir = join(root, runId);
+  return {
+    dir,
+    meta: join(dir, 'run.json'),
+    journal: join(dir, 'journal.ndjson'),
+    checkpoint: join(dir, 'checkpoint.json'),
+    timeline: join(dir, 'timeline.ndjson'),
+    lock: join(dir, 'lock'),
+    cancel: join(dir, 'cancel'),
+    v1: join(root, `${runId}.json`),
+    v1Converted: join(root, `${runId}.json.v1-converted`),
+  };
+}
+
+export const metaFileSchema = runRecordSchema
+  .pick({ runId: true, workflow: true, input: true, budget: true, seed: true, createdAt: true })
+  .extend({ format: z.literal(2) });
+export type MetaFile = z.infer<typeof metaFileSchema>;
+
+export const checkpointFileSchema = runRecordSchema.pick({
+  status: true,
+  snapshot: true,
+  output: true,
+  error: true,
+  flags: true,
+  usage: true,
+  activeMs: true,
+  wakeAt: true,
+  epoch: true,
+  updatedAt: true,
+});
+
+const isJournalEntry = (value: unknown): value is StoredJournalEntry => journalEntrySchema.safeParse(value).success;
+const isTimelineEntry = (value: unknown): value is TimelineEntry => timelineEntrySchema.safeParse(value).success;
+
+function isMissing(error: unknown): boolean {
+  return error instanceof Error && 'code' in error && error.code === 'ENOENT';
+}
+
+function problem(error: z.ZodError): string {
+  const first = error.issues[0];
+  return first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'unknown problem';
+}
+
+/** Parses a JSON file against a schema; a missing file is `null`, a damaged one a CorruptRunError. */
+async function readJson<S extends z.ZodType>(path: string, schema: S, what: string): Promise<z.infer<S> | null> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if (isMissing(error)) return null;
+    throw error;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new CorruptRunError(`${path} is not valid JSON; it was left untouched`);
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw new CorruptRunError(`${path} is not ${what} (${problem(parsed.error)}); it was left untouched`);
+  return parsed.data;
+}
+
+/** A run directory copied under another name would be driven as two runs sharing one history: refused. */
+function checkRunId(found: string, expected: string, where: string): void {
+  if (found !== expected) {
+    throw new CorruptRunError(`${where} belongs to run ${found}, not ${expected} (copied or renamed?); it was left untouched`);
+  }
+}
+
+export async function readMeta(paths: RunPaths, runId: string): Promise<RunMeta> {
+  const meta = await readJson(paths.meta, metaFileSchema, 'a run meta file');
+  if (meta === null) throw new RunNotFoundError(`no run ${runId} (${paths.meta} is missing)`);
+  checkRunId(meta.runId, runId, paths.meta);
+  const { format: _format, ...rest } = meta;
+  return rest;
+}
+
+export async function readCheckpoint(paths: RunPaths): Promise<CheckpointState> {
+  const state = await readJson(paths.checkpoint, checkpointFileSchema, 'a checkpoint');
+  if (state === null) throw new CorruptRunError(`${paths.checkpoint} is missing though ${paths.meta} exists`);
+  return state;
+}
+
+async function readBytes(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    if (isMissing(error)) return Buffer.alloc(0);
+    throw error;
+  }
+}
+
+export async function readJournal(paths: RunPaths): Promise<{ entries: StoredJournalEntry[]; validBytes: number }> {
+  const { items, validBytes } = parseLines(await readBytes(paths.journal), paths.journal, isJournalEntry, 'a journal entry');
+  return { entries: items, validBytes };
+}
+
+export async function readTimeline(paths: RunPaths): Promise<{ entries: TimelineEntry[]; validBytes: number }> {
+  const { items, validBytes } = parseLines(await readBytes(paths.timeline), paths.timeline, isTimelineEntry, 'a timeline entry');
+  return { entries: items, validBytes };
+}
+
+/** A run of the first release: one file holding everything. */
+export async function readV1(paths: RunPaths, runId: string): Promise<RunRecord> {
+  const record = await readJson(paths.v1, runRecordSchema, 'a run record');
+  if (record === null) throw new RunNotFoundError(`no run ${runId} (${paths.v1} is missing)`);
+  checkRunId(record.runId, runId, paths.v1);
+  return record;
+}

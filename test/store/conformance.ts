@@ -1,0 +1,328 @@
+// What any RunStore must do (files, memory, PostgreSQL): only the RunStore/RunSession interface is used here.
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  FencedError,
+  InvalidRunIdError,
+  RunExistsError,
+  RunLockedError,
+  RunNotFoundError,
+  type RunRecord,
+  type RunSession,
+  type RunStore,
+} from '../../src/store/index.ts';
+import { checkpoint, entry, meta, tick } from './helpers.ts';
+
+export interface StoreUnderTest {
+  store: RunStore;
+  cleanup: () => Promise<void>;
+}
+
+export interface ConformanceHooks {
+  /**
+   * Makes a newer driver take the run from the session that holds it, the way that store's takeover happens (a lock
+   * gone stale, an expired lease): returns the newer session. Without it the fencing tests are skipped.
+   */
+  takeOver?: (store: RunStore, runId: string) => Promise<RunSession>;
+}
+
+export function describeRunStore(name: string, make: () => Promise<StoreUnderTest>, hooks: ConformanceHooks = {}): void {
+  describe(`RunStore conformance: ${name}`, () => {
+    let current: StoreUnderTest | undefined;
+    const sessions: RunSession[] = [];
+
+    async function setup(): Promise<RunStore> {
+      current = await make();
+      return current.store;
+    }
+    /** Sessions are closed after each test whatever it did, so a failed test does not leave a lock or timer behind. */
+    function held(session: RunSession): RunSession {
+      sessions.push(session);
+      return session;
+    }
+
+    afterEach(async () => {
+      await Promise.allSettled(sessions.splice(0).map((session) => session.close()));
+      await current?.cleanup();
+      current = undefined;
+    });
+
+    it('creates a run, appends, commits and reads it all back', async () => {
+      const store = await setup();
+      const session = held(await store.create(meta('r1')));
+      expect(session.runId).toBe('r1');
+      expect(session.epoch).toBe(1);
+      await session.append(entry('k1'));
+      await session.append(entry('k2'));
+      await session.commit(checkpoint({ output: { answer: 42 }, wakeAt: 1234 }), [tick('a'), tick('b')]);
+      expect(session.record.journal.map((e) => e.key)).toEqual(['k1', 'k2']);
+      expect(session.record.usage.calls).toBe(1);
+      expect(session.record.timeline.map((t) => t.event)).toEqual(['a', 'b']);
+      await session.close();
+
+      const record = await store.read('r1');
+      expect(record).toMatchObject({ format: 2, ...meta('r1') });
+      expect(record.journal).toEqual([
+        { ...entry('k1'), epoch: 1 },
+        { ...entry('k2'), epoch: 1 },
+      ]);
+      expect(record).toMatchObject({ ...checkpoint({ output: { answer: 42 }, wakeAt: 1234 }), epoch: 1 });
+      expect(record.timeline).toEqual([tick('a'), tick('b')]);
+      expect(typeof record.updatedAt).toBe('string');
+    });
+
+    it('starts a run as running with nothing used', async () => {
+      const store = await setup();
+      held(await store.create(meta('fresh')));
+      expect(await store.read('fresh')).toMatchObject({
+        status: 'running',
+        snapshot: null,
+        journal: [],
+        timeline: [],
+        flags: [],
+        usage: { tokensIn: 0, tokensOut: 0, calls: 0 },
+        activeMs: 0,
+        epoch: 1,
+      });
+    });
+
+    it('stores copies: changing an object after writing it changes nothing stored', async () => {
+      const store = await setup();
+      const session = held(await store.create(meta('copies')));
+      const written = checkpoint();
+      const call = entry('k');
+      await session.append(call);
+      await session.commit(written);
+      written.flags.push('changed later');
+      call.result.content = 'changed later';
+      const record = await store.read('copies');
+      expect(record.flags).toEqual([]);
+      expect(record.journal[0]?.result.content).toBe('reply to k');
+    });
+
+    it('keeps only checkpoint fields in the checkpoint', async () => {
+      const store = await setup();
+      const session = held(await store.create(meta('narrow')));
+      await session.append(entry('k'));
+      // A whole record is structurally a Checkpoint; its journal and meta must not be taken from it.
+      const whole: RunRecord = { ...session.record, status: 'done', runId: 'other', journal: [] };
+      await session.commit(whole);
+      const record = await store.read('narrow');
+      expect(record.status).toBe('done');
+      expect(record.runId).toBe('narrow');
+      expect(record.journal.map((e) => e.key)).toEqual(['k']);
+    });
+
+    it('refuses to create a run whose id is taken, held or not', async () => {
+      const store = await setup();
+      const session = held(await store.create(meta('taken')));
+      await expect(store.create(meta('taken'))).rejects.toBeInstanceOf(RunExistsError);
+      await session.close();
+      await expect(store.create(meta('taken'))).rejects.toBeInstanceOf(RunExistsError);
+    });
+
+    it('lets one session drive a run at a time', async () => {
+      const store = await setup();
+      const created = held(await store.create(meta('one')));
+      await expect(store.open('one')).rejects.toBeInstanceOf(RunLockedError);
+      await created.close();
+      const opened = held(await store.open('one'));
+      await expect(store.open('one')).rejects.toBeInstanceOf(RunLockedError);
+      await opened.close();
+      held(await store.open('one'));
+    });
+
+    it('bumps the epoch each time a run is opened', async () => {
+      const store = await setup();
+      await held(await store.create(meta('e'))).close();
+      expect((await store.read('e')).epoch).toBe(1);
+      const second = held(await store.open('e'));
+      expect(second.epoch).toBe(2);
+      expect(second.record.epoch).toBe(2);
+      expect((await store.read('e')).epoch).toBe(2);
+      await second.close();
+      const third = held(await store.open('e'));
+      expect(third.epoch).toBe(3);
+      await third.close();
+    });
+
+    it('hands an opened run over as it was left', async () => {
+      const store = await setup();
+      const first = held(await store.create(meta('resume')));
+      await first.append(entry('k1'));
+      await first.commit(checkpoint({ status: 'waiting', flags: ['slow'] }), [tick('a')]);
+      await first.close();
+      const second = held(await store.open('resume'));
+      expect(second.record).toMatchObject({ ...meta('resume'), status: 'waiting', flags: ['slow'], epoch: 2 });
+      expect(second.record.journal.map((e) => e.key)).toEqual(['k1']);
+      expect(second.record.timeline).toEqual([tick('a')]);
+    });
+
+    it('refuses writes after close', async () => {
+      const store = await setup();
+      const session = held(await store.create(meta('closed')));
+      await session.close();
+      await expect(session.append(entry('late'))).rejects.toBeInstanceOf(FencedError);
+      await expect(session.commit(checkpoint({ status: 'failed' }))).rejects.toBeInstanceOf(FencedError);
+      const record = await store.read('closed');
+      expect(record.journal).toEqual([]);
+      expect(record.status).toBe('running');
+    });
+
+    it('waits for writes in flight when closing', async () => {
+      const store = await setup();
+      const session = held(await store.create(meta('inflight')));
+      const writes = [session.append(entry('a')), session.commit(checkpoint({ activeMs: 99 })), session.append(entry('b'))];
+      await session.close();
+      await Promise.all(writes);
+      const record = await store.read('inflight');
+      expect(record.journal.map((e) => e.key)).toEqual(['a', 'b']);
+      expect(record.activeMs).toBe(99);
+    });
+
+    it('lets the entry of the higher epoch win a key', async () => {
+      const store = await setup();
+      const first = held(await store.create(meta('keys')));
+      await first.append(entry('k', 'first driver'));
+      await first.append(entry('other'));
+      await first.close();
+      const second = held(await store.open('keys'));
+      await second.append(entry('k', 'second driver'));
+      expect(second.record.journal.map((e) => [e.key, e.result.content, e.epoch])).toEqual([
+        ['k', 'second driver', 2],
+        ['other', 'reply to other', 1],
+      ]);
+      await second.close();
+      const record = await store.read('keys');
+      expect(record.journal.map((e) => [e.key, e.result.content, e.epoch])).toEqual([
+        ['k', 'second driver', 2],
+        ['other', 'reply to other', 1],
+      ]);
+    });
+
+    it('records a migration of the definition', async () => {
+      const store = await setup();
+      const session = held(await store.create(meta('migrated')));
+      await session.migrate('h2', { id: 'wf', states: { more: {} } });
+      expect(session.record.workflow.hash).toBe('h2');
+      await session.close();
+      const record = await store.read('migrated');
+      expect(record.workflow).toMatchObject({ id: 'wf', hash: 'h2', definition: { id: 'wf', states: { more: {} } } });
+      expect(record.input).toEqual(meta('migrated').input);
+    });
+
+    it('keeps the last 1,000 timeline entries in a record', async () => {
+      const store = await setup();
+      const session = held(await store.create(meta('long')));
+      const events = Array.from({ length: 1005 }, (_, i) => tick(`e${i}`));
+      await session.commit(checkpoint(), events.slice(0, 600));
+      await session.commit(checkpoint(), events.slice(600));
+      expect(session.record.timeline).toHaveLength(1000);
+      expect(session.record.timeline[0]?.event).toBe('e5');
+      await session.close();
+      const record = await store.read('long');
+      expect(record.timeline).toHaveLength(1000);
+      expect(record.timeline[0]?.event).toBe('e5');
+      expect(record.timeline.at(-1)?.event).toBe('e1004');
+    });
+
+    it('lists runs newest first with their summaries', async () => {
+      const store = await setup();
+      expect(await store.list()).toEqual({ runs: [], unreadable: [] });
+      const at = (minute: number) => `2026-11-03T10:${String(minute).padStart(2, '0')}:00.000Z`;
+      for (const [runId, minute] of [['middle', 20], ['newest', 30], ['oldest', 10]] as const) {
+        const session = held(await store.create(meta(runId, { createdAt: at(minute) })));
+        await session.commit(checkpoint({ status: 'done', usage: { tokensIn: minute, tokensOut: 1, calls: 2 } }));
+        await session.close();
+      }
+      const { runs, unreadable } = await store.list();
+      expect(unreadable).toEqual([]);
+      expect(runs.map((r) => r.runId)).toEqual(['newest', 'middle', 'oldest']);
+      expect(runs[0]).toMatchObject({ workflowId: 'wf', status: 'done', createdAt: at(30), tokens: 31, calls: 2, flags: [] });
+    });
+
+    it('reports an unknown run as not found', async () => {
+      const store = await setup();
+      await expect(store.read('nobody')).rejects.toBeInstanceOf(RunNotFoundError);
+      await expect(store.open('nobody')).rejects.toBeInstanceOf(RunNotFoundError);
+      await expect(store.requestCancel('nobody')).rejects.toBeInstanceOf(RunNotFoundError);
+    });
+
+    it('refuses an invalid run id before touching anything', async () => {
+      const store = await setup();
+      for (const bad of ['../escape', 'a/b', '', '.hidden', 'x'.repeat(65)]) {
+        await expect(store.create(meta(bad))).rejects.toBeInstanceOf(InvalidRunIdError);
+        await expect(store.open(bad)).rejects.toBeInstanceOf(InvalidRunIdError);
+        await expect(store.read(bad)).rejects.toBeInstanceOf(InvalidRunIdError);
+        await expect(store.requestCancel(bad)).rejects.toBeInstanceOf(InvalidRunIdError);
+      }
+    });
+
+    it('passes a cancel request to whoever watches the run, once', async () => {
+      const store = await setup();
+      held(await store.create(meta('stop-me')));
+      held(await store.create(meta('unwatched')));
+      const calls: string[] = [];
+      const stop = store.watchCancel('unwatched', () => calls.push('unwatched'));
+      stop();
+      const seen = new Promise<void>((resolve) => {
+        store.watchCancel('stop-me', () => {
+          calls.push('stop-me');
+          resolve();
+        });
+      });
+      await store.requestCancel('unwatched');
+      await store.requestCancel('stop-me');
+      await seen;
+      expect(calls).toEqual(['stop-me']);
+      await store.clearCancel('stop-me');
+      await store.clearCancel('stop-me'); // clearing twice is harmless
+    });
+
+    it('sees a cancel request left before watching began', async () => {
+      const store = await setup();
+      held(await store.create(meta('early')));
+      await store.requestCancel('early');
+      await new Promise<void>((resolve) => {
+        store.watchCancel('early', resolve);
+      });
+    });
+
+    const fencing = hooks.takeOver ? it : it.skip;
+
+    fencing('fences a stale session off once a newer one has taken the run', async () => {
+      const store = await setup();
+      const takeOver = hooks.takeOver;
+      if (!takeOver) return;
+      const stale = held(await store.create(meta('contested')));
+      await stale.append(entry('k', 'stale, before'));
+      await stale.commit(checkpoint({ activeMs: 1 }), [tick('before')]);
+
+      const newer = held(await takeOver(store, 'contested'));
+      expect(newer.epoch).toBeGreaterThan(stale.epoch);
+
+      await expect(stale.append(entry('k', 'stale, after'))).rejects.toBeInstanceOf(FencedError);
+      await expect(stale.append(entry('k2'))).rejects.toBeInstanceOf(FencedError); // checked again each time
+      await expect(stale.commit(checkpoint({ status: 'failed', activeMs: 2 }), [tick('stale')])).rejects.toBeInstanceOf(FencedError);
+      await expect(stale.migrate('stale-hash', {})).rejects.toBeInstanceOf(FencedError);
+
+      let record = await store.read('contested');
+      expect(record.epoch).toBe(newer.epoch);
+      expect(record.status).toBe('running');
+      expect(record.activeMs).toBe(1);
+      expect(record.workflow.hash).toBe('h1');
+      expect(record.journal.map((e) => e.result.content)).toEqual(['stale, before']);
+      expect(record.timeline.map((t) => t.event)).toEqual(['before']);
+
+      // The stale session's close neither fails nor frees the run the newer session holds.
+      await expect(stale.close()).resolves.toBeUndefined();
+      await expect(store.open('contested')).rejects.toBeInstanceOf(RunLockedError);
+
+      await newer.append(entry('k', 'newer'));
+      await newer.commit(checkpoint({ status: 'done' }));
+      await newer.close();
+      record = await store.read('contested');
+      expect(record.status).toBe('done');
+      expect(record.journal.map((e) => e.result.content)).toEqual(['newer']);
+    });
+  });
+}
