@@ -4,7 +4,8 @@ import { readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { FencedError, RunLock, RunLockedError, type LockOwner } from '../../src/store/index.ts';
+import { FencedError, RunLockedError } from '../../src/store/errors.ts';
+import { RunLock, type LockOwner } from '../../src/store/lock.ts';
 import { removeTempDirs, tempDir } from './helpers.ts';
 
 const held: RunLock[] = [];
