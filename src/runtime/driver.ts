@@ -83,13 +83,26 @@ function journalIndex(entries: readonly StoredJournalEntry[]): Map<string, Journ
   return index;
 }
 
+function usageOf(entries: readonly StoredJournalEntry[]): Checkpoint['usage'] {
+  const usage = { tokensIn: 0, tokensOut: 0, calls: 0 };
+  for (const entry of entries) {
+    for (const call of [entry.result, ...(entry.judges ?? [])]) {
+      usage.tokensIn += call.tokensIn;
+      usage.tokensOut += call.tokensOut;
+      usage.calls += 1;
+    }
+  }
+  return usage;
+}
+
 export async function drive(options: DriveOptions): Promise<RunRecord> {
   const { session, workflow, start } = options;
   const record = session.record;
   const journal = journalIndex(record.journal);
   const drivenSince = Date.now();
   const activeBefore = record.activeMs;
-  const usage = { ...record.usage };
+  // Usage is what the journal says was paid: a checkpoint may lag behind the journal after a crash.
+  const usage = usageOf(record.journal);
 
   // Commits go one at a time; snapshot changes made meanwhile share the next one. `changes` counts snapshot
   // changes, `committed` the last change on disk, so a journal entry can wait for the state that led to its call.
@@ -110,11 +123,10 @@ export async function drive(options: DriveOptions): Promise<RunRecord> {
         // before a result is journaled under them, or a crash in between would pay for the call again.
         await committedUpTo(changes);
         journal.set(entry.key, entry);
-        for (const call of [entry.result, ...(entry.judges ?? [])]) {
-          usage.tokensIn += call.tokensIn;
-          usage.tokensOut += call.tokensOut;
-          usage.calls += 1;
-        }
+        const paid = usageOf([entry]);
+        usage.tokensIn += paid.tokensIn;
+        usage.tokensOut += paid.tokensOut;
+        usage.calls += paid.calls;
         await session.append(entry);
       },
     },

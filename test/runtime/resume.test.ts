@@ -1,8 +1,10 @@
 // Resume and the step journal: a stopped run resumes, a journaled call is never paid twice, backoff survives a stop.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { resumeWorkflow, runWorkflow } from '../../src/runtime/runs.ts';
-import type { FileStore, RunRecord } from '../../src/store/index.ts';
+import type { StepContext } from '../../src/steps/index.ts';
+import type { Checkpoint, FileStore, RunRecord, StoredJournalEntry } from '../../src/store/index.ts';
 import { contextOf, modulePath, oneStepWorkflow, removeTempDirs, tempStore, validReply } from '../steps/fixtures.ts';
 import { useSimulators } from '../helpers/simulators.ts';
 
@@ -11,16 +13,43 @@ afterAll(removeTempDirs);
 
 const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
-/** Replaces a run file's contents, as a crash at an earlier moment would have left it. */
-function rewrite(store: FileStore, record: RunRecord): void {
-  writeFileSync(store.pathOf(record.runId), JSON.stringify(record));
+interface PersistedChild {
+  src: string;
+  snapshot: { status: string; value?: unknown; context?: unknown; input?: { until?: number }; children?: Record<string, PersistedChild> };
+}
+
+/** The persisted children of a snapshot (or of a child's snapshot), as XState writes them. */
+function childrenOf(snapshot: { children?: unknown } | null | undefined): PersistedChild[] {
+  return Object.values((snapshot?.children ?? {}) as Record<string, PersistedChild>);
+}
+
+/** The `ask` step's own machine in a run's checkpoint, while the step runs. */
+function stepChild(record: RunRecord): PersistedChild {
+  const step = childrenOf(record.snapshot).find((child) => child.src === 'ask');
+  if (!step) throw new Error('the ask step is not running in this checkpoint');
+  return step;
+}
+
+/**
+ * Puts an earlier checkpoint back, as a crash at that moment would have left the run: the journal keeps every entry
+ * appended since (a journal line is durable before its call's actor resolves), plus `extra` lines when given.
+ */
+async function rewind(store: FileStore, earlier: RunRecord, extra: StoredJournalEntry[] = []): Promise<void> {
+  const session = await store.open(earlier.runId);
+  try {
+    for (const entry of extra) await session.append(entry);
+    const checkpoint: Checkpoint = { status: 'running', snapshot: earlier.snapshot, flags: earlier.flags, usage: earlier.usage, activeMs: earlier.activeMs, wakeAt: null };
+    await session.commit(checkpoint);
+  } finally {
+    await session.close();
+  }
 }
 
 /**
  * Runs a one-step workflow to the end against a fresh simulator that always sends `reply`, keeping a copy of the
- * first checkpoint taken before anything was journaled whose serialised state value passes `isInFlight`.
+ * first checkpoint taken while the step's call was in flight and nothing was journaled yet.
  */
-async function runKeepingInFlight(reply: string, isInFlight: (value: string) => boolean) {
+async function runKeepingInFlight(reply: string) {
   const sim = await simulator({ latency: { ttftMs: 50 }, script: { '*': () => reply } });
   const store = tempStore();
   const workflow = oneStepWorkflow({ config: { host: sim.url, timeoutMs: 3000 } });
@@ -30,17 +59,12 @@ async function runKeepingInFlight(reply: string, isInFlight: (value: string) => 
     workflow,
     modulePath,
     input: { question: 'q' },
-    pool: null,
     onCheckpoint: (record) => {
-      if (!inFlight && record.journal.length === 0 && isInFlight(JSON.stringify(record.snapshot?.value))) inFlight = clone(record);
+      const step = childrenOf(record.snapshot).find((child) => child.src === 'ask');
+      if (!inFlight && record.journal.length === 0 && step?.snapshot.value === 'attempting') inFlight = clone(record);
     },
   });
-  return { sim, store, workflow, finished, inFlight: inFlight as RunRecord | undefined };
-}
-
-interface SleepChild {
-  src: string;
-  snapshot: { status: string; input: { until: number } };
+  return { sim, store, workflow, finished, inFlight };
 }
 
 describe('stop and resume', () => {
@@ -57,14 +81,15 @@ describe('stop and resume', () => {
     });
     const store = tempStore();
     const workflow = oneStepWorkflow({ config: { host: sim.url, timeoutMs: 3000 } });
-    const stopped = await runWorkflow({ store, workflow, modulePath, input: { question: 'q' }, pool: null, signal: stop.signal });
+    const stopped = await runWorkflow({ store, workflow, modulePath, input: { question: 'q' }, signal: stop.signal });
     expect(stopped.status).toBe('stopped');
-    const onDisk = store.read(stopped.runId);
+    const onDisk = await store.read(stopped.runId);
     expect(onDisk.status).toBe('stopped');
     expect(onDisk.journal).toEqual([]); // a cancelled call is not journaled: it was not paid for in full
-    expect(onDisk.snapshot?.value).toEqual({ asking: 'attempting' });
+    expect(onDisk.snapshot?.value).toEqual('asking');
+    expect(stepChild(onDisk).snapshot.value).toBe('attempting');
 
-    const resumed = await resumeWorkflow({ store, runId: stopped.runId, workflow, pool: null });
+    const resumed = await resumeWorkflow({ store, runId: stopped.runId, workflow });
     expect(resumed.status).toBe('done');
     expect(resumed.output).toEqual({ answer: { answer: 'resumed', confidence: 0.9 }, flags: [] });
     expect(resumed.journal).toHaveLength(1);
@@ -73,42 +98,37 @@ describe('stop and resume', () => {
   });
 
   it('never pays twice for a call whose result is journaled but whose checkpoint is older', async () => {
-    const { sim, store, workflow, finished, inFlight } = await runKeepingInFlight(
-      validReply('paid once'),
-      (value) => value === JSON.stringify({ asking: 'attempting' }),
-    );
+    const { sim, store, workflow, finished, inFlight } = await runKeepingInFlight(validReply('paid once'));
     expect(finished.status).toBe('done');
-    expect(inFlight).toBeDefined();
-    const checkpoint = inFlight as RunRecord;
-    const child = Object.values(checkpoint.snapshot?.children as Record<string, SleepChild>)[0];
-    expect(child?.src).toBe('model:ask');
-    expect(child?.snapshot.status).toBe('active');
+    if (!inFlight) throw new Error('no checkpoint was taken while the call was in flight');
+    const attempt = childrenOf(stepChild(inFlight).snapshot).find((child) => child.src === 'attempt');
+    expect(attempt?.snapshot.status).toBe('active');
 
     // The process "crashed" after the call was journaled but before the next checkpoint was written.
-    const final = store.read(finished.runId);
-    rewrite(store, { ...final, status: 'running', snapshot: checkpoint.snapshot, output: undefined });
+    await rewind(store, inFlight);
     const before = sim.stats().requests;
 
-    const resumed = await resumeWorkflow({ store, runId: finished.runId, workflow, pool: null });
+    const resumed = await resumeWorkflow({ store, runId: finished.runId, workflow });
     expect(sim.stats().requests).toBe(before);
     expect(resumed.status).toBe('done');
     expect(resumed.output).toEqual(finished.output);
     expect(resumed.journal).toHaveLength(1);
     expect(resumed.usage).toEqual(finished.usage);
-    const attempts = contextOf(resumed).steps.ask?.attempts ?? [];
-    expect(attempts.map((a) => a.replayed)).toEqual([true]);
+    expect(contextOf(resumed).ask?.attempts.map((a) => a.replayed)).toEqual([true]);
   });
 
   it('makes the call again when the journaled request differs from the one restored', async () => {
-    const { sim, store, workflow, finished, inFlight } = await runKeepingInFlight(validReply(), (value) => value.includes('attempting'));
-    const final = store.read(finished.runId);
-    const journal = final.journal.map((entry) => ({ ...entry, requestHash: 'not-this-request' }));
-    rewrite(store, { ...final, status: 'running', snapshot: (inFlight as RunRecord).snapshot, journal });
+    const { sim, store, workflow, finished, inFlight } = await runKeepingInFlight(validReply());
+    if (!inFlight) throw new Error('no checkpoint was taken while the call was in flight');
+    const final = await store.read(finished.runId);
+    // A newer line for the same key, for another request: it wins the key, and does not match what is restored.
+    const other = final.journal.map((entry) => ({ ...entry, requestHash: 'not-this-request', epoch: 99 }));
+    await rewind(store, inFlight, other);
     const before = sim.stats().requests;
-    const resumed = await resumeWorkflow({ store, runId: finished.runId, workflow, pool: null });
+    const resumed = await resumeWorkflow({ store, runId: finished.runId, workflow });
     expect(resumed.status).toBe('done');
     expect(sim.stats().requests).toBe(before + 1);
-    expect(contextOf(resumed).steps.ask?.attempts.map((a) => a.replayed)).toEqual([false]);
+    expect(contextOf(resumed).ask?.attempts.map((a) => a.replayed)).toEqual([false]);
   });
 
   it('keeps a backoff deadline absolute across a stop, and completes after resume', async () => {
@@ -124,43 +144,46 @@ describe('stop and resume', () => {
       workflow,
       modulePath,
       input: { question: 'q' },
-      pool: null,
       signal: stop.signal,
       onCheckpoint: (record) => {
-        if (!stop.signal.aborted && JSON.stringify(record.snapshot?.value) === JSON.stringify({ asking: 'backingOff' })) {
+        const step = childrenOf(record.snapshot).find((child) => child.src === 'ask');
+        if (!stop.signal.aborted && step?.snapshot.value === 'backingOff') {
           stoppedAt = Date.now();
           stop.abort();
         }
       },
     });
     expect(stopped.status).toBe('stopped');
-    const onDisk = store.read(stopped.runId);
-    const timers = Object.values(onDisk.snapshot?.children as Record<string, SleepChild>);
+    const onDisk = await store.read(stopped.runId);
+    const step = stepChild(onDisk);
+    const timers = childrenOf(step.snapshot);
     expect(timers).toHaveLength(1);
-    const timer = timers[0] as SleepChild;
+    const timer = timers[0] as PersistedChild;
     expect(timer.src).toBe('sleepUntil');
     expect(timer.snapshot.status).toBe('active');
-    const until = timer.snapshot.input.until;
-    expect(until).toBe(contextOf(onDisk).steps.ask?.retryAt);
+    const until = timer.snapshot.input?.until ?? 0;
+    expect(until).toBe((step.snapshot.context as StepContext).retryAt);
     expect(until).toBeGreaterThan(stoppedAt); // an absolute time still ahead, not a relative delay
+    expect(onDisk.wakeAt).toBe(until); // the run says when it next needs driving
 
-    const resumed = await resumeWorkflow({ store, runId: stopped.runId, workflow, pool: null });
+    const resumed = await resumeWorkflow({ store, runId: stopped.runId, workflow });
     expect(resumed.status).toBe('done');
-    expect(contextOf(resumed).steps.ask?.attempts.map((a) => a.error?.kind ?? 'ok')).toEqual(['server', 'ok']);
+    expect(contextOf(resumed).ask?.attempts.map((a) => a.error?.kind ?? 'ok')).toEqual(['server', 'ok']);
     expect(resumed.output).toEqual({ answer: { answer: 'after the wait', confidence: 0.9 }, flags: [] });
     // The restored timer waited for the saved deadline before the retry went out.
     const retry = sim.log().find((entry) => entry.attempt === 2);
     expect(retry?.receivedAt).toBeGreaterThanOrEqual(until - 20);
   });
 
-  it('leaves the run file as valid JSON with the stopped snapshot when stopped before it starts', async () => {
+  it('leaves a readable checkpoint with the stopped snapshot when stopped before it starts', async () => {
     const sim = await simulator({ script: { '*': () => validReply() } });
     const store = tempStore();
     const workflow = oneStepWorkflow({ config: { host: sim.url, timeoutMs: 3000 } });
-    const stopped = await runWorkflow({ store, workflow, modulePath, input: { question: 'q' }, pool: null, signal: AbortSignal.abort() });
+    const stopped = await runWorkflow({ store, workflow, modulePath, input: { question: 'q' }, signal: AbortSignal.abort() });
     expect(stopped.status).toBe('stopped');
-    expect(() => JSON.parse(readFileSync(store.pathOf(stopped.runId), 'utf8')) as unknown).not.toThrow();
-    const resumed = await resumeWorkflow({ store, runId: stopped.runId, workflow, pool: null });
+    const checkpoint = JSON.parse(readFileSync(join(store.dir, stopped.runId, 'checkpoint.json'), 'utf8')) as { status: string };
+    expect(checkpoint.status).toBe('stopped');
+    const resumed = await resumeWorkflow({ store, runId: stopped.runId, workflow });
     expect(resumed.status).toBe('done');
   });
 });
