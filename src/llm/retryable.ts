@@ -2,7 +2,8 @@
 import type { ErrorKind } from './types.ts';
 
 // Transient trouble and bad output may go away on a second try; a missing model, a rejected request or a
-// caller's cancellation never will.
+// caller's cancellation never will. A spent budget stays spent (another attempt would overspend it), and an
+// internal failure is our bug: retrying would pay for more calls to hide it.
 const retryable: Readonly<Record<ErrorKind, boolean>> = {
   timeout: true,
   connection: true,
@@ -12,6 +13,8 @@ const retryable: Readonly<Record<ErrorKind, boolean>> = {
   'model-not-found': false,
   'bad-request': false,
   aborted: false,
+  budget: false,
+  internal: false,
 };
 
 export function isRetryable(kind: ErrorKind): boolean {

@@ -17,7 +17,11 @@ export type ErrorKind =
   | 'model-not-found'
   | 'bad-request'
   | 'invalid-output'
-  | 'aborted';
+  | 'aborted'
+  /** The run's token or time budget is spent: the call was never made. */
+  | 'budget'
+  /** A bug or storage failure in the harness's own code, not the model's or the server's. */
+  | 'internal';
 
 export interface CallError {
   kind: ErrorKind;
