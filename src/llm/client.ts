@@ -2,7 +2,7 @@
 import { Ollama, type ChatResponse } from 'ollama';
 import { formatSchema, resolveConfig, type ModelConfigInput } from './config.ts';
 import { classifyError, TimeoutError } from './errors.ts';
-import { resolveHost } from './host.ts';
+import { displayHost, hostAuth, resolveHost } from './host.ts';
 import { validateContent } from './validate.ts';
 import type { CallError, CallMetadata, CallOptions, ChatMessage, ModelResult } from './types.ts';
 
@@ -23,7 +23,10 @@ export async function callModel<T = unknown>(
   options: CallOptions = {},
 ): Promise<ModelResult<T>> {
   const cfg = resolveConfig(config);
-  const host = resolveHost(cfg.host);
+  const resolved = resolveHost(cfg.host);
+  // `host` is what is stored and shown (no password); `auth` is what the request is sent with.
+  const host = displayHost(resolved);
+  const auth = hostAuth(resolved);
   const format = cfg.schema !== undefined ? formatSchema(cfg.schema) : cfg.json ? 'json' : undefined;
   const modelOptions: Record<string, unknown> = { ...cfg.options, num_predict: cfg.maxTokens };
   // An explicit `temperature` wins over options.temperature, which wins over the default.
@@ -55,17 +58,22 @@ export async function callModel<T = unknown>(
 
   // ollama-js has no per-request signal: it gives each streamed request its own controller, so we
   // forward that one into ours (a listener is far cheaper than AbortSignal.any) and fetch with ours.
+  // Credentials travel as a header: ollama-js keeps `user:pw@` in the URL, which Node's fetch refuses
+  // outright (and its error message would repeat the password).
   const fetchWithSignal: typeof fetch = (input, init) => {
     const own = init?.signal;
     if (own) {
       if (own.aborted) call.abort(own.reason);
       else own.addEventListener('abort', () => call.abort(own.reason), { once: true });
     }
-    return fetch(input, { ...init, signal: call.signal });
+    if (auth.authorization === undefined) return fetch(input, { ...init, signal: call.signal });
+    const headers = new Headers(init?.headers);
+    if (!headers.has('authorization')) headers.set('authorization', auth.authorization);
+    return fetch(input, { ...init, headers, signal: call.signal });
   };
   // A per-call instance costs ~1 µs and, unlike a shared one, leaks nothing: ollama-js keeps a failed
   // stream in its `ongoingStreamedRequests` list forever.
-  const client = new Ollama({ host, fetch: fetchWithSignal });
+  const client = new Ollama({ host: auth.base, fetch: fetchWithSignal });
   let stream: { abort(): void } | undefined;
 
   const run = async (): Promise<void> => {
