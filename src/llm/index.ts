@@ -1,7 +1,9 @@
 // Public API of the model layer: one trustworthy call, and the pieces a retry policy is built from.
 export { callModel } from './client.ts';
 export { defaultModelConfig, formatSchema, resolveConfig, type ModelConfigInput } from './config.ts';
-export { defaultHost, resolveHost } from './host.ts';
+export { defaultHost, displayHost, hostAuth, resolveHost, type HostAuth } from './host.ts';
+export { assistantMessage, toolMessage } from './messages.ts';
+export { checkToolCalls, toolsForOllama, type CheckedToolCalls } from './tools.ts';
 export { ConfigError, TimeoutError, classifyError, type ErrorContext } from './errors.ts';
 export { isRetryable } from './retryable.ts';
 export { backoffDelay, type BackoffOptions } from './backoff.ts';
@@ -16,5 +18,9 @@ export type {
   ModelConfig,
   ModelResult,
   Role,
+  Think,
+  ToolCall,
+  ToolSpec,
   ValidationIssue,
+  WireToolCall,
 } from './types.ts';
