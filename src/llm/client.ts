@@ -30,6 +30,21 @@ export async function callModel<T = unknown>(
   config: ModelConfigInput<T> = {},
   options: CallOptions = {},
 ): Promise<ModelResult<T>> {
+  return (await trackedCall(messages, config, options)).result;
+}
+
+/** A call's result, and whether the server answered with headers at all (a host that did is alive). */
+export interface TrackedCall<T> {
+  result: ModelResult<T>;
+  responded: boolean;
+}
+
+/** callModel, also telling whether response headers arrived: a failover decision needs it, the result does not. */
+export async function trackedCall<T = unknown>(
+  messages: readonly ChatMessage[],
+  config: ModelConfigInput<T> = {},
+  options: CallOptions = {},
+): Promise<TrackedCall<T>> {
   const cfg = resolveConfig(config);
   const resolved = resolveHost(cfg.host);
   // `host` is what is stored and shown (no password); `auth` is what the request is sent with.
@@ -68,16 +83,22 @@ export async function callModel<T = unknown>(
   // forward that one into ours (a listener is far cheaper than AbortSignal.any) and fetch with ours.
   // Credentials travel as a header: ollama-js keeps `user:pw@` in the URL, which Node's fetch refuses
   // outright (and its error message would repeat the password).
-  const fetchWithSignal: typeof fetch = (input, init) => {
+  let responded = false;
+  const fetchWithSignal: typeof fetch = async (input, init) => {
     const own = init?.signal;
     if (own) {
       if (own.aborted) call.abort(own.reason);
       else own.addEventListener('abort', () => call.abort(own.reason), { once: true });
     }
-    if (auth.authorization === undefined) return fetch(input, { ...init, signal: call.signal });
-    const headers = new Headers(init?.headers);
-    if (!headers.has('authorization')) headers.set('authorization', auth.authorization);
-    return fetch(input, { ...init, headers, signal: call.signal });
+    let headers = init?.headers;
+    if (auth.authorization !== undefined) {
+      const withAuth = new Headers(init?.headers);
+      if (!withAuth.has('authorization')) withAuth.set('authorization', auth.authorization);
+      headers = withAuth;
+    }
+    const response = await fetch(input, { ...init, ...(headers !== undefined ? { headers } : {}), signal: call.signal });
+    responded = true;
+    return response;
   };
   // A per-call instance costs ~1 µs and, unlike a shared one, leaks nothing: ollama-js keeps a failed
   // stream in its `ongoingStreamedRequests` list forever.
@@ -168,5 +189,5 @@ export async function callModel<T = unknown>(
   if (data !== undefined) result.data = data;
   if (reply.thinking !== '') result.thinking = reply.thinking;
   if (toolCalls.length > 0) result.toolCalls = toolCalls;
-  return result;
+  return { result, responded };
 }

@@ -1,5 +1,15 @@
 // Public API of the model layer: one trustworthy call, and the pieces a retry policy is built from.
 export { callModel } from './client.ts';
+export {
+  callWithHosts,
+  canonicalModel,
+  HostSet,
+  parseHostList,
+  type HostCallOptions,
+  type HostEntry,
+  type HostSetOptions,
+  type HostStatus,
+} from './hosts.ts';
 export { defaultModelConfig, formatSchema, resolveConfig, type ModelConfigInput } from './config.ts';
 export { defaultHost, displayHost, hostAuth, resolveHost, type HostAuth } from './host.ts';
 export { assistantMessage, toolMessage } from './messages.ts';
@@ -15,6 +25,7 @@ export type {
   CallOptions,
   ChatMessage,
   ErrorKind,
+  HostFailure,
   ModelConfig,
   ModelResult,
   Role,

@@ -77,6 +77,13 @@ export interface CallMetadata {
   issues?: ValidationIssue[];
   /** Reasons given by the scorer, when a score was attached. */
   scoreReasons?: string[];
+  /** Hosts given up on before `host` (callWithHosts): each failed for the infrastructure, not the model. */
+  failovers?: HostFailure[];
+}
+
+export interface HostFailure extends CallError {
+  /** Base URL of the host, without credentials. */
+  host: string;
 }
 
 export interface ModelResult<T = unknown> {
