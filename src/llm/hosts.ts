@@ -3,15 +3,10 @@ import { trackedCall, type TrackedCall } from './client.ts';
 import { resolveConfig, type ModelConfigInput } from './config.ts';
 import { ConfigError } from './errors.ts';
 import { displayHost, hostAuth, resolveHost } from './host.ts';
+import { parseHostList, type HostEntry } from './host-list.ts';
+import { canonicalModel, listModels } from './listing.ts';
 import type { HostPool } from './pool.ts';
 import type { CallError, CallOptions, ChatMessage, HostFailure, ModelResult } from './types.ts';
-
-/** One host of a set: its address (any OLLAMA_HOST form, credentials allowed) and how many calls it serves at once. */
-export interface HostEntry {
-  host: string;
-  /** Parallel slots (OLLAMA_NUM_PARALLEL on that server); load is compared per slot. Default 1. */
-  slots?: number;
-}
 
 export interface HostSetOptions {
   /** How long a host that failed is left alone, in ms. Default 30 000. */
@@ -74,35 +69,6 @@ const hostFailures: ReadonlySet<CallError['kind']> = new Set(['connection', 'bus
 // Enough for every run a long-lived worker drives at once; the oldest key is forgotten first.
 const stickyLimit = 10_000;
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
-/** Ollama treats `x` and `x:latest` as one model, case-insensitively. */
-export function canonicalModel(name: string): string {
-  const lower = name.trim().toLowerCase();
-  return lower.slice(lower.lastIndexOf('/') + 1).includes(':') ? lower : `${lower}:latest`;
-}
-
-/**
- * Reads a host list: entries separated by commas (or white space), each an OLLAMA_HOST-style address optionally
- * followed by `*slots`, e.g. `gpu1:11434*4, http://user:pw@gpu2:11434`. Empty entries are skipped; a host listed
- * twice is a mistake (its load would be counted twice).
- */
-export function parseHostList(list: string, source = 'OLLAMA_HOSTS'): Required<HostEntry>[] {
-  const entries: Required<HostEntry>[] = [];
-  for (const raw of list.split(/[\s,]+/)) {
-    if (raw === '') continue;
-    const star = /^(.*)\*([^*]*)$/.exec(raw);
-    const address = star ? (star[1] ?? '') : raw;
-    const slots = star ? Number(star[2]) : 1;
-    if (!Number.isInteger(slots) || slots < 1) {
-      throw new ConfigError(`invalid ${source}: ${JSON.stringify(displayHost(raw))} must end in *<positive integer> if anything`);
-    }
-    entries.push({ host: resolveHost(address, {}), slots });
-  }
-  return entries;
-}
-
 export class HostSet {
   readonly #hosts: HostState[];
   readonly #cooldownMs: number;
@@ -142,6 +108,7 @@ export class HostSet {
       };
     });
     if (states.length === 0) throw new ConfigError('invalid host set: no hosts');
+    // A host listed twice would have its load counted twice.
     const seen = new Set<string>();
     for (const state of states) {
       if (seen.has(state.shown)) throw new ConfigError(`invalid host set: ${state.shown} is listed twice`);
@@ -270,7 +237,8 @@ export class HostSet {
   #refreshHost(h: HostState): Promise<void> {
     h.refreshing ??= (async () => {
       try {
-        const [tags, ps] = await Promise.all([this.#getModels(h, 'tags'), this.#getModels(h, 'ps')]);
+        const request = { base: h.shown, timeoutMs: this.#probeTimeoutMs, ...(h.authorization ? { authorization: h.authorization } : {}) };
+        const [tags, ps] = await Promise.all([listModels('tags', request), listModels('ps', request)]);
         h.models = new Set(tags);
         h.loaded = new Set(ps);
         h.checkedAt = this.#now();
@@ -283,25 +251,6 @@ export class HostSet {
       }
     })();
     return h.refreshing;
-  }
-
-  async #getModels(h: HostState, what: 'tags' | 'ps'): Promise<string[]> {
-    const response = await fetch(`${h.shown}/api/${what}`, {
-      headers: h.authorization === undefined ? {} : { authorization: h.authorization },
-      signal: AbortSignal.timeout(this.#probeTimeoutMs),
-    });
-    if (!response.ok) throw new Error(`/api/${what} answered ${response.status}`);
-    const body: unknown = await response.json();
-    const list = isRecord(body) ? body.models : undefined;
-    if (!Array.isArray(list)) throw new Error(`/api/${what} sent no model list`);
-    const names: string[] = [];
-    for (const item of list) {
-      if (!isRecord(item)) continue;
-      for (const name of [item.name, item.model]) {
-        if (typeof name === 'string' && name !== '') names.push(canonicalModel(name));
-      }
-    }
-    return names;
   }
 
   /** No usable host: a missing model if every host is known and lacks it, else an infrastructure failure. */

@@ -1,15 +1,8 @@
 // Public API of the model layer: one trustworthy call, and the pieces a retry policy is built from.
 export { callModel } from './client.ts';
-export {
-  callWithHosts,
-  canonicalModel,
-  HostSet,
-  parseHostList,
-  type HostCallOptions,
-  type HostEntry,
-  type HostSetOptions,
-  type HostStatus,
-} from './hosts.ts';
+export { callWithHosts, HostSet, type HostCallOptions, type HostSetOptions, type HostStatus } from './hosts.ts';
+export { parseHostList, type HostEntry } from './host-list.ts';
+export { canonicalModel } from './listing.ts';
 export { defaultModelConfig, formatSchema, resolveConfig, type ModelConfigInput } from './config.ts';
 export { defaultHost, displayHost, hostAuth, resolveHost, type HostAuth } from './host.ts';
 export { assistantMessage, toolMessage } from './messages.ts';
