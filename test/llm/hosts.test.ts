@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { callModel, callWithHosts, ConfigError, HostSet, isRetryable, parseHostList } from '../../src/llm/index.ts';
 import type { ChatMessage } from '../../src/llm/index.ts';
+import { HostPool } from '../../src/llm/pool.ts';
 import type { Simulator } from '../../src/testing/index.ts';
 import { eventually, useSimulators } from '../helpers/simulators.ts';
 
@@ -95,6 +96,18 @@ describe('HostSet routing', () => {
       expect((await set.call(ask(20 + i), {}, { runKey: 'r2' })).metadata.host).toBe(first2?.metadata.host);
     }
     expect([served(a), served(b)]).toEqual([4, 4]);
+  });
+});
+
+describe('HostSet with a per-host limiter', () => {
+  it('holds a HostPool slot on the chosen host for each attempt', async () => {
+    const a = await simulator({ numParallel: 4, replyTokens: 5, latency: { perTokenMs: 2 } });
+    const set = new HostSet([a.url]);
+    const pool = new HostPool(1);
+    const results = await Promise.all(Array.from({ length: 4 }, (_, i) => set.call(ask(i), {}, { pool })));
+    expect(results.every((r) => r.success)).toBe(true);
+    expect(a.stats().maxConcurrent).toBe(1);
+    expect(set.status()[0]?.inFlight).toBe(0);
   });
 });
 
