@@ -1,16 +1,24 @@
 // One model call to Ollama /api/chat: streamed, bounded by a deadline, cancellable, classified, never throwing for the model's faults.
-import { Ollama, type ChatResponse } from 'ollama';
+import { Ollama } from 'ollama';
 import { formatSchema, resolveConfig, type ModelConfigInput } from './config.ts';
 import { classifyError, TimeoutError } from './errors.ts';
-import { resolveHost } from './host.ts';
+import { displayHost, hostAuth, resolveHost } from './host.ts';
+import { toWireMessage } from './messages.ts';
+import { CallbackFailure, ReplyStream } from './stream.ts';
+import { checkToolCalls, toolsForOllama } from './tools.ts';
 import { validateContent } from './validate.ts';
-import type { CallError, CallMetadata, CallOptions, ChatMessage, ModelResult } from './types.ts';
+import type { CallError, CallMetadata, CallOptions, ChatMessage, ModelResult, ValidationIssue } from './types.ts';
 
 const nsToMs = (ns: number | undefined): number | undefined => (typeof ns === 'number' ? ns / 1e6 : undefined);
 
-/** Set when `onToken` threw: a caller's bug, rethrown instead of being reported as a model failure. */
-class CallbackFailure {
-  constructor(readonly error: unknown) {}
+/** `path: message` of the first issue, and how many more there are. */
+function invalidOutput(issues: readonly ValidationIssue[]): CallError {
+  const first = issues[0];
+  const more = issues.length > 1 ? ` (+${issues.length - 1} more)` : '';
+  return {
+    kind: 'invalid-output',
+    message: first === undefined ? 'reply is not valid' : `${first.path === '' ? '' : `${first.path}: `}${first.message}${more}`,
+  };
 }
 
 /**
@@ -22,17 +30,35 @@ export async function callModel<T = unknown>(
   config: ModelConfigInput<T> = {},
   options: CallOptions = {},
 ): Promise<ModelResult<T>> {
+  return (await trackedCall(messages, config, options)).result;
+}
+
+/** A call's result, and whether the server answered with headers at all (a host that did is alive). */
+export interface TrackedCall<T> {
+  result: ModelResult<T>;
+  responded: boolean;
+}
+
+/** callModel, also telling whether response headers arrived: a failover decision needs it, the result does not. */
+export async function trackedCall<T = unknown>(
+  messages: readonly ChatMessage[],
+  config: ModelConfigInput<T> = {},
+  options: CallOptions = {},
+): Promise<TrackedCall<T>> {
   const cfg = resolveConfig(config);
-  const host = resolveHost(cfg.host);
+  const resolved = resolveHost(cfg.host);
+  // `host` is what is stored and shown (no password); `auth` is what the request is sent with.
+  const host = displayHost(resolved);
+  const auth = hostAuth(resolved);
   const format = cfg.schema !== undefined ? formatSchema(cfg.schema) : cfg.json ? 'json' : undefined;
   const modelOptions: Record<string, unknown> = { ...cfg.options, num_predict: cfg.maxTokens };
   // An explicit `temperature` wins over options.temperature, which wins over the default.
   if (config.temperature !== undefined || modelOptions.temperature === undefined) modelOptions.temperature = cfg.temperature;
 
+  const tools = cfg.tools !== undefined && cfg.tools.length > 0 ? toolsForOllama(cfg.tools) : undefined;
+
   const started = performance.now();
-  let content = '';
-  let ttftMs: number | null = null;
-  let final: ChatResponse | undefined;
+  const reply = new ReplyStream(started, options);
 
   // One controller per call carries both our deadline and the caller's signal into fetch, so an abort
   // cancels the request whether it is still queued (no headers yet) or already streaming.
@@ -55,43 +81,42 @@ export async function callModel<T = unknown>(
 
   // ollama-js has no per-request signal: it gives each streamed request its own controller, so we
   // forward that one into ours (a listener is far cheaper than AbortSignal.any) and fetch with ours.
-  const fetchWithSignal: typeof fetch = (input, init) => {
+  // Credentials travel as a header: ollama-js keeps `user:pw@` in the URL, which Node's fetch refuses
+  // outright (and its error message would repeat the password).
+  let responded = false;
+  const fetchWithSignal: typeof fetch = async (input, init) => {
     const own = init?.signal;
     if (own) {
       if (own.aborted) call.abort(own.reason);
       else own.addEventListener('abort', () => call.abort(own.reason), { once: true });
     }
-    return fetch(input, { ...init, signal: call.signal });
+    let headers = init?.headers;
+    if (auth.authorization !== undefined) {
+      const withAuth = new Headers(init?.headers);
+      if (!withAuth.has('authorization')) withAuth.set('authorization', auth.authorization);
+      headers = withAuth;
+    }
+    const response = await fetch(input, { ...init, ...(headers !== undefined ? { headers } : {}), signal: call.signal });
+    responded = true;
+    return response;
   };
   // A per-call instance costs ~1 µs and, unlike a shared one, leaks nothing: ollama-js keeps a failed
   // stream in its `ongoingStreamedRequests` list forever.
-  const client = new Ollama({ host, fetch: fetchWithSignal });
+  const client = new Ollama({ host: auth.base, fetch: fetchWithSignal });
   let stream: { abort(): void } | undefined;
 
   const run = async (): Promise<void> => {
     const response = await client.chat({
       model: cfg.model,
-      messages: messages.map((m) => ({ role: m.role, content: m.content })),
+      messages: messages.map(toWireMessage),
       stream: true,
       ...(format !== undefined ? { format } : {}),
+      ...(tools !== undefined ? { tools } : {}),
+      ...(cfg.think !== undefined ? { think: cfg.think } : {}),
       options: modelOptions,
     });
     stream = response;
-    for await (const part of response) {
-      const piece = part.message?.content ?? '';
-      if (piece !== '') {
-        if (ttftMs === null) ttftMs = performance.now() - started;
-        content += piece;
-        if (options.onToken) {
-          try {
-            options.onToken(piece);
-          } catch (err) {
-            throw new CallbackFailure(err);
-          }
-        }
-      }
-      if (part.done) final = part;
-    }
+    for await (const part of response) reply.push(part);
   };
 
   // Racing the abort guarantees the deadline even if a layer below us were slow to notice the signal.
@@ -112,14 +137,16 @@ export async function callModel<T = unknown>(
   } finally {
     clearTimeout(timer);
     callerSignal?.removeEventListener('abort', onCallerAbort);
-    if (error !== undefined || final === undefined) {
+    if (error !== undefined || reply.final === undefined) {
       stream?.abort();
       call.abort();
     }
   }
 
+  const { content, final } = reply;
   const metadata: CallMetadata = { host };
   let data: T | undefined;
+  let toolCalls = reply.toolCalls;
   if (final !== undefined) {
     metadata.doneReason = final.done_reason;
     metadata.loadMs = nsToMs(final.load_duration);
@@ -127,19 +154,22 @@ export async function callModel<T = unknown>(
     metadata.evalMs = nsToMs(final.eval_duration);
     metadata.totalMs = nsToMs(final.total_duration);
   }
-  if (error === undefined && format !== undefined) {
+  if (error === undefined && toolCalls.length > 0) {
+    // A reply that calls tools answers with the calls: its content (usually empty) is not the structured answer.
+    const checked = checkToolCalls(toolCalls, cfg.tools ?? []);
+    toolCalls = checked.calls;
+    if (checked.issues.length > 0) {
+      metadata.issues = checked.issues;
+      error = invalidOutput(checked.issues);
+    }
+  } else if (error === undefined && format !== undefined) {
     const truncatedAt = final?.done_reason === 'length' ? cfg.maxTokens : undefined;
     const checked = validateContent<T>(content, { ...(cfg.schema ? { schema: cfg.schema } : {}), ...(truncatedAt ? { truncatedAt } : {}) });
     if (checked.ok) {
       data = checked.data;
     } else {
       metadata.issues = checked.issues;
-      const first = checked.issues[0];
-      const more = checked.issues.length > 1 ? ` (+${checked.issues.length - 1} more)` : '';
-      error = {
-        kind: 'invalid-output',
-        message: first === undefined ? 'reply is not valid' : `${first.path === '' ? '' : `${first.path}: `}${first.message}${more}`,
-      };
+      error = invalidOutput(checked.issues);
     }
   }
   if (error !== undefined) metadata.error = error;
@@ -150,12 +180,14 @@ export async function callModel<T = unknown>(
     tokensIn: final?.prompt_eval_count ?? 0,
     tokensOut: final?.eval_count ?? 0,
     durationMs: performance.now() - started,
-    ttftMs,
+    ttftMs: reply.ttftMs,
     success: error === undefined,
     retries: 0,
     score: null,
     metadata,
   };
   if (data !== undefined) result.data = data;
-  return result;
+  if (reply.thinking !== '') result.thinking = reply.thinking;
+  if (toolCalls.length > 0) result.toolCalls = toolCalls;
+  return { result, responded };
 }

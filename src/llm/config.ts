@@ -37,6 +37,16 @@ const configSchema = z.object({
   schema: z.custom<ZodType>(isZodSchema, 'must be a zod schema').optional(),
   host: z.string({ error: 'must be a string' }).optional(),
   options: z.record(z.string(), z.unknown(), { error: 'must be an object' }).optional(),
+  think: z.union([z.boolean(), z.enum(['low', 'medium', 'high'])], { error: 'must be true, false, "low", "medium" or "high"' })
+    .optional(),
+  tools: z.array(z.object({
+    name: z.string({ error: 'must be a tool name' }).regex(/^[A-Za-z0-9_.-]+$/, 'must be letters, digits, _ . or -'),
+    description: z.string({ error: 'must be a string' }),
+    input: z.custom<ZodType>(isZodSchema, 'must be a zod schema'),
+  }), { error: 'must be an array of tools' })
+    // Calls are matched to tools by name: two tools with one name would make a call ambiguous.
+    .refine((tools) => new Set(tools.map((t) => t.name)).size === tools.length, 'must have distinct names')
+    .optional(),
 });
 
 function describe(value: unknown): string {
@@ -59,11 +69,13 @@ export function resolveConfig<T = unknown>(config: ModelConfigInput<T> = {}): Mo
     const got = issue?.path.length ? (config as Record<string, unknown>)[String(issue.path[0])] : config;
     throw new ConfigError(`invalid model config: ${field} ${issue?.message ?? 'is invalid'} (got ${describe(got)})`);
   }
-  const { schema, host, options, ...rest } = parsed.data;
+  const { schema, host, options, think, tools, ...rest } = parsed.data;
   const resolved: ModelConfig<T> = { ...rest };
   if (schema !== undefined) resolved.schema = schema as ZodType<T>;
   if (host !== undefined) resolved.host = host;
   if (options !== undefined) resolved.options = options;
+  if (think !== undefined) resolved.think = think;
+  if (tools !== undefined) resolved.tools = tools;
   return resolved;
 }
 

@@ -1,13 +1,49 @@
 // Where Ollama lives: OLLAMA_HOST (or an explicit host) read with the rules of Ollama's own envconfig.Host.
 import { ConfigError } from './errors.ts';
 
+// `scheme://user:pw@` or a bare `user:pw@` at the start of a host: everything up to the LAST `@` before the path
+// is userinfo (greedy, so an unencoded `@` in a password cannot leave half of it behind).
+const userinfo = /^((?:[a-zA-Z][a-zA-Z0-9+.-]*:)?\/\/)?[^/?#]*@/;
+
+/**
+ * The host as it may be stored or shown: any `user:password@` removed. Works on resolved URLs and on raw,
+ * unparsable input alike, because an error message about a bad host must not leak its password either.
+ */
+export function displayHost(host: string): string {
+  return host.replace(userinfo, '$1');
+}
+
+export interface HostAuth {
+  /** The base URL to send requests to, without userinfo (fetch refuses a URL that carries credentials). */
+  base: string;
+  /** `Basic …` for a host written with `user:password@`, to send as the Authorization header. */
+  authorization?: string;
+}
+
+/** Splits a resolved host into the URL to dial and the credentials it carried. */
+export function hostAuth(host: string): HostAuth {
+  const base = displayHost(host);
+  if (base === host) return { base };
+  let url: URL;
+  try {
+    url = new URL(host);
+  } catch {
+    return { base };
+  }
+  // URL keeps userinfo percent-encoded; Basic auth wants the plain text.
+  const pair = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+  return { base, authorization: `Basic ${Buffer.from(pair, 'utf8').toString('base64')}` };
+}
+
 export const defaultHost = 'http://127.0.0.1:11434';
 
 /**
  * Turns `host`, `host:port`, `:port`, `[::1]:port`, with or without `http://` / `https://` and a trailing path,
  * into a base URL such as `http://127.0.0.1:11434`. Without a port: 11434 when no scheme is given, else 80 / 443.
  * An unspecified address (`0.0.0.0`, `::`, empty) means this machine, as a server binds it but a client cannot
- * dial it everywhere. An explicit host wins over the environment.
+ * dial it everywhere. An explicit host wins over the environment. A `user:password@` before the host is kept in
+ * the result (it is how the request authenticates); pass the result through `displayHost` before storing or
+ * showing it.
  */
 export function resolveHost(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
   const source = explicit !== undefined ? 'host' : 'OLLAMA_HOST';
@@ -16,7 +52,7 @@ export function resolveHost(explicit?: string, env: NodeJS.ProcessEnv = process.
   if (raw === '') return defaultHost;
 
   const fail = (why: string): never => {
-    throw new ConfigError(`invalid model config: ${source} ${JSON.stringify(raw)} ${why}`);
+    throw new ConfigError(`invalid model config: ${source} ${JSON.stringify(displayHost(raw))} ${why}`);
   };
 
   let scheme = 'http';
@@ -31,6 +67,9 @@ export function resolveHost(explicit?: string, env: NodeJS.ProcessEnv = process.
     else fail('must use http:// or https://');
   }
 
+  // Userinfo is split off before the host:port rules, which know nothing of it, and added back at the end.
+  const at = /^[^/?#]*@/.exec(rest)?.[0] ?? '';
+  rest = rest.slice(at.length);
   const slash = rest.indexOf('/');
   const hostport = slash >= 0 ? rest.slice(0, slash) : rest;
   const path = slash >= 0 ? rest.slice(slash).replace(/\/+$/, '') : '';
@@ -61,7 +100,25 @@ export function resolveHost(explicit?: string, env: NodeJS.ProcessEnv = process.
     return fail('is not a valid host');
   }
   if (url.username || url.password || url.search || url.hash) fail('is not a valid host');
+  let credentials = '';
+  if (at !== '') {
+    const [user = '', ...pw] = at.slice(0, -1).split(':');
+    // Re-encoded through URL so that a `@` or `:` in a password cannot shift the host part.
+    const probe = new URL('http://x');
+    probe.username = safeDecode(user);
+    probe.password = safeDecode(pw.join(':'));
+    if (probe.username === '') fail('has credentials without a user name');
+    credentials = `${probe.username}${probe.password === '' ? '' : `:${probe.password}`}@`;
+  }
   // URL drops default ports (http:80, https:443); spell them out so the base URL always shows the port.
   const shownPort = url.port || (scheme === 'https' ? '443' : '80');
-  return `${url.protocol}//${url.hostname}:${shownPort}${url.pathname === '/' ? '' : url.pathname.replace(/\/+$/, '')}`;
+  return `${url.protocol}//${credentials}${url.hostname}:${shownPort}${url.pathname === '/' ? '' : url.pathname.replace(/\/+$/, '')}`;
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text; // a stray `%` is taken literally
+  }
 }

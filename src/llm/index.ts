@@ -1,7 +1,12 @@
 // Public API of the model layer: one trustworthy call, and the pieces a retry policy is built from.
 export { callModel } from './client.ts';
+export { callWithHosts, HostSet, type HostCallOptions, type HostSetOptions, type HostStatus } from './hosts.ts';
+export { parseHostList, type HostEntry } from './host-list.ts';
+export { canonicalModel } from './listing.ts';
 export { defaultModelConfig, formatSchema, resolveConfig, type ModelConfigInput } from './config.ts';
-export { defaultHost, resolveHost } from './host.ts';
+export { defaultHost, displayHost, hostAuth, resolveHost, type HostAuth } from './host.ts';
+export { assistantMessage, toolMessage } from './messages.ts';
+export { checkToolCalls, toolsForOllama, type CheckedToolCalls } from './tools.ts';
 export { ConfigError, TimeoutError, classifyError, type ErrorContext } from './errors.ts';
 export { isRetryable } from './retryable.ts';
 export { backoffDelay, type BackoffOptions } from './backoff.ts';
@@ -13,8 +18,13 @@ export type {
   CallOptions,
   ChatMessage,
   ErrorKind,
+  HostFailure,
   ModelConfig,
   ModelResult,
   Role,
+  Think,
+  ToolCall,
+  ToolSpec,
   ValidationIssue,
+  WireToolCall,
 } from './types.ts';

@@ -2,7 +2,8 @@
 import type { ErrorKind } from './types.ts';
 
 // Transient trouble and bad output may go away on a second try; a missing model, a rejected request or a
-// caller's cancellation never will.
+// caller's cancellation never will. A spent budget stays spent (another attempt would overspend it), and an
+// internal failure is our bug: retrying would pay for more calls to hide it.
 const retryable: Readonly<Record<ErrorKind, boolean>> = {
   timeout: true,
   connection: true,
@@ -12,7 +13,6 @@ const retryable: Readonly<Record<ErrorKind, boolean>> = {
   'model-not-found': false,
   'bad-request': false,
   aborted: false,
-  // A spent budget stays spent, and our own failure is a bug to fix, not a model to ask again.
   budget: false,
   internal: false,
 };

@@ -3,10 +3,39 @@ import type { ZodType } from 'zod';
 
 export type Role = 'system' | 'user' | 'assistant' | 'tool';
 
+/** A tool call in Ollama's wire shape, as an assistant message carries it back into the conversation. */
+export interface WireToolCall {
+  id?: string;
+  function: { name: string; arguments: Record<string, unknown> };
+}
+
+/**
+ * One message as Ollama takes it. `{ role, content }` is all most messages need; an assistant message that called
+ * tools carries `tool_calls`, and the answer to a call is `{ role: 'tool', content, tool_name }`.
+ */
 export interface ChatMessage {
   role: Role;
   content: string;
+  tool_calls?: WireToolCall[];
+  tool_name?: string;
 }
+
+/** A tool the model may call: `input` validates its arguments and is sent to Ollama as JSON Schema. */
+export interface ToolSpec {
+  name: string;
+  description: string;
+  input: ZodType;
+}
+
+/** One tool call of a reply: `arguments` is the zod output when valid, else what the model sent. */
+export interface ToolCall {
+  id?: string;
+  name: string;
+  arguments: unknown;
+}
+
+/** Ollama's `think`: on/off, or an effort level for models that take one (gpt-oss). */
+export type Think = boolean | 'low' | 'medium' | 'high';
 
 /** Every way a call can fail, as seen by the retry policy. */
 export type ErrorKind =
@@ -18,9 +47,9 @@ export type ErrorKind =
   | 'bad-request'
   | 'invalid-output'
   | 'aborted'
-  /** The run's token or wall-time budget was spent: no call was made. */
+  /** The run's token or time budget is spent: the call was never made. */
   | 'budget'
-  /** The harness's own code failed (a bug, a storage error): not the model's doing. */
+  /** A bug or storage failure in the harness's own code, not the model's or the server's. */
   | 'internal';
 
 export interface CallError {
@@ -44,21 +73,35 @@ export interface CallMetadata {
   evalMs?: number;
   totalMs?: number;
   error?: CallError;
-  /** Validation issues of a structured reply (schema or JSON parse). */
+  /** Validation issues of a structured reply (schema or JSON parse) or of its tool calls (`tool_calls.0.…`). */
   issues?: ValidationIssue[];
   /** Reasons given by the scorer, when a score was attached. */
   scoreReasons?: string[];
+  /** Hosts given up on before `host` (callWithHosts): each failed for the infrastructure, not the model. */
+  failovers?: HostFailure[];
+}
+
+export interface HostFailure extends CallError {
+  /** Base URL of the host, without credentials. */
+  host: string;
 }
 
 export interface ModelResult<T = unknown> {
   content: string;
   /** The parsed and validated reply, when `json` or `schema` was asked for and it passed. */
   data?: T;
+  /** A thinking model's reasoning (`think`), streamed apart from `content` and never validated as the answer. */
+  thinking?: string;
+  /** The tools the model called, in order; present only when it called any. */
+  toolCalls?: ToolCall[];
   model: string;
   tokensIn: number;
   tokensOut: number;
   durationMs: number;
-  /** Client-side time from sending the request to the first streamed token; null when none arrived. */
+  /**
+   * Client-side time from sending the request to the first streamed token of thinking OR content (whichever comes
+   * first: for a thinking model that is when it starts reasoning); null when none arrived.
+   */
   ttftMs: number | null;
   success: boolean;
   retries: number;
@@ -78,6 +121,10 @@ export interface ModelConfig<T = unknown> {
   host?: string;
   /** Passed through to Ollama's `options` (num_ctx, seed, stop, top_p, …). */
   options?: Record<string, unknown>;
+  /** Sent as Ollama's `think`; a model without the capability answers 400 (bad-request). */
+  think?: Think;
+  /** Tools the model may call; every call in a reply is validated against its tool's `input`. */
+  tools?: ToolSpec[];
 }
 
 export interface CallOptions {
@@ -85,4 +132,6 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Called with each streamed piece of content, for live views. */
   onToken?: (piece: string) => void;
+  /** Called with each streamed piece of a thinking model's reasoning. */
+  onThinking?: (piece: string) => void;
 }

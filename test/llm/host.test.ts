@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { resolveHost, defaultHost } from '../../src/llm/host.ts';
+import { resolveHost, defaultHost, displayHost, hostAuth } from '../../src/llm/host.ts';
 import { ConfigError } from '../../src/llm/errors.ts';
 
 describe('resolveHost (Ollama envconfig.Host rules)', () => {
@@ -40,7 +40,7 @@ describe('resolveHost (Ollama envconfig.Host rules)', () => {
     expect(resolveHost('other:1', { OLLAMA_HOST: 'example.com:2' })).toBe('http://other:1');
   });
 
-  it.each(['ftp://example.com', 'example.com:99999', 'example.com:abc', 'exa mple.com', 'http://user:pw@host'])(
+  it.each(['ftp://example.com', 'example.com:99999', 'example.com:abc', 'exa mple.com', 'http://:pw@host'])(
     'rejects %j with a ConfigError',
     (value) => {
       expect(() => resolveHost(value, {})).toThrow(ConfigError);
@@ -50,5 +50,32 @@ describe('resolveHost (Ollama envconfig.Host rules)', () => {
 
   it('names OLLAMA_HOST when the bad value came from the environment', () => {
     expect(() => resolveHost(undefined, { OLLAMA_HOST: 'gopher://x' })).toThrow(/OLLAMA_HOST "gopher:\/\/x"/);
+  });
+});
+
+describe('hosts with credentials', () => {
+  it.each([
+    ['http://user:pw@host', 'http://user:pw@host:80', 'http://host:80', 'user:pw'],
+    ['user:pw@host:1234', 'http://user:pw@host:1234', 'http://host:1234', 'user:pw'],
+    ['https://u:p%40ss@h/ollama', 'https://u:p%40ss@h:443/ollama', 'https://h:443/ollama', 'u:p@ss'],
+    ['http://u:p@ss@h:1', 'http://u:p%40ss@h:1', 'http://h:1', 'u:p@ss'],
+    ['http://u@h:1', 'http://u@h:1', 'http://h:1', 'u:'],
+  ])('%j resolves to %s, is shown as %s and authenticates as %s', (raw, resolved, shown, pair) => {
+    expect(resolveHost(raw, {})).toBe(resolved);
+    expect(displayHost(resolveHost(raw, {}))).toBe(shown);
+    expect(hostAuth(resolved)).toEqual({ base: shown, authorization: `Basic ${Buffer.from(pair).toString('base64')}` });
+  });
+
+  it('leaves a host without credentials alone', () => {
+    expect(displayHost('http://h:1/p@x')).toBe('http://h:1/p@x');
+    expect(hostAuth('http://h:1')).toEqual({ base: 'http://h:1' });
+  });
+
+  it('never repeats the password in an error about the host', () => {
+    for (const raw of ['ftp://u:secret@h', 'http://u:secret@h:99999', 'u:sec@ret@h:abc']) {
+      const err = (() => { try { resolveHost(raw, {}); } catch (e) { return e; } })();
+      expect(err).toBeInstanceOf(ConfigError);
+      expect(String(err)).not.toMatch(/secret|sec@ret/);
+    }
   });
 });

@@ -14,6 +14,8 @@ describe('isRetryable', () => {
     ['model-not-found', false],
     ['bad-request', false],
     ['aborted', false],
+    ['budget', false],
+    ['internal', false],
   ];
   it.each(table)('%s → %s', (kind, expected) => {
     expect(isRetryable(kind)).toBe(expected);
