@@ -1,5 +1,4 @@
 // A state that waits for a person (APPROVE / REJECT …), tagged for the runtime, with an optional persist-safe deadline.
-import { sleepUntil } from './sleep-until.ts';
 
 /** The tag the runtime reads to report a run as `waiting` (and to stop driving it until an event arrives). */
 export const waitingTag = 'waiting';
@@ -10,7 +9,8 @@ export interface WaitForSpec<TTarget extends string> {
 }
 
 /**
- * The waiting part of a state: spread it into the state and write its events as usual, so they stay typed.
+ * The waiting part of a state: spread it into the state and write its events as usual, so they stay typed. A
+ * timeout invokes the persist-safe timer by name: register it with `setup({ actors: { sleepUntil } })`.
  *
  * @example
  * review: { ...waitFor({ timeout: { ms: 86_400_000, target: 'expired' } }),
@@ -22,5 +22,5 @@ export function waitFor<TTarget extends string>(spec: WaitForSpec<TTarget> = {})
   if (!timeout) return { tags };
   // The deadline is fixed when the state is entered: it is the timer's input, persisted with it and restored as is.
   const input = () => ({ until: Date.now() + timeout.ms });
-  return { tags, invoke: { src: sleepUntil, input, onDone: { target: timeout.target } } };
+  return { tags, invoke: { src: 'sleepUntil' as const, input, onDone: { target: timeout.target } } };
 }
