@@ -21,16 +21,35 @@ export function guardLabel(guard: unknown): string | undefined {
   return 'inline';
 }
 
+/**
+ * The parameters of a guard and of the guards it combines (`canRetry` with `{ maxRetries: 2 }`): they are policy
+ * too, so they belong in the definition and in its hash (a longer ladder is another machine).
+ */
+function guardParams(guard: unknown): JsonValue[] {
+  if (typeof guard === 'function') {
+    const inner: unknown = 'guards' in guard ? guard.guards : undefined;
+    return Array.isArray(inner) ? inner.flatMap(guardParams) : [];
+  }
+  if (typeof guard !== 'object' || guard === null || !('type' in guard) || !('params' in guard)) return [];
+  if (typeof guard.type !== 'string' || guard.params === undefined) return [];
+  return [{ type: guard.type, params: JSON.parse(JSON.stringify(guard.params)) as JsonValue }];
+}
+
 interface TransitionLike {
   target?: readonly AnyStateNode[] | undefined;
   guard?: unknown;
   eventType: string;
 }
 
+function guardJson(label: string, guard: unknown): JsonObject {
+  const params = guardParams(guard);
+  return params.length > 0 ? { type: label, params } : { type: label };
+}
+
 function transitionJson(t: TransitionLike): JsonObject {
   const json: JsonObject = { eventType: t.eventType, target: (t.target ?? []).map((node) => `#${node.id}`) };
   const guard = guardLabel(t.guard);
-  if (guard !== undefined) json.guard = { type: guard };
+  if (guard !== undefined) json.guard = guardJson(guard, t.guard);
   return json;
 }
 
@@ -42,7 +61,7 @@ function complete(json: JsonObject, node: AnyStateNode): void {
   transitions.forEach((t, i) => {
     const entry = listed[i];
     const guard = guardLabel(t.guard);
-    if (guard !== undefined && entry && typeof entry === 'object' && !Array.isArray(entry)) entry.guard = { type: guard };
+    if (guard !== undefined && entry && typeof entry === 'object' && !Array.isArray(entry)) entry.guard = guardJson(guard, t.guard);
   });
   const states = json.states;
   if (states && typeof states === 'object' && !Array.isArray(states)) {

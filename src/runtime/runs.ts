@@ -1,7 +1,7 @@
 // The runtime's public verbs: run, resume, send, cancel, list, get — each a short story over a RunStore and the driver.
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { createActor, type AnyEventObject, type AnyMachineSnapshot } from 'xstate';
+import { createActor, type AnyEventObject, type AnyMachineSnapshot, type Snapshot } from 'xstate';
 import { HostPool } from '../llm/pool.ts';
 import { hasCode } from '../errors.ts';
 import type { HostLimiter } from '../steps/services.ts';
@@ -103,28 +103,56 @@ export async function workflowOf(record: RunRecord, cwd = process.cwd()): Promis
   return loadWorkflow(path, cwd);
 }
 
-/** Takes the run, checks its definition (migrating if allowed), and returns what to restore. Refusals write nothing. */
-async function takeRun(store: RunStore, runId: string, workflow: Workflow | undefined, cwd: string) {
+interface Restore {
+  workflow: Workflow;
+  /** What to restore, migrated if the definition changed; null when the run never reached its first checkpoint. */
+  snapshot: Snapshot<unknown> | null;
+  /** Set when the definition changed and the workflow migrated the snapshot. */
+  migratedTo: string | null;
+}
+
+/**
+ * Everything that may refuse a run, decided on a read: a refusal leaves the run exactly as it was. `migrate` is false
+ * for the look before the run is taken, so a workflow's migrate() runs once, on what the session read.
+ */
+function planRestore(record: RunRecord, wf: Workflow, migrate: boolean): Restore | null {
+  const { runId } = record;
+  if (finalStatuses.includes(record.status)) throw new RunFinishedError(`run ${runId} is already ${record.status}; nothing to resume`);
+  const current = definitionHash(wf.machine);
+  let snapshot = record.snapshot;
+  let migratedTo: string | null = null;
+  if (current !== record.workflow.hash) {
+    if (!wf.migrate) {
+      throw new DefinitionChangedError(
+        `workflow ${wf.id} changed since run ${runId} started (definition ${record.workflow.hash}, now ${current}); ` +
+          'restore the old definition, or give the workflow a migrate() for its snapshots',
+      );
+    }
+    if (!migrate) return null;
+    if (snapshot) snapshot = wf.migrate(snapshot, record.workflow.hash);
+    migratedTo = current;
+  }
+  const restored = snapshot ? restorable(snapshot) : null;
+  if (snapshot && !restored) throw new DefinitionChangedError(`run ${runId}: its stored snapshot is not one XState can restore`);
+  return { workflow: wf, snapshot: restored, migratedTo };
+}
+
+/**
+ * Takes the run to drive it. Every refusal is decided on a plain read first, so it writes nothing; the decision is
+ * made again on what the session read, in case another driver moved the run in between.
+ */
+async function takeRun(store: RunStore, runId: string, workflow: Workflow | undefined, cwd: string, check?: (plan: Restore, record: RunRecord) => void) {
+  const before = await store.read(runId);
+  const wf = workflow ?? (await workflowOf(before, cwd)).workflow;
+  const first = planRestore(before, wf, false);
+  if (first) check?.(first, before);
   const session = await store.open(runId);
   try {
-    const record = session.record;
-    if (finalStatuses.includes(record.status)) throw new RunFinishedError(`run ${runId} is already ${record.status}; nothing to resume`);
-    const wf = workflow ?? (await workflowOf(record, cwd)).workflow;
-    const current = definitionHash(wf.machine);
-    let snapshot = record.snapshot;
-    if (current !== record.workflow.hash) {
-      if (!wf.migrate) {
-        throw new DefinitionChangedError(
-          `workflow ${wf.id} changed since run ${runId} started (definition ${record.workflow.hash}, now ${current}); ` +
-            'restore the old definition, or give the workflow a migrate() for its snapshots',
-        );
-      }
-      if (snapshot) snapshot = wf.migrate(snapshot, record.workflow.hash);
-      await session.migrate(current, machineDefinition(wf.machine));
-    }
-    const restored = snapshot ? restorable(snapshot) : null;
-    if (snapshot && !restored) throw new DefinitionChangedError(`run ${runId}: its stored snapshot is not one XState can restore`);
-    return { session, workflow: wf, snapshot: restored };
+    const plan = planRestore(session.record, wf, true);
+    if (!plan) throw new Error('a migrated restore plan is always made');
+    check?.(plan, session.record);
+    if (plan.migratedTo) await session.migrate(plan.migratedTo, machineDefinition(wf.machine));
+    return { session, workflow: wf, snapshot: plan.snapshot };
   } catch (error) {
     await session.close();
     throw error;
@@ -151,25 +179,23 @@ export interface SendOptions extends ResumeOptions {
 
 /** Delivers an event (e.g. a person's APPROVE) to a run and drives it until it settles again. */
 export async function sendToRun(options: SendOptions): Promise<RunRecord> {
-  const { session, workflow, snapshot } = await takeRun(options.store, options.runId, options.workflow, options.cwd ?? process.cwd());
+  const { event, runId } = options;
+  const accepts = ({ workflow, snapshot }: Restore, record: RunRecord) => {
+    if (!snapshot) throw new EventRejectedError(`run ${runId} has not started yet; resume it first`);
+    const state: AnyMachineSnapshot = createActor(workflow.machine, { snapshot }).getSnapshot();
+    if (state.can(event)) return;
+    const accepted = acceptedEvents(parseDefinition(record.workflow.definition), statePaths(state.value));
+    throw new EventRejectedError(
+      `run ${runId} does not accept ${event.type} in state ${JSON.stringify(state.value)}` +
+        (accepted.length > 0 ? ` (it accepts: ${accepted.join(', ')})` : ''),
+    );
+  };
+  const { session, workflow, snapshot } = await takeRun(options.store, runId, options.workflow, options.cwd ?? process.cwd(), accepts);
   if (!snapshot) {
     await session.close();
-    throw new EventRejectedError(`run ${options.runId} has not started yet; resume it first`);
+    throw new EventRejectedError(`run ${runId} has not started yet; resume it first`);
   }
-  try {
-    const state: AnyMachineSnapshot = createActor(workflow.machine, { snapshot }).getSnapshot();
-    if (!state.can(options.event)) {
-      const accepted = acceptedEvents(parseDefinition(session.record.workflow.definition), statePaths(state.value));
-      throw new EventRejectedError(
-        `run ${options.runId} does not accept ${options.event.type} in state ${JSON.stringify(state.value)}` +
-          (accepted.length > 0 ? ` (it accepts: ${accepted.join(', ')})` : ''),
-      );
-    }
-  } catch (error) {
-    await session.close();
-    throw error;
-  }
-  return driveSession(session, workflow, { snapshot, event: options.event }, options);
+  return driveSession(session, workflow, { snapshot, event }, options);
 }
 
 /**

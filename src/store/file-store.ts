@@ -83,7 +83,9 @@ export class FileStore implements RunStore {
     const paths = runPaths(this.dir, runId);
     const converted = existsSync(paths.meta);
     if (!converted && !existsSync(paths.v1)) throw new RunNotFoundError(`no run ${runId} in ${this.dir}`);
-    if (converted) await readMeta(paths, runId); // a copied directory is refused before its lock is touched
+    // A copied directory, or a first-release file that is not a run, is refused before anything is created.
+    if (converted) await readMeta(paths, runId);
+    else await readV1(paths, runId);
     await mkdir(paths.dir, { recursive: true });
     const lock = this.#acquire(paths, runId);
     try {

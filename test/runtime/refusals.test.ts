@@ -1,5 +1,6 @@
 // What the runtime refuses, and how: changed definitions, locked or corrupt runs, bad ids and input, finished runs.
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { hostname } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
@@ -19,11 +20,15 @@ beforeEach(async () => {
 });
 afterAll(removeTempDirs);
 
+const lockPath = (store: FileStore, runId: string) => join(store.dir, runId, 'lock');
+/** The bytes of a run's checkpoint file: a refusal must leave them exactly as they were. */
+const checkpointBytes = (store: FileStore, runId: string) => readFileSync(join(store.dir, runId, 'checkpoint.json'), 'utf8');
+
 const approvalWorkflow = () => oneStepWorkflow({ config: { host: sim.url, timeoutMs: 2000 } }, { approval: true });
 
 async function waitingRun(store: FileStore) {
   const workflow = approvalWorkflow();
-  const record = await runWorkflow({ store, workflow, modulePath, input: { question: 'q' }, pool: null });
+  const record = await runWorkflow({ store, workflow, modulePath, input: { question: 'q' } });
   expect(record.status).toBe('waiting');
   return { workflow, runId: record.runId, hash: record.workflow.hash };
 }
@@ -35,14 +40,15 @@ describe('changed definition', () => {
     const changed = oneStepWorkflow({ ladder: [small], config: { host: sim.url, timeoutMs: 2000 } }, { approval: true });
     const now = definitionHash(changed.machine);
     expect(now).not.toBe(hash);
-    const refused = resumeWorkflow({ store, runId, workflow: changed, pool: null });
+    const before = checkpointBytes(store, runId);
+    const refused = resumeWorkflow({ store, runId, workflow: changed });
     await expect(refused).rejects.toBeInstanceOf(DefinitionChangedError);
     await expect(refused).rejects.toThrow(new RegExp(`definition ${hash}, now ${now}`));
-    await expect(refused).rejects.toMatchObject({ exitCode: 3 });
-    expect(store.read(runId).status).toBe('waiting');
-    expect(existsSync(store.lockPathOf(runId))).toBe(false);
+    await expect(refused).rejects.toMatchObject({ code: 'DEFINITION_CHANGED' });
+    expect(checkpointBytes(store, runId)).toBe(before); // not even the epoch moved
+    expect(existsSync(lockPath(store, runId))).toBe(false);
     // The original definition is still accepted.
-    const done = await sendToRun({ store, runId, workflow, event: { type: 'APPROVE' }, pool: null });
+    const done = await sendToRun({ store, runId, workflow, event: { type: 'APPROVE' } });
     expect(done.status).toBe('done');
   });
 
@@ -58,11 +64,11 @@ describe('changed definition', () => {
         return snapshot;
       },
     });
-    const resumed = await resumeWorkflow({ store, runId, workflow: migrating, pool: null });
+    const resumed = await resumeWorkflow({ store, runId, workflow: migrating });
     expect(calls).toEqual([{ fromHash: hash, value: 'approval' }]);
     expect(resumed.status).toBe('waiting');
     expect(resumed.workflow.hash).toBe(definitionHash(base.machine));
-    const done = await sendToRun({ store, runId, workflow: base, event: { type: 'APPROVE' }, pool: null });
+    const done = await sendToRun({ store, runId, workflow: base, event: { type: 'APPROVE' } });
     expect(done.status).toBe('done');
   });
 });
@@ -72,11 +78,11 @@ describe('locks', () => {
     const store = tempStore();
     const { workflow, runId } = await waitingRun(store);
     const held = await store.open(runId);
-    const refused = resumeWorkflow({ store, runId, workflow, pool: null });
+    const refused = resumeWorkflow({ store, runId, workflow });
     await expect(refused).rejects.toBeInstanceOf(RunLockedError);
     await expect(refused).rejects.toThrow(new RegExp(`process ${process.pid} on `));
     await held.close();
-    const done = await sendToRun({ store, runId, workflow, event: { type: 'APPROVE' }, pool: null });
+    const done = await sendToRun({ store, runId, workflow, event: { type: 'APPROVE' } });
     expect(done.status).toBe('done');
   });
 
@@ -85,34 +91,48 @@ describe('locks', () => {
     const { workflow, runId } = await waitingRun(store);
     const lockOf = (pid: number) => JSON.stringify({ pid, hostname: hostname(), acquiredAt: new Date().toISOString() });
 
-    writeFileSync(store.lockPathOf(runId), lockOf(process.ppid)); // alive, and not us
-    await expect(resumeWorkflow({ store, runId, workflow, pool: null })).rejects.toBeInstanceOf(RunLockedError);
+    writeFileSync(lockPath(store, runId), lockOf(process.ppid)); // alive, and not us
+    await expect(resumeWorkflow({ store, runId, workflow })).rejects.toBeInstanceOf(RunLockedError);
 
     const dead = spawnSync(process.execPath, ['-e', '']).pid;
     expect(dead).toBeGreaterThan(0);
-    writeFileSync(store.lockPathOf(runId), lockOf(dead as number));
-    const done = await sendToRun({ store, runId, workflow, event: { type: 'APPROVE' }, pool: null });
+    writeFileSync(lockPath(store, runId), lockOf(dead as number));
+    const done = await sendToRun({ store, runId, workflow, event: { type: 'APPROVE' } });
     expect(done.status).toBe('done');
-    expect(existsSync(store.lockPathOf(runId))).toBe(false);
-    expect(readdirSync(store.dir).filter((f) => f.includes('.lock'))).toEqual([]);
+    expect(existsSync(lockPath(store, runId))).toBe(false);
+    expect(readdirSync(join(store.dir, runId)).filter((f) => f.includes('lock'))).toEqual([]);
   });
 });
 
 describe('corrupt run files', () => {
   it.each([
-    ['invalid JSON', '{"runId": "broken", '],
-    ['JSON that is not a run record', JSON.stringify({ runId: 'broken', status: 'done' })],
-  ])('reports %s as CorruptRunError and leaves the bytes alone', async (_what, text) => {
+    ['a first-release file with invalid JSON', 'broken.json', '{"runId": "broken", '],
+    ['a first-release file that is not a run record', 'broken.json', JSON.stringify({ runId: 'broken', status: 'done' })],
+    ['a run directory whose meta is not JSON', join('broken', 'run.json'), '{"runId": '],
+  ])('reports %s as CorruptRunError and leaves the bytes alone', async (_what, file, text) => {
     const store = tempStore();
-    const path = store.pathOf('broken');
+    const path = join(store.dir, file);
+    mkdirSync(join(path, '..'), { recursive: true });
     writeFileSync(path, text);
-    expect(() => store.read('broken')).toThrow(CorruptRunError);
+    const listing = () => readdirSync(store.dir, { recursive: true }).map(String).sort();
+    const files = listing();
+    await expect(store.read('broken')).rejects.toBeInstanceOf(CorruptRunError);
     const workflow = approvalWorkflow();
-    await expect(resumeWorkflow({ store, runId: 'broken', workflow, pool: null })).rejects.toBeInstanceOf(CorruptRunError);
-    await expect(sendToRun({ store, runId: 'broken', workflow, event: { type: 'APPROVE' }, pool: null })).rejects.toBeInstanceOf(CorruptRunError);
+    await expect(resumeWorkflow({ store, runId: 'broken', workflow })).rejects.toBeInstanceOf(CorruptRunError);
+    await expect(sendToRun({ store, runId: 'broken', workflow, event: { type: 'APPROVE' } })).rejects.toBeInstanceOf(CorruptRunError);
     await expect(store.open('broken')).rejects.toBeInstanceOf(CorruptRunError);
     expect(readFileSync(path, 'utf8')).toBe(text);
-    expect(readdirSync(store.dir)).toEqual(['broken.json']);
+    expect(listing()).toEqual(files);
+  });
+
+  it('refuses a run directory copied under another name', async () => {
+    const store = tempStore();
+    const { runId } = await waitingRun(store);
+    const copy = join(store.dir, 'copied');
+    mkdirSync(copy);
+    for (const file of readdirSync(join(store.dir, runId))) writeFileSync(join(copy, file), readFileSync(join(store.dir, runId, file)));
+    await expect(store.read('copied')).rejects.toBeInstanceOf(CorruptRunError);
+    await expect(resumeWorkflow({ store, runId: 'copied', workflow: approvalWorkflow() })).rejects.toThrow(new RegExp(runId));
   });
 });
 
@@ -120,11 +140,11 @@ describe('run ids, input and finished runs', () => {
   it.each(['../x', 'a/b', '', 'a'.repeat(65), 'a b', '..', 'x\\y'])('refuses the run id %j and creates no file', async (runId) => {
     const store = tempStore();
     const workflow = approvalWorkflow();
-    const refused = runWorkflow({ store, workflow, modulePath, input: { question: 'q' }, runId, pool: null });
+    const refused = runWorkflow({ store, workflow, modulePath, input: { question: 'q' }, runId });
     await expect(refused).rejects.toBeInstanceOf(InvalidRunIdError);
-    await expect(refused).rejects.toMatchObject({ exitCode: 2 });
-    await expect(resumeWorkflow({ store, runId, workflow, pool: null })).rejects.toBeInstanceOf(InvalidRunIdError);
-    expect(() => store.read(runId)).toThrow(InvalidRunIdError);
+    await expect(refused).rejects.toMatchObject({ code: 'INVALID_RUN_ID' });
+    await expect(resumeWorkflow({ store, runId, workflow })).rejects.toBeInstanceOf(InvalidRunIdError);
+    await expect(store.read(runId)).rejects.toBeInstanceOf(InvalidRunIdError);
     expect(readdirSync(store.dir)).toEqual([]);
     expect(sim.stats().requests).toBe(0);
   });
@@ -132,17 +152,17 @@ describe('run ids, input and finished runs', () => {
   it('accepts a 64-character run id', async () => {
     const store = tempStore();
     const runId = 'a'.repeat(64);
-    const record = await runWorkflow({ store, workflow: approvalWorkflow(), modulePath, input: { question: 'q' }, runId, pool: null });
+    const record = await runWorkflow({ store, workflow: approvalWorkflow(), modulePath, input: { question: 'q' }, runId });
     expect(record.runId).toBe(runId);
-    expect(store.read(runId).status).toBe('waiting');
+    expect((await store.read(runId)).status).toBe('waiting');
   });
 
   it('refuses input that fails the schema, before any file or call', async () => {
     const store = tempStore();
-    const refused = runWorkflow({ store, workflow: approvalWorkflow(), modulePath, input: { question: '' }, pool: null });
+    const refused = runWorkflow({ store, workflow: approvalWorkflow(), modulePath, input: { question: '' } });
     await expect(refused).rejects.toBeInstanceOf(InputError);
     await expect(refused).rejects.toThrow(/question/);
-    await expect(refused).rejects.toMatchObject({ exitCode: 2 });
+    await expect(refused).rejects.toMatchObject({ code: 'INVALID_INPUT' });
     expect(readdirSync(store.dir)).toEqual([]);
     expect(sim.stats().requests).toBe(0);
   });
@@ -151,17 +171,20 @@ describe('run ids, input and finished runs', () => {
     const store = tempStore();
     const workflow = approvalWorkflow();
     const { runId } = await waitingRun(store);
-    await sendToRun({ store, runId, workflow, event: { type: 'APPROVE' }, pool: null });
-    await expect(resumeWorkflow({ store, runId, workflow, pool: null })).rejects.toBeInstanceOf(RunFinishedError);
+    await sendToRun({ store, runId, workflow, event: { type: 'APPROVE' } });
+    const finished = checkpointBytes(store, runId);
+    await expect(resumeWorkflow({ store, runId, workflow })).rejects.toBeInstanceOf(RunFinishedError);
+    await expect(sendToRun({ store, runId, workflow, event: { type: 'APPROVE' } })).rejects.toBeInstanceOf(RunFinishedError);
+    expect(checkpointBytes(store, runId)).toBe(finished);
 
     const other = await waitingRun(store);
     const cancelled = await cancelRun(store, other.runId);
     expect(cancelled.status).toBe('cancelled');
-    expect(store.read(other.runId).status).toBe('cancelled');
-    await expect(resumeWorkflow({ store, runId: other.runId, workflow, pool: null })).rejects.toBeInstanceOf(RunFinishedError);
+    expect((await store.read(other.runId)).status).toBe('cancelled');
+    await expect(resumeWorkflow({ store, runId: other.runId, workflow })).rejects.toBeInstanceOf(RunFinishedError);
     await expect(cancelRun(store, other.runId)).rejects.toBeInstanceOf(RunFinishedError);
 
-    await expect(resumeWorkflow({ store, runId: 'never-ran', workflow, pool: null })).rejects.toBeInstanceOf(RunNotFoundError);
+    await expect(resumeWorkflow({ store, runId: 'never-ran', workflow })).rejects.toBeInstanceOf(RunNotFoundError);
   });
 });
 
@@ -169,12 +192,13 @@ describe('durable writes', () => {
   it('writes a readable record with fsync on, leaving no temp file behind', async () => {
     const store = new FileStore({ dir: tempDir(), fsync: true });
     const workflow = approvalWorkflow();
-    const record = await runWorkflow({ store, workflow, modulePath, input: { question: 'q' }, pool: null });
-    const onDisk = store.read(record.runId);
+    const record = await runWorkflow({ store, workflow, modulePath, input: { question: 'q' } });
+    const onDisk = await store.read(record.runId);
     expect(onDisk.status).toBe('waiting');
     expect(onDisk.journal).toHaveLength(1);
-    const done = await sendToRun({ store, runId: record.runId, workflow, event: { type: 'APPROVE' }, pool: null });
-    expect(store.read(record.runId).status).toBe(done.status);
-    expect(readdirSync(store.dir)).toEqual([`${record.runId}.json`]);
+    const done = await sendToRun({ store, runId: record.runId, workflow, event: { type: 'APPROVE' } });
+    expect((await store.read(record.runId)).status).toBe(done.status);
+    expect(readdirSync(store.dir)).toEqual([record.runId]);
+    expect(readdirSync(join(store.dir, record.runId)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 });
