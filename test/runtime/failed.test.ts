@@ -4,14 +4,14 @@ import { z } from 'zod';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RunFinishedError } from '../../src/runtime/errors.ts';
 import { resumeWorkflow, runWorkflow } from '../../src/runtime/runs.ts';
-import { defineWorkflow, initialHarnessContext, type HarnessContext } from '../../src/steps/index.ts';
+import { defineWorkflow } from '../../src/steps/index.ts';
 import { modulePath, removeTempDirs, tempStore } from '../steps/fixtures.ts';
 
 afterAll(removeTempDirs);
 
 function brokenWorkflow() {
   const machine = setup({
-    types: { context: {} as HarnessContext },
+    types: { context: {} as { flags: string[] } },
     actions: {
       explode: () => {
         throw new Error('the action exploded');
@@ -19,7 +19,7 @@ function brokenWorkflow() {
     },
   }).createMachine({
     id: 'broken',
-    context: initialHarnessContext,
+    context: { flags: [] },
     initial: 'start',
     states: { start: { entry: 'explode' } },
   });
@@ -30,12 +30,12 @@ describe('a failing machine', () => {
   it('ends the run failed with the error message, and refuses to resume it', async () => {
     const store = tempStore();
     const workflow = brokenWorkflow();
-    const record = await runWorkflow({ store, workflow, modulePath, input: {}, pool: null });
+    const record = await runWorkflow({ store, workflow, modulePath, input: {} });
     expect(record.status).toBe('failed');
     expect(record.error).toMatch(/the action exploded/);
-    const onDisk = store.read(record.runId);
+    const onDisk = await store.read(record.runId);
     expect(onDisk.status).toBe('failed');
     expect(onDisk.error).toBe(record.error);
-    await expect(resumeWorkflow({ store, runId: record.runId, workflow, pool: null })).rejects.toBeInstanceOf(RunFinishedError);
+    await expect(resumeWorkflow({ store, runId: record.runId, workflow })).rejects.toBeInstanceOf(RunFinishedError);
   });
 });

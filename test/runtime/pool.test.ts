@@ -15,7 +15,7 @@ async function twoConcurrentRuns(limit: number) {
   const pool = new HostPool(limit);
   const workflow = oneStepWorkflow({ config: { host: sim.url, timeoutMs: 3000 } });
   const runs = await Promise.all(
-    ['first', 'second'].map((question) => runWorkflow({ store, workflow, modulePath, input: { question }, pool })),
+    ['first', 'second'].map((question) => runWorkflow({ store, workflow, modulePath, input: { question }, limiter: pool })),
   );
   return { sim, runs };
 }
