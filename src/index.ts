@@ -1,7 +1,97 @@
-// The harness's public API: define workflows from steps, run them with checkpoints, and make trustworthy model calls.
-export * from './steps/index.ts';
-export * from './runtime/index.ts';
-export * from './store/index.ts';
-export * from './llm/index.ts';
+// The harness's public API: what a workflow author and an embedding application use. Subpaths: ./testing, ./check, ./inspect.
+
+// Writing workflows: steps, their typed outputs, waits and fan-outs.
+export {
+  defineWorkflow,
+  modelStep,
+  fanOut,
+  waitFor,
+  sleepUntil,
+  stepGuards,
+  flagsFrom,
+  waitingTag,
+  type Workflow,
+  type Migration,
+  type PersistedSnapshot,
+  type ModelStepSpec,
+  type StepOutput,
+  type AttemptRecord,
+  type FanOutSpec,
+  type FanOutOutput,
+  type WaitForSpec,
+  type SleepUntilInput,
+  type CallEvent,
+} from './steps/index.ts';
+
+// Running them: start, resume, send events, cancel, list and read runs.
+export {
+  runWorkflow,
+  resumeWorkflow,
+  sendToRun,
+  cancelRun,
+  listRuns,
+  getRun,
+  loadWorkflow,
+  hostLimiter,
+  definitionHash,
+  statePaths,
+  type RunOptions,
+  type ResumeOptions,
+  type SendOptions,
+  type DriveHooks,
+  type LoadedWorkflow,
+} from './runtime/index.ts';
+
+// Where runs live.
+export {
+  FileStore,
+  MemoryStore,
+  newRunId,
+  runStatuses,
+  finalStatuses,
+  type FileStoreOptions,
+  type RunStore,
+  type RunSession,
+  type RunMeta,
+  type Checkpoint,
+  type RunListing,
+  type RunRecord,
+  type RunStatus,
+  type RunSummary,
+  type TimelineEntry,
+  type StoredJournalEntry,
+} from './store/index.ts';
+
+// One model call, and the pieces of a retry policy.
+export {
+  callModel,
+  callWithHosts,
+  HostSet,
+  defaultModelConfig,
+  displayHost,
+  assistantMessage,
+  toolMessage,
+  retryFeedback,
+  isRetryable,
+  backoffDelay,
+  type HostSetOptions,
+  type HostStatus,
+  type ModelConfigInput,
+  type CallError,
+  type CallMetadata,
+  type CallOptions,
+  type ChatMessage,
+  type ErrorKind,
+  type ModelResult,
+  type Think,
+  type ToolCall,
+  type ToolSpec,
+  type ValidationIssue,
+} from './llm/index.ts';
 export { HostPool } from './llm/pool.ts';
+
+// Scorers.
 export * from './score/index.ts';
+
+// Errors: one base with a code, and its guards.
+export { HarnessError, isHarnessError, hasCode, errorCodes, type ErrorCode } from './errors.ts';
