@@ -5,15 +5,17 @@
 //   node --import tsx test/runtime/crash-child.ts send   <dir> <runId> <event type>
 //
 // OLLAMA_HOST and HARNESS_HOST_CONCURRENCY come from the environment, as for any harness process.
+// CRASH_IN_APPEND=n makes the process SIGKILL itself in the middle of its n-th journal append: half the line is on
+// disk, as a kill inside the write would leave it, and the store must ignore the torn line on the next open.
 // CRASH_AFTER_CALLS=n makes the process SIGKILL itself right after its n-th paid call is journaled: the worst moment,
 // when the run file holds the call's result but no checkpoint past it yet, so resume must replay it from the journal.
 import { appendFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChatMessage } from '../../src/llm/types.ts';
-import { loadWorkflow, resumeWorkflow, runWorkflow, sendToRun } from '../../src/runtime/index.ts';
+import { hostLimiter, loadWorkflow, resumeWorkflow, runWorkflow, sendToRun } from '../../src/runtime/index.ts';
 import { requestHash } from '../../src/steps/index.ts';
 import type { CallEvent } from '../../src/steps/index.ts';
-import { FileStore, type RunRecord } from '../../src/store/index.ts';
+import { FileStore, type RunRecord, type RunSession, type RunStore } from '../../src/store/index.ts';
 import { hashString } from '../../src/util/random.ts';
 
 /** File in the run directory where each chat request's body hash is paired with its journal request hash. */
@@ -38,11 +40,50 @@ function recordRequests(dir: string): void {
   };
 }
 
-/** `call.end` of a paid call is emitted once its journal entry is durable, before the step's actor resolves. */
-function crashAfterCalls(limit: number): (event: CallEvent) => void {
+/** File in the run directory where each call answered from the journal is noted, for the test to count. */
+const replaysFile = 'replays.ndjson';
+
+/**
+ * `call.end` of a paid call is emitted once its journal entry is durable, before the step's actor resolves: with
+ * `limit`, the process SIGKILLs itself right after its `limit`-th paid call. Replayed calls are noted in `replaysFile`.
+ */
+function watchCalls(dir: string, limit: number): (event: CallEvent) => void {
   let paid = 0;
   return (event) => {
-    if (event.type === 'call.end' && !event.replayed && ++paid === limit) process.kill(process.pid, 'SIGKILL');
+    if (event.type !== 'call.end') return;
+    if (event.replayed) appendFileSync(join(dir, replaysFile), `${JSON.stringify({ key: event.key })}\n`);
+    else if (++paid === limit) process.kill(process.pid, 'SIGKILL');
+  };
+}
+
+/** The store with its n-th journal append cut in half by a SIGKILL: a torn last line, as a kill mid-write leaves. */
+function tearingStore(store: FileStore, dir: string, runId: string, tearAt: number): RunStore {
+  let appends = 0;
+  const tearing = (session: RunSession): RunSession => ({
+    get runId() { return session.runId; },
+    get epoch() { return session.epoch; },
+    get record() { return session.record; },
+    append: async (entry) => {
+      if (++appends === tearAt) {
+        const line = JSON.stringify({ ...entry, epoch: session.epoch });
+        appendFileSync(join(dir, runId, 'journal.ndjson'), line.slice(0, Math.floor(line.length / 2)));
+        process.kill(process.pid, 'SIGKILL');
+      }
+      return session.append(entry);
+    },
+    commit: (checkpoint, timeline) => session.commit(checkpoint, timeline),
+    migrate: (hash, definition) => session.migrate(hash, definition),
+    close: () => session.close(),
+  });
+  return {
+    location: store.location,
+    create: async (meta) => tearing(await store.create(meta)),
+    open: async (id) => tearing(await store.open(id)),
+    read: (id) => store.read(id),
+    list: () => store.list(),
+    requestCancel: (id) => store.requestCancel(id),
+    watchCancel: (id, cancel) => store.watchCancel(id, cancel),
+    clearCancel: (id) => store.clearCancel(id),
   };
 }
 
@@ -50,9 +91,10 @@ async function main(argv: string[]): Promise<RunRecord> {
   const [mode, dir, runId, arg, input] = argv;
   if (!dir || !runId) throw new Error('usage: crash-child.ts run|resume|send <dir> <runId> …');
   recordRequests(dir);
-  const store = new FileStore({ dir });
+  const tearAt = Number(process.env.CRASH_IN_APPEND ?? 0);
+  const store = tearAt > 0 ? tearingStore(new FileStore({ dir }), dir, runId, tearAt) : new FileStore({ dir });
   const limit = Number(process.env.CRASH_AFTER_CALLS ?? 0);
-  const hooks = { store, ...(limit > 0 ? { onCall: crashAfterCalls(limit) } : {}) };
+  const hooks = { store, limiter: hostLimiter(), onCall: watchCalls(dir, limit) };
   if (mode === 'run') {
     if (!arg || input === undefined) throw new Error('run needs a workflow module and an input');
     const { workflow, modulePath } = await loadWorkflow(arg);

@@ -69,34 +69,54 @@ function startChild(sim: Simulator, args: string[], env: Record<string, string>)
   return child;
 }
 
-let peeked: { path: string; stamp: string; record: RunRecord | null } | undefined;
+let peeked: { stamp: string; record: RunRecord | null } | undefined;
 
 /**
- * The run file as the test polls it: raw JSON (atomic renames mean it is never half-written), null before it exists.
- * Parsed again only when the file changed, since polling shares this process with the simulator.
+ * The run as the test polls it, straight from its files: the checkpoint (atomic renames mean it is never half-written)
+ * and the journal's complete lines; null before the first checkpoint. Parsed again only when a file changed, since
+ * polling shares this process with the simulator.
  */
 function peek(dir: string): RunRecord | null {
-  const path = join(dir, `${runId}.json`);
+  const runDir = join(dir, runId);
   try {
-    const { mtimeMs, size, ino } = statSync(path);
-    const stamp = `${mtimeMs}:${size}:${ino}`;
-    if (peeked?.path === path && peeked.stamp === stamp) return peeked.record;
-    const record = JSON.parse(readFileSync(path, 'utf8')) as RunRecord;
-    peeked = { path, stamp, record };
+    const stamps = ['checkpoint.json', 'journal.ndjson'].map((file) => {
+      const path = join(runDir, file);
+      if (!existsSync(path)) return '-';
+      const { mtimeMs, size, ino } = statSync(path);
+      return `${mtimeMs}:${size}:${ino}`;
+    });
+    const stamp = stamps.join('|');
+    if (peeked?.stamp === stamp) return peeked.record;
+    const checkpoint = JSON.parse(readFileSync(join(runDir, 'checkpoint.json'), 'utf8')) as Omit<RunRecord, 'journal'>;
+    const journalPath = join(runDir, 'journal.ndjson');
+    const lines = existsSync(journalPath) ? readFileSync(journalPath, 'utf8').split('\n') : [];
+    const journal: StoredJournalEntry[] = [];
+    for (const line of lines.slice(0, -1)) journal.push(JSON.parse(line) as StoredJournalEntry); // the last is '' or torn
+    const record = { ...checkpoint, journal } as RunRecord;
+    peeked = { stamp, record };
     return record;
   } catch {
     return null;
   }
 }
 
-/** Root state paths, then each active child machine's (`work.1: checking.attempting`). */
+interface PersistedNode {
+  value?: unknown;
+  status?: string;
+  children?: Record<string, { snapshot?: PersistedNode }>;
+}
+
+/** Root state paths, then each active child machine's, however deep (`work/work.1/implement: attempting`). */
 function describeStates(record: RunRecord | null): string[] {
-  const snapshot = record?.snapshot as { value?: unknown; children?: Record<string, { snapshot?: { value?: unknown; status?: string } }> } | null | undefined;
+  const snapshot = record?.snapshot as PersistedNode | null | undefined;
   if (!snapshot) return ['(no checkpoint yet)'];
-  const children = Object.entries(snapshot.children ?? {})
-    .filter(([, child]) => child.snapshot?.status === 'active' && child.snapshot.value !== undefined)
-    .map(([id, child]) => `${id}: ${statePaths(child.snapshot?.value).join(', ')}`);
-  return [...statePaths(snapshot.value), ...children];
+  const nested = (node: PersistedNode, prefix: string): string[] =>
+    Object.entries(node.children ?? {}).flatMap(([id, child]) => {
+      const inner = child.snapshot;
+      if (inner?.status !== 'active' || inner.value === undefined) return [];
+      return [`${prefix}${id}: ${statePaths(inner.value).join(', ')}`, ...nested(inner, `${prefix}${id}/`)];
+    });
+  return [...statePaths(snapshot.value), ...nested(snapshot, '')];
 }
 
 const topStates = ['planning', 'working', 'reviewing', 'awaitingApproval', 'finishing', 'done'] as const;
@@ -115,7 +135,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 type Phase = 'planning' | 'working' | 'reviewing' | 'backoff' | 'waiting' | 'finishing';
 
-type KillPlan = { phase: Phase; extraMs: number } | { phase: 'journaled'; afterCalls: number };
+type KillPlan = { phase: Phase; extraMs: number } | { phase: 'journaled'; afterCalls: number } | { phase: 'appending'; atAppend: number };
 
 const stageOfPhase: Record<Phase, number> = { planning: 0, working: 1, reviewing: 2, backoff: 2, waiting: 3, finishing: 4 };
 
@@ -133,9 +153,12 @@ function killPlans(random: () => number): KillPlan[] {
     timed.push({ phase: extra, extraMs: between(0, 100) });
   }
   timed.sort((a, b) => stageOfPhase[a.phase as Phase] - stageOfPhase[b.phase as Phase]);
-  // The self-inflicted kill goes to the process after the planning kill, or the one after the fan-out kill.
+  // The self-inflicted kills go to the process after the planning kill, or the one after the fan-out kill: one right
+  // after a call is journaled, one in the middle of a journal append.
   const position = random() < 0.5 ? 1 : 2;
-  return [...timed.slice(0, position), { phase: 'journaled', afterCalls: between(1, 3) }, ...timed.slice(position)];
+  const selfInflicted: KillPlan[] = [{ phase: 'journaled', afterCalls: between(1, 3) }, { phase: 'appending', atAppend: between(1, 3) }];
+  if (random() < 0.5) selfInflicted.reverse();
+  return [...timed.slice(0, position), ...selfInflicted, ...timed.slice(position)];
 }
 
 /**
@@ -181,7 +204,14 @@ interface Outcome {
 }
 
 const describePlan = (plan: KillPlan) =>
-  plan.phase === 'journaled' ? `journaled after ${plan.afterCalls} call(s)` : `${plan.phase} +${plan.extraMs} ms`;
+  plan.phase === 'journaled'
+    ? `journaled after ${plan.afterCalls} call(s)`
+    : plan.phase === 'appending'
+      ? `inside journal append ${plan.atAppend}`
+      : `${plan.phase} +${plan.extraMs} ms`;
+
+const selfInflicted = (plan: KillPlan | undefined): plan is Extract<KillPlan, { phase: 'journaled' | 'appending' }> =>
+  plan?.phase === 'journaled' || plan?.phase === 'appending';
 
 /** Runs the workflow to its end in child processes, approving when it waits and killing it as `plans` say. */
 async function driveToEnd(sim: Simulator, dir: string, module: string, input: unknown, plans: KillPlan[]): Promise<Outcome> {
@@ -190,22 +220,23 @@ async function driveToEnd(sim: Simulator, dir: string, module: string, input: un
   let next = 0;
   for (let segment = 0; segment < 20; segment++) {
     const before = peek(dir);
-    if (before && finalStatuses.includes(before.status)) return { record: new FileStore({ dir }).read(runId), kills, segments };
+    if (before && finalStatuses.includes(before.status)) return { record: await new FileStore({ dir }).read(runId), kills, segments };
     const mode: Mode = !before ? 'run' : before.status === 'waiting' ? 'send' : 'resume';
     // A timed plan whose phase the run has left can no longer be hit.
-    for (let plan = plans[next]; plan && plan.phase !== 'journaled' && stageOf(before) > stageOfPhase[plan.phase]; plan = plans[++next]) {
+    for (let plan = plans[next]; plan && !selfInflicted(plan) && stageOf(before) > stageOfPhase[plan.phase]; plan = plans[++next]) {
       console.info(`  (kill planned in ${plan.phase} skipped: the run is past it)`);
     }
     const plan = plans[next];
     const args = mode === 'run' ? [module, JSON.stringify(input)] : mode === 'send' ? ['APPROVE'] : [];
     const spawnAt = Date.now();
     const requestsBefore = sim.stats().requests;
-    const env: Record<string, string> = plan?.phase === 'journaled' ? { CRASH_AFTER_CALLS: String(plan.afterCalls) } : {};
+    const env: Record<string, string> =
+      plan?.phase === 'journaled' ? { CRASH_AFTER_CALLS: String(plan.afterCalls) } : plan?.phase === 'appending' ? { CRASH_IN_APPEND: String(plan.atAppend) } : {};
     const child = startChild(sim, [mode, dir, runId, ...args], env);
     segments.push(mode);
 
     let killed = false;
-    if (plan && plan.phase !== 'journaled') {
+    if (plan && !selfInflicted(plan)) {
       const epochBefore = before?.epoch ?? 0;
       const requested = () => sim.stats().requests > requestsBefore;
       while (child.alive() && !ready(plan.phase, peek(dir), mode, epochBefore, requested())) await sleep(10);
@@ -221,7 +252,7 @@ async function driveToEnd(sim: Simulator, dir: string, module: string, input: un
     const { inFlight, queued } = sim.stats();
     if (killed) child.kill();
     const exit = await child.exited;
-    if (plan && (killed || (plan.phase === 'journaled' && exit.signal === 'SIGKILL'))) {
+    if (plan && (killed || (selfInflicted(plan) && exit.signal === 'SIGKILL'))) {
       const after = peek(dir);
       const kill: Kill = {
         plan: describePlan(plan),
@@ -294,17 +325,11 @@ function repeatableAt(kill: Kill, log: readonly CompletedRequest[], hashOf: (ent
   return repeatable;
 }
 
-interface PersistedActor {
-  context?: { steps?: Record<string, { attempts?: { key: string; replayed: boolean }[] }> };
-  children?: Record<string, { snapshot?: PersistedActor }>;
-}
-
-/** Keys of the attempts answered from the journal, in the root's steps and in every sub-agent's. */
-function replayedKeys(snapshot: PersistedActor | null | undefined): string[] {
-  if (!snapshot) return [];
-  const own = Object.values(snapshot.context?.steps ?? {}).flatMap((step) => step.attempts ?? []);
-  const children = Object.values(snapshot.children ?? {}).flatMap((child) => replayedKeys(child.snapshot));
-  return [...own.filter((attempt) => attempt.replayed).map((attempt) => attempt.key), ...children];
+/** Keys of the calls the children answered from the journal after a restart (noted by each child as it replayed). */
+function replayedKeys(dir: string): string[] {
+  const path = join(dir, 'replays.ndjson');
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8').split('\n').filter(Boolean).map((line) => (JSON.parse(line) as { key: string }).key);
 }
 
 function journalKeysAreUnique(record: RunRecord): void {
@@ -342,11 +367,11 @@ afterAll(async () => {
 async function uninterrupted(dir: string, module: string, input: unknown): Promise<RunRecord> {
   const store = new FileStore({ dir });
   const { workflow, modulePath } = await loadWorkflow(module);
-  const pool = new HostPool(2);
-  const waiting = await runWorkflow({ store, workflow, modulePath, input, runId, pool, seed: 7 });
+  const limiter = new HostPool(2);
+  const waiting = await runWorkflow({ store, workflow, modulePath, input, runId, limiter, seed: 7 });
   expect(unknownPrompts, 'the scripted model does not know these prompts').toEqual([]);
   expect(waiting.status, `flags: ${waiting.flags.join('; ')}`).toBe('waiting');
-  return sendToRun({ store, runId, workflow, event: { type: 'APPROVE' }, pool });
+  return sendToRun({ store, runId, workflow, event: { type: 'APPROVE' }, limiter });
 }
 
 async function crashCase({ name, module, input }: CrashCase): Promise<void> {
@@ -378,9 +403,10 @@ async function crashCase({ name, module, input }: CrashCase): Promise<void> {
   expect(kills.length).toBeGreaterThanOrEqual(3);
   journalKeysAreUnique(baseline);
   journalKeysAreUnique(record);
-  // Every attempt of the crashed run is one the baseline made too (a kill may save a retry, never add one).
-  const baselineKeys = new Set(baseline.journal.map((entry) => entry.key));
-  expect(record.journal.filter((entry) => !baselineKeys.has(entry.key)).map((entry) => entry.key)).toEqual([]);
+  // Every call of the crashed run is one the baseline made too (a kill may save a retry, never add one). Keys hold
+  // a random pass id per entry of a step, so the two runs are compared by request.
+  const baselineRequests = new Set(baseline.journal.map((entry) => entry.requestHash));
+  expect(record.journal.filter((entry) => !baselineRequests.has(entry.requestHash)).map((entry) => entry.key)).toEqual([]);
 
   // Completed requests, named by their journal request hash (the children paired each body they sent with it).
   const pairs = requestMap(crashDir);
@@ -416,7 +442,7 @@ async function crashCase({ name, module, input }: CrashCase): Promise<void> {
   }
   expect(extraTotal).toBeLessThanOrEqual(allowedTotal);
   // A process that died right after journaling a call leaves it for resume to answer from the journal.
-  const replayed = replayedKeys(record.snapshot as PersistedActor);
+  const replayed = replayedKeys(crashDir);
   console.info(`${name}: attempts answered from the journal after a restart: ${replayed.join(', ') || 'none'}`);
   if (kills.some((kill) => kill.plan.startsWith('journaled'))) expect(replayed.length).toBeGreaterThan(0);
   console.info(
