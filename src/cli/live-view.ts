@@ -108,7 +108,7 @@ export class LiveView {
     if (this.#closed) return;
     this.#begin();
     this.#usage = { ...record.usage };
-    const states = record.snapshot ? statePaths(record.snapshot.value) : [];
+    const states = record.snapshot ? [...statePaths(record.snapshot.value), ...childStates(record.snapshot)] : [];
     if (states.join(',') !== this.#states.join(',')) {
       this.#states = states;
       if (!this.#tty && states.length > 0) this.#line(`state ${states.join(', ')}`);
@@ -180,6 +180,22 @@ export class LiveView {
     const at = ((this.#now() - this.#started) / 1000).toFixed(1).padStart(6);
     this.#stream.write(`[${at}s] ${text}\n`);
   }
+}
+
+/**
+ * The states of the live child machines (a model step under way, a sub-agent), as `<child path>: <state>`: a step
+ * is its own machine, so its attempting / backingOff shows here and not in the root's state.
+ */
+function childStates(snapshot: unknown, prefix = ''): string[] {
+  const children = typeof snapshot === 'object' && snapshot !== null ? (snapshot as { children?: unknown }).children : undefined;
+  if (typeof children !== 'object' || children === null) return [];
+  return Object.entries(children as Record<string, unknown>).flatMap(([id, raw]) => {
+    const child = (typeof raw === 'object' && raw !== null ? raw : {}) as { snapshot?: { status?: unknown; value?: unknown } };
+    const inner = child.snapshot;
+    if (!inner || inner.status !== 'active' || inner.value === undefined) return [];
+    const path = prefix ? `${prefix}/${id}` : id;
+    return [`${path}: ${statePaths(inner.value).join(', ')}`, ...childStates(inner, path)];
+  });
 }
 
 /** Cuts a line to `width` visible columns, keeping ANSI sequences whole and resetting them at the cut. */

@@ -1,5 +1,6 @@
 // How a run record reads to a person: its exit code, end-of-run summary, how to continue it, and its model calls.
 import { acceptedEvents, parseDefinition } from '../definition/index.ts';
+import { callPlace } from '../inspect/calls.ts';
 import { statePaths } from '../runtime/driver.ts';
 import type { RunRecord, RunStatus, StoredJournalEntry } from '../store/index.ts';
 import type { StoredCall } from '../store/record.ts';
@@ -88,11 +89,9 @@ export interface CallRow {
   durationMs: number;
 }
 
-/** The step's name as a person knows it; calls made inside a child machine get the child's id as a prefix. */
-function stepLabel(entry: StoredJournalEntry): string {
-  const path = entry.key.slice(0, entry.key.lastIndexOf(':'));
-  const parts = path.split('/').slice(1, -1); // drop 'root' and the call actor itself
-  return [...parts, entry.step].join('/');
+/** The step's name as a person knows it: the sub-agents and fan-out items it ran in, then its id (`security/review`). */
+export function stepLabel(entry: StoredJournalEntry): string {
+  return callPlace(entry)?.label ?? entry.step;
 }
 
 export function outcomeOf(call: StoredCall): string {
@@ -117,4 +116,38 @@ export function callRows(record: RunRecord): CallRow[] {
     const step = stepLabel(entry);
     return [row(step, entry.result), ...(entry.judges ?? []).map((judge) => row(`${step} (judge)`, judge))];
   });
+}
+
+/** One attempt as a flag's reasons list it (the same words as the step's own `reasons`). */
+function describeCall(call: StoredCall, attempt: number): string {
+  const error = (call.metadata as { error?: { kind?: string; message?: string } }).error;
+  if (error) return `${call.model} attempt ${attempt}: ${error.kind ?? 'error'} (${error.message ?? ''})`;
+  return `${call.model} attempt ${attempt}: score ${call.score ?? 'none'}`;
+}
+
+/**
+ * Why each flagged step was flagged: the flag's own reason, then every attempt of the step's last pass, read from
+ * the journal (a step keeps its attempts in its own machine, which is gone once it ended). A flag that names no
+ * journaled step (a sub-agent's own flag, a budget spent before any call) gets no block.
+ */
+export function flagReasons(record: RunRecord): { label: string; reasons: string[] }[] {
+  const byLabel = new Map<string, { pass: string; attempts: string[] }>();
+  for (const entry of record.journal) {
+    const place = callPlace(entry);
+    if (!place) continue;
+    const seen = byLabel.get(place.label);
+    const line = describeCall(entry.result, place.attempt);
+    if (seen && seen.pass === place.pass) seen.attempts.push(line);
+    else byLabel.set(place.label, { pass: place.pass, attempts: [line] });
+  }
+  const blocks: { label: string; reasons: string[] }[] = [];
+  for (const flag of record.flags) {
+    const cut = flag.indexOf(': ');
+    if (cut < 0) continue;
+    const label = flag.slice(0, cut);
+    const step = byLabel.get(label);
+    if (!step) continue;
+    blocks.push({ label, reasons: [flag.slice(cut + 2), ...step.attempts] });
+  }
+  return blocks;
 }

@@ -3,12 +3,16 @@ import type { StoredJournalEntry } from '../store/index.ts';
 
 export interface CallRow {
   key: string;
+  /** The model step's id (`review`); fan-out items and sub-agents share it, `label` tells them apart. */
   step: string;
-  /** The actor that made the call (`root`, `root/review.2`): fan-out children share a step id. */
+  /** Where the step ran, for people: sub-agents and fan-out items, then the step (`security/review`, `work.2/implement`). */
+  label: string;
+  /** The machine that invoked the step (`root`, `root/security`, `root/work/work.2`). */
   actor: string;
   model: string;
-  /** From the journal key (`<step>.p<pass>.m<ladder>.a<attempt>`); null when the key has another shape. */
+  /** Attempt on this model, 1-based, from the journal key (`…:<pass>.m<rung>.a<attempt>`); null for another shape. */
   attempt: number | null;
+  /** Which entry of this step it was (1 for the first; a loop back into the step makes 2, …); null for another shape. */
   pass: number | null;
   tokensIn: number;
   tokensOut: number;
@@ -26,7 +30,70 @@ export interface CallRow {
   at: string;
 }
 
-const keyPattern = /:(?:.*\.)?p(\d+)\.m(\d+)\.a(\d+)$/;
+/** Where a journaled call ran, read from its key; null when the key has neither known shape. */
+export interface CallPlace {
+  /** Path of the machine that invoked the step. */
+  actor: string;
+  /** Path of the step's own machine (the same as `actor` in first-release runs, where a step was not a machine). */
+  stepActor: string;
+  /** What tells one entry of the step from the next: the step's pass. */
+  pass: string;
+  rung: number;
+  attempt: number;
+  label: string;
+}
+
+// A step is a child machine: `root/…/<step>/<call>:<pass>.m<rung>.a<attempt>`, the pass a random token per entry.
+const stepKey = /^(.*):([0-9A-Za-z]+)\.m(\d+)\.a(\d+)$/;
+// First-release runs: the call was the workflow's own child, `root/…/<call>:<step>.p<pass>.m<rung>.a<attempt>`.
+const firstReleaseKey = /^(.*):(?:.*\.)?p(\d+)\.m(\d+)\.a(\d+)$/;
+
+/**
+ * Sub-agents and fan-out items between the root and the step, then the step: a fan-out `work` says nothing its
+ * items `work.2` do not. `stepMachine` is the step's own actor id: kept only when it is itself a fan-out item.
+ */
+function labelOf(between: readonly string[], step: string, stepMachine?: string): string {
+  const parent = between.at(-1);
+  const isItem = stepMachine !== undefined && parent !== undefined && stepMachine.startsWith(`${parent}.`);
+  const chain = isItem ? [...between, stepMachine] : between;
+  const ids: string[] = [];
+  for (let i = chain.length - 1; i >= 0; i--) {
+    const id = chain[i] as string;
+    if (!ids[0]?.startsWith(`${id}.`)) ids.unshift(id);
+  }
+  return [...ids, step].join('/');
+}
+
+export function callPlace(entry: Pick<StoredJournalEntry, 'key' | 'step'>): CallPlace | null {
+  const current = stepKey.exec(entry.key);
+  if (current && !firstReleaseKey.test(entry.key)) {
+    const path = (current[1] as string).split('/');
+    if (path.length < 3) return null; // root / step / call at least
+    const stepPath = path.slice(0, -1);
+    return {
+      actor: path.slice(0, -2).join('/'),
+      stepActor: stepPath.join('/'),
+      pass: current[2] as string,
+      rung: Number(current[3]),
+      attempt: Number(current[4]),
+      label: labelOf(path.slice(1, -2), entry.step, path.at(-2)),
+    };
+  }
+  const old = firstReleaseKey.exec(entry.key);
+  if (old) {
+    const path = (old[1] as string).split('/');
+    const actor = path.length > 1 ? path.slice(0, -1).join('/') : (path[0] as string);
+    return {
+      actor,
+      stepActor: actor,
+      pass: old[2] as string,
+      rung: Number(old[3]),
+      attempt: Number(old[4]),
+      label: labelOf(path.slice(1, -1), entry.step),
+    };
+  }
+  return null;
+}
 
 function issuesOf(metadata: Record<string, unknown>): string[] {
   const issues = metadata.issues;
@@ -50,22 +117,32 @@ function errorKindOf(metadata: Record<string, unknown>): string | null {
 
 export function callRows(journal: readonly StoredJournalEntry[]): CallRow[] {
   const lastModel = new Map<string, string>();
+  const passes = new Map<string, string[]>();
   return journal.map((entry) => {
     const { result } = entry;
     const metadata = result.metadata as Record<string, unknown>;
-    const match = keyPattern.exec(entry.key);
-    const actor = entry.key.includes(':') ? entry.key.slice(0, entry.key.indexOf(':')) : '';
-    // The invoke id (last path segment) is the same for every attempt of a step, so actor + step is the step's run.
-    const scope = `${actor}|${entry.step}`;
+    const place = callPlace(entry);
+    let pass: number | null = null;
+    let scope = `?|${entry.key}`;
+    if (place) {
+      // The step machine's path names the step where it runs; its passes are numbered in the order they were journaled.
+      const stepScope = `${place.stepActor}|${entry.step}`;
+      const seen = passes.get(stepScope) ?? [];
+      if (!seen.includes(place.pass)) seen.push(place.pass);
+      passes.set(stepScope, seen);
+      pass = seen.indexOf(place.pass) + 1;
+      scope = `${stepScope}|${place.pass}`;
+    }
     const before = lastModel.get(scope);
     lastModel.set(scope, result.model);
     return {
       key: entry.key,
       step: entry.step,
-      actor: actor.split('/').slice(0, -1).join('/') || actor,
+      label: place?.label ?? entry.step,
+      actor: place?.actor ?? '',
       model: result.model,
-      attempt: match ? Number(match[3]) : null,
-      pass: match ? Number(match[1]) : null,
+      attempt: place?.attempt ?? null,
+      pass,
       tokensIn: result.tokensIn,
       tokensOut: result.tokensOut,
       ttftMs: result.ttftMs,

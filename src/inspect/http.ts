@@ -26,8 +26,9 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(text);
 }
 
-export function sendError(res: ServerResponse, status: number, error: string, name?: string): void {
-  sendJson(res, status, name ? { error, name } : { error });
+/** `name` and `code` tell a harness error apart (clients branch on `code`; `name` is for people). */
+export function sendError(res: ServerResponse, status: number, error: string, name?: string, code?: string): void {
+  sendJson(res, status, { error, ...(name ? { name } : {}), ...(code ? { code } : {}) });
 }
 
 /** Reads a JSON body of at most `limit` bytes; an empty body is `{}`. */

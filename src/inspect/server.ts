@@ -2,6 +2,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AnyEventObject } from 'xstate';
+import { isHarnessError } from '../errors.ts';
 import { cancelRun, hostLimiter, resumeWorkflow, sendToRun } from '../runtime/index.ts';
 import { assertRunId, type FileStore } from '../store/index.ts';
 import { BackgroundDrives } from './drives.ts';
@@ -132,7 +133,7 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
       if (res.headersSent) return void res.destroy();
       const status = statusOf(error);
       const message = error instanceof Error ? error.message : String(error);
-      sendError(res, status, message, error instanceof Error && !(error instanceof HttpError) ? error.name : undefined);
+      sendError(res, status, message, error instanceof Error && !(error instanceof HttpError) ? error.name : undefined, isHarnessError(error) ? error.code : undefined);
     });
   });
 

@@ -1,14 +1,20 @@
 // The bridge to Stately's inspector: a run's inspection events go out over a WebSocket that stately.ai/inspect reads.
+// The relay started here binds loopback and refuses browsers from other origins (see stately-relay.ts).
 import { createWebSocketInspector } from '@statelyai/inspect';
-import { createInspectorServer } from '@statelyai/inspect/server';
 import type { InspectionEvent } from 'xstate';
 import WebSocket from 'ws';
+import { HarnessError } from '../errors.ts';
+import { startStatelyRelay, type StatelyRelay } from './stately-relay.ts';
 
 export interface StatelyBridgeOptions {
   /** A relay already running (`ws://host:port`); without it a relay is started here on `port`. */
   url?: string;
   /** Port of the relay started here. Default 8080 (the Stately tools' default). */
   port?: number;
+  /** Address the relay started here binds. Default 127.0.0.1: nobody else on the network can read the run. */
+  host?: string;
+  /** Origins allowed to open the relay's WebSocket besides its own page and https://stately.ai. */
+  allowedOrigins?: readonly string[];
   /** How long to wait for the relay to answer. Default 3000 ms. */
   connectTimeoutMs?: number;
 }
@@ -17,13 +23,18 @@ export interface StatelyBridge {
   inspect: (event: InspectionEvent) => void;
   /** The page to open in a browser (it embeds stately.ai/inspect, so it needs internet access). */
   viewerUrl: string | null;
+  /** The relay started here (null when sending to one given by `url`). */
+  relay: StatelyRelay | null;
   /** Flushes what was sent and closes the connection (and the relay, if started here). */
   close(): Promise<void>;
 }
 
-export class InspectorUnavailableError extends Error {
+/** The relay cannot be reached or started: a bad `--inspect-url`/`--inspect-port`, so a usage error (exit 2). */
+export class InspectorUnavailableError extends HarnessError {
   override name = 'InspectorUnavailableError';
-  readonly exitCode = 2;
+  constructor(message: string) {
+    super('INVALID_CONFIG', message);
+  }
 }
 
 /** Resolves once a plain WebSocket reaches `url`, so a wrong URL is one clear error instead of endless retries. */
@@ -50,13 +61,24 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function startStatelyBridge(options: StatelyBridgeOptions = {}): Promise<StatelyBridge> {
   const timeoutMs = options.connectTimeoutMs ?? 3000;
-  const port = options.port ?? 8080;
-  const relay = options.url ? null : createInspectorServer({ port, autoOpen: false });
-  const url = options.url ?? `ws://127.0.0.1:${port}`;
+  let relay: StatelyRelay | null = null;
+  if (!options.url) {
+    try {
+      relay = await startStatelyRelay({
+        port: options.port ?? 8080,
+        ...(options.host !== undefined ? { host: options.host } : {}),
+        ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}),
+      });
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new InspectorUnavailableError(`cannot start the inspector relay: ${reason}`);
+    }
+  }
+  const url = options.url ?? (relay as StatelyRelay).wsUrl;
   try {
     await probe(url, timeoutMs);
   } catch (error) {
-    relay?.stop();
+    await relay?.close();
     throw error;
   }
   const inspector = createWebSocketInspector({ url });
@@ -66,11 +88,12 @@ export async function startStatelyBridge(options: StatelyBridgeOptions = {}): Pr
 
   return {
     inspect: (event) => inspector.inspect.next?.(event),
-    viewerUrl: relay ? `http://localhost:${port}` : null,
+    viewerUrl: relay ? relay.pageUrl : null,
+    relay,
     close: async () => {
       for (let waited = 0; (adapter.ws?.bufferedAmount ?? 0) > 0 && waited < timeoutMs; waited += 20) await sleep(20);
       inspector.stop();
-      relay?.stop();
+      await relay?.close();
     },
   };
 }

@@ -14,11 +14,16 @@ export interface ChildView {
   state: string[];
 }
 
-/** A child machine whose definition the run stored (`definition.actors[src]`), drawn like the root. */
+/**
+ * A live child machine whose definition the run stored (`definition.actors[src]`), drawn like the root: a model
+ * step while it runs (its attempts, retries and escalations are its states), a sub-agent, a fan-out and its items.
+ */
 export interface AgentView {
-  /** Child ids from the root, '/'-joined: 'writer', or 'review/inner' for an agent's own sub-agent. */
+  /** Child ids from the root, '/'-joined: 'writer', 'writer/draft' for the agent's model step, 'work/work.2'. */
   id: string;
   src: string;
+  /** `step` for a model step's machine (its context is the step's bookkeeping), else `machine`. */
+  kind: 'step' | 'machine';
   status: string;
   /** Active leaf state paths of the agent. */
   active: string[];
@@ -40,9 +45,9 @@ export interface RunView {
   active: string[];
   /** Events the run accepts in its current state (what `send` can deliver). */
   accepts: string[];
-  /** Every child actor of the root, sub-agents included. */
+  /** Every child actor of the root: model steps under way, sub-agents, fan-outs, timers. */
   children: ChildView[];
-  /** Sub-agents with a stored definition, at any depth, parents before their own agents. */
+  /** Live child machines with a stored definition (steps, sub-agents), at any depth, parents before their own. */
   agents: AgentView[];
   diagram: Diagram | null;
   /** Why there is no diagram, when there is none. */
@@ -85,6 +90,11 @@ function draw(definition: unknown): Drawn {
   }
 }
 
+/** A model step's own context (see StepContext): what tells a step's machine from a sub-agent's. */
+function isStepContext(context: unknown): boolean {
+  return isObject(context) && typeof context.step === 'string' && typeof context.rung === 'number' && Array.isArray(context.attempts);
+}
+
 /** Live children that are machines the run's definition describes, and theirs in turn (promise actors are not). */
 function agentsOf(snapshot: unknown, definition: unknown, ancestors: readonly Json[], prefix: string): AgentView[] {
   if (!isObject(snapshot) || !isObject(snapshot.children) || !isObject(definition)) return [];
@@ -100,6 +110,7 @@ function agentsOf(snapshot: unknown, definition: unknown, ancestors: readonly Js
     const agent: AgentView = {
       id,
       src,
+      kind: isStepContext(agentSnapshot.context) ? 'step' : 'machine',
       status: typeof agentSnapshot.status === 'string' ? agentSnapshot.status : 'unknown',
       active: 'value' in agentSnapshot ? statePaths(agentSnapshot.value) : [],
       diagram,

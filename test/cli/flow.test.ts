@@ -20,7 +20,7 @@ afterAll(async () => {
 const simulator = useSimulators();
 
 describe('harness run, ls and show', { timeout: 90_000 }, () => {
-  it('runs a workflow to done (exit 0, run file written); --json prints only the record', async () => {
+  it('runs a workflow to done (exit 0, run written to the store); --json prints only the record', async () => {
     const [plain, json] = await Promise.all([
       harness(['run', fixture('quick.workflow.ts'), '--input', '{"question":"why is the sky blue?"}', '--run-id', 'q1'], env),
       harness(['run', fixture('quick.workflow.ts'), '--input', '{"question":"and the sea?"}', '--json'], env),
@@ -30,7 +30,7 @@ describe('harness run, ls and show', { timeout: 90_000 }, () => {
     expect(plain.stdout).toMatch(/^done {2}run q1$/m);
     expect(plain.stdout).toMatch(/^calls 1 {2}tokens \d+ in \/ \d+ out {2}time /m);
     expect(plain.stdout).not.toContain('\x1b');
-    const written = readRun(env, 'q1');
+    const written = await readRun(env, 'q1');
     expect(written.status).toBe('done');
     expect((written.output as { answer: { answer: string } }).answer.answer.length).toBeGreaterThan(0);
 
@@ -38,7 +38,7 @@ describe('harness run, ls and show', { timeout: 90_000 }, () => {
     const record = JSON.parse(json.stdout) as RunRecord;
     expect(record.status).toBe('done');
     expect(record.journal).toHaveLength(1);
-    expect(readRun(env, record.runId).status).toBe('done');
+    expect((await readRun(env, record.runId)).status).toBe('done');
     expect(json.stderr).toContain('call ask'); // the live view moved to stderr
   });
 
@@ -75,7 +75,7 @@ describe('a run that waits for a person', { timeout: 90_000 }, () => {
     expect(run.stdout).toMatch(/^waiting {2}run a1$/m);
     expect(run.stdout).toContain("  harness send a1 APPROVE --data '{}'");
     expect(run.stdout).toContain("  harness send a1 REJECT --data '{}'");
-    expect(readRun(env, 'a1').status).toBe('waiting');
+    expect((await readRun(env, 'a1')).status).toBe('waiting');
 
     const wrong = await inProcess(['send', 'a1', 'PUBLISH'], env);
     expect(wrong.code).toBe(2);
@@ -84,7 +84,7 @@ describe('a run that waits for a person', { timeout: 90_000 }, () => {
     const send = await harness(['send', 'a1', 'APPROVE', '--data', '{"reviewer":"ada"}'], env);
     expect(send.code).toBe(0);
     expect(send.stdout).toMatch(/^done {2}run a1$/m);
-    const record = readRun(env, 'a1');
+    const record = await readRun(env, 'a1');
     expect(record.status).toBe('done');
     expect(record.output).toMatchObject({ decision: { type: 'APPROVE', data: { reviewer: 'ada' } } });
     expect(record.usage.calls).toBe(1);
@@ -99,7 +99,11 @@ describe('a run that waits for a person', { timeout: 90_000 }, () => {
     const run = await harness(['run', fixture('approval.workflow.ts'), '--run-id', 'c1', '--snapshots', dir], env);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`harness send c1 APPROVE --snapshots ${dir} --data '{}'`);
-    expect(existsSync(join(dir, 'c1.json'))).toBe(true);
+    // The run lives in a directory of its own under --snapshots, and nowhere under $HARNESS_SNAPSHOTS.
+    expect(existsSync(join(dir, 'c1', 'run.json'))).toBe(true);
+    expect(existsSync(join(dir, 'c1', 'checkpoint.json'))).toBe(true);
+    expect((await readRun({ ...env, snapshots: dir }, 'c1')).status).toBe('waiting');
+    expect(existsSync(join(env.snapshots, 'c1'))).toBe(false);
     expect(existsSync(join(env.snapshots, 'c1.json'))).toBe(false);
 
     const cancel = await harness(['cancel', 'c1', '--snapshots', dir], env);

@@ -1,6 +1,6 @@
 // Spawns the real `harness` command (node bin/harness.js) for the CLI tests, with its own snapshots dir and model host.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { CliIO } from '../../src/cli/command.ts';
 import { runCli } from '../../src/cli/dispatch.ts';
 import { commands } from '../../src/cli/registry.ts';
-import type { RunRecord } from '../../src/store/index.ts';
+import { FileStore, type RunRecord } from '../../src/store/index.ts';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const fixture = (name: string) => `test/cli/fixtures/${name}`;
@@ -75,15 +75,21 @@ export async function inProcess(args: string[], env: Env, extra: Record<string, 
   return { code, signal: null, stdout: stdout.text(), stderr: stderr.text() };
 }
 
-export function readRun(env: Env, runId: string): RunRecord {
-  return JSON.parse(readFileSync(join(env.snapshots, `${runId}.json`), 'utf8')) as RunRecord;
+/** The run as the store reads it back (meta, checkpoint, journal and timeline of `<snapshots>/<id>/`). */
+export function readRun(env: Env, runId: string): Promise<RunRecord> {
+  return new FileStore({ dir: env.snapshots }).read(runId);
 }
 
-/** Polls until `check` returns a value (not undefined); fails after `ms`. */
-export async function until<T>(check: () => T | undefined, ms = 20_000): Promise<T> {
+/** The directory a run lives in (`run.json`, `journal.ndjson`, `checkpoint.json`, `timeline.ndjson`, `lock`, `cancel`). */
+export function runDir(env: Env, runId: string): string {
+  return join(env.snapshots, runId);
+}
+
+/** Polls until `check` returns (or resolves to) a value other than undefined; fails after `ms`. */
+export async function until<T>(check: () => T | undefined | Promise<T | undefined>, ms = 20_000): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
-    const value = check();
+    const value = await check();
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 25));

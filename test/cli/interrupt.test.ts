@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../src/store/index.ts';
 import { startSimulator, type Simulator } from '../../src/testing/index.ts';
-import { fixture, harness, readRun, start, tempDir, until, type Env } from './harness.ts';
+import { fixture, harness, readRun, runDir, start, tempDir, until, type Env } from './harness.ts';
 
 let sim: Simulator;
 let env: Env;
@@ -17,15 +17,21 @@ afterAll(async () => {
   await sim.close();
 });
 
+/** The model step's child machine, persisted under the root's children, is in its attempting state. */
+function stepUnderWay(record: RunRecord): boolean {
+  const children = (record.snapshot?.children ?? {}) as Record<string, { snapshot?: { value?: unknown; status?: string } }>;
+  return Object.values(children).some((child) => child.snapshot?.status === 'active' && child.snapshot.value === 'attempting');
+}
+
 describe('Ctrl-C', { timeout: 90_000 }, () => {
   it('stops the run at a checkpoint (exit 130, status stopped), and resume finishes it', async () => {
     const run = start(['run', fixture('quick.workflow.ts'), '--input', '{"question":"slowly"}', '--run-id', 'int1'], env);
     // Wait until the run file shows the model step under way and the request has reached the model.
-    await until(() => {
+    await until(async () => {
       if (!run.stdout().includes('attempt 1  started') || sim.stats().inFlight === 0) return undefined;
-      if (!existsSync(join(env.snapshots, 'int1.json'))) return undefined;
-      const record = readRun(env, 'int1');
-      return JSON.stringify(record.snapshot?.value) === '{"asking":"attempting"}' ? record : undefined;
+      if (!existsSync(join(runDir(env, 'int1'), 'checkpoint.json'))) return undefined;
+      const record = await readRun(env, 'int1');
+      return stepUnderWay(record) ? record : undefined;
     });
     run.child.kill('SIGINT');
     const stopped = await run.done;
@@ -33,15 +39,16 @@ describe('Ctrl-C', { timeout: 90_000 }, () => {
     expect(stopped.stdout).toContain('Ctrl-C: stopping run int1');
     expect(stopped.stdout).toMatch(/^stopped {2}run int1$/m);
     expect(stopped.stdout).toContain('  harness resume int1');
-    const record: RunRecord = readRun(env, 'int1');
+    const record: RunRecord = await readRun(env, 'int1');
     expect(record.status).toBe('stopped');
     expect(record.journal).toEqual([]); // the interrupted call was not paid in full: it is made again on resume
-    expect(existsSync(join(env.snapshots, 'int1.lock'))).toBe(false);
+    expect(existsSync(join(runDir(env, 'int1'), 'lock'))).toBe(false); // the lock went with the process
+    expect(stepUnderWay(record)).toBe(true); // the checkpoint holds the step's machine mid-attempt, to restore
 
     const resumed = await harness(['resume', 'int1'], env);
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toMatch(/^done {2}run int1$/m);
-    const done = readRun(env, 'int1');
+    const done = await readRun(env, 'int1');
     expect(done.status).toBe('done');
     expect(done.journal).toHaveLength(1);
     expect(sim.stats().disconnects).toBe(1); // the first request was really cut off

@@ -19,7 +19,10 @@ function sink(tty: boolean, columns = 80) {
   return { stream, text: () => text };
 }
 
-function record(value: unknown, usage = { tokensIn: 0, tokensOut: 0, calls: 0 }, flags: string[] = []): RunRecord {
+/** A model step's machine under way, as the root's persisted snapshot holds it while the step runs. */
+const stepChild = (value: string) => ({ ask: { src: 'ask', snapshot: { status: 'active', value, context: {}, children: {} } } });
+
+function record(value: unknown, usage = { tokensIn: 0, tokensOut: 0, calls: 0 }, flags: string[] = [], children: Record<string, unknown> = {}): RunRecord {
   const now = new Date().toISOString();
   return {
     format: 1,
@@ -27,7 +30,7 @@ function record(value: unknown, usage = { tokensIn: 0, tokensOut: 0, calls: 0 },
     workflow: { id: 'wf', module: '/wf.ts', moduleRelative: 'wf.ts', hash: 'h', definition: {} },
     input: {},
     status: 'running',
-    snapshot: { status: 'active', value, context: {}, children: {} },
+    snapshot: { status: 'active', value, context: {}, children },
     journal: [],
     timeline: [],
     flags,
@@ -55,7 +58,7 @@ const result: ModelResult = {
 };
 
 function drive(view: LiveView): void {
-  view.onCheckpoint(record({ asking: 'attempting' }));
+  view.onCheckpoint(record('asking', undefined, [], stepChild('attempting')));
   view.onCall({ type: 'call.start', key: 'k', step: 'ask', model: 'm:7b', attempt: 2 });
   view.onCall({ type: 'call.token', key: 'k', piece: '{' });
   view.onCall({ type: 'call.token', key: 'k', piece: '}' });
@@ -67,14 +70,16 @@ describe('LiveView', () => {
     const view = new LiveView({ stream: out.stream, env: {}, runId: 'r1', workflow: 'wf' });
     drive(view);
     view.onCall({ type: 'call.end', key: 'k', step: 'ask', result, replayed: false });
+    view.onCheckpoint(record('asking', { tokensIn: 5, tokensOut: 3, calls: 1 }, [], stepChild('backingOff')));
     view.onCheckpoint(record('flagged', { tokensIn: 5, tokensOut: 3, calls: 1 }, ['ask: ladder exhausted']));
     view.close();
     const lines = out.text().trimEnd().split('\n').map((l) => l.replace(/^\[ *\d+\.\ds\] /, ''));
     expect(lines).toEqual([
       'run r1  workflow wf',
-      'state asking.attempting',
+      'state asking, ask: attempting',
       'call ask  m:7b  attempt 2  started',
       'call ask  m:7b  attempt 2  invalid-output  5 in / 3 out tokens  1.20s  answer: Required',
+      'state asking, ask: backingOff',
       'state flagged',
       'flag ask: ladder exhausted',
     ]);

@@ -1,9 +1,9 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/testing/index.ts';
-import { fixture, harness, inProcess, readRun, tempDir, type Env, type Result } from './harness.ts';
+import { fixture, harness, inProcess, readRun, runDir, tempDir, type Env, type Result } from './harness.ts';
 
 let sim: Simulator;
 let env: Env;
@@ -15,6 +15,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await sim.close();
 });
+
+/** Every file of a run's directory but its lock, with its bytes: what a refusal must leave as it was. */
+function runFiles(env: Env, runId: string): Record<string, string> {
+  const dir = runDir(env, runId);
+  return Object.fromEntries(readdirSync(dir).filter((name) => name !== 'lock').sort().map((name) => [name, readFileSync(join(dir, name), 'utf8')]));
+}
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -50,41 +56,63 @@ describe('bad input and unknown runs: exit 2, nothing written', { timeout: 90_00
     }
     // Nothing was written for any of them: not even the snapshots directory.
     expect(existsSync(fresh.snapshots)).toBe(false);
+    expect(existsSync(join(fresh.snapshots, '..', 'escape'))).toBe(false);
     expect(existsSync(join(fresh.snapshots, '..', 'escape.json'))).toBe(false);
   });
 });
 
 describe('refusals: exit 3, files untouched', { timeout: 90_000 }, () => {
-  it('refuses a corrupt run file and never rewrites it; ls lists it as unreadable', async () => {
+  it('refuses a corrupt first-release run file and never rewrites it; ls lists it as unreadable', async () => {
     const path = join(env.snapshots, 'broken.json');
     const bytes = '{"format":1,"runId":"broken","status":"runn';
     writeFileSync(path, bytes);
-    const corrupt = /^harness: run file .*broken\.json is not valid JSON; it was left untouched\n$/;
+    const corrupt = /^harness: .*broken\.json is not valid JSON; it was left untouched\n$/;
     refused(await harness(['resume', 'broken'], env), 3, corrupt);
     for (const argv of [['show', 'broken'], ['send', 'broken', 'APPROVE'], ['cancel', 'broken']]) refused(await inProcess(argv, env), 3, corrupt);
     const ls = await inProcess(['ls'], env);
     expect(ls.code).toBe(0);
-    expect(ls.stdout).toContain('unreadable broken.json: run file');
+    expect(ls.stdout).toMatch(/^unreadable broken\.json: .*broken\.json is not valid JSON/m);
     expect(readFileSync(path, 'utf8')).toBe(bytes);
+    expect(existsSync(join(env.snapshots, 'broken'))).toBe(false); // not converted: nothing was written
     rmSync(path);
+  });
+
+  it('refuses a run whose checkpoint is damaged and never rewrites it; ls lists it as unreadable', async () => {
+    const run = await harness(['run', fixture('approval.workflow.ts'), '--run-id', 'damaged1'], env);
+    expect(run.code).toBe(0);
+    const checkpoint = join(runDir(env, 'damaged1'), 'checkpoint.json');
+    const bytes = '{"status":"wait';
+    writeFileSync(checkpoint, bytes);
+    const before = runFiles(env, 'damaged1');
+    const corrupt = /^harness: .*damaged1\/checkpoint\.json is not valid JSON; it was left untouched\n$/;
+    refused(await harness(['resume', 'damaged1'], env), 3, corrupt);
+    for (const argv of [['show', 'damaged1'], ['send', 'damaged1', 'APPROVE'], ['cancel', 'damaged1']]) refused(await inProcess(argv, env), 3, corrupt);
+    const ls = await inProcess(['ls'], env);
+    expect(ls.stdout).toMatch(/^unreadable damaged1\/: .*checkpoint\.json is not valid JSON/m);
+    expect(runFiles(env, 'damaged1')).toEqual(before);
+    rmSync(runDir(env, 'damaged1'), { recursive: true });
   });
 
   it('refuses to drive a run whose lock a live process holds, and takes it once the lock is gone', async () => {
     const run = await harness(['run', fixture('approval.workflow.ts'), '--run-id', 'locked1'], env);
     expect(run.code).toBe(0);
-    const file = join(env.snapshots, 'locked1.json');
-    const before = readFileSync(file, 'utf8');
+    const before = runFiles(env, 'locked1');
+    const epoch = (await readRun(env, 'locked1')).epoch;
     // This test process is alive and is not the CLI's process: to the CLI the lock is held.
-    const lock = join(env.snapshots, 'locked1.lock');
+    const lock = join(runDir(env, 'locked1'), 'lock');
     writeFileSync(lock, JSON.stringify({ pid: process.pid, hostname: hostname(), acquiredAt: new Date().toISOString() }));
 
     refused(await harness(['resume', 'locked1'], env), 3, `run locked1 is being driven by process ${process.pid}`);
-    expect(readFileSync(file, 'utf8')).toBe(before);
+    refused(await inProcess(['send', 'locked1', 'APPROVE'], env), 3, `run locked1 is being driven by process ${process.pid}`);
+    expect(runFiles(env, 'locked1')).toEqual(before); // not even the epoch was bumped
+    expect((await readRun(env, 'locked1')).epoch).toBe(epoch);
 
     rmSync(lock);
     const after = await harness(['send', 'locked1', 'APPROVE'], env);
     expect(after.code).toBe(0);
-    expect(readRun(env, 'locked1').status).toBe('done');
+    const done = await readRun(env, 'locked1');
+    expect(done.status).toBe('done');
+    expect(done.epoch).toBe(epoch + 1);
   });
 });
 

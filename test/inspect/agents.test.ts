@@ -24,7 +24,7 @@ describe('run view of a workflow with a sub-agent', () => {
     process.env.OLLAMA_HOST = sim.url;
     dir = mkdtempSync(join(tmpdir(), 'harness-inspect-agents-'));
     store = new FileStore({ dir });
-    waiting = await runWorkflow({ store, workflow, modulePath, input: { topic: 'kelp' }, runId: 'agent-run', pool: null });
+    waiting = await runWorkflow({ store, workflow, modulePath, input: { topic: 'kelp' }, runId: 'agent-run', limiter: null });
   });
 
   afterAll(async () => {
@@ -34,25 +34,53 @@ describe('run view of a workflow with a sub-agent', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('draws the waiting sub-agent with its own active state, besides the root diagram', () => {
+  it('draws the waiting sub-agent with its own active state, besides the root diagram', async () => {
     expect(waiting.status).toBe('waiting');
-    const view = runView(store.read('agent-run'));
+    const view = runView(await store.read('agent-run'));
     expect(view.active).toEqual(['delegating']);
     expect(view.diagram?.boxes.map((b) => b.path)).toEqual(['', 'delegating', 'done', 'failed']);
     expect(view.children).toEqual([{ id: 'writer', src: 'writer', status: 'active', state: ['approval'] }]);
     expect(view.agents).toHaveLength(1);
     const [agent] = view.agents;
-    expect(agent).toMatchObject({ id: 'writer', src: 'writer', status: 'active', active: ['approval'], diagramError: null });
+    expect(agent).toMatchObject({ id: 'writer', src: 'writer', kind: 'machine', status: 'active', active: ['approval'], diagramError: null });
     const paths = agent?.diagram?.boxes.map((b) => b.path) ?? [];
-    expect(paths).toEqual(expect.arrayContaining(['', 'drafting', 'drafting.attempting', 'approval', 'done', 'flagged']));
+    expect(paths).toEqual(expect.arrayContaining(['', 'drafting', 'approval', 'done', 'flagged']));
     expect(agent?.diagram?.boxes[0]?.id).toBe('writer');
-    expect(agent?.diagram?.edges).toEqual(expect.arrayContaining([expect.objectContaining({ from: 'approval', to: 'done', label: 'APPROVE' })]));
+    expect(agent?.diagram?.edges).toEqual(expect.arrayContaining([
+      expect.objectContaining({ from: 'approval', to: 'done', label: 'APPROVE' }),
+      expect.objectContaining({ from: 'drafting', to: 'approval', label: 'done: draft' }),
+    ]));
+    // The agent's step ended before it waited: its call is in the journal, labelled with the agent it ran in.
+    expect(view.calls.map((c) => [c.step, c.label, c.actor])).toEqual([['draft', 'writer/draft', 'root/writer']]);
+  });
+
+  it('draws the sub-agent’s model step under way as a chart of its own, nested under the agent', async () => {
+    const stop = new AbortController();
+    const stopped = await runWorkflow({
+      store, workflow, modulePath, input: { topic: 'tide' }, runId: 'agent-mid', limiter: null, signal: stop.signal,
+      onCall: (event) => {
+        if (event.type === 'call.start') {
+          expect(event.step).toBe('writer/draft');
+          stop.abort();
+        }
+      },
+    });
+    expect(stopped.status).toBe('stopped');
+    const view = runView(await store.read('agent-mid'));
+    expect(view.children).toEqual([{ id: 'writer', src: 'writer', status: 'active', state: ['drafting'] }]);
+    expect(view.agents.map((a) => [a.id, a.kind, a.active])).toEqual([
+      ['writer', 'machine', ['drafting']],
+      ['writer/draft', 'step', ['attempting']],
+    ]);
+    const step = view.agents[1];
+    expect(step?.diagram?.boxes[0]?.id).toBe('draft');
+    expect(step?.diagram?.boxes.map((b) => b.path)).toEqual(expect.arrayContaining(['attempting', 'deciding', 'backingOff', 'done', 'flagged']));
   });
 
   it('drops the agent once it has finished and the run has moved on', async () => {
-    const done = await sendToRun({ store, runId: 'agent-run', workflow, event: { type: 'APPROVE' }, pool: null });
+    const done = await sendToRun({ store, runId: 'agent-run', workflow, event: { type: 'APPROVE' }, limiter: null });
     expect(done.status).toBe('done');
-    const view = runView(store.read('agent-run'));
+    const view = runView(await store.read('agent-run'));
     expect(view.active).toEqual(['done']);
     expect(view.agents).toEqual([]);
   });

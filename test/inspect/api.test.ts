@@ -52,7 +52,7 @@ describe('inspector API', () => {
     process.env.OLLAMA_HOST = sim.url;
     dir = mkdtempSync(join(tmpdir(), 'harness-inspect-api-'));
     store = new FileStore({ dir });
-    const record = await runWorkflow({ store, workflow, modulePath, input: { topic: 'kelp' }, runId, pool: null });
+    const record = await runWorkflow({ store, workflow, modulePath, input: { topic: 'kelp' }, runId, limiter: null });
     expect(record.status).toBe('waiting');
     inspector = await startInspector({ store, pollMs: 200 });
     write = { ...json, 'x-harness-token': inspector.token };
@@ -99,13 +99,39 @@ describe('inspector API', () => {
     ]);
     expect(view.timeline.at(-1)?.state).toEqual(['approval']);
     expect(view.snapshot).toMatchObject({ status: 'active', value: 'approval' });
+    // The root's chart: each model step is a state that invokes the step's machine, its done event an arrow.
     const paths = view.diagram?.boxes.map((b) => b.path) ?? [];
-    expect(paths).toEqual(expect.arrayContaining(['', 'drafting', 'drafting.attempting', 'reviewing', 'approval', 'done', 'flagged']));
+    expect([...paths].sort()).toEqual(['', 'approval', 'done', 'drafting', 'flagged', 'reviewing']);
+    expect(view.diagram?.boxes.find((b) => b.path === 'drafting')?.lines).toContain('invoke draft');
     expect(view.diagram?.edges).toEqual(expect.arrayContaining([
       expect.objectContaining({ from: 'approval', to: 'done', label: 'APPROVE' }),
       expect.objectContaining({ from: 'approval', to: 'drafting', label: 'REJECT' }),
-      expect.objectContaining({ from: 'drafting.attempting', to: 'drafting.deciding', label: 'done|error: model:draft' }),
+      expect.objectContaining({ from: 'drafting', to: 'reviewing', label: 'done: draft' }),
+      expect.objectContaining({ from: 'reviewing', to: 'approval', label: 'done: review' }),
     ]));
+    // Both steps have ended: nothing is left running under the root, so no child chart is drawn.
+    expect(view.children).toEqual([]);
+    expect(view.agents).toEqual([]);
+    expect(view.calls.map((c) => [c.label, c.actor, c.pass])).toEqual([['draft', 'root', 1], ['review', 'root', 1]]);
+  });
+
+  it('draws a model step under way from the snapshot’s children: its own chart and its state', async () => {
+    const stop = new AbortController();
+    const stopped = await runWorkflow({
+      store, workflow, modulePath, input: { topic: 'mid' }, runId: 'api-mid-step', limiter: null, signal: stop.signal,
+      onCall: (event) => {
+        if (event.type === 'call.start') stop.abort();
+      },
+    });
+    expect(stopped.status).toBe('stopped');
+    const view = (await call(inspector.url, 'GET', '/api/runs/api-mid-step')).json() as RunView;
+    expect(view.active).toEqual(['drafting']);
+    expect(view.children).toEqual([{ id: 'draft', src: 'draft', status: 'active', state: ['attempting'] }]);
+    expect(view.agents).toHaveLength(1);
+    const [step] = view.agents;
+    expect(step).toMatchObject({ id: 'draft', src: 'draft', kind: 'step', status: 'active', active: ['attempting'], diagramError: null });
+    expect(step?.diagram?.boxes.map((b) => b.path)).toEqual(expect.arrayContaining(['', 'attempting', 'deciding', 'backingOff', 'done', 'flagged']));
+    expect(step?.diagram?.edges).toEqual(expect.arrayContaining([expect.objectContaining({ from: 'attempting', to: 'deciding' })]));
   });
 
   it('answers a malformed run id with 400 and an unknown one with 404, both as JSON', async () => {
@@ -136,7 +162,7 @@ describe('inspector API', () => {
     expect(none.json()).toMatchObject({ error: expect.stringContaining('x-harness-token') });
     const wrong = await call(inspector.url, 'POST', `/api/runs/${runId}/send`, { ...json, 'x-harness-token': 'guess' }, '{"type":"APPROVE"}');
     expect(wrong.status).toBe(403);
-    expect(store.read(runId).status).toBe('waiting');
+    expect((await store.read(runId)).status).toBe('waiting');
   });
 
   it('refuses cross-origin and cross-site writes even with the token', async () => {
@@ -145,7 +171,7 @@ describe('inspector API', () => {
     expect(evil.json()).toMatchObject({ error: expect.stringContaining('cross-origin') });
     const site = await call(inspector.url, 'POST', `/api/runs/${runId}/cancel`, { ...write, 'sec-fetch-site': 'cross-site' }, '{}');
     expect(site.status).toBe(403);
-    expect(store.read(runId).status).toBe('waiting');
+    expect((await store.read(runId)).status).toBe('waiting');
   });
 
   it('answers only to its own host names (a rebound DNS name cannot read runs)', async () => {
@@ -163,7 +189,7 @@ describe('inspector API', () => {
     expect(internal.status).toBe(400);
     const form = await call(inspector.url, 'POST', `/api/runs/${runId}/send`, { ...write, 'content-type': 'text/plain' }, '{"type":"APPROVE"}');
     expect(form.status).toBe(415);
-    expect(store.read(runId).status).toBe('waiting');
+    expect((await store.read(runId)).status).toBe('waiting');
   });
 
   it('delivers APPROVE with data from a same-origin page, and tells live listeners the run changed', async () => {
@@ -173,7 +199,7 @@ describe('inspector API', () => {
     expect(reply.status).toBe(202);
     expect(reply.json()).toMatchObject({ runId });
     expect(await news.changed).toEqual({ runId });
-    await vi.waitFor(() => expect(store.read(runId).status).toBe('done'), { timeout: 5000 });
+    await vi.waitFor(async () => expect((await store.read(runId)).status).toBe('done'), { timeout: 5000 });
     const again = await call(inspector.url, 'POST', `/api/runs/${runId}/resume`, write);
     expect(again.status).toBe(409);
     expect(again.json()).toMatchObject({ name: 'RunFinishedError' });
@@ -182,7 +208,7 @@ describe('inspector API', () => {
   it('resumes a stopped run in the background, in the inspector process', async () => {
     const stop = new AbortController();
     const stopped = await runWorkflow({
-      store, workflow, modulePath, input: { topic: 'tide' }, runId: 'api-resume', pool: null, signal: stop.signal,
+      store, workflow, modulePath, input: { topic: 'tide' }, runId: 'api-resume', limiter: null, signal: stop.signal,
       onCall: (event) => {
         if (event.type === 'call.start') stop.abort();
       },
@@ -191,17 +217,17 @@ describe('inspector API', () => {
     const reply = await call(inspector.url, 'POST', '/api/runs/api-resume/resume', write);
     expect(reply.status).toBe(202);
     expect(reply.json()).toMatchObject({ runId: 'api-resume' });
-    await vi.waitFor(() => expect(store.read('api-resume').status).toBe('waiting'), { timeout: 5000 });
-    expect(store.read('api-resume').journal.map((e) => e.step)).toEqual(['draft', 'review']);
+    await vi.waitFor(async () => expect((await store.read('api-resume')).status).toBe('waiting'), { timeout: 5000 });
+    expect((await store.read('api-resume')).journal.map((e) => e.step)).toEqual(['draft', 'review']);
   });
 
   it('cancels a waiting run with the token', async () => {
-    const record = await runWorkflow({ store, workflow, modulePath, input: { topic: 'reef' }, runId: 'api-cancel', pool: null });
+    const record = await runWorkflow({ store, workflow, modulePath, input: { topic: 'reef' }, runId: 'api-cancel', limiter: null });
     expect(record.status).toBe('waiting');
     const reply = await call(inspector.url, 'POST', '/api/runs/api-cancel/cancel', write);
     expect(reply.status).toBe(200);
     expect(reply.json()).toEqual({ runId: 'api-cancel', status: 'cancelled' });
-    expect(store.read('api-cancel').status).toBe('cancelled');
+    expect((await store.read('api-cancel')).status).toBe('cancelled');
   });
 
   it('lists a damaged run file as unreadable instead of failing the list', async () => {

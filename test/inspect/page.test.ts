@@ -108,20 +108,25 @@ describe.skipIf(!hasChromium)('inspector page (Chromium)', () => {
     await page.getByText('No runs yet').waitFor();
 
     const runId = 'inspect-e2e';
-    const running: Promise<RunRecord> = runWorkflow({ store, workflow, modulePath, input: { topic: 'otters' }, runId, pool: null });
+    const running: Promise<RunRecord> = runWorkflow({ store, workflow, modulePath, input: { topic: 'otters' }, runId, limiter: null });
 
     // The run appears in the list without a reload (fs.watch → SSE), and its page shows the statechart.
     await page.locator(`tr[data-run-id="${runId}"] a.run-link`).click();
     await page.locator('svg.statechart g.state[data-path="approval"]').waitFor();
-    const activeOf = () => page.locator('svg.statechart').getAttribute('data-active');
+    const activeOf = () => page.locator('#diagram svg.statechart').getAttribute('data-active');
 
-    await page.waitForFunction(() => document.querySelector('svg.statechart')?.getAttribute('data-active')?.startsWith('drafting.'));
-    expect(await page.locator('g.state.active-leaf').getAttribute('data-path')).toBe('drafting.attempting');
-    expect(await page.locator('g.state.active[data-path="drafting"]').count()).toBe(1);
+    // The root waits in `drafting` while the step's own machine, drawn beside it, is `attempting`.
+    await page.waitForFunction(() => document.querySelector('#diagram svg.statechart')?.getAttribute('data-active') === 'drafting');
+    expect(await page.locator('#diagram g.state.active-leaf').getAttribute('data-path')).toBe('drafting');
+    const draftStep = '.agent[data-agent="draft"] svg.statechart';
+    await page.waitForFunction((sel) => document.querySelector(sel)?.getAttribute('data-active') === 'attempting', draftStep);
+    expect(await page.locator('.agent[data-agent="draft"] h3').textContent()).toContain('model step');
     draftGate.open();
 
-    await page.waitForFunction(() => document.querySelector('svg.statechart')?.getAttribute('data-active')?.startsWith('reviewing.'));
-    expect(await page.locator('g.state.active[data-path="drafting"]').count()).toBe(0);
+    await page.waitForFunction(() => document.querySelector('#diagram svg.statechart')?.getAttribute('data-active') === 'reviewing');
+    expect(await page.locator('#diagram g.state.active[data-path="drafting"]').count()).toBe(0);
+    await page.waitForFunction((sel) => document.querySelector(sel)?.getAttribute('data-active') === 'attempting', '.agent[data-agent="review"] svg.statechart');
+    expect(await page.locator('.agent[data-agent="draft"]').count()).toBe(0); // the finished step's chart is gone
     reviewGate.open();
 
     expect((await running).status).toBe('waiting');
@@ -134,10 +139,11 @@ describe.skipIf(!hasChromium)('inspector page (Chromium)', () => {
     await page.waitForFunction(() => document.getElementById('run-status')?.textContent === 'done');
     expect(await activeOf()).toBe('done');
 
-    const record = store.read(runId);
+    const record = await store.read(runId);
     expect(record.status).toBe('done');
-    const waits = (record.snapshot?.context as { waits: Record<string, { decision: { type: string; data: unknown } }> }).waits;
-    expect(waits.approval?.decision).toMatchObject({ type: 'APPROVE', data: { note: 'ship it' } });
+    const { decision } = record.snapshot?.context as { decision: { type: string; data: unknown } | null };
+    expect(decision).toMatchObject({ type: 'APPROVE', data: { note: 'ship it' } });
+    expect(record.timeline.some((t) => t.actor === 'root' && t.event === 'APPROVE')).toBe(true);
 
     mkdirSync(artifacts, { recursive: true });
     await page.screenshot({ path: join(artifacts, 'inspector.png'), fullPage: true });
@@ -153,9 +159,11 @@ describe.skipIf(!hasChromium)('inspector page (Chromium)', () => {
     const problems: string[] = [];
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
     await page.goto(`${inspector.pageUrl}#/runs/${runId}`);
-    const running = runWorkflow({ store, workflow: agentWorkflow, modulePath: agentModulePath, input: { topic: 'kelp' }, runId, pool: null });
+    const running = runWorkflow({ store, workflow: agentWorkflow, modulePath: agentModulePath, input: { topic: 'kelp' }, runId, limiter: null });
     const agentActive = '.agent[data-agent="writer"] svg.statechart';
-    await page.waitForFunction((sel) => document.querySelector(sel)?.getAttribute('data-active') === 'drafting.attempting', agentActive);
+    await page.waitForFunction((sel) => document.querySelector(sel)?.getAttribute('data-active') === 'drafting', agentActive);
+    // The agent's model step is a machine of its own, drawn under the agent while it runs.
+    await page.waitForFunction(() => document.querySelector('.agent[data-agent="writer/draft"] svg.statechart')?.getAttribute('data-active') === 'attempting');
     expect(await page.locator('#diagram svg.statechart').getAttribute('data-active')).toBe('delegating');
     agentGate.open();
     await page.waitForFunction((sel) => document.querySelector(sel)?.getAttribute('data-active') === 'approval', agentActive);

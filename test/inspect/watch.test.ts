@@ -1,9 +1,11 @@
-// Noticing run files that change on disk: written atomically (temp file + rename), removed, or in a directory made later.
+// Noticing runs that change on disk: run directories (their checkpoint.json) and first-release files, written
+// atomically (temp file + rename), removed, or in a directory made later.
 import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { watchRuns, type RunWatcher } from '../../src/inspect/index.ts';
+import { FileStore } from '../../src/store/index.ts';
 
 let watcher: RunWatcher | undefined;
 let dir: string | undefined;
@@ -53,5 +55,46 @@ describe('watchRuns', () => {
     mkdirSync(runs);
     writeAtomically(join(runs, 'late.json'), '{}');
     await vi.waitFor(() => expect(seen).toContain('late'));
+  });
+
+  it('reports a run directory by its checkpoint: created after the watcher started, rewritten, removed', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'harness-watch-dirs-'));
+    const seen: string[] = [];
+    // A poll far away: fs.watch (recursive, into run directories made later) must give the news by itself.
+    watcher = watchRuns(dir, (runId) => seen.push(runId), { pollMs: 60_000 });
+    const run = join(dir, 'r2');
+    mkdirSync(run);
+    writeFileSync(join(run, 'run.json'), '{}');
+    writeFileSync(join(run, 'lock'), '{}');
+    writeAtomically(join(run, 'checkpoint.json'), '{"status":"running"}');
+    await vi.waitFor(() => expect(seen).toContain('r2'));
+
+    const before = seen.length;
+    writeAtomically(join(run, 'checkpoint.json'), '{"status":"waiting"}');
+    await vi.waitFor(() => expect(seen.length).toBeGreaterThan(before));
+
+    // Journal and timeline appends come with a checkpoint of their own; alone they are not news.
+    const quiet = seen.length;
+    writeFileSync(join(run, 'journal.ndjson'), '{}\n', { flag: 'a' });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(seen.length).toBe(quiet);
+
+    rmSync(run, { recursive: true });
+    await vi.waitFor(() => expect(seen.length).toBeGreaterThan(quiet));
+    expect(new Set(seen)).toEqual(new Set(['r2']));
+  });
+
+  it('notices the commits of a run written through the FileStore', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'harness-watch-store-'));
+    const store = new FileStore({ dir });
+    const seen: string[] = [];
+    watcher = watchRuns(dir, (runId) => seen.push(runId), { pollMs: 100 });
+    const session = await store.create({ runId: 'r3', workflow: { id: 'wf', module: '/wf.ts', moduleRelative: 'wf.ts', hash: 'h', definition: {} }, input: {}, budget: {}, seed: 1, createdAt: new Date().toISOString() });
+    await vi.waitFor(() => expect(seen).toContain('r3'));
+    const before = seen.length;
+    await session.commit({ status: 'waiting', snapshot: null, flags: [], usage: { tokensIn: 0, tokensOut: 0, calls: 0 }, activeMs: 1, wakeAt: null });
+    await session.close();
+    await vi.waitFor(() => expect(seen.length).toBeGreaterThan(before));
+    expect(new Set(seen)).toEqual(new Set(['r3']));
   });
 });

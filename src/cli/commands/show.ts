@@ -5,7 +5,7 @@ import { assertRunId, type RunRecord } from '../../store/index.ts';
 import { type CliIO, type Command, ExitCode, parseFlags, UsageError } from '../command.ts';
 import { compactJson, duration, localTime, prettyJson, table, tokens } from '../format.ts';
 import { colorEnabled, paint, type Paint } from '../io.ts';
-import { callRows, colorStatus, continueLines } from '../print-run.ts';
+import { callRows, colorStatus, continueLines, flagReasons } from '../print-run.ts';
 import { openStore, storeFlags } from '../snapshots-dir.ts';
 
 const help = `Usage: harness show <run-id> [--json] [--snapshots <dir>]
@@ -76,6 +76,7 @@ export function describeRun(record: RunRecord, snapshotsFlag: string | undefined
   if (record.flags.length > 0) {
     lines.push('', p.bold(`flags (${record.flags.length})`));
     for (const flag of record.flags) lines.push(`  ${p.yellow(flag)}`);
+    for (const { label, reasons } of flagReasons(record)) lines.push(`  why ${label}:`, ...reasons.map((reason) => `    - ${reason}`));
   }
 
   // Events sent to the run from outside (a person's APPROVE, a cancel) are the decisions in its timeline.

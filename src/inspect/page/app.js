@@ -171,7 +171,7 @@ async function loadRun(runId, parts) {
   }
   document.getElementById('active-states').textContent = run.active.join(', ') || '(none)';
 
-  // Sub-agents get their own diagram below; the list keeps the rest (model calls in flight, timers).
+  // Child machines (model steps, sub-agents) get their own diagram below; the list keeps the rest (timers).
   const drawn = new Set(run.agents.map((a) => a.id));
   const listed = run.children.filter((c) => !drawn.has(c.id));
   parts.children.replaceChildren(
@@ -204,9 +204,9 @@ function showAgents(container, agents, hash) {
 
 function agentPanel(agent, key) {
   return el('div', { class: 'agent', dataset: { key, agent: agent.id } },
-    el('h3', {}, 'sub-agent ', el('code', {}, agent.id), ` (${agent.src}) `, el('span', { class: 'agent-status' })),
+    el('h3', {}, agent.kind === 'step' ? 'model step ' : 'sub-agent ', el('code', {}, agent.id), ` (${agent.src}) `, el('span', { class: 'agent-status' })),
     el('div', { class: 'diagram' }, agent.diagram
-      ? [renderDiagram(agent.diagram, `statechart of sub-agent ${agent.id}`), transitionsList(agent.diagram.transitions)]
+      ? [renderDiagram(agent.diagram, `statechart of ${agent.kind === 'step' ? 'model step' : 'sub-agent'} ${agent.id}`), transitionsList(agent.diagram.transitions)]
       : el('p', { class: 'error' }, agent.diagramError ?? 'no diagram')),
     el('p', { class: 'active-line' }, 'active: ', el('code', { class: 'agent-active' })),
   );
@@ -228,9 +228,9 @@ function transitionsList(transitions) {
 function callsTable(calls) {
   if (calls.length === 0) return el('p', { class: 'muted' }, 'No model calls yet.');
   return table([
-    { title: 'step', cell: (c) => c.step },
+    { title: 'step', cell: (c) => c.label ?? c.step },
     { title: 'model', cell: (c) => c.model },
-    { title: 'attempt', cell: (c) => (c.attempt === null ? '–' : c.pass ? `${c.attempt} (pass ${c.pass})` : String(c.attempt)), className: 'num' },
+    { title: 'attempt', cell: (c) => (c.attempt === null ? '–' : c.pass > 1 ? `${c.attempt} (pass ${c.pass})` : String(c.attempt)), className: 'num' },
     { title: 'tokens in', cell: (c) => fmtNum(c.tokensIn), className: 'num' },
     { title: 'tokens out', cell: (c) => fmtNum(c.tokensOut), className: 'num' },
     { title: 'ttft', cell: (c) => fmtMs(c.ttftMs), className: 'num' },
