@@ -1,8 +1,9 @@
 // Drives one run's root actor: services provided, a checkpoint after every snapshot change, until it ends or waits.
 import { createActor, type AnyActorRef, type AnyEventObject, type AnyMachineSnapshot, type InspectionEvent, type Snapshot } from 'xstate';
-import { actorPath, provideServices, type CallEvent, type HostLimiter, type JournalEntry, type StepServices } from '../steps/services.ts';
+import { actorPath, provideServices, type CallEvent, type HostLimiter, type JournalEntry, type OutagePolicy, type StepServices } from '../steps/services.ts';
+import type { HostSet } from '../llm/hosts.ts';
 import { sleepUntil } from '../steps/sleep-until.ts';
-import { waitingTag } from '../steps/wait-for.ts';
+import { parkedTag, retryParkedEvent, waitingTag } from '../steps/wait-for.ts';
 import type { PersistedSnapshot, Workflow } from '../steps/workflow.ts';
 import type { Checkpoint, RunRecord, RunSession, RunStatus, StoredJournalEntry, TimelineEntry } from '../store/index.ts';
 
@@ -13,7 +14,13 @@ export interface DriveOptions {
   workflow: Workflow;
   start: DriveStart;
   limiter: HostLimiter | null;
-  /** Stops the run cleanly after a checkpoint (Ctrl-C); it can be resumed. */
+  /** Several Ollama hosts to route calls among; null: each call goes to its own configured host. */
+  hosts?: HostSet | null;
+  outage?: OutagePolicy;
+  /**
+   * Stops the run cleanly (Ctrl-C, SIGTERM): no new call starts, the calls in flight finish and are journaled, then
+   * the run is checkpointed `stopped`. It can be resumed.
+   */
   signal?: AbortSignal;
   /** Subscribes to cancel requests for this run (from another process); returns the unsubscribe function. */
   onCancelRequest?: (cancel: () => void) => () => void;
@@ -39,6 +46,7 @@ interface Activity {
   /** A child is doing work that will produce an event by itself (a model call, a sub-agent's call). */
   busy: boolean;
   waiting: boolean;
+  parked: boolean;
   /** The earliest deadline of a running timer (backoff, wait deadline), ms since the epoch. */
   wakeAt: number | null;
 }
@@ -51,10 +59,11 @@ function deadlineOf(ref: AnyActorRef): number | null {
 }
 
 /** What the actor tree is doing: a timer alone keeps a run `running` only if nobody is waiting for a person. */
-function activity(ref: AnyActorRef, into: Activity = { busy: false, waiting: false, wakeAt: null }): Activity {
+function activity(ref: AnyActorRef, into: Activity = { busy: false, waiting: false, parked: false, wakeAt: null }): Activity {
   const snapshot: Snapshot<unknown> = ref.getSnapshot();
   if (!isMachineSnapshot(snapshot)) return into;
   if (snapshot.hasTag(waitingTag)) into.waiting = true;
+  if (snapshot.hasTag(parkedTag)) into.parked = true;
   for (const child of Object.values<AnyActorRef | undefined>(snapshot.children)) {
     if (!child) continue;
     const childSnapshot: Snapshot<unknown> = child.getSnapshot();
@@ -66,6 +75,14 @@ function activity(ref: AnyActorRef, into: Activity = { busy: false, waiting: fal
     } else into.busy = true;
   }
   return into;
+}
+
+/** Every parked step in the tree is told to try again (a resume means "now", not "at the parked retry time"). */
+function retryParked(ref: AnyActorRef): void {
+  const snapshot: Snapshot<unknown> = ref.getSnapshot();
+  if (!isMachineSnapshot(snapshot)) return;
+  if (snapshot.hasTag(parkedTag) && ref._parent) ref.send({ type: retryParkedEvent });
+  for (const child of Object.values<AnyActorRef | undefined>(snapshot.children)) if (child) retryParked(child);
 }
 
 function flagsIn(context: unknown): string[] {
@@ -114,8 +131,30 @@ export async function drive(options: DriveOptions): Promise<RunRecord> {
   const waiters: { upTo: number; resolve: () => void; reject: (error: unknown) => void }[] = [];
   let timeline: TimelineEntry[] = [];
 
+  // Calls in flight: a graceful stop closes the gate and waits for them to be journaled before its checkpoint.
+  let stopping = false;
+  let inCalls = 0;
+  let drained: (() => void) | null = null;
+  const gate = {
+    closed: () => stopping,
+    enter: () => {
+      inCalls += 1;
+      let left = false;
+      return () => {
+        if (left) return;
+        left = true;
+        inCalls -= 1;
+        if (inCalls === 0) drained?.();
+      };
+    },
+  };
+
   const services: StepServices = {
     limiter: options.limiter,
+    hosts: options.hosts ?? null,
+    runKey: record.runId,
+    gate,
+    ...(options.outage ? { outage: options.outage } : {}),
     journal: {
       get: (key) => journal.get(key),
       record: async (entry) => {
@@ -199,7 +238,9 @@ export async function drive(options: DriveOptions): Promise<RunRecord> {
     if (stopStatus) status = stopStatus;
     else if (snapshot.status === 'done') status = flagsIn(snapshot.context).length > 0 ? 'flagged' : 'done';
     else if (snapshot.status === 'error') status = 'failed';
-    else status = !now.busy && (now.waiting || now.wakeAt === null) ? 'waiting' : 'running';
+    else if (now.busy) status = 'running';
+    else if (now.parked) status = 'parked';
+    else status = now.waiting || now.wakeAt === null ? 'waiting' : 'running';
     const persisted: PersistedSnapshot = actor.getPersistedSnapshot();
     return {
       status,
@@ -281,12 +322,18 @@ export async function drive(options: DriveOptions): Promise<RunRecord> {
     else settle?.();
   }
 
-  const onAbort = () => finish('stopped');
+  // A graceful stop: nothing new is sent; once the calls in flight are journaled, the run is checkpointed `stopped`.
+  const onAbort = () => {
+    stopping = true;
+    if (inCalls === 0) return finish('stopped');
+    drained = () => finish('stopped');
+  };
   options.signal?.addEventListener('abort', onAbort, { once: true });
   const unwatchCancel = options.onCancelRequest?.(() => finish('cancelled'));
 
   actor.subscribe({ error: () => schedule() }); // an errored machine must not crash the process (DESIGN.md)
   actor.start();
+  if ('snapshot' in start) retryParked(actor);
   if ('snapshot' in start && start.event) actor.send(start.event);
   if (options.signal?.aborted) finish('stopped');
   schedule();

@@ -4,7 +4,8 @@ import { join, relative } from 'node:path';
 import { createActor, type AnyEventObject, type AnyMachineSnapshot, type Snapshot } from 'xstate';
 import { HostPool } from '../llm/pool.ts';
 import { hasCode } from '../errors.ts';
-import type { HostLimiter } from '../steps/services.ts';
+import type { HostSet } from '../llm/hosts.ts';
+import { defaultOutagePolicy, type HostLimiter, type OutagePolicy } from '../steps/services.ts';
 import { restorable, type Workflow } from '../steps/workflow.ts';
 import { finalStatuses, newRunId, assertRunId, type RunListing, type RunMeta, type RunRecord, type RunSession, type RunStore } from '../store/index.ts';
 import { acceptedEvents, machineDefinition, parseDefinition } from '../definition/index.ts';
@@ -18,6 +19,10 @@ export interface DriveHooks {
   store: RunStore;
   /** Calls per Ollama host, shared by every run given the same limiter (`hostLimiter()`); null: no limit. */
   limiter?: HostLimiter | null;
+  /** Several Ollama hosts (`HostSet.fromEnv()` reads OLLAMA_HOSTS): calls are routed and fail over among them. */
+  hosts?: HostSet | null;
+  /** How long an outage is ridden out before the run parks; overrides the workflow's own `outage`. */
+  outage?: Partial<OutagePolicy>;
   signal?: AbortSignal;
   inspect?: DriveOptions['inspect'];
   onCall?: DriveOptions['onCall'];
@@ -45,9 +50,11 @@ export function hostLimiter(env: NodeJS.ProcessEnv = process.env): HostPool {
   return new HostPool(Number.isInteger(n) && n >= 1 ? n : 1);
 }
 
-function hooksOf(hooks: DriveHooks): Omit<DriveOptions, 'session' | 'workflow' | 'start'> {
+function hooksOf(hooks: DriveHooks, workflow: Workflow): Omit<DriveOptions, 'session' | 'workflow' | 'start'> {
   return {
     limiter: hooks.limiter ?? null,
+    hosts: hooks.hosts ?? null,
+    outage: { ...defaultOutagePolicy, ...workflow.outage, ...hooks.outage },
     ...(hooks.signal ? { signal: hooks.signal } : {}),
     ...(hooks.inspect ? { inspect: hooks.inspect } : {}),
     ...(hooks.onCall ? { onCall: hooks.onCall } : {}),
@@ -89,7 +96,7 @@ async function driveSession(session: RunSession, workflow: Workflow, start: Driv
   const { store } = hooks;
   const runId = session.runId;
   try {
-    const record = await drive({ session, workflow, start, ...hooksOf(hooks), onCancelRequest: (cancel) => store.watchCancel(runId, cancel) });
+    const record = await drive({ session, workflow, start, ...hooksOf(hooks, workflow), onCancelRequest: (cancel) => store.watchCancel(runId, cancel) });
     if (record.status === 'cancelled') await store.clearCancel(runId);
     return record;
   } finally {

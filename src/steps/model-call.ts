@@ -3,9 +3,10 @@ import { createHash } from 'node:crypto';
 import { fromPromise } from 'xstate';
 import type { ZodType } from 'zod';
 import { callModel, resolveHost, type ModelConfigInput } from '../llm/index.ts';
+import { HostPool } from '../llm/pool.ts';
 import type { CallError, ChatMessage, ModelResult } from '../llm/types.ts';
 import { attachScore, scoreCalls, type Score, type Scorer } from '../score/index.ts';
-import { actorPath, serviceLogic, stepLabel, type JournalEntry, type StepServices } from './services.ts';
+import { actorPath, defaultOutagePolicy, serviceLogic, stepLabel, type JournalEntry, type OutagePolicy, type StepServices } from './services.ts';
 
 /** Plain JSON: persisted with the snapshot while the call is in flight, and replayed as-is on restore. */
 export interface ModelCallInput {
@@ -21,6 +22,8 @@ export interface ModelCallOutput {
   result: ModelResult;
   key: string;
   replayed: boolean;
+  /** The run's outage policy, handed to the step's guards (services reach guards only through their actors). */
+  outage: OutagePolicy;
 }
 
 /** What a step knows that is not JSON (schema, scorer): closed over here, never put in a snapshot. */
@@ -54,30 +57,41 @@ async function attempt(spec: ModelCallSpec, services: StepServices, input: Model
   const key = `${actorPath(self)}:${input.attemptKey}`;
   const hash = requestHash(input.model, input.messages);
   const step = stepLabel(self, input.step);
+  const outage = services.outage ?? defaultOutagePolicy;
 
   const journaled = services.journal?.get(key);
   if (journaled && journaled.requestHash === hash) {
     services.onCall?.({ type: 'call.end', key, step, result: journaled.result, replayed: true });
-    return { result: revalidated(journaled.result, spec), key, replayed: true };
+    return { result: revalidated(journaled.result, spec), key, replayed: true, outage };
   }
 
   const spent = services.budget?.exceeded() ?? null;
-  if (spent) return { result: failed(input.model, { kind: 'budget', message: spent }), key, replayed: false };
+  if (spent) return { result: failed(input.model, { kind: 'budget', message: spent }), key, replayed: false, outage };
 
   const config: ModelConfigInput = { ...spec.config, model: input.model };
   if (spec.schema) config.schema = spec.schema;
   if (spec.json) config.json = true;
-  const release = services.limiter ? await services.limiter.acquire(resolveHost(config.host), signal) : undefined;
+  // A stopping run sends nothing new: this attempt waits for the stop, and is made on resume.
+  if (services.gate?.closed()) await stopped(signal);
+  const release = services.limiter && !services.hosts ? await services.limiter.acquire(resolveHost(config.host), signal) : undefined;
+  if (services.gate?.closed()) {
+    release?.();
+    await stopped(signal);
+  }
+  const leave = services.gate?.enter();
   let entry: JournalEntry;
   try {
     services.onCall?.({ type: 'call.start', key, step, model: input.model, attempt: input.attempt });
     const onToken = services.onCall ? (piece: string) => services.onCall?.({ type: 'call.token', key, piece }) : undefined;
-    let result = await callModel(input.messages, config, { signal, ...(onToken ? { onToken } : {}) });
+    const options = { signal, ...(onToken ? { onToken } : {}) };
+    let result = services.hosts
+      ? await services.hosts.call(input.messages, config, { ...options, ...(services.runKey ? { runKey: services.runKey } : {}), ...(isPool(services.limiter) ? { pool: services.limiter } : {}) })
+      : await callModel(input.messages, config, options);
     let judges: ModelResult[] = [];
     if (result.success && spec.scorer && !signal.aborted) {
       const score = await scoreSafely(spec.scorer, result, input.messages, signal);
       // A score cut off by a stop is no verdict: the call is made again on resume rather than journaled as a 0.
-      if (score === null) return { result: failed(input.model, { kind: 'aborted', message: 'stopped while scoring' }), key, replayed: false };
+      if (score === null) return { result: failed(input.model, { kind: 'aborted', message: 'stopped while scoring' }), key, replayed: false, outage };
       result = attachScore(result, score);
       judges = scoreCalls(score);
     }
@@ -86,11 +100,27 @@ async function attempt(spec: ModelCallSpec, services: StepServices, input: Model
   } finally {
     release?.();
   }
-  // A call cut off by a stop was not (fully) paid for and is made again on resume; one that completed is journaled.
-  if (entry.result.metadata.error?.kind === 'aborted') return { result: entry.result, key, replayed: false };
-  await services.journal?.record(entry);
+  try {
+    // A call cut off by a stop was not (fully) paid for and is made again on resume; one that completed is journaled.
+    if (entry.result.metadata.error?.kind === 'aborted') return { result: entry.result, key, replayed: false, outage };
+    await services.journal?.record(entry);
+  } finally {
+    leave?.();
+  }
   services.onCall?.({ type: 'call.end', key, step, result: entry.result, replayed: false });
-  return { result: entry.result, key, replayed: false };
+  return { result: entry.result, key, replayed: false, outage };
+}
+
+/** Settles only by rejecting when the actor is stopped: an attempt that must not start waits here for the stop. */
+function stopped(signal: AbortSignal): Promise<never> {
+  return new Promise((_resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+}
+
+function isPool(limiter: StepServices['limiter']): limiter is HostPool {
+  return limiter instanceof HostPool;
 }
 
 /** A scorer that throws scores 0 with the reason (the paid call is still journaled); null when the stop cut it off. */

@@ -10,6 +10,8 @@ import type { CallError, ChatMessage, ModelResult } from '../llm/types.ts';
 import type { Scorer } from '../score/types.ts';
 import { createRandom, hashString } from '../util/random.ts';
 import { modelCall, type ModelCallOutput, type ModelCallSpec } from './model-call.ts';
+import { defaultOutagePolicy, type OutagePolicy } from './services.ts';
+import { parkedTag, retryParkedEvent } from './wait-for.ts';
 import { attemptRecord, describeAttempt, type AttemptRecord, type StepOutput } from './output.ts';
 import { sleepUntil } from './sleep-until.ts';
 
@@ -43,6 +45,14 @@ export interface StepContext {
   model: string;
   /** Attempts on the current model (1-based once started). */
   attempt: number;
+  /** Tries of the current attempt lost to an outage (an unreachable or overloaded host): they spend no retry. */
+  outageTries: number;
+  /** The next entry of `attempting` repeats the attempt after an outage instead of starting a new one. */
+  repeating: boolean;
+  /** When the current outage began (ms since epoch); null when the last call reached a model. */
+  outageSince: number | null;
+  /** The run's outage policy, as the last attempt reported it. */
+  outage: OutagePolicy;
   attempts: AttemptRecord[];
   /** Follow-up messages that show the model its invalid output and the validation errors. */
   feedback: ChatMessage[];
@@ -50,10 +60,15 @@ export interface StepContext {
   retryAt: number | null;
   last: ModelResult | null;
   status: 'running' | 'done' | 'flagged';
+  /** Why the step is parked (the host stayed unreachable), while it is. */
+  parked: string | null;
   reasons: string[];
 }
 
 const lastError = (context: StepContext): CallError | undefined => context.last?.metadata.error;
+
+/** Failures of the infrastructure, not the model: retried without spending the step's retries or its ladder. */
+const outageKinds: ReadonlySet<CallError['kind']> = new Set(['connection', 'timeout', 'busy', 'server']);
 
 function flagReason(context: StepContext): string {
   const error = lastError(context);
@@ -114,10 +129,17 @@ export function modelStep<TInput, T = never>(spec: ModelStepSpec<TInput, T>) {
       /** The run's token and wall-time budgets still allow calls. */
       withinBudget: ({ context }) => lastError(context)?.kind !== 'budget',
       isInvalidOutput: ({ context }) => lastError(context)?.kind === 'invalid-output',
-      /** A failure that may pass on its own: timeout, connection, busy, server error. */
+      /** The host, not the model, failed: refused, reset, timed out, busy (503) or a server error (5xx). */
+      isOutage: ({ context }) => {
+        const kind = lastError(context)?.kind;
+        return kind !== undefined && outageKinds.has(kind);
+      },
+      /** The outage is younger than the run's bound: keep retrying; past it, the run is parked. */
+      withinOutageBound: ({ context }) => context.outageSince === null || Date.now() - context.outageSince < context.outage.parkAfterMs,
+      /** Any other failure worth another attempt on this model (none today but invalid output; kept for new kinds). */
       isTransient: ({ context }) => {
         const kind = lastError(context)?.kind;
-        return kind !== undefined && kind !== 'invalid-output' && isRetryable(kind);
+        return kind !== undefined && kind !== 'invalid-output' && !outageKinds.has(kind) && isRetryable(kind);
       },
       /** Retries left on the current model (attempt counts from 1; `maxRetries` retries follow the first try). */
       canRetry: ({ context }, params: { maxRetries: number }) => context.attempt <= params.maxRetries,
@@ -125,17 +147,23 @@ export function modelStep<TInput, T = never>(spec: ModelStepSpec<TInput, T>) {
       canEscalate: ({ context }, params: { ladder: readonly string[] }) => context.rung + 1 < params.ladder.length,
     },
     actions: {
-      beginAttempt: assign(({ context }) => update(context, { attempt: context.attempt + 1, retryAt: null })),
+      beginAttempt: assign(({ context }) =>
+        context.repeating
+          ? update(context, { outageTries: context.outageTries + 1, repeating: false, retryAt: null })
+          : update(context, { attempt: context.attempt + 1, outageTries: 0, retryAt: null }),
+      ),
       recordAttempt: assign(({ context, event }) => {
         const output = (event as DoneActorEvent<ModelCallOutput>).output;
-        return update(context, { last: output.result, attempts: [...context.attempts, attemptRecord(context.attempt, output)] });
+        const kind = output.result.metadata.error?.kind;
+        const outageSince = kind !== undefined && outageKinds.has(kind) ? (context.outageSince ?? Date.now()) : null;
+        return update(context, { last: output.result, outage: output.outage, outageSince, attempts: [...context.attempts, attemptRecord(context.attempt, output)] });
       }),
       /** The attempt's actor itself failed (a bug or a storage error, not a model failure): not retryable. */
       recordCrash: assign(({ context, event }) => {
         const raw = (event as ErrorActorEvent).error;
         const error: CallError = { kind: 'internal', message: `step actor failed: ${raw instanceof Error ? raw.message : String(raw)}` };
         const last: ModelResult = { content: '', model: context.model, tokensIn: 0, tokensOut: 0, durationMs: 0, ttftMs: null, success: false, retries: context.attempt - 1, score: null, metadata: { host: '', error } };
-        return update(context, { last, attempts: [...context.attempts, attemptRecord(context.attempt, { result: last, key: '', replayed: false })] });
+        return update(context, { last, attempts: [...context.attempts, attemptRecord(context.attempt, { result: last, key: '', replayed: false, outage: context.outage })] });
       }),
       /** Shows the model its invalid reply and the exact validation errors on the next attempt. */
       addFeedback: assign(({ context }) => (context.last ? update(context, { feedback: retryFeedback(context.feedback, context.last) }) : context)),
@@ -145,6 +173,19 @@ export function modelStep<TInput, T = never>(spec: ModelStepSpec<TInput, T>) {
         const delay = backoffDelay(context.attempt - 1, { baseMs: params.baseMs, capMs: params.capMs, random });
         return update(context, { retryAt: Date.now() + Math.round(delay) });
       }),
+      /** The same attempt again after the host failed: a backoff, and no retry or rung spent. */
+      scheduleOutageRetry: assign(({ context }, params: { baseMs: number; capMs: number }) => {
+        const random = createRandom(hashString(`${context.step}:${context.pass}:${context.rung}:${context.attempt}:o${context.outageTries}`));
+        const delay = backoffDelay(context.outageTries, { baseMs: params.baseMs, capMs: params.capMs, random });
+        return update(context, { retryAt: Date.now() + Math.round(delay), repeating: true });
+      }),
+      park: assign(({ context }) => {
+        const error = lastError(context);
+        const why = `${context.model}: ${error ? `${error.kind} (${error.message})` : 'host unreachable'} for ${Math.round((Date.now() - (context.outageSince ?? Date.now())) / 1000)} s`;
+        return update(context, { parked: why, retryAt: Date.now() + context.outage.retryParkedMs });
+      }),
+      /** Back from parking: a fresh outage window, the same attempt again. */
+      unpark: assign(({ context }) => update(context, { parked: null, outageSince: null, repeating: true })),
       escalate: assign(({ context }, params: { ladder: readonly string[] }) =>
         update(context, { rung: context.rung + 1, model: params.ladder[context.rung + 1] ?? '', attempt: 0, feedback: [] }),
       ),
@@ -163,11 +204,16 @@ export function modelStep<TInput, T = never>(spec: ModelStepSpec<TInput, T>) {
       rung: 0,
       model: ladder[0] ?? defaultModelConfig.model,
       attempt: 0,
+      outageTries: 0,
+      repeating: false,
+      outageSince: null,
+      outage: defaultOutagePolicy,
       attempts: [],
       feedback: [],
       retryAt: null,
       last: null,
       status: 'running',
+      parked: null,
       reasons: [],
     }),
     initial: 'attempting',
@@ -178,7 +224,7 @@ export function modelStep<TInput, T = never>(spec: ModelStepSpec<TInput, T>) {
           src: 'attempt',
           input: ({ context }) => ({
             step: id,
-            attemptKey: `${context.pass}.m${context.rung}.a${context.attempt}`,
+            attemptKey: `${context.pass}.m${context.rung}.a${context.attempt}${context.outageTries > 0 ? `.o${context.outageTries}` : ''}`,
             model: context.model,
             attempt: context.attempt,
             messages: [...context.messages, ...context.feedback],
@@ -191,6 +237,8 @@ export function modelStep<TInput, T = never>(spec: ModelStepSpec<TInput, T>) {
         always: [
           { guard: and(['isValid', { type: 'meetsThreshold', params: { threshold } }]), target: 'done', actions: 'accept' },
           { guard: not('withinBudget'), target: 'flagged', actions: 'flag' },
+          { guard: and(['isOutage', 'withinOutageBound']), target: 'backingOff', actions: { type: 'scheduleOutageRetry', params: { baseMs, capMs } } },
+          { guard: 'isOutage', target: 'parked', actions: 'park' },
           { guard: and(['isInvalidOutput', { type: 'canRetry', params: { maxRetries } }]), target: 'attempting', actions: 'addFeedback' },
           { guard: and(['isTransient', { type: 'canRetry', params: { maxRetries } }]), target: 'backingOff', actions: { type: 'scheduleRetry', params: { baseMs, capMs } } },
           { guard: { type: 'canEscalate', params: { ladder } }, target: 'attempting', actions: { type: 'escalate', params: { ladder } } },
@@ -203,6 +251,18 @@ export function modelStep<TInput, T = never>(spec: ModelStepSpec<TInput, T>) {
           input: ({ context }) => ({ until: context.retryAt ?? Date.now() }),
           onDone: 'attempting',
           onError: 'attempting',
+        },
+      },
+      // Not final: the run stops being driven here (status `parked`) until its retry time, or a resume.
+      parked: {
+        tags: [parkedTag],
+        // A resume (a person's, or a worker's at the retry time) tries the host again at once.
+        on: { [retryParkedEvent]: { target: 'attempting', actions: 'unpark' } },
+        invoke: {
+          src: 'sleepUntil',
+          input: ({ context }) => ({ until: context.retryAt ?? Date.now() }),
+          onDone: { target: 'attempting', actions: 'unpark' },
+          onError: { target: 'attempting', actions: 'unpark' },
         },
       },
       done: { type: 'final' },

@@ -1,5 +1,6 @@
 // What a run lends the harness's actors (journal, host limiter, budget, call listener), and how they are handed in.
 import type { AnyActorLogic, AnyActorRef, AnyStateMachine } from 'xstate';
+import type { HostSet } from '../llm/hosts.ts';
 import type { ModelResult } from '../llm/types.ts';
 
 /** One journaled model call: durable in the run's journal before the call's actor resolves. */
@@ -36,11 +37,35 @@ export type CallEvent =
   | { type: 'call.token'; key: string; piece: string }
   | { type: 'call.end'; key: string; step: string; result: ModelResult; replayed: boolean };
 
+/** How long a step rides out an unreachable or overloaded host before the run is parked, and how often it retries then. */
+export interface OutagePolicy {
+  /** Retry with backoff (never spending retries or the ladder) until the outage has lasted this long; then park. */
+  parkAfterMs: number;
+  /** A parked step tries again after this long (a worker wakes it; `harness resume` waits out what is left). */
+  retryParkedMs: number;
+}
+
+export const defaultOutagePolicy: OutagePolicy = Object.freeze({ parkAfterMs: 180_000, retryParkedMs: 60_000 });
+
+/** Calls in flight, so a graceful stop can let them finish and be journaled before it checkpoints. */
+export interface CallGate {
+  /** True once the run is stopping: a call not yet sent waits for the stop instead of starting. */
+  closed(): boolean;
+  /** Marks a call in flight; the returned function marks it done (journaled, or failed). */
+  enter(): () => void;
+}
+
 export interface StepServices {
   /** Null outside a run store: every call is made, nothing is remembered. */
   journal: Journal | null;
   limiter: HostLimiter | null;
   budget: BudgetGuard | null;
+  /** Several Ollama hosts: calls are routed and fail over among them (`OLLAMA_HOSTS`); null: the call's own host. */
+  hosts?: HostSet | null;
+  /** Key that keeps a run's calls to one model on one host while it is healthy. */
+  runKey?: string;
+  outage?: OutagePolicy;
+  gate?: CallGate;
   onCall?: (event: CallEvent) => void;
 }
 

@@ -3,6 +3,12 @@
 /** The tag the runtime reads to report a run as `waiting` (and to stop driving it until an event arrives). */
 export const waitingTag = 'waiting';
 
+/** The tag of a step that gave up on an unreachable host for now: the run is `parked`, resumable, never final. */
+export const parkedTag = 'parked';
+
+/** Sent by the runtime to every parked step when a run is resumed: try the host again now. */
+export const retryParkedEvent = 'harness.retryParked';
+
 export interface WaitForSpec<TTarget extends string> {
   /** Leave for `target` after `ms`, counted from entering the state and surviving restarts (any length). */
   timeout?: { ms: number; target: TTarget };

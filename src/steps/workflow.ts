@@ -1,6 +1,7 @@
 // A workflow: an id, a zod schema for its input, an XState machine, and an optional snapshot migration.
 import type { AnyStateMachine, Snapshot } from 'xstate';
 import type { ZodType } from 'zod';
+import type { OutagePolicy } from './services.ts';
 
 /** A persisted snapshot as stored with a run (plain JSON). */
 export type PersistedSnapshot = Record<string, unknown>;
@@ -33,6 +34,8 @@ export interface Workflow<I = unknown> {
   description?: string;
   /** Default budgets of a run: total tokens (in + out, judges included) and wall time spent being driven. */
   budget?: { tokens?: number; wallMs?: number };
+  /** How long its steps ride out an unreachable host before the run parks (default 3 minutes), and retry parked. */
+  outage?: Partial<OutagePolicy>;
 }
 
 const workflowIdPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;

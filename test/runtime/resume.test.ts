@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { HostPool } from '../../src/llm/pool.ts';
 import { resumeWorkflow, runWorkflow } from '../../src/runtime/runs.ts';
 import type { StepContext } from '../../src/steps/index.ts';
 import type { Checkpoint, FileStore, RunRecord, StoredJournalEntry } from '../../src/store/index.ts';
@@ -68,7 +69,7 @@ async function runKeepingInFlight(reply: string) {
 }
 
 describe('stop and resume', () => {
-  it('stops a run mid-call with its signal, then resumes it to done', async () => {
+  it('stops gracefully mid-call: the call in flight finishes and is journaled, and resume pays nothing again', async () => {
     const stop = new AbortController();
     const sim = await simulator({
       latency: { ttftMs: 200 },
@@ -85,16 +86,35 @@ describe('stop and resume', () => {
     expect(stopped.status).toBe('stopped');
     const onDisk = await store.read(stopped.runId);
     expect(onDisk.status).toBe('stopped');
-    expect(onDisk.journal).toEqual([]); // a cancelled call is not journaled: it was not paid for in full
-    expect(onDisk.snapshot?.value).toEqual('asking');
-    expect(stepChild(onDisk).snapshot.value).toBe('attempting');
+    expect(onDisk.journal).toHaveLength(1); // paid for in full, so kept: its tokens count
+    expect(onDisk.usage.calls).toBe(1);
 
     const resumed = await resumeWorkflow({ store, runId: stopped.runId, workflow });
     expect(resumed.status).toBe('done');
     expect(resumed.output).toEqual({ answer: { answer: 'resumed', confidence: 0.9 }, flags: [] });
     expect(resumed.journal).toHaveLength(1);
     expect(resumed.epoch).toBe(2);
-    expect(sim.stats().requests).toBe(2);
+    expect(sim.stats().requests).toBe(1);
+  });
+
+  it('sends nothing new once stopping: a call still waiting for a host slot is made on resume', async () => {
+    const stop = new AbortController();
+    const sim = await simulator({ latency: { ttftMs: 150 }, script: { '*': () => validReply('second') } });
+    const store = tempStore();
+    const workflow = oneStepWorkflow({ config: { host: sim.url, timeoutMs: 3000 } });
+    const limiter = new HostPool(1);
+    const hold = await limiter.acquire(new URL(sim.url).origin); // the host's one slot is taken: the call queues
+    const running = runWorkflow({ store, workflow, modulePath, input: { question: 'q' }, limiter, signal: stop.signal });
+    await new Promise((r) => setTimeout(r, 100));
+    stop.abort();
+    const stopped = await running;
+    hold();
+    expect(stopped.status).toBe('stopped');
+    expect(stopped.journal).toEqual([]);
+    expect(sim.stats().requests).toBe(0);
+    const resumed = await resumeWorkflow({ store, runId: stopped.runId, workflow });
+    expect(resumed.status).toBe('done');
+    expect(sim.stats().requests).toBe(1);
   });
 
   it('never pays twice for a call whose result is journaled but whose checkpoint is older', async () => {
