@@ -56,5 +56,4 @@ describe('a reader that closes the pipe', { timeout: 90_000 }, () => {
     expect(existsSync(join(env.snapshots, 'pipe1.lock'))).toBe(false);
     expect(readRun(env, 'pipe1').status).toBe('stopped');
   });
-
 });
