@@ -17,6 +17,15 @@ export class UsageError extends Error {
   }
 }
 
+/**
+ * A bad setting (a flag's value or an environment variable such as OLLAMA_HOST) whose message says everything:
+ * exit code 2 and that one line, without the help hint a mistyped command line gets.
+ */
+export class SettingError extends Error {
+  override name = 'SettingError';
+  readonly exitCode: number = ExitCode.usage;
+}
+
 export interface CliIO {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream;
