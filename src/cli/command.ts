@@ -42,10 +42,19 @@ export interface Command {
   run(argv: string[], io: CliIO): Promise<number>;
 }
 
-type Options = NonNullable<ParseArgsConfig['options']>;
+/** The options a command's parser accepts: the single source its --help is checked against (declared-options.ts). */
+export type FlagOptions = NonNullable<ParseArgsConfig['options']>;
+
+let observer: ((options: FlagOptions) => void) | undefined;
+
+/** Shows every parseFlags call's options to `watch` (or stops, given undefined); see declared-options.ts. */
+export function watchFlagOptions(watch: ((options: FlagOptions) => void) | undefined): void {
+  observer = watch;
+}
 
 /** node:util parseArgs with our error type, so a bad flag is a usage error and never a stack trace. */
-export function parseFlags<O extends Options>(argv: string[], options: O, allowPositionals = true) {
+export function parseFlags<O extends FlagOptions>(argv: string[], options: O, allowPositionals = true) {
+  observer?.(options);
   try {
     return parseArgs({ args: argv, options, allowPositionals, strict: true });
   } catch (error) {
