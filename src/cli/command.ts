@@ -1,4 +1,5 @@
 // What a subcommand is: a name, its help text, and a run function that returns an exit code.
+import { HarnessError } from '../errors.ts';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 /** Exit codes shared by every subcommand (README, "CLI reference"). */
@@ -14,6 +15,17 @@ export class UsageError extends Error {
   override name = 'UsageError';
   constructor(message: string, readonly exitCode: number = ExitCode.usage) {
     super(message);
+  }
+}
+
+/**
+ * A bad setting (a flag's value or an environment variable such as OLLAMA_HOST) whose message says everything:
+ * exit code 2 and that one line, without the help hint a mistyped command line gets.
+ */
+export class SettingError extends HarnessError {
+  override name = 'SettingError';
+  constructor(message: string) {
+    super('INVALID_CONFIG', message);
   }
 }
 
@@ -33,10 +45,19 @@ export interface Command {
   run(argv: string[], io: CliIO): Promise<number>;
 }
 
-type Options = NonNullable<ParseArgsConfig['options']>;
+/** The options a command's parser accepts: the single source its --help is checked against (declared-options.ts). */
+export type FlagOptions = NonNullable<ParseArgsConfig['options']>;
+
+let observer: ((options: FlagOptions) => void) | undefined;
+
+/** Shows every parseFlags call's options to `watch` (or stops, given undefined); see declared-options.ts. */
+export function watchFlagOptions(watch: ((options: FlagOptions) => void) | undefined): void {
+  observer = watch;
+}
 
 /** node:util parseArgs with our error type, so a bad flag is a usage error and never a stack trace. */
-export function parseFlags<O extends Options>(argv: string[], options: O, allowPositionals = true) {
+export function parseFlags<O extends FlagOptions>(argv: string[], options: O, allowPositionals = true) {
+  observer?.(options);
   try {
     return parseArgs({ args: argv, options, allowPositionals, strict: true });
   } catch (error) {

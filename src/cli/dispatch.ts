@@ -1,7 +1,7 @@
 // Picks the subcommand, answers --help, and turns every error into one line on stderr and an exit code.
-import { readFileSync } from 'node:fs';
 import { type CliIO, type Command, ExitCode, UsageError } from './command.ts';
 import { exitCodeOf } from './exit-codes.ts';
+import { packageVersion } from './version.ts';
 
 /** Loads a command's module only when it is used, so `harness ls` does not pay for the simulator or the checker. */
 export type CommandLoader = () => Promise<Command>;
@@ -23,19 +23,10 @@ the loop, and an Ollama simulator.
 Commands:
 ${list}
 
-Run 'harness <command> --help' for a command's options.
+Run 'harness <command> --help' for a command's options; 'harness --version' (-V) prints the version.
 Environment: OLLAMA_HOST (where models are served), HARNESS_SNAPSHOTS (directory of run files),
 NO_COLOR (no colours), HARNESS_DEBUG=1 (stack traces of internal errors).
 `;
-}
-
-function version(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
-    return pkg.version ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
 }
 
 /** --help / -h anywhere before a `--` asks for help rather than running. */
@@ -77,8 +68,9 @@ export async function runCli(registry: CommandRegistry, argv: readonly string[],
       io.stdout.write(topic ? `${(await topic()).help}\n` : overview(await loadAll(registry)));
       return ExitCode.ok;
     }
-    if (name === '--version' || name === '-v') {
-      io.stdout.write(`${version()}\n`);
+    // -v was the spelling before -V; it stays so that scripts using it keep working.
+    if (name === '--version' || name === '-V' || name === '-v') {
+      io.stdout.write(`${packageVersion()}\n`);
       return ExitCode.ok;
     }
     const load = loaderOf(name);

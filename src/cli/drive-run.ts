@@ -3,6 +3,7 @@ import { startStatelyBridge, type StatelyBridge } from '../inspect/stately.ts';
 import { hostLimiter, type DriveHooks } from '../runtime/index.ts';
 import type { FileStore, RunRecord } from '../store/index.ts';
 import { integerFlag, type CliIO } from './command.ts';
+import { assertModelHost } from './host-arg.ts';
 import { colorEnabled, paint } from './io.ts';
 import { LiveView } from './live-view.ts';
 import { openStore } from './snapshots-dir.ts';
@@ -66,6 +67,7 @@ async function statelyBridge(flags: InspectFlags | undefined, io: CliIO): Promis
 
 export async function driveFromCli(request: DriveRequest): Promise<number> {
   const { io, runId, json } = request;
+  assertModelHost(io.env); // a malformed OLLAMA_HOST is refused before the run (and its file) is created
   const view = new LiveView({ stream: json ? io.stderr : io.stdout, env: io.env, runId, workflow: request.workflowId });
 
   // First signal: stop after a checkpoint, leaving the run resumable. Second: leave at once (the lock goes stale

@@ -23,16 +23,22 @@ function stepUnderWay(record: RunRecord): boolean {
   return Object.values(children).some((child) => child.snapshot?.status === 'active' && child.snapshot.value === 'attempting');
 }
 
+/** Starts a slow run and waits until its model call is streaming and the checkpoint shows the step under way. */
+async function startSlowRun(runId: string) {
+  const run = start(['run', fixture('quick.workflow.ts'), '--input', `{"question":"slowly ${runId}"}`, '--run-id', runId], env);
+  await until(async () => {
+    if (!run.stdout().includes('attempt 1  started') || sim.stats().inFlight === 0) return undefined;
+    if (!existsSync(join(runDir(env, runId), 'checkpoint.json'))) return undefined;
+    const record = await readRun(env, runId);
+    return stepUnderWay(record) ? record : undefined;
+  });
+  return run;
+}
+
 describe('Ctrl-C', { timeout: 90_000 }, () => {
-  it('stops the run at a checkpoint (exit 130, status stopped), and resume finishes it', async () => {
-    const run = start(['run', fixture('quick.workflow.ts'), '--input', '{"question":"slowly"}', '--run-id', 'int1'], env);
-    // Wait until the run file shows the model step under way and the request has reached the model.
-    await until(async () => {
-      if (!run.stdout().includes('attempt 1  started') || sim.stats().inFlight === 0) return undefined;
-      if (!existsSync(join(runDir(env, 'int1'), 'checkpoint.json'))) return undefined;
-      const record = await readRun(env, 'int1');
-      return stepUnderWay(record) ? record : undefined;
-    });
+  it('stops gracefully: the call in flight finishes and is journaled, the run is checkpointed stopped (exit 130)', async () => {
+    sim.reset();
+    const run = await startSlowRun('int1');
     run.child.kill('SIGINT');
     const stopped = await run.done;
     expect(stopped.code).toBe(130);
@@ -41,9 +47,10 @@ describe('Ctrl-C', { timeout: 90_000 }, () => {
     expect(stopped.stdout).toContain('  harness resume int1');
     const record: RunRecord = await readRun(env, 'int1');
     expect(record.status).toBe('stopped');
-    expect(record.journal).toEqual([]); // the interrupted call was not paid in full: it is made again on resume
+    expect(record.journal).toHaveLength(1); // paid in full before the stop: kept, and its tokens counted
+    expect(record.usage.tokensOut).toBeGreaterThan(0);
     expect(existsSync(join(runDir(env, 'int1'), 'lock'))).toBe(false); // the lock went with the process
-    expect(stepUnderWay(record)).toBe(true); // the checkpoint holds the step's machine mid-attempt, to restore
+    expect(sim.stats().disconnects).toBe(0); // nothing was cut off
 
     const resumed = await harness(['resume', 'int1'], env);
     expect(resumed.code).toBe(0);
@@ -51,6 +58,24 @@ describe('Ctrl-C', { timeout: 90_000 }, () => {
     const done = await readRun(env, 'int1');
     expect(done.status).toBe('done');
     expect(done.journal).toHaveLength(1);
+    expect(sim.stats().completed).toBe(1); // the resume answered from the journal: the call was paid once
+  });
+
+  it('quits at once on a second Ctrl-C; the cut-off call is made again on resume', async () => {
+    sim.reset();
+    const run = await startSlowRun('int2');
+    run.child.kill('SIGINT');
+    await until(async () => (run.stdout().includes('Ctrl-C: stopping run int2') ? true : undefined));
+    run.child.kill('SIGINT');
+    const quit = await run.done;
+    expect(quit.code).toBe(130);
+    const record: RunRecord = await readRun(env, 'int2');
+    expect(record.journal).toEqual([]); // the interrupted call was not paid in full
+    expect(stepUnderWay(record)).toBe(true); // the checkpoint holds the step's machine mid-attempt, to restore
+
+    const resumed = await harness(['resume', 'int2'], env);
+    expect(resumed.code).toBe(0);
+    expect((await readRun(env, 'int2')).journal).toHaveLength(1);
     expect(sim.stats().disconnects).toBe(1); // the first request was really cut off
   });
 });

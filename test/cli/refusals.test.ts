@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -118,13 +118,14 @@ describe('refusals: exit 3, files untouched', { timeout: 90_000 }, () => {
 
 describe('unexpected errors', { timeout: 90_000 }, () => {
   it('print "harness: internal error: <message>" and exit 1, with the stack only under HARNESS_DEBUG=1', async () => {
-    const notADirectory = join(tempDir(), 'file');
-    writeFileSync(notADirectory, 'not a directory');
-    const quiet = await harness(['ls', '--snapshots', notADirectory], env);
+    // A run file that is a directory: not a mistake the CLI anticipates (a bad --snapshots is refused as usage).
+    const snapshots = tempDir();
+    mkdirSync(join(snapshots, 'odd.json'));
+    const quiet = await harness(['show', 'odd', '--snapshots', snapshots], env);
     expect(quiet.code).toBe(1);
-    expect(quiet.stderr).toBe(`harness: internal error: ENOTDIR: not a directory, scandir '${notADirectory}'\n`);
-    const debug = await inProcess(['ls', '--snapshots', notADirectory], env, { HARNESS_DEBUG: '1' });
+    expect(quiet.stderr).toBe('harness: internal error: EISDIR: illegal operation on a directory, read\n');
+    const debug = await inProcess(['show', 'odd', '--snapshots', snapshots], env, { HARNESS_DEBUG: '1' });
     expect(debug.code).toBe(1);
-    expect(debug.stderr).toMatch(/^harness: internal error: ENOTDIR[^\n]*\nError: ENOTDIR[^\n]*\n\s+at /);
+    expect(debug.stderr).toMatch(/^harness: internal error: EISDIR[^\n]*\nError: EISDIR[^\n]*\n\s+at /);
   });
 });

@@ -23,7 +23,7 @@ export const lsCommand: Command = {
   async run(argv: string[], io: CliIO): Promise<number> {
     const { values, positionals } = parseFlags(argv, { ...storeFlags, json: { type: 'boolean', default: false } });
     if (positionals.length > 0) throw new UsageError(`ls takes no arguments, got "${positionals.join(' ')}"`);
-    const { store } = openStore(values, io);
+    const { store } = openStore(values, io, 'read');
     const { runs, unreadable } = await listRuns(store);
     if (values.json) {
       io.stdout.write(`${JSON.stringify({ dir: store.dir, runs, unreadable }, null, 2)}\n`);

@@ -27,7 +27,7 @@ export const showCommand: Command = {
     const { values, positionals } = parseFlags(argv, { ...storeFlags, json: { type: 'boolean', default: false } });
     if (positionals.length !== 1) throw new UsageError('show needs exactly one run id: harness show <run-id>');
     const runId = assertRunId(positionals[0] as string);
-    const { store, flag } = openStore(values, io);
+    const { store, flag } = openStore(values, io, 'read');
     const record = await getRun(store, runId);
     if (values.json) io.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
     else io.stdout.write(`${describeRun(record, flag, paint(colorEnabled(io.stdout, io.env))).join('\n')}\n`);
