@@ -4,14 +4,7 @@
 import { assign, setup, type AnyEventObject } from 'xstate';
 import { z } from 'zod';
 import { judgeScorer } from '../src/score/index.ts';
-import {
-  defineWorkflow,
-  initialHarnessContext,
-  modelStep,
-  stepImplementations,
-  type AgentOutput,
-  type HarnessContext,
-} from '../src/steps/index.ts';
+import { defineWorkflow, flagsFrom, modelStep, stepGuards } from '../src/steps/index.ts';
 
 /** Smallest first: the step escalates only when the smaller model's reply is invalid or judged too weak. */
 export const reviewLadder = ['qwen2.5-coder:7b', 'qwen2.5-coder:32b'] as const;
@@ -72,18 +65,22 @@ export interface SpecialistInput {
   background: string | null;
 }
 
-interface SpecialistContext extends HarnessContext, SpecialistInput {}
+interface SpecialistContext extends SpecialistInput {
+  findings: Finding[];
+  summary: string;
+  flags: string[];
+}
 
-export interface SpecialistReport extends AgentOutput {
+export interface SpecialistReport {
   specialty: Specialty;
   findings: Finding[];
   summary: string;
   flags: string[];
 }
 
-function specialistPrompt({ context }: { context: SpecialistContext }) {
+function specialistPrompt(input: SpecialistInput) {
   const system = [
-    `You are a senior code reviewer. Your specialty in this review is ${context.specialty}: ${focus[context.specialty]}.`,
+    `You are a senior code reviewer. Your specialty in this review is ${input.specialty}: ${focus[input.specialty]}.`,
     'Review ONLY for your specialty; other reviewers cover the rest.',
     'Report each problem as a finding: the file path as in the diff header, the line number in the new file',
     '(0 if the problem is not tied to a line), a severity (error: must be fixed before merging; warning: should be',
@@ -93,11 +90,11 @@ function specialistPrompt({ context }: { context: SpecialistContext }) {
     'Reply with JSON only.',
   ].join('\n');
   const user = [
-    `Specialty: ${context.specialty}`,
-    ...(context.background ? ['', '<context>', context.background, '</context>'] : []),
+    `Specialty: ${input.specialty}`,
+    ...(input.background ? ['', '<context>', input.background, '</context>'] : []),
     '',
     '<diff>',
-    context.diff,
+    input.diff,
     '</diff>',
   ].join('\n');
   return [
@@ -106,7 +103,15 @@ function specialistPrompt({ context }: { context: SpecialistContext }) {
   ];
 }
 
-const specialistReview = modelStep<SpecialistContext>({
+/** What a crashed child actor's error event says (a bug or a storage error, not a model failure). */
+const errorText = ({ error }: AnyEventObject): string => (error instanceof Error ? error.message : String(error));
+
+/** The first branch of a step's or sub-agent's onDone: ended flagged, so on to `flagged` with its flags kept. */
+const toFlagged = { guard: 'stepFlagged', target: 'flagged', actions: 'keepFlags' } as const;
+/** A child actor that crashed: on to `flagged`, the run's flags saying which and why. */
+const crashed = (label: string) => ({ target: 'flagged', actions: { type: 'crashed', params: { label } } }) as const;
+
+const specialistReview = modelStep({
   id: 'review',
   prompt: specialistPrompt,
   schema: specialistReviewSchema,
@@ -115,26 +120,41 @@ const specialistReview = modelStep<SpecialistContext>({
   config: { maxTokens: 2048 },
 });
 
-const specialistImpl = stepImplementations<SpecialistContext>();
-
 export const specialistMachine = setup({
   types: { context: {} as SpecialistContext, input: {} as SpecialistInput, output: {} as SpecialistReport },
-  actors: { ...specialistImpl.actors, ...specialistReview.actors },
-  guards: specialistImpl.guards,
-  actions: specialistImpl.actions,
+  actors: { review: specialistReview },
+  guards: stepGuards,
+  actions: {
+    keepFlags: assign({ flags: flagsFrom() }),
+    crashed: assign({ flags: ({ context, event }, { label }: { label: string }) => [...context.flags, `${label}: ${errorText(event)}`] }),
+  },
 }).createMachine({
   id: 'specialist',
-  context: ({ input }) => ({ ...initialHarnessContext(), ...input }),
+  context: ({ input }) => ({ ...input, findings: [], summary: '', flags: [] }),
   initial: 'reviewing',
   states: {
-    reviewing: specialistReview.state({ onDone: 'done', onFlagged: 'flagged' }),
+    reviewing: {
+      invoke: {
+        id: 'review',
+        src: 'review',
+        input: ({ context }) => ({ specialty: context.specialty, diff: context.diff, background: context.background }),
+        onDone: [
+          toFlagged,
+          {
+            target: 'done',
+            actions: assign({
+              findings: ({ event }) => event.output.data?.findings ?? [],
+              summary: ({ event }) => event.output.data?.summary ?? '',
+            }),
+          },
+        ],
+        onError: crashed('review: step failed'),
+      },
+    },
     done: { type: 'final' },
     flagged: { type: 'final' },
   },
-  output: ({ context }) => {
-    const data = context.steps.review?.result?.data as z.infer<typeof specialistReviewSchema> | undefined;
-    return { specialty: context.specialty, findings: data?.findings ?? [], summary: data?.summary ?? '', flags: context.flags };
-  },
+  output: ({ context }) => ({ specialty: context.specialty, findings: context.findings, summary: context.summary, flags: context.flags }),
 });
 
 // ---- the review: specialists in parallel, merge, judged verdict ----
@@ -148,12 +168,21 @@ export interface MergedFinding extends Finding {
   specialty: Specialty;
 }
 
-interface ReviewContext extends HarnessContext {
+interface Merged {
+  findings: MergedFinding[];
+  summaries: Record<Specialty, string>;
+}
+
+interface ReviewContext {
   diff: string;
   background: string | null;
   /** Each specialist's report, as its sub-agent returned it. */
   reports: Partial<Record<Specialty, SpecialistReport>>;
-  merged: { findings: MergedFinding[]; summaries: Record<Specialty, string> } | null;
+  merged: Merged | null;
+  verdict: Verdict | null;
+  /** The judge's grade of the accepted verdict. */
+  score: number | null;
+  flags: string[];
 }
 
 export interface ReviewOutput {
@@ -167,8 +196,8 @@ export interface ReviewOutput {
   flags: string[];
 }
 
-function verdictPrompt({ context }: { context: ReviewContext }) {
-  const merged = context.merged ?? { findings: [], summaries: {} };
+function verdictPrompt(input: { diff: string; merged: Merged | null }) {
+  const merged = input.merged ?? { findings: [], summaries: {} };
   const system = [
     'You are the lead reviewer. Three specialists (correctness, security, style) reviewed a diff; their merged',
     'findings and summaries are below. Write the final review:',
@@ -180,7 +209,7 @@ function verdictPrompt({ context }: { context: ReviewContext }) {
   ].join('\n');
   const user = [
     '<diff>',
-    context.diff,
+    input.diff,
     '</diff>',
     '',
     '<findings>',
@@ -197,7 +226,7 @@ function verdictPrompt({ context }: { context: ReviewContext }) {
   ];
 }
 
-const verdict = modelStep<ReviewContext>({
+const verdict = modelStep({
   id: 'verdict',
   prompt: verdictPrompt,
   schema: verdictSchema,
@@ -209,35 +238,22 @@ const verdict = modelStep<ReviewContext>({
 
 const severityRank: Record<Finding['severity'], number> = { error: 0, warning: 1, info: 2 };
 
-type Args = { context: ReviewContext; event: AnyEventObject };
-
-const impl = stepImplementations<ReviewContext>();
+function merge(reports: ReviewContext['reports']): Merged {
+  const findings = specialties
+    .flatMap((specialty) => (reports[specialty]?.findings ?? []).map((f) => ({ ...f, specialty })))
+    .sort((a, b) => severityRank[a.severity] - severityRank[b.severity] || a.file.localeCompare(b.file) || a.line - b.line);
+  const summary = (s: Specialty) => reports[s]?.summary || '(no review: this specialist was flagged)';
+  return { findings, summaries: { correctness: summary('correctness'), security: summary('security'), style: summary('style') } };
+}
 
 const review = setup({
   types: { context: {} as ReviewContext, input: {} as ReviewInput, output: {} as ReviewOutput },
-  actors: { ...impl.actors, ...verdict.actors, specialist: specialistMachine },
-  guards: impl.guards,
+  actors: { verdict, specialist: specialistMachine },
+  guards: stepGuards,
   actions: {
-    ...impl.actions,
-    storeReport: assign(({ context, event }: Args, { specialty }: { specialty: Specialty }) => {
-      const report = (event as { output?: SpecialistReport }).output;
-      return report ? { reports: { ...context.reports, [specialty]: report } } : {};
-    }),
-    /** A sub-agent that crashed (a bug, not a model failure) leaves its region without a report, and says why. */
-    agentFailed: assign(({ context, event }: Args, { specialty }: { specialty: Specialty }) => {
-      const error = (event as { error?: unknown }).error;
-      const message = error instanceof Error ? error.message : String(error);
-      return { flags: [...context.flags, `${specialty}: sub-agent failed: ${message}`] };
-    }),
-    mergeReports: assign(({ context }: Args) => {
-      const findings = specialties
-        .flatMap((specialty) => (context.reports[specialty]?.findings ?? []).map((f) => ({ ...f, specialty })))
-        .sort((a, b) => severityRank[a.severity] - severityRank[b.severity] || a.file.localeCompare(b.file) || a.line - b.line);
-      const summaries = Object.fromEntries(
-        specialties.map((s) => [s, context.reports[s]?.summary || '(no review: this specialist was flagged)']),
-      ) as Record<Specialty, string>;
-      return { merged: { findings, summaries } };
-    }),
+    keepFlags: assign({ flags: flagsFrom() }),
+    crashed: assign({ flags: ({ context, event }, { label }: { label: string }) => [...context.flags, `${label}: ${errorText(event)}`] }),
+    mergeReports: assign({ merged: ({ context }) => merge(context.reports) }),
   },
 });
 
@@ -253,9 +269,13 @@ const specialistRegion = (specialty: Specialty) =>
           input: ({ context }) => ({ specialty, diff: context.diff, background: context.background }),
           onDone: {
             target: 'finished',
-            actions: [{ type: 'storeReport', params: { specialty } }, { type: 'adoptFlags', params: { agent: specialty } }],
+            actions: assign({
+              reports: ({ context, event }) => ({ ...context.reports, [specialty]: event.output }),
+              flags: flagsFrom(specialty),
+            }),
           },
-          onError: { target: 'finished', actions: { type: 'agentFailed', params: { specialty } } },
+          // A sub-agent that crashed (a bug, not a model failure) leaves its region without a report, and says why.
+          onError: { target: 'finished', actions: { type: 'crashed', params: { label: `${specialty}: sub-agent failed` } } },
         },
       },
       finished: { type: 'final' },
@@ -265,11 +285,13 @@ const specialistRegion = (specialty: Specialty) =>
 export const reviewMachine = review.createMachine({
   id: 'code-review',
   context: ({ input }) => ({
-    ...initialHarnessContext(),
     diff: input.diff,
     background: input.context ?? null,
     reports: {},
     merged: null,
+    verdict: null,
+    score: null,
+    flags: [],
   }),
   initial: 'reviewing',
   states: {
@@ -286,23 +308,33 @@ export const reviewMachine = review.createMachine({
       entry: 'mergeReports',
       always: 'judging',
     },
-    judging: verdict.state({ onDone: 'done', onFlagged: 'flagged' }),
+    judging: {
+      invoke: {
+        id: 'verdict',
+        src: 'verdict',
+        input: ({ context }) => ({ diff: context.diff, merged: context.merged }),
+        onDone: [
+          toFlagged,
+          {
+            target: 'done',
+            actions: assign({ verdict: ({ event }) => event.output.data, score: ({ event }) => event.output.result?.score ?? null }),
+          },
+        ],
+        onError: crashed('verdict: step failed'),
+      },
+    },
     done: { type: 'final' },
     flagged: { type: 'final' },
   },
-  output: ({ context }) => {
-    const step = context.steps.verdict;
-    const accepted = step?.result?.data as Verdict | undefined;
-    return {
-      decision: accepted?.decision ?? null,
-      summary: accepted?.summary ?? null,
-      mustFix: accepted?.mustFix ?? [],
-      findings: context.merged?.findings ?? [],
-      summaries: context.merged?.summaries ?? { correctness: '', security: '', style: '' },
-      score: step?.result?.score ?? null,
-      flags: context.flags,
-    };
-  },
+  output: ({ context }) => ({
+    decision: context.verdict?.decision ?? null,
+    summary: context.verdict?.summary ?? null,
+    mustFix: context.verdict?.mustFix ?? [],
+    findings: context.merged?.findings ?? [],
+    summaries: context.merged?.summaries ?? { correctness: '', security: '', style: '' },
+    score: context.score,
+    flags: context.flags,
+  }),
 });
 
 export default defineWorkflow({

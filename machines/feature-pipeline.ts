@@ -5,16 +5,7 @@
 import { assign, setup, type AnyEventObject } from 'xstate';
 import { z } from 'zod';
 import { rulesScorer } from '../src/score/index.ts';
-import {
-  defineWorkflow,
-  fanOut,
-  initialHarnessContext,
-  modelStep,
-  stepImplementations,
-  waitFor,
-  type AgentOutput,
-  type HarnessContext,
-} from '../src/steps/index.ts';
+import { defineWorkflow, fanOut, flagsFrom, modelStep, sleepUntil, stepGuards, waitFor } from '../src/steps/index.ts';
 
 export const pipelineLadder = ['qwen2.5-coder:7b', 'qwen2.5-coder:32b'] as const;
 /** A work item whose check fails is implemented again this many times before it is flagged. */
@@ -60,7 +51,14 @@ export type PullRequest = z.infer<typeof pullRequestSchema>;
 
 const system = (content: string) => ({ role: 'system' as const, content });
 const user = (content: string) => ({ role: 'user' as const, content });
-const dataOf = <T>(context: HarnessContext, step: string) => context.steps[step]?.result?.data as T | undefined;
+
+/** What a crashed child actor's error event says (a bug or a storage error, not a model failure). */
+const errorText = ({ error }: AnyEventObject): string => (error instanceof Error ? error.message : String(error));
+
+/** The first branch of a step's or sub-agent's onDone: ended flagged, so on to `flagged` with its flags kept. */
+const toFlagged = { guard: 'stepFlagged', target: 'flagged', actions: 'keepFlags' } as const;
+/** A child actor that crashed: on to `flagged`, the run's flags saying which and why. */
+const crashed = (label: string) => ({ target: 'flagged', actions: { type: 'crashed', params: { label } } }) as const;
 
 // ---- the work-item sub-agent: implement, check, revise once if the check fails ----
 
@@ -69,13 +67,18 @@ export interface WorkItemInput {
   item: PlanItem;
 }
 
-interface WorkItemContext extends HarnessContext, WorkItemInput {
+export type Check = z.infer<typeof checkSchema>;
+
+interface WorkItemContext extends WorkItemInput {
   revision: number;
   /** Problems the last check found, shown to the next implementation pass. */
   problems: string[];
+  implementation: Implementation | null;
+  check: Check | null;
+  flags: string[];
 }
 
-export interface WorkItemReport extends AgentOutput {
+export interface WorkItemReport {
   id: string;
   title: string;
   files: Implementation['files'];
@@ -86,21 +89,21 @@ export interface WorkItemReport extends AgentOutput {
   flags: string[];
 }
 
-const implement = modelStep<WorkItemContext>({
+const implement = modelStep({
   id: 'implement',
-  prompt: ({ context }) => [
+  prompt: (input: WorkItemInput & { problems: string[] }) => [
     system(
       'You are a software engineer implementing one work item of a feature. Give the complete content of every file ' +
         'you create or modify (no diffs, no elisions) and a short note for the reviewer. Reply with JSON only.',
     ),
     user(
       [
-        `Feature: ${context.feature}`,
-        `Work item: ${context.item.title}`,
-        context.item.description,
+        `Feature: ${input.feature}`,
+        `Work item: ${input.item.title}`,
+        input.item.description,
         'Acceptance criteria:',
-        ...context.item.acceptance.map((a) => `- ${a}`),
-        ...(context.problems.length > 0 ? ['', 'A check of your previous attempt found these problems; fix them:', ...context.problems.map((p) => `- ${p}`)] : []),
+        ...input.item.acceptance.map((a) => `- ${a}`),
+        ...(input.problems.length > 0 ? ['', 'A check of your previous attempt found these problems; fix them:', ...input.problems.map((p) => `- ${p}`)] : []),
       ].join('\n'),
     ),
   ],
@@ -113,21 +116,21 @@ const implement = modelStep<WorkItemContext>({
   config: { maxTokens: 4096 },
 });
 
-const check = modelStep<WorkItemContext>({
+const check = modelStep({
   id: 'check',
-  prompt: ({ context }) => [
+  prompt: (input: { item: PlanItem; implementation: Implementation | null }) => [
     system(
       'You check one work item against its acceptance criteria. passed is true only if the files meet every ' +
         'criterion; problems lists each unmet criterion or bug, one per line, and is empty when passed. Reply with JSON only.',
     ),
     user(
       [
-        `Work item: ${context.item.title}`,
+        `Work item: ${input.item.title}`,
         'Acceptance criteria:',
-        ...context.item.acceptance.map((a) => `- ${a}`),
+        ...input.item.acceptance.map((a) => `- ${a}`),
         '',
         '<implementation>',
-        JSON.stringify(dataOf<Implementation>(context, 'implement') ?? null, null, 1),
+        JSON.stringify(input.implementation, null, 1),
         '</implementation>',
       ].join('\n'),
     ),
@@ -137,33 +140,45 @@ const check = modelStep<WorkItemContext>({
   maxRetries: 1,
 });
 
-const itemImpl = stepImplementations<WorkItemContext>();
-
 export const workItemMachine = setup({
   types: { context: {} as WorkItemContext, input: {} as WorkItemInput, output: {} as WorkItemReport },
-  actors: { ...itemImpl.actors, ...implement.actors, ...check.actors },
+  actors: { implement, check },
   guards: {
-    ...itemImpl.guards,
-    checkPassed: ({ context }) => dataOf<{ passed: boolean }>(context, 'check')?.passed === true,
+    ...stepGuards,
+    checkPassed: ({ context }) => context.check?.passed === true,
     canRevise: ({ context }) => context.revision < maxRevisions,
   },
   actions: {
-    ...itemImpl.actions,
-    startRevision: assign(({ context }) => ({
-      revision: context.revision + 1,
-      problems: dataOf<{ problems: string[] }>(context, 'check')?.problems ?? [],
-    })),
+    keepFlags: assign({ flags: flagsFrom() }),
+    crashed: assign({ flags: ({ context, event }, { label }: { label: string }) => [...context.flags, `${label}: ${errorText(event)}`] }),
+    startRevision: assign(({ context }) => ({ revision: context.revision + 1, problems: context.check?.problems ?? [] })),
     flagUnresolved: assign(({ context }) => ({
       flags: [...context.flags, `check still fails after ${context.revision} revision(s)`],
     })),
   },
 }).createMachine({
   id: 'work-item',
-  context: ({ input }) => ({ ...initialHarnessContext(), ...input, revision: 0, problems: [] }),
+  context: ({ input }) => ({ ...input, revision: 0, problems: [], implementation: null, check: null, flags: [] }),
   initial: 'implementing',
   states: {
-    implementing: implement.state({ onDone: 'checking', onFlagged: 'flagged' }),
-    checking: check.state({ onDone: 'checked', onFlagged: 'flagged' }),
+    implementing: {
+      invoke: {
+        id: 'implement',
+        src: 'implement',
+        input: ({ context }) => ({ feature: context.feature, item: context.item, problems: context.problems }),
+        onDone: [toFlagged, { target: 'checking', actions: assign({ implementation: ({ event }) => event.output.data }) }],
+        onError: crashed('implement: step failed'),
+      },
+    },
+    checking: {
+      invoke: {
+        id: 'check',
+        src: 'check',
+        input: ({ context }) => ({ item: context.item, implementation: context.implementation }),
+        onDone: [toFlagged, { target: 'checked', actions: assign({ check: ({ event }) => event.output.data }) }],
+        onError: crashed('check: step failed'),
+      },
+    },
     checked: {
       always: [
         { guard: 'checkPassed', target: 'done' },
@@ -174,20 +189,16 @@ export const workItemMachine = setup({
     done: { type: 'final' },
     flagged: { type: 'final' },
   },
-  output: ({ context }) => {
-    const implementation = dataOf<Implementation>(context, 'implement');
-    const checked = dataOf<{ passed: boolean; problems: string[] }>(context, 'check');
-    return {
-      id: context.item.id,
-      title: context.item.title,
-      files: implementation?.files ?? [],
-      notes: implementation?.notes ?? '',
-      passed: checked?.passed ?? false,
-      problems: checked?.problems ?? [],
-      revisions: context.revision,
-      flags: context.flags,
-    };
-  },
+  output: ({ context }) => ({
+    id: context.item.id,
+    title: context.item.title,
+    files: context.implementation?.files ?? [],
+    notes: context.implementation?.notes ?? '',
+    passed: context.check?.passed ?? false,
+    problems: context.check?.problems ?? [],
+    revisions: context.revision,
+    flags: context.flags,
+  }),
 });
 
 // ---- the pipeline ----
@@ -206,12 +217,21 @@ export interface RejectedRound {
   flags: string[];
 }
 
-interface PipelineContext extends HarnessContext {
+interface PipelineContext {
   feature: string;
   background: string | null;
   /** 1 for the first plan; each REJECT starts the next round. */
   round: number;
   rejected: RejectedRound[];
+  plan: Plan | null;
+  /** The work items' reports by plan item; null where the item's sub-agent failed. */
+  work: (WorkItemReport | null)[];
+  workErrors: (string | null)[];
+  review: Review | null;
+  pullRequest: PullRequest | null;
+  /** The data sent with APPROVE, if any. */
+  approval: unknown;
+  flags: string[];
 }
 
 export interface PipelineOutput {
@@ -225,9 +245,9 @@ export interface PipelineOutput {
   flags: string[];
 }
 
-const plan = modelStep<PipelineContext>({
+const plan = modelStep({
   id: 'plan',
-  prompt: ({ context }) => [
+  prompt: (input: { feature: string; background: string | null; rejected: RejectedRound[] }) => [
     system(
       'You are a tech lead. Split the feature into 1 to 6 small work items that can be implemented independently ' +
         'and in parallel. Give each a kebab-case id, a title, a description and testable acceptance criteria. ' +
@@ -235,15 +255,15 @@ const plan = modelStep<PipelineContext>({
     ),
     user(
       [
-        `Feature: ${context.feature}`,
-        ...(context.background ? ['', '<context>', context.background, '</context>'] : []),
-        ...context.rejected.flatMap((r) => [
+        `Feature: ${input.feature}`,
+        ...(input.background ? ['', '<context>', input.background, '</context>'] : []),
+        ...input.rejected.flatMap((r) => [
           '',
           `Round ${r.round} was rejected. Its plan: ${r.plan?.summary ?? '(none)'}`,
           `Items: ${r.plan?.items.map((i) => i.title).join('; ') ?? '(none)'}`,
           `Reviewer feedback: ${r.feedback}`,
         ]),
-        ...(context.rejected.length > 0 ? ['', 'Make a new plan that addresses the feedback.'] : []),
+        ...(input.rejected.length > 0 ? ['', 'Make a new plan that addresses the feedback.'] : []),
       ].join('\n'),
     ),
   ],
@@ -253,32 +273,25 @@ const plan = modelStep<PipelineContext>({
   config: { maxTokens: 2048 },
 });
 
-const work = fanOut<PipelineContext, PlanItem>({
-  id: 'work',
-  src: 'workItem',
-  items: ({ context }) => dataOf<Plan>(context, 'plan')?.items ?? [],
-  input: ({ context, item }): WorkItemInput => ({ feature: context.feature, item }),
-  concurrency: 2,
-});
+const work = fanOut({ id: 'work', worker: workItemMachine, concurrency: 2 });
 
-const reportsOf = (context: PipelineContext) =>
-  (context.fanouts.work?.results ?? []).filter((r): r is WorkItemReport => r !== null && typeof r === 'object');
+const reportsOf = (context: PipelineContext) => context.work.filter((r): r is WorkItemReport => r !== null);
 
-const review = modelStep<PipelineContext>({
+const review = modelStep({
   id: 'review',
-  prompt: ({ context }) => [
+  prompt: (input: { feature: string; plan: string; work: WorkItemReport[]; flags: string[] }) => [
     system(
       'You review the complete implementation of a feature before a person approves it. summary: what was built ' +
         'and how well; ready: whether it can be merged as is; concerns: anything the person should look at. Reply with JSON only.',
     ),
     user(
       [
-        `Feature: ${context.feature}`,
-        `Plan: ${dataOf<Plan>(context, 'plan')?.summary ?? ''}`,
+        `Feature: ${input.feature}`,
+        `Plan: ${input.plan}`,
         '<work>',
-        JSON.stringify(reportsOf(context), null, 1),
+        JSON.stringify(input.work, null, 1),
         '</work>',
-        ...(context.flags.length > 0 ? ['Flags raised so far:', ...context.flags.map((f) => `- ${f}`)] : []),
+        ...(input.flags.length > 0 ? ['Flags raised so far:', ...input.flags.map((f) => `- ${f}`)] : []),
       ].join('\n'),
     ),
   ],
@@ -288,16 +301,16 @@ const review = modelStep<PipelineContext>({
   config: { maxTokens: 2048 },
 });
 
-const finish = modelStep<PipelineContext>({
+const finish = modelStep({
   id: 'finish',
-  prompt: ({ context }) => [
+  prompt: (input: { feature: string; review: string; work: WorkItemReport[] }) => [
     system('Write the pull request for this approved feature: a title of at most 72 characters and a Markdown body. Reply with JSON only.'),
     user(
       [
-        `Feature: ${context.feature}`,
-        `Review: ${dataOf<Review>(context, 'review')?.summary ?? ''}`,
+        `Feature: ${input.feature}`,
+        `Review: ${input.review}`,
         'Work items:',
-        ...reportsOf(context).map((r) => `- ${r.title}: ${r.files.map((f) => `${f.action} ${f.path}`).join(', ')}`),
+        ...input.work.map((r) => `- ${r.title}: ${r.files.map((f) => `${f.action} ${f.path}`).join(', ')}`),
       ].join('\n'),
     ),
   ],
@@ -310,19 +323,14 @@ const finish = modelStep<PipelineContext>({
 function feedbackOf(data: unknown): string {
   if (typeof data === 'string') return data;
   if (data && typeof data === 'object') {
-    const { feedback, reason } = data as { feedback?: unknown; reason?: unknown };
-    if (typeof feedback === 'string') return feedback;
-    if (typeof reason === 'string') return reason;
+    if ('feedback' in data && typeof data.feedback === 'string') return data.feedback;
+    if ('reason' in data && typeof data.reason === 'string') return data.reason;
   }
   return data === null || data === undefined ? '(no feedback given)' : JSON.stringify(data);
 }
 
 /** A person's decision on the reviewed work (`harness send <run> REJECT --data '{"feedback":"…"}'`). */
 type PipelineEvent = { type: 'APPROVE'; data?: unknown } | { type: 'REJECT'; data?: unknown };
-
-type Args = { context: PipelineContext; event: AnyEventObject };
-
-const impl = stepImplementations<PipelineContext, PipelineEvent>();
 
 export const pipelineMachine = setup({
   types: {
@@ -331,16 +339,16 @@ export const pipelineMachine = setup({
     output: {} as PipelineOutput,
     events: {} as PipelineEvent,
   },
-  actors: { ...impl.actors, ...plan.actors, ...review.actors, ...finish.actors, workItem: workItemMachine },
-  guards: impl.guards,
+  actors: { plan, work, review, finish, sleepUntil },
+  guards: stepGuards,
   actions: {
-    ...impl.actions,
+    keepFlags: assign({ flags: flagsFrom() }),
+    crashed: assign({ flags: ({ context, event }, { label }: { label: string }) => [...context.flags, `${label}: ${errorText(event)}`] }),
     /** Item flags and failures become the run's flags, named by item, so the reviewer and the person see them. */
-    collectWork: assign(({ context }: Args) => {
-      const state = context.fanouts.work;
+    collectWork: assign(({ context }) => {
       const flags = [
         ...reportsOf(context).flatMap((r) => r.flags.map((f) => `${r.id}/${f}`)),
-        ...(state?.errors ?? []).flatMap((e, i) => (e === null ? [] : [`work item ${i} failed: ${e}`])),
+        ...context.workErrors.flatMap((e, i) => (e === null ? [] : [`work item ${i} failed: ${e}`])),
       ];
       return flags.length > 0 ? { flags: [...context.flags, ...flags] } : {};
     }),
@@ -348,16 +356,10 @@ export const pipelineMachine = setup({
      * The person rejected the round: it is kept with their feedback, and its flags go with it, since the next
      * round replaces the work they were about.
      */
-    startRound: assign(({ context }: Args) => ({
+    startRound: assign(({ context, event }) => ({
       rejected: [
         ...context.rejected,
-        {
-          round: context.round,
-          plan: dataOf<Plan>(context, 'plan') ?? null,
-          review: dataOf<Review>(context, 'review') ?? null,
-          feedback: feedbackOf(context.waits.approval?.decision?.data),
-          flags: context.flags,
-        },
+        { round: context.round, plan: context.plan, review: context.review, feedback: feedbackOf(event.data), flags: context.flags },
       ],
       round: context.round + 1,
       flags: [],
@@ -366,30 +368,78 @@ export const pipelineMachine = setup({
 }).createMachine({
   id: 'feature-pipeline',
   context: ({ input }) => ({
-    ...initialHarnessContext(),
     feature: input.feature,
     background: input.context ?? null,
     round: 1,
     rejected: [],
+    plan: null,
+    work: [],
+    workErrors: [],
+    review: null,
+    pullRequest: null,
+    approval: null,
+    flags: [],
   }),
   initial: 'planning',
   states: {
-    planning: plan.state({ onDone: 'working', onFlagged: 'flagged' }),
-    working: work.state({ onDone: 'collecting' }),
+    planning: {
+      invoke: {
+        id: 'plan',
+        src: 'plan',
+        input: ({ context }) => ({ feature: context.feature, background: context.background, rejected: context.rejected }),
+        onDone: [toFlagged, { target: 'working', actions: assign({ plan: ({ event }) => event.output.data }) }],
+        onError: crashed('plan: step failed'),
+      },
+    },
+    working: {
+      invoke: {
+        id: 'work',
+        src: 'work',
+        input: ({ context }) => ({ items: (context.plan?.items ?? []).map((item) => ({ feature: context.feature, item })) }),
+        // Not `flagsFrom()`: the fan-out names flags by index (`work.2/…`); collectWork names them by item id.
+        onDone: {
+          target: 'collecting',
+          actions: assign({ work: ({ event }) => event.output.results, workErrors: ({ event }) => event.output.errors }),
+        },
+        onError: crashed('work: fan-out failed'),
+      },
+    },
     collecting: { entry: 'collectWork', always: 'reviewing' },
-    reviewing: review.state({ onDone: 'awaitingApproval', onFlagged: 'flagged' }),
-    awaitingApproval: waitFor({ id: 'approval', events: { APPROVE: 'finishing', REJECT: 'replanning' } }),
-    replanning: { entry: 'startRound', always: 'planning' },
-    finishing: finish.state({ onDone: 'done', onFlagged: 'flagged' }),
+    reviewing: {
+      invoke: {
+        id: 'review',
+        src: 'review',
+        input: ({ context }) => ({ feature: context.feature, plan: context.plan?.summary ?? '', work: reportsOf(context), flags: context.flags }),
+        onDone: [toFlagged, { target: 'awaitingApproval', actions: assign({ review: ({ event }) => event.output.data }) }],
+        onError: crashed('review: step failed'),
+      },
+    },
+    awaitingApproval: {
+      ...waitFor(),
+      on: {
+        APPROVE: { target: 'finishing', actions: assign({ approval: ({ event }) => event.data ?? null }) },
+        REJECT: { target: 'replanning', actions: 'startRound' },
+      },
+    },
+    replanning: { always: 'planning' },
+    finishing: {
+      invoke: {
+        id: 'finish',
+        src: 'finish',
+        input: ({ context }) => ({ feature: context.feature, review: context.review?.summary ?? '', work: reportsOf(context) }),
+        onDone: [toFlagged, { target: 'done', actions: assign({ pullRequest: ({ event }) => event.output.data }) }],
+        onError: crashed('finish: step failed'),
+      },
+    },
     done: { type: 'final' },
     flagged: { type: 'final' },
   },
   output: ({ context }) => ({
-    plan: dataOf<Plan>(context, 'plan') ?? null,
+    plan: context.plan,
     work: reportsOf(context),
-    review: dataOf<Review>(context, 'review') ?? null,
-    pullRequest: dataOf<PullRequest>(context, 'finish') ?? null,
-    approval: context.waits.approval?.decision?.type === 'APPROVE' ? context.waits.approval.decision.data : null,
+    review: context.review,
+    pullRequest: context.pullRequest,
+    approval: context.approval,
     rounds: context.round,
     flags: context.flags,
   }),

@@ -16,7 +16,7 @@ const runs = useModelRuns('harness-review-');
 
 async function review(script: ScriptedReply) {
   const { store } = await runs.start({ seed: 7, numParallel: 3, latency: { ttftMs: 20, perTokenMs: 0 }, script: { '*': script } });
-  return runWorkflow({ store, workflow: codeReview, modulePath, input: { diff }, pool: new HostPool(3) });
+  return runWorkflow({ store, workflow: codeReview, modulePath, input: { diff }, limiter: new HostPool(3) });
 }
 
 describe('machines/code-review', () => {

@@ -32,7 +32,7 @@ const runs = useModelRuns('harness-extract-');
 
 async function run(script: ScriptedReply) {
   const { store } = await runs.start({ seed: 11, script: { '*': script } });
-  return runWorkflow({ store, workflow: extract, modulePath, input, pool: null });
+  return runWorkflow({ store, workflow: extract, modulePath, input });
 }
 
 const isRetry = (req: SimRequest) => req.messages.at(-1)?.content.startsWith('Your previous reply could not be used') === true;

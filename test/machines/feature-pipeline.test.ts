@@ -77,13 +77,13 @@ describe('machines/feature-pipeline', () => {
   it('plans, works two items at a time, reviews, waits for APPROVE, then writes the pull request', async () => {
     const requests: SimRequest[] = [];
     const store = await start(requests);
-    const waiting = await runWorkflow({ store, workflow: pipeline, modulePath, input, pool: null });
+    const waiting = await runWorkflow({ store, workflow: pipeline, modulePath, input });
     expect(waiting.status).toBe('waiting');
     expect(waiting.snapshot?.value).toBe('awaitingApproval');
     expect(runs.sim?.stats().maxConcurrent).toBe(2);
     expect(requests.filter((r) => system(r).startsWith('You are a software engineer')).map(itemOf).sort()).toEqual(['CSV writer', 'Docs', 'Export route']);
 
-    const done = await sendToRun({ store, runId: waiting.runId, workflow: pipeline, event: { type: 'APPROVE', data: { by: 'dana' } }, pool: null });
+    const done = await sendToRun({ store, runId: waiting.runId, workflow: pipeline, event: { type: 'APPROVE', data: { by: 'dana' } } });
     expect(done.status).toBe('done');
     const output = done.output as PipelineOutput;
     expect(output.plan).toEqual(firstPlan);
@@ -102,18 +102,18 @@ describe('machines/feature-pipeline', () => {
   it('replans with the person\'s feedback on REJECT, then finishes on APPROVE', async () => {
     const requests: SimRequest[] = [];
     const store = await start(requests);
-    const first = await runWorkflow({ store, workflow: pipeline, modulePath, input, pool: null });
+    const first = await runWorkflow({ store, workflow: pipeline, modulePath, input });
     expect(first.status).toBe('waiting');
 
     const feedback = 'Do not load every order into memory: stream from a cursor.';
-    const second = await sendToRun({ store, runId: first.runId, workflow: pipeline, event: { type: 'REJECT', data: { feedback } }, pool: null });
+    const second = await sendToRun({ store, runId: first.runId, workflow: pipeline, event: { type: 'REJECT', data: { feedback } } });
     expect(second.status).toBe('waiting');
     const plans = requests.filter((r) => system(r).startsWith('You are a tech lead'));
     expect(plans).toHaveLength(2);
     expect(userText(plans[1] as SimRequest)).toContain(`Reviewer feedback: ${feedback}`);
     expect(userText(plans[1] as SimRequest)).toContain('Round 1 was rejected. Its plan: Export orders as CSV through a new endpoint.');
 
-    const done = await sendToRun({ store, runId: first.runId, workflow: pipeline, event: { type: 'APPROVE' }, pool: null });
+    const done = await sendToRun({ store, runId: first.runId, workflow: pipeline, event: { type: 'APPROVE' } });
     expect(done.status).toBe('done');
     const output = done.output as PipelineOutput;
     expect(output.rounds).toBe(2);
@@ -125,7 +125,7 @@ describe('machines/feature-pipeline', () => {
   it('revises an item whose check fails once, and flags one that never passes (the run still reaches the person)', async () => {
     const requests: SimRequest[] = [];
     const store = await start(requests, { failOnce: ['CSV writer'], failAlways: ['Docs'] });
-    const waiting = await runWorkflow({ store, workflow: pipeline, modulePath, input, pool: null });
+    const waiting = await runWorkflow({ store, workflow: pipeline, modulePath, input });
     expect(waiting.status).toBe('waiting');
     expect(waiting.flags).toEqual(['export-docs/check still fails after 1 revision(s)']);
     // The revised implementation was shown the problems the check found.
@@ -133,7 +133,7 @@ describe('machines/feature-pipeline', () => {
     expect(revisions.map(itemOf).sort()).toEqual(['CSV writer', 'Docs']);
     expect(userText(revisions.find((r) => itemOf(r) === 'Docs') as SimRequest)).toContain('- Docs: criterion not met');
 
-    const ended = await sendToRun({ store, runId: waiting.runId, workflow: pipeline, event: { type: 'APPROVE' }, pool: null });
+    const ended = await sendToRun({ store, runId: waiting.runId, workflow: pipeline, event: { type: 'APPROVE' } });
     expect(ended.status).toBe('flagged');
     const output = ended.output as PipelineOutput;
     expect(output.work.map((w) => [w.id, w.passed, w.revisions])).toEqual([
@@ -153,7 +153,6 @@ describe('machines/feature-pipeline', () => {
       workflow: pipeline,
       modulePath,
       input,
-      pool: null,
       signal: controller.signal,
       onCall: (event) => {
         // Stop once the third item has started: two items are then finished or in flight.
@@ -165,7 +164,7 @@ describe('machines/feature-pipeline', () => {
     const paidBefore = stopped.journal.map((e) => e.key);
     expect(paidBefore.length).toBeGreaterThanOrEqual(3); // the plan and at least one item's implement + check
 
-    const resumed = await resumeWorkflow({ store, runId: stopped.runId, workflow: pipeline, pool: null });
+    const resumed = await resumeWorkflow({ store, runId: stopped.runId, workflow: pipeline });
     expect(resumed.status).toBe('waiting');
     const keys = resumed.journal.map((e) => e.key);
     expect(new Set(keys).size).toBe(keys.length);
@@ -174,7 +173,7 @@ describe('machines/feature-pipeline', () => {
     expect(requests.filter((r) => system(r).startsWith('You are a tech lead'))).toHaveLength(1);
     expect(runs.sim?.stats().completed).toBeLessThanOrEqual(resumed.usage.calls + 2);
 
-    const done = await sendToRun({ store, runId: stopped.runId, workflow: pipeline, event: { type: 'APPROVE' }, pool: null });
+    const done = await sendToRun({ store, runId: stopped.runId, workflow: pipeline, event: { type: 'APPROVE' } });
     expect(done.status).toBe('done');
     expect((done.output as PipelineOutput).work.map((w) => w.id)).toEqual(['csv-writer', 'export-route', 'export-docs']);
   });

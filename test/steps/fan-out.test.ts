@@ -1,74 +1,50 @@
-// Bounded fan-out: at most `concurrency` children at once, results kept in item order, empty lists and bad limits.
-import { fromPromise, setup, type AnyActorLogic } from 'xstate';
+// Bounded fan-out: at most `concurrency` workers at once, results kept in item order, flags named by item, empty
+// lists, failed workers and bad limits, all as a plain actor; journal keys and resume through the runtime.
+import { assign, createActor, fromPromise, setup, toPromise, type AnyActorLogic } from 'xstate';
 import { z } from 'zod';
 import { afterAll, describe, expect, it } from 'vitest';
-import { HostPool } from '../../src/llm/pool.ts';
 import { resumeWorkflow, runWorkflow } from '../../src/runtime/runs.ts';
-import { defineWorkflow, fanOut, initialHarnessContext, modelStep, stepImplementations, type HarnessContext } from '../../src/steps/index.ts';
-import { answerSchema, contextOf, lastUser, modulePath, removeTempDirs, small, tempStore, validReply } from './fixtures.ts';
+import { defineWorkflow, fanOut, type FanOutOutput } from '../../src/steps/index.ts';
+import { askAgent, invalidReply, lastUser, modulePath, removeTempDirs, small, tempStore, validReply } from './fixtures.ts';
 import { useSimulators } from '../helpers/simulators.ts';
 
 const simulator = useSimulators();
 afterAll(removeTempDirs);
 
-interface DocContext extends HarnessContext {
-  doc: string;
-}
+/** The worker run once per item: a sub-agent whose one model step answers for its document. */
+const summarizer = (host: string) =>
+  askAgent({ id: 'summarize', ladder: [small], maxRetries: 0, config: { host, timeoutMs: 3000 } });
 
-/** The child run once per item: a machine with one model step that summarises its document. */
-function summarizer(host: string) {
-  const summarize = modelStep<DocContext>({
-    id: 'summarize',
-    prompt: ({ context }) => [{ role: 'user', content: context.doc }],
-    schema: answerSchema,
-    ladder: [small],
-    maxRetries: 0,
-    config: { host, timeoutMs: 3000 },
-  });
-  const impl = stepImplementations<DocContext>();
-  return setup({
-    types: { context: {} as DocContext, input: {} as { doc: string; index: number } },
-    actors: { ...impl.actors, ...summarize.actors },
-    guards: impl.guards,
-    actions: impl.actions,
-  }).createMachine({
-    id: 'summarizer',
-    context: ({ input }) => ({ ...initialHarnessContext(), doc: input.doc }),
-    initial: 'asking',
-    states: { asking: summarize.state({ onDone: 'done', onFlagged: 'done' }), done: { type: 'final' } },
-    output: ({ context }) => ({ summary: (context.steps.summarize?.result?.data as { answer?: string } | undefined)?.answer ?? null, flags: context.flags }),
-  });
-}
+const docs = ['doc-0', 'doc-1', 'doc-2', 'doc-3', 'doc-4', 'doc-5'];
+const items = (list: string[]) => list.map((question) => ({ question }));
 
-interface BatchContext extends HarnessContext {
-  docs: string[];
-}
-
-function batchWorkflow(child: AnyActorLogic, concurrency: number) {
-  const fan = fanOut<BatchContext, string>({
-    id: 'summaries',
-    src: 'child',
-    items: ({ context }) => context.docs,
-    input: ({ item, index }) => ({ doc: item, index }),
-    concurrency,
-  });
-  const impl = stepImplementations<BatchContext>();
+/** A workflow around the fan-out, for what only a run has: journal keys and resume. */
+function batchWorkflow(worker: AnyActorLogic, concurrency: number) {
   const machine = setup({
-    types: { context: {} as BatchContext, input: {} as { docs: string[] } },
-    actors: { ...impl.actors, child },
-    guards: impl.guards,
-    actions: impl.actions,
+    types: { context: {} as { docs: string[]; fan: FanOutOutput<unknown> | null }, input: {} as { docs: string[] } },
+    actors: { summaries: fanOut({ id: 'summaries', worker, concurrency }) },
   }).createMachine({
     id: 'batch',
-    context: ({ input }) => ({ ...initialHarnessContext(), docs: input.docs }),
+    context: ({ input }) => ({ docs: input.docs, fan: null }),
     initial: 'fanning',
-    states: { fanning: fan.state({ onDone: 'done' }), done: { type: 'final' } },
-    output: ({ context }) => ({ results: context.fanouts.summaries?.results ?? [], errors: context.fanouts.summaries?.errors ?? [] }),
+    states: {
+      fanning: {
+        invoke: {
+          id: 'summaries',
+          src: 'summaries',
+          input: ({ context }) => ({ items: items(context.docs) }),
+          onDone: { target: 'done', actions: assign({ fan: ({ event }) => event.output }) },
+          onError: 'done',
+        },
+      },
+      done: { type: 'final' },
+    },
+    output: ({ context }) => context.fan,
   });
   return defineWorkflow({ id: 'batch', input: z.object({ docs: z.array(z.string()) }), machine });
 }
 
-const docs = ['doc-0', 'doc-1', 'doc-2', 'doc-3', 'doc-4', 'doc-5'];
+const answers = (output: { results: ({ answer: { answer: string } | null } | null)[] }) => output.results.map((r) => r?.answer?.answer ?? null);
 
 describe('fan-out', () => {
   it('runs 6 items at most 2 at a time and keeps results in item order', async () => {
@@ -84,31 +60,35 @@ describe('fan-out', () => {
         },
       },
     });
-    const record = await runWorkflow({
-      store: tempStore(),
-      workflow: batchWorkflow(summarizer(sim.url), 2),
-      modulePath,
-      input: { docs },
-      pool: new HostPool(8),
-    });
-    expect(record.status).toBe('done');
-    const output = record.output as { results: { summary: string }[] };
-    expect(output.results.map((r) => r.summary)).toEqual(docs.map((d) => `summary of ${d}`));
+    const fan = fanOut({ id: 'summaries', worker: summarizer(sim.url), concurrency: 2 });
+    const output = await toPromise(createActor(fan, { input: { items: items(docs) } }).start());
+    expect(answers(output)).toEqual(docs.map((d) => `summary of ${d}`));
+    expect(output.errors).toEqual([null, null, null, null, null, null]);
+    expect(output.flags).toEqual([]);
     const stats = sim.stats();
     expect(stats.completed).toBe(6);
-    expect(stats.maxConcurrent).toBeLessThanOrEqual(2);
     expect(stats.maxConcurrent).toBe(2);
-    const fan = contextOf<BatchContext>(record).fanouts.summaries;
-    expect(fan).toMatchObject({ total: 6, started: 6, finished: 6, errors: [null, null, null, null, null, null] });
-    // Each child's call is journaled under its own actor path.
+  });
+
+  it("names each flagged item's flags by its index", async () => {
+    const sim = await simulator({ script: { '*': (req) => (lastUser(req) === 'doc-1' ? invalidReply : validReply()) } });
+    const fan = fanOut({ id: 'summaries', worker: summarizer(sim.url), concurrency: 2 });
+    const output = await toPromise(createActor(fan, { input: { items: items(['doc-0', 'doc-1', 'doc-2']) } }).start());
+    expect(answers(output)).toEqual(['42', null, '42']);
+    expect(output.flags).toEqual([expect.stringMatching(/^summaries\.1\/summarize: ladder exhausted after 1 attempt\(s\) \(last: invalid-output: /)]);
+  });
+
+  it('journals each item under its own actor path', async () => {
+    const sim = await simulator({ script: { '*': (req) => validReply(`summary of ${lastUser(req)}`) } });
+    const record = await runWorkflow({ store: tempStore(), workflow: batchWorkflow(summarizer(sim.url), 2), modulePath, input: { docs } });
+    expect(record.status).toBe('done');
     expect(new Set(record.journal.map((entry) => entry.key)).size).toBe(6);
-    expect(record.journal.every((entry) => /^root\/summaries\.\d\//.test(entry.key))).toBe(true);
+    expect(record.journal.every((entry) => /^root\/summaries\/summaries\.\d\//.test(entry.key))).toBe(true);
   });
 
   it('resumes a fan-out stopped half-way without paying again for journaled items', async () => {
     const stop = new AbortController();
     const requests = new Map<string, number>();
-    let beforeStop = new Map<string, number>();
     const sim = await simulator({
       numParallel: 2,
       latency: { ttftMs: 30 },
@@ -116,60 +96,52 @@ describe('fan-out', () => {
         '*': (req) => {
           const doc = lastUser(req);
           requests.set(doc, (requests.get(doc) ?? 0) + 1);
-          if (doc === 'doc-3' && !stop.signal.aborted) {
-            // Item 3 starts only once two items have finished: stop with the others done or in flight.
-            beforeStop = new Map(requests);
-            stop.abort();
-          }
+          // Item 3 starts only once two items have finished: stop with the others done or in flight.
+          if (doc === 'doc-3') stop.abort();
           return validReply(`summary of ${doc}`);
         },
       },
     });
     const store = tempStore();
     const workflow = batchWorkflow(summarizer(sim.url), 2);
-    const stopped = await runWorkflow({ store, workflow, modulePath, input: { docs }, pool: null, signal: stop.signal });
+    const stopped = await runWorkflow({ store, workflow, modulePath, input: { docs }, signal: stop.signal });
     expect(stopped.status).toBe('stopped');
-    const journaled = stopped.journal.map((entry) => (JSON.parse(entry.result.content) as { answer: string }).answer.replace('summary of ', ''));
-    expect(journaled.length).toBeGreaterThanOrEqual(2);
-    expect(journaled).not.toContain('doc-3');
+    // A stop lets the calls in flight finish and be journaled, and starts no new one.
+    const journaled = stopped.journal.map((entry) => z.object({ answer: z.string() }).parse(JSON.parse(entry.result.content)).answer.replace('summary of ', ''));
+    expect(journaled).toContain('doc-3');
+    expect(journaled.length).toBeLessThan(docs.length);
 
-    const resumed = await resumeWorkflow({ store, runId: stopped.runId, workflow, pool: null });
+    const resumed = await resumeWorkflow({ store, runId: stopped.runId, workflow });
     expect(resumed.status).toBe('done');
-    const output = resumed.output as { results: { summary: string }[] };
-    expect(output.results.map((r) => r.summary)).toEqual(docs.map((d) => `summary of ${d}`));
-    // A journaled item was asked once; one cut off by the stop was asked once more; the rest once, after resume.
-    for (const doc of docs) expect(requests.get(doc)).toBe(journaled.includes(doc) ? 1 : (beforeStop.get(doc) ?? 0) + 1);
+    const output = z.object({ results: z.array(z.object({ answer: z.object({ answer: z.string() }).nullable() }).nullable()) }).parse(resumed.output);
+    expect(answers(output)).toEqual(docs.map((d) => `summary of ${d}`));
+    // Every item was asked once: the journaled ones before the stop, the rest after the resume.
+    expect(docs.map((doc) => requests.get(doc))).toEqual(docs.map(() => 1));
     expect(resumed.journal).toHaveLength(6);
     expect(new Set(resumed.journal.map((entry) => entry.key)).size).toBe(6);
   });
 
   it('goes straight on when the list is empty', async () => {
     const sim = await simulator({ script: { '*': () => validReply() } });
-    const record = await runWorkflow({ store: tempStore(), workflow: batchWorkflow(summarizer(sim.url), 2), modulePath, input: { docs: [] }, pool: null });
-    expect(record.status).toBe('done');
-    expect(record.output).toEqual({ results: [], errors: [] });
+    const fan = fanOut({ id: 'summaries', worker: summarizer(sim.url), concurrency: 2 });
+    const output = await toPromise(createActor(fan, { input: { items: [] } }).start());
+    expect(output).toEqual({ results: [], errors: [], flags: [] });
     expect(sim.stats().requests).toBe(0);
   });
 
-  it('records a failed child by index and still joins', async () => {
-    const flaky = fromPromise<string, { doc: string; index: number }>(async ({ input }) => {
-      if (input.index === 1) throw new Error(`cannot read ${input.doc}`);
+  it('records a failed worker by index and still joins', async () => {
+    const flaky = fromPromise<string, { doc: string }>(async ({ input }) => {
+      if (input.doc === 'b') throw new Error(`cannot read ${input.doc}`);
       return `read ${input.doc}`;
     });
-    const record = await runWorkflow({
-      store: tempStore(),
-      workflow: batchWorkflow(flaky, 2),
-      modulePath,
-      input: { docs: ['a', 'b', 'c'] },
-      pool: null,
-    });
-    expect(record.status).toBe('done');
-    expect(record.output).toEqual({ results: ['read a', null, 'read c'], errors: [null, 'cannot read b', null] });
+    const fan = fanOut({ id: 'reads', worker: flaky, concurrency: 2 });
+    const output = await toPromise(createActor(fan, { input: { items: [{ doc: 'a' }, { doc: 'b' }, { doc: 'c' }] } }).start());
+    expect(output).toEqual({ results: ['read a', null, 'read c'], errors: [null, 'cannot read b', null], flags: [] });
   });
 
   it('refuses a concurrency below 1 when the workflow is built', () => {
-    const build = (concurrency: number) => () =>
-      fanOut<BatchContext, string>({ id: 'x', src: 'child', items: () => [], concurrency });
+    const worker = fromPromise<string, string>(async ({ input }) => input);
+    const build = (concurrency: number) => () => fanOut({ id: 'x', worker, concurrency });
     expect(build(0)).toThrow(TypeError);
     expect(build(0)).toThrow(/concurrency must be at least 1/);
     expect(build(-1)).toThrow(TypeError);

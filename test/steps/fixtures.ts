@@ -2,13 +2,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setup } from 'xstate';
+import { assign, setup } from 'xstate';
 import { z } from 'zod';
-import { defineWorkflow, initialHarnessContext, modelStep, stepImplementations, waitFor, type HarnessContext, type ModelStepSpec } from '../../src/steps/index.ts';
+import { defineWorkflow, flagsFrom, modelStep, sleepUntil, stepGuards, waitFor, type ModelStepSpec, type StepOutput } from '../../src/steps/index.ts';
 import { FileStore, type FileStoreOptions, type RunRecord } from '../../src/store/index.ts';
 import type { SimRequest } from '../../src/testing/index.ts';
 
 export const answerSchema = z.object({ answer: z.string().min(1), confidence: z.number().min(0).max(1) });
+export type Answer = z.infer<typeof answerSchema>;
 
 /** Where run records say the workflow came from; tests pass workflows directly, so it is never loaded. */
 export const modulePath = '/virtual/one-step.workflow.ts';
@@ -16,17 +17,28 @@ export const modulePath = '/virtual/one-step.workflow.ts';
 export const small = 'qwen2.5-coder:7b';
 export const large = 'qwen2.5-coder:32b';
 
-export interface OneStepContext extends HarnessContext {
+export interface Question {
   question: string;
 }
 
-type Events = { type: 'APPROVE'; data?: unknown } | { type: 'REJECT'; data?: unknown };
+/** A person's decision, as the approval state records it. */
+export type Decision = { type: 'APPROVE'; data?: unknown } | { type: 'REJECT'; data?: unknown };
 
-/** A workflow with a single model step, the step's policy given by `spec`. */
-export function oneStepWorkflow(spec: Partial<ModelStepSpec<OneStepContext>> = {}, options: { approval?: boolean } = {}) {
-  const ask = modelStep<OneStepContext>({
+export interface OneStepContext extends Question {
+  /** The step's whole output (attempts, reasons, result), kept so tests can look at the step's story. */
+  ask: StepOutput<Answer> | null;
+  answer: Answer | null;
+  decision: { type: Decision['type']; data: unknown } | null;
+  flags: string[];
+}
+
+export type AskSpec = Partial<ModelStepSpec<Question, Answer>>;
+
+/** The fixtures' model step: asks `question`, answers by answerSchema, the policy overridable by `spec`. */
+export function askStep(spec: AskSpec = {}) {
+  return modelStep<Question, Answer>({
     id: 'ask',
-    prompt: ({ context }) => [{ role: 'user', content: context.question }],
+    prompt: (input) => [{ role: 'user', content: input.question }],
     schema: answerSchema,
     ladder: [small, large],
     maxRetries: 1,
@@ -34,26 +46,60 @@ export function oneStepWorkflow(spec: Partial<ModelStepSpec<OneStepContext>> = {
     config: { timeoutMs: 2000 },
     ...spec,
   });
-  const impl = stepImplementations<OneStepContext, Events>();
-  const machine = setup({
-    types: { context: {} as OneStepContext, input: {} as { question: string }, events: {} as Events },
-    actors: { ...impl.actors, ...ask.actors },
-    guards: impl.guards,
-    actions: impl.actions,
+}
+
+export interface AgentAnswer {
+  answer: Answer | null;
+  flags: string[];
+}
+
+/**
+ * A machine with a single model step, the step's policy given by `spec`; with `approval`, a person's APPROVE follows.
+ * Its output is the answer, or null with the step's flags: invoked by a parent, it is a sub-agent.
+ */
+export function oneStepMachine(spec: AskSpec = {}, options: { approval?: boolean } = {}) {
+  return setup({
+    types: { context: {} as OneStepContext, input: {} as Question, events: {} as Decision, output: {} as AgentAnswer },
+    // waitFor's type names the deadline's timer even without a timeout: it must be registered.
+    actors: { ask: askStep(spec), sleepUntil },
+    guards: stepGuards,
+    actions: {
+      decide: assign({ decision: ({ event }) => ({ type: event.type, data: event.data ?? null }) }),
+    },
   }).createMachine({
     id: 'one-step',
-    context: ({ input }) => ({ ...initialHarnessContext(), question: input.question }),
+    context: ({ input }) => ({ question: input.question, ask: null, answer: null, decision: null, flags: [] }),
     initial: 'asking',
     states: {
-      asking: ask.state({ onDone: options.approval ? 'approval' : 'done', onFlagged: 'flagged' }),
-      approval: waitFor({ id: 'approval', events: { APPROVE: 'done', REJECT: 'asking' } }),
+      asking: {
+        invoke: {
+          id: 'ask',
+          src: 'ask',
+          input: ({ context }) => ({ question: context.question }),
+          onDone: [
+            { guard: 'stepFlagged', target: 'flagged', actions: assign({ ask: ({ event }) => event.output, flags: flagsFrom() }) },
+            {
+              target: options.approval ? 'approval' : 'done',
+              actions: assign({ ask: ({ event }) => event.output, answer: ({ event }) => event.output.data }),
+            },
+          ],
+        },
+      },
+      approval: { ...waitFor(), on: { APPROVE: { target: 'done', actions: 'decide' }, REJECT: { target: 'asking', actions: 'decide' } } },
       done: { type: 'final' },
       flagged: { type: 'final' },
     },
-    output: ({ context }) => ({ answer: context.steps.ask?.result?.data ?? null, flags: context.flags }),
+    output: ({ context }) => ({ answer: context.answer, flags: context.flags }),
   });
-  return defineWorkflow({ id: 'one-step', input: z.object({ question: z.string().min(1) }), machine });
 }
+
+/** The one-step machine as a workflow (id `one-step`). */
+export function oneStepWorkflow(spec: AskSpec = {}, options: { approval?: boolean } = {}) {
+  return defineWorkflow({ id: 'one-step', input: z.object({ question: z.string().min(1) }), machine: oneStepMachine(spec, options) });
+}
+
+/** A sub-agent around one `ask` step: the one-step machine without approval. */
+export const askAgent = (spec: AskSpec = {}) => oneStepMachine(spec);
 
 /** A reply that passes answerSchema. */
 export function validReply(answer = '42', confidence = 0.9): string {
@@ -87,7 +133,7 @@ export function removeTempDirs(): void {
 }
 
 /** The workflow context in a run's persisted snapshot. */
-export function contextOf<C extends HarnessContext = OneStepContext>(record: RunRecord): C {
+export function contextOf<C = OneStepContext>(record: RunRecord): C {
   const snapshot = record.snapshot as { context?: C } | null;
   if (!snapshot?.context) throw new Error(`run ${record.runId} has no snapshot context`);
   return snapshot.context;
@@ -116,3 +162,4 @@ export function runRecord(runId: string, overrides: Partial<RunRecord> = {}): Ru
     ...overrides,
   };
 }
+
