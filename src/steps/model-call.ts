@@ -32,6 +32,8 @@ export interface ModelCallSpec {
   json?: boolean;
   scorer?: Scorer;
   config?: Omit<ModelConfigInput, 'model' | 'schema' | 'json'>;
+  /** Used when the run gives no policy (plain `createActor`). */
+  outage?: OutagePolicy;
 }
 
 export function requestHash(model: string, messages: readonly ChatMessage[]): string {
@@ -57,7 +59,7 @@ async function attempt(spec: ModelCallSpec, services: StepServices, input: Model
   const key = `${actorPath(self)}:${input.attemptKey}`;
   const hash = requestHash(input.model, input.messages);
   const step = stepLabel(self, input.step);
-  const outage = services.outage ?? defaultOutagePolicy;
+  const outage = services.outage ?? spec.outage ?? defaultOutagePolicy;
 
   const journaled = services.journal?.get(key);
   if (journaled && journaled.requestHash === hash) {

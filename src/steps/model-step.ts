@@ -5,7 +5,6 @@ import type { ZodType } from 'zod';
 import { backoffDelay } from '../llm/backoff.ts';
 import { defaultModelConfig } from '../llm/config.ts';
 import { retryFeedback } from '../llm/feedback.ts';
-import { isRetryable } from '../llm/retryable.ts';
 import type { CallError, ChatMessage, ModelResult } from '../llm/types.ts';
 import type { Scorer } from '../score/types.ts';
 import { createRandom, hashString } from '../util/random.ts';
@@ -33,6 +32,8 @@ export interface ModelStepSpec<TInput, T = never> {
   /** Backoff before retrying a transient error: full jitter, capped. Defaults 1000 / 30000 ms. */
   backoff?: { baseMs?: number; capMs?: number };
   config?: ModelCallSpec['config'];
+  /** The outage policy when the step runs outside a runtime (plain `createActor`); a run's own policy wins. */
+  outage?: Partial<OutagePolicy>;
 }
 
 /** The step's own bookkeeping: lives in the step's machine, never in the workflow's context. */
@@ -100,6 +101,7 @@ export function modelStep<TInput, T = never>(spec: ModelStepSpec<TInput, T>) {
   if (spec.json) callSpec.json = true;
   if (spec.scorer) callSpec.scorer = spec.scorer;
   if (spec.config) callSpec.config = spec.config;
+  if (spec.outage) callSpec.outage = { ...defaultOutagePolicy, ...spec.outage };
 
   const update = (context: StepContext, patch: Partial<StepContext>): StepContext => ({ ...context, ...patch });
 
@@ -136,11 +138,6 @@ export function modelStep<TInput, T = never>(spec: ModelStepSpec<TInput, T>) {
       },
       /** The outage is younger than the run's bound: keep retrying; past it, the run is parked. */
       withinOutageBound: ({ context }) => context.outageSince === null || Date.now() - context.outageSince < context.outage.parkAfterMs,
-      /** Any other failure worth another attempt on this model (none today but invalid output; kept for new kinds). */
-      isTransient: ({ context }) => {
-        const kind = lastError(context)?.kind;
-        return kind !== undefined && kind !== 'invalid-output' && !outageKinds.has(kind) && isRetryable(kind);
-      },
       /** Retries left on the current model (attempt counts from 1; `maxRetries` retries follow the first try). */
       canRetry: ({ context }, params: { maxRetries: number }) => context.attempt <= params.maxRetries,
       /** A larger model is left on the ladder. */
@@ -167,12 +164,6 @@ export function modelStep<TInput, T = never>(spec: ModelStepSpec<TInput, T>) {
       }),
       /** Shows the model its invalid reply and the exact validation errors on the next attempt. */
       addFeedback: assign(({ context }) => (context.last ? update(context, { feedback: retryFeedback(context.feedback, context.last) }) : context)),
-      /** An absolute retry time (persist-safe), its jitter seeded by the attempt so a run's schedule is reproducible. */
-      scheduleRetry: assign(({ context }, params: { baseMs: number; capMs: number }) => {
-        const random = createRandom(hashString(`${context.step}:${context.pass}:${context.rung}:${context.attempt}`));
-        const delay = backoffDelay(context.attempt - 1, { baseMs: params.baseMs, capMs: params.capMs, random });
-        return update(context, { retryAt: Date.now() + Math.round(delay) });
-      }),
       /** The same attempt again after the host failed: a backoff, and no retry or rung spent. */
       scheduleOutageRetry: assign(({ context }, params: { baseMs: number; capMs: number }) => {
         const random = createRandom(hashString(`${context.step}:${context.pass}:${context.rung}:${context.attempt}:o${context.outageTries}`));
@@ -197,6 +188,8 @@ export function modelStep<TInput, T = never>(spec: ModelStepSpec<TInput, T>) {
     },
   }).createMachine({
     id,
+    // Read by `harness check`: a step turns its calls' failures into attempts and flags, and never fails itself.
+    meta: { harness: 'model-step' },
     context: ({ input }) => ({
       step: id,
       messages: spec.prompt(input),
@@ -240,7 +233,6 @@ export function modelStep<TInput, T = never>(spec: ModelStepSpec<TInput, T>) {
           { guard: and(['isOutage', 'withinOutageBound']), target: 'backingOff', actions: { type: 'scheduleOutageRetry', params: { baseMs, capMs } } },
           { guard: 'isOutage', target: 'parked', actions: 'park' },
           { guard: and(['isInvalidOutput', { type: 'canRetry', params: { maxRetries } }]), target: 'attempting', actions: 'addFeedback' },
-          { guard: and(['isTransient', { type: 'canRetry', params: { maxRetries } }]), target: 'backingOff', actions: { type: 'scheduleRetry', params: { baseMs, capMs } } },
           { guard: { type: 'canEscalate', params: { ladder } }, target: 'attempting', actions: { type: 'escalate', params: { ladder } } },
           { target: 'flagged', actions: 'flag' },
         ],

@@ -12,6 +12,8 @@ export interface AttemptRecord {
   error?: CallError;
   issues?: ValidationIssue[];
   score: number | null;
+  /** The scorer's reasons (a judge's words), when the reply was scored. */
+  scoreReasons?: string[];
   tokensIn: number;
   tokensOut: number;
   durationMs: number;
@@ -48,6 +50,7 @@ export function attemptRecord(attempt: number, output: ModelCallOutput): Attempt
     replayed: output.replayed,
     ...(r.metadata.error ? { error: r.metadata.error } : {}),
     ...(r.metadata.issues ? { issues: r.metadata.issues } : {}),
+    ...(r.metadata.scoreReasons ? { scoreReasons: r.metadata.scoreReasons } : {}),
   };
 }
 

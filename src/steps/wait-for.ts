@@ -22,6 +22,11 @@ export interface WaitForSpec<TTarget extends string> {
  * review: { ...waitFor({ timeout: { ms: 86_400_000, target: 'expired' } }),
  *   on: { APPROVE: { target: 'approved', actions: assign({ note: ({ event }) => event.note }) }, REJECT: 'rejected' } }
  */
+export function waitFor(): { tags: string[] };
+export function waitFor<TTarget extends string>(spec: WaitForSpec<TTarget> & { timeout: NonNullable<WaitForSpec<TTarget>['timeout']> }): {
+  tags: string[];
+  invoke: { src: 'sleepUntil'; input: () => { until: number }; onDone: { target: TTarget } };
+};
 export function waitFor<TTarget extends string>(spec: WaitForSpec<TTarget> = {}) {
   const { timeout } = spec;
   const tags = [waitingTag];

@@ -8,6 +8,7 @@ export function invokeWithoutOnError(machine: AnyStateMachine): Finding[] {
   for (const node of allNodes(machine)) {
     for (const invoke of invokesOf(node)) {
       if (invoke.hasOnError || handledAbove(node, `xstate.error.actor.${invoke.id}`)) continue;
+      if (invoke.srcName !== undefined && neverFails(machine, invoke.srcName)) continue;
       findings.push({
         rule: 'invoke-without-onerror',
         severity: 'error',
@@ -19,6 +20,20 @@ export function invokeWithoutOnError(machine: AnyStateMachine): Finding[] {
     }
   }
   return findings;
+}
+
+/**
+ * The harness's own step and fan-out machines turn every failure of their calls into an outcome (an attempt
+ * record, a flag): only a bug in the workflow's own code (a prompt that throws) can fail them, and a run that
+ * ends `failed` with that error is the right answer to a bug.
+ */
+function neverFails(machine: AnyStateMachine, src: string): boolean {
+  const logic: unknown = machine.implementations.actors[src];
+  if (typeof logic !== 'object' || logic === null || !('root' in logic)) return false;
+  const root: unknown = logic.root;
+  if (typeof root !== 'object' || root === null || !('meta' in root)) return false;
+  const meta: unknown = root.meta;
+  return typeof meta === 'object' && meta !== null && 'harness' in meta && (meta.harness === 'model-step' || meta.harness === 'fan-out');
 }
 
 /**
