@@ -8,7 +8,7 @@ import { useSimulators } from '../helpers/simulators.ts';
 const simulator = useSimulators();
 const ask = [{ role: 'user' as const, content: 'Think, then answer.' }];
 
-// The simulator does not stream `message.thinking`, so the reading of such a stream is checked on Ollama's chunks
+// The reading of a thinking stream is checked on Ollama's own chunks, and end to end against the simulator
 // as ollama-js yields them; the request side (`think` sent, refused by a model without the capability) below.
 function chunk(message: Partial<ChatResponse['message']>, done = false): ChatResponse {
   return {
@@ -79,7 +79,9 @@ describe('callModel with think', () => {
       const r = await callModel(ask, { host: sim.url, model: 'qwen3:8b', think, schema: z.object({ answer: z.string() }) });
       expect(r.success).toBe(true);
       expect(r.data).toEqual({ answer: 'hi' });
-      expect(r.thinking).toBeUndefined(); // the simulator streams no thinking
+      // The reasoning streams apart: it is kept, never validated as the answer, and never leaks into the content.
+      expect(r.thinking?.length).toBeGreaterThan(0);
+      expect(r.content).toBe('{"answer":"hi"}');
     }
   });
 
