@@ -1,5 +1,6 @@
 // Drives a run from the command line: live view, Ctrl-C handling, the final record printed, and the exit code.
 import { startStatelyBridge, type StatelyBridge } from '../inspect/stately.ts';
+import { HostSet } from '../llm/hosts.ts';
 import { hostLimiter, type DriveHooks } from '../runtime/index.ts';
 import type { FileStore, RunRecord } from '../store/index.ts';
 import { integerFlag, type CliIO } from './command.ts';
@@ -14,6 +15,7 @@ export const driveFlags = {
   json: { type: 'boolean', default: false },
   snapshots: { type: 'string' },
   fsync: { type: 'boolean', default: false },
+  'park-after': { type: 'string' },
   inspect: { type: 'boolean', default: false },
   'inspect-port': { type: 'string' },
   'inspect-url': { type: 'string' },
@@ -22,6 +24,8 @@ export const driveFlags = {
 export const driveFlagsHelp = `  --json               print only the final run record as JSON on stdout (the live view goes to stderr)
   --snapshots <dir>    directory of run files (default: $HARNESS_SNAPSHOTS, else ./snapshots)
   --fsync              fsync every checkpoint: durable against power loss, slower
+  --park-after <ms>    ride out an unreachable or overloaded Ollama host this long (default 180000, or the
+                       workflow's own), retrying with backoff; then park the run (exit 75) to resume later
   --inspect            send the run to Stately's inspector: starts the relay on --inspect-port (default 8080);
                        open the printed http://localhost:<port> page (it embeds stately.ai/inspect: needs internet)
   --inspect-url <ws>   send to a relay already running at ws://host:port instead`;
@@ -31,14 +35,16 @@ export interface InspectFlags {
   inspect?: boolean | undefined;
   'inspect-port'?: string | undefined;
   'inspect-url'?: string | undefined;
+  'park-after'?: string | undefined;
 }
 
 export const driveExitHelp = `Exit codes: 0 done or waiting for a person, 1 flagged or failed, 2 bad usage or input (or run not
 found), 3 refused (run locked by another process, definition changed, corrupt run file, run finished),
-130 stopped by Ctrl-C (the run is left 'stopped' and can be resumed).`;
+75 parked (an Ollama host stayed unreachable: resume it later, or let a worker), 130 stopped by Ctrl-C
+(the calls in flight finish and are kept; a second Ctrl-C quits at once; the run can be resumed).`;
 
 /** The hooks a driving command hands to the runtime verb. */
-export type LiveHooks = Pick<DriveHooks, 'signal' | 'onCall' | 'onCheckpoint' | 'inspect' | 'limiter'>;
+export type LiveHooks = Pick<DriveHooks, 'signal' | 'onCall' | 'onCheckpoint' | 'inspect' | 'limiter' | 'hosts' | 'outage'>;
 
 export interface DriveRequest {
   io: CliIO;
@@ -85,6 +91,10 @@ export async function driveFromCli(request: DriveRequest): Promise<number> {
 
   // One limiter per process: every call this command makes shares HARNESS_HOST_CONCURRENCY per host.
   const hooks: LiveHooks = { signal: controller.signal, onCall: view.onCall, onCheckpoint: view.onCheckpoint, limiter: hostLimiter(io.env) };
+  // Several hosts (OLLAMA_HOSTS): calls are routed among the ones that have the model, and fail over.
+  if (io.env.OLLAMA_HOSTS?.trim()) hooks.hosts = HostSet.fromEnv(io.env);
+  const parkAfterMs = integerFlag('park-after', request.flags?.['park-after'], 0);
+  if (parkAfterMs !== undefined) hooks.outage = { parkAfterMs };
   let bridge: StatelyBridge | null = null;
   let record: RunRecord;
   try {

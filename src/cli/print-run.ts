@@ -10,6 +10,8 @@ import type { Paint } from './io.ts';
 
 /** Stopped by Ctrl-C: the shell convention for SIGINT (128 + 2). */
 export const interruptedExitCode = 130;
+/** EX_TEMPFAIL: the run is parked (an Ollama host stayed unreachable) and can be resumed later. */
+export const parkedExitCode = 75;
 
 export function exitCodeFor(status: RunStatus): number {
   switch (status) {
@@ -18,6 +20,8 @@ export function exitCodeFor(status: RunStatus): number {
       return ExitCode.ok;
     case 'stopped':
       return interruptedExitCode;
+    case 'parked':
+      return parkedExitCode;
     default:
       return ExitCode.failed;
   }
@@ -26,7 +30,7 @@ export function exitCodeFor(status: RunStatus): number {
 export function colorStatus(status: RunStatus, p: Paint): string {
   if (status === 'done') return p.green(status);
   if (status === 'flagged' || status === 'failed') return p.red(status);
-  if (status === 'waiting' || status === 'stopped') return p.yellow(status);
+  if (status === 'waiting' || status === 'stopped' || status === 'parked') return p.yellow(status);
   return status;
 }
 
@@ -64,6 +68,13 @@ export function continueLines(record: RunRecord, snapshotsFlag: string | undefin
       `run ${record.runId} is waiting for a person in ${states}. To continue, send one of:`,
       ...events.map((e) => `  harness send ${record.runId} ${e}${where} --data '{}'`),
       `(--data is optional: any JSON, kept with the decision)`,
+    ];
+  }
+  if (record.status === 'parked') {
+    const when = record.wakeAt ? ` (next retry ${new Date(record.wakeAt).toLocaleTimeString()})` : '';
+    return [
+      `run ${record.runId} is parked: an Ollama host stayed unreachable${when}. A worker retries it then; or now:`,
+      `  harness resume ${record.runId}${where}`,
     ];
   }
   if (record.status === 'stopped') {

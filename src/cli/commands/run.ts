@@ -10,7 +10,8 @@ const help = `Usage: harness run <workflow-file> [options]
 
 Starts a run of the workflow exported by <workflow-file> (a module whose default export is made with
 defineWorkflow) and drives it until it finishes, waits for a person, or is stopped with Ctrl-C.
-Every step is checkpointed to <snapshots>/<run-id>.json. Models are reached at $OLLAMA_HOST.
+Every step is checkpointed to <snapshots>/<run-id>/ (run.json, journal.ndjson, checkpoint.json). Models are
+reached at $OLLAMA_HOST, or routed among $OLLAMA_HOSTS (a comma-separated list, each host[*slots]).
 
 Options:
   --input <json|file>  the run's input: inline JSON starting with { or [, else a JSON file (default {})
