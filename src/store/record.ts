@@ -121,6 +121,11 @@ export interface RunSummary {
   tokens: number;
   calls: number;
   flags: string[];
+  /**
+   * When a waiting or parked run next needs driving (ms since the epoch); null when nothing but a person moves it.
+   * Optional so stores written before it still type-check; read it as `wakeAt ?? null`.
+   */
+  wakeAt?: number | null;
 }
 
 export function summarize(record: RunRecord): RunSummary {
@@ -134,5 +139,6 @@ export function summarize(record: RunRecord): RunSummary {
     tokens: record.usage.tokensIn + record.usage.tokensOut,
     calls: record.usage.calls,
     flags: record.flags,
+    wakeAt: record.wakeAt ?? null,
   };
 }

@@ -1,0 +1,128 @@
+// Rows as the store reads them back: the queries that fetch a run or a listing, and their checks into records.
+import { z } from 'zod';
+import { assembleRecord, timelineKept } from '../assemble.ts';
+import { CorruptRunError } from '../errors.ts';
+import { Journal } from '../journal.ts';
+import { runRecordSchema, type RunRecord, type RunSummary } from '../record.ts';
+import type { Checkpoint } from '../types.ts';
+
+const metaSchema = runRecordSchema.pick({ runId: true, workflow: true, input: true, budget: true, seed: true, createdAt: true });
+const checkpointSchema = runRecordSchema.pick({
+  status: true,
+  snapshot: true,
+  output: true,
+  error: true,
+  flags: true,
+  usage: true,
+  activeMs: true,
+  wakeAt: true,
+});
+
+/**
+ * A whole run in one statement, so meta, checkpoint, journal and timeline come from one snapshot of the database.
+ * json_agg and json_build_object pass each stored text through unparsed; the journal's epoch column is authoritative:
+ * it is what fencing and "the higher epoch wins" were decided on.
+ */
+export function recordQuery(s: string): string {
+  return `SELECT r.meta, r.checkpoint, r.epoch, r.updated_at,
+    (SELECT coalesce(json_agg(json_build_object('entry', j.entry, 'epoch', j.epoch) ORDER BY j.seq), '[]'::json)
+       FROM ${s}.journal j WHERE j.run_id = r.run_id) AS journal,
+    (SELECT coalesce(json_agg(t.entry ORDER BY t.seq), '[]'::json)
+       FROM (SELECT seq, entry FROM ${s}.timeline WHERE run_id = r.run_id ORDER BY seq DESC LIMIT ${timelineKept}) t) AS timeline
+  FROM ${s}.runs r WHERE r.run_id = $1`;
+}
+
+const journalRows = z.array(z.object({ entry: z.record(z.string(), z.unknown()), epoch: z.number().int() }));
+
+export interface RecordRow {
+  meta: unknown;
+  checkpoint: unknown;
+  /** bigint arrives as a string: pg will not guess that it fits a JS number. */
+  epoch: string;
+  updated_at: Date;
+  journal: unknown;
+  timeline: unknown;
+}
+
+function problem(error: z.ZodError): string {
+  const first = error.issues[0];
+  return first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'unknown problem';
+}
+
+function check<S extends z.ZodType>(schema: S, value: unknown, runId: string, what: string): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new CorruptRunError(`run ${runId}: its ${what} in PostgreSQL is not valid (${problem(result.error)}); it was left untouched`);
+  return result.data;
+}
+
+export function epochOf(value: string, runId: string): number {
+  const epoch = Number(value);
+  if (!Number.isSafeInteger(epoch)) throw new CorruptRunError(`run ${runId}: epoch ${value} is not a safe integer`);
+  return epoch;
+}
+
+/** The row as a RunRecord, or CorruptRunError naming what is wrong. */
+export function recordOf(row: RecordRow, runId: string): RunRecord {
+  const meta = check(metaSchema, row.meta, runId, 'meta');
+  const checkpoint = check(checkpointSchema, row.checkpoint, runId, 'checkpoint');
+  const stamped = check(journalRows, row.journal, runId, 'journal').map(({ entry, epoch }) => ({ ...entry, epoch }));
+  const journal = new Journal(check(runRecordSchema.shape.journal, stamped, runId, 'journal'));
+  const timeline = check(runRecordSchema.shape.timeline, row.timeline, runId, 'timeline');
+  const state = { ...checkpoint, epoch: epochOf(row.epoch, runId), updatedAt: row.updated_at.toISOString() };
+  return assembleRecord(meta, state, journal.entries, timeline);
+}
+
+/** A listing reads the runs table's summary columns only: never a journal, a snapshot or a definition. */
+export function summaryQuery(s: string): string {
+  return `SELECT run_id, summary, status, updated_at, wake_at FROM ${s}.runs ORDER BY created_at DESC, run_id DESC`;
+}
+
+export interface SummaryRow {
+  run_id: string;
+  summary: unknown;
+  status: unknown;
+  updated_at: Date;
+  wake_at: Date | null;
+}
+
+const summaryFields = z.object({
+  workflowId: z.string(),
+  createdAt: z.string(),
+  tokens: z.number(),
+  calls: z.number(),
+  activeMs: z.number(),
+  flags: z.array(z.string()),
+});
+type SummaryFields = z.infer<typeof summaryFields>;
+
+/**
+ * The summary column's JSON, written with every commit. It is a display copy: U+0000, which jsonb cannot hold, is
+ * shown as U+FFFD here, while the checkpoint keeps the exact value.
+ */
+export function summaryJson(meta: Pick<RunRecord, 'workflow' | 'createdAt'>, checkpoint: Checkpoint): string {
+  const fields: SummaryFields = {
+    workflowId: meta.workflow.id,
+    createdAt: meta.createdAt,
+    tokens: checkpoint.usage.tokensIn + checkpoint.usage.tokensOut,
+    calls: checkpoint.usage.calls,
+    activeMs: checkpoint.activeMs,
+    flags: checkpoint.flags,
+  };
+  return JSON.stringify(fields, (_key, value: unknown) => (typeof value === 'string' ? value.replaceAll('\u0000', '\ufffd') : value));
+}
+
+export function summaryOf(row: SummaryRow): RunSummary {
+  const fields = check(summaryFields, row.summary, row.run_id, 'summary');
+  return {
+    runId: row.run_id,
+    workflowId: fields.workflowId,
+    status: check(runRecordSchema.shape.status, row.status, row.run_id, 'status'),
+    createdAt: fields.createdAt,
+    updatedAt: row.updated_at.toISOString(),
+    activeMs: fields.activeMs,
+    tokens: fields.tokens,
+    calls: fields.calls,
+    flags: fields.flags,
+    wakeAt: row.wake_at ? row.wake_at.getTime() : null,
+  };
+}

@@ -1,0 +1,174 @@
+// The PostgreSQL run store: runs shared by many processes, claimed by lease, every write fenced by the run's epoch.
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { initialCheckpoint, metaOf } from '../assemble.ts';
+import { RunExistsError, RunLockedError, RunNotFoundError } from '../errors.ts';
+import type { RunRecord, RunSummary } from '../record.ts';
+import { assertRunId } from '../run-id.ts';
+import type { RunListing, RunMeta, RunSession, RunStore } from '../types.ts';
+import { PostgresCancelPoller } from './cancel-poller.ts';
+import { Db, type Queryable } from './db.ts';
+import { recordOf, recordQuery, summaryJson, summaryOf, summaryQuery, type RecordRow, type SummaryRow } from './rows.ts';
+import { quoteSchema } from './schema.ts';
+import { PostgresSession, type SessionContext } from './session.ts';
+import { maskUrl } from './url.ts';
+
+export interface PostgresStoreOptions {
+  /** `postgres://user:password@host:port/database`. */
+  url: string;
+  /** Where the tables live (created on first use); `harness` by default. Lower-case letters, digits, `_`. */
+  schema?: string;
+  /** How long a session's hold outlives its last heartbeat (default 30 s); renewed every third of it. */
+  leaseMs?: number;
+  /** How long to wait for a connection before StoreUnavailableError (default 5 s). */
+  connectTimeoutMs?: number;
+  /** Connections in the pool (default 10). */
+  maxConnections?: number;
+}
+
+export class PostgresStore implements RunStore {
+  readonly location: string;
+  readonly schema: string;
+  readonly leaseMs: number;
+  readonly #db: Db;
+  readonly #s: string;
+  readonly #cancels: PostgresCancelPoller;
+
+  constructor(options: PostgresStoreOptions) {
+    this.location = maskUrl(options.url);
+    this.schema = options.schema ?? 'harness';
+    this.#s = quoteSchema(this.schema);
+    this.leaseMs = options.leaseMs ?? 30_000;
+    this.#db = new Db({
+      url: options.url,
+      location: this.location,
+      schema: this.schema,
+      connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
+      maxConnections: options.maxConnections ?? 10,
+    });
+    this.#cancels = new PostgresCancelPoller(this.#db, this.#s);
+  }
+
+  /** A store whose tables exist: the server is asked now, so a bad URL fails here rather than at the first run. */
+  static async connect(url: string, options: Omit<PostgresStoreOptions, 'url'> = {}): Promise<PostgresStore> {
+    const store = new PostgresStore({ ...options, url });
+    try {
+      await store.ensureSchema();
+    } catch (error) {
+      await store.end();
+      throw error;
+    }
+    return store;
+  }
+
+  /** Creates the schema and tables if missing; idempotent, and done by every other method on first use. */
+  ensureSchema(): Promise<void> {
+    return this.#db.ready();
+  }
+
+  /** Stops the cancel poller and closes the pool; open sessions should be closed first. */
+  async end(): Promise<void> {
+    this.#cancels.stop();
+    await this.#db.end();
+  }
+
+  async create(meta: RunMeta): Promise<RunSession> {
+    const runId = assertRunId(meta.runId);
+    const context = this.#context();
+    const kept = metaOf(meta);
+    const start = initialCheckpoint();
+    const createdAt = Number.isNaN(Date.parse(kept.createdAt)) ? new Date().toISOString() : kept.createdAt;
+    const row = await this.#db.transaction(async (client) => {
+      const inserted = await client.query(
+        `INSERT INTO ${this.#s}.runs (run_id, meta, checkpoint, summary, status, epoch, created_at, updated_at, holder, held_until)
+         VALUES ($1, $2::json, $3::json, $4::jsonb, $5, 1, $6, now(), $7, now() + $8::float8 * interval '1 millisecond')
+         ON CONFLICT (run_id) DO NOTHING`,
+        [runId, JSON.stringify(kept), JSON.stringify(start), summaryJson(kept, start), start.status, createdAt, context.holder, this.leaseMs],
+      );
+      if (inserted.rowCount === 0) throw new RunExistsError(`run ${runId} already exists in ${this.location}`);
+      return this.#fetch(client, runId);
+    });
+    return new PostgresSession(context, recordOf(row, runId));
+  }
+
+  /**
+   * Claims the run and bumps its epoch in one statement, so of two processes opening it at once exactly one wins;
+   * the record is read and checked in the same transaction, and a run that cannot be read is refused unclaimed.
+   */
+  async open(id: string): Promise<RunSession> {
+    const runId = assertRunId(id);
+    const context = this.#context();
+    const record = await this.#db.transaction(async (client) => {
+      const claimed = await client.query(
+        `UPDATE ${this.#s}.runs
+            SET epoch = epoch + 1, holder = $2, held_until = now() + $3::float8 * interval '1 millisecond', updated_at = now()
+          WHERE run_id = $1 AND (holder IS NULL OR held_until < now())`,
+        [runId, context.holder, this.leaseMs],
+      );
+      if (claimed.rowCount === 0) throw await this.#refusal(client, runId);
+      return recordOf(await this.#fetch(client, runId), runId);
+    });
+    return new PostgresSession(context, record);
+  }
+
+  async read(id: string): Promise<RunRecord> {
+    const runId = assertRunId(id);
+    const { rows } = await this.#db.query<RecordRow>(recordQuery(this.#s), [runId]);
+    const row = rows[0];
+    if (row === undefined) throw new RunNotFoundError(`no run ${runId} in ${this.location}`);
+    return recordOf(row, runId);
+  }
+
+  async list(): Promise<RunListing> {
+    const { rows } = await this.#db.query<SummaryRow>(summaryQuery(this.#s));
+    const runs: RunSummary[] = [];
+    const unreadable: RunListing['unreadable'] = [];
+    for (const row of rows) {
+      try {
+        runs.push(summaryOf(row));
+      } catch (error) {
+        unreadable.push({ file: row.run_id, reason: error instanceof Error ? error.message : String(error) });
+      }
+    }
+    return { runs, unreadable };
+  }
+
+  async requestCancel(id: string): Promise<void> {
+    const runId = assertRunId(id);
+    const { rowCount } = await this.#db.query(`UPDATE ${this.#s}.runs SET cancel_requested = true WHERE run_id = $1`, [runId]);
+    if (rowCount === 0) throw new RunNotFoundError(`no run ${runId} in ${this.location}`);
+  }
+
+  watchCancel(runId: string, cancel: () => void): () => void {
+    return this.#cancels.watch(assertRunId(runId), cancel);
+  }
+
+  async clearCancel(id: string): Promise<void> {
+    await this.#db.query(`UPDATE ${this.#s}.runs SET cancel_requested = false WHERE run_id = $1`, [assertRunId(id)]);
+  }
+
+  async #fetch(client: Queryable, runId: string): Promise<RecordRow> {
+    const { rows } = await client.query<RecordRow>(recordQuery(this.#s), [runId]);
+    const row = rows[0];
+    if (row === undefined) throw new RunNotFoundError(`no run ${runId} in ${this.location}`);
+    return row;
+  }
+
+  /** Why a claim found no row to take: no such run, or a live lease held by someone else. */
+  async #refusal(client: Queryable, runId: string): Promise<Error> {
+    const { rows } = await client.query<{ holder: string | null; held_until: Date | null }>(
+      `SELECT holder, held_until FROM ${this.#s}.runs WHERE run_id = $1`,
+      [runId],
+    );
+    const row = rows[0];
+    if (row === undefined) return new RunNotFoundError(`no run ${runId} in ${this.location}`);
+    const until = row.held_until ? ` until ${row.held_until.toISOString()} unless renewed` : '';
+    return new RunLockedError(`run ${runId} is being driven by ${row.holder ?? 'another session'} (lease${until}) in ${this.location}`);
+  }
+
+  /** Each session gets its own holder name: two sessions of one process must not renew each other's lease. */
+  #context(): SessionContext {
+    const holder = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+    return { db: this.#db, s: this.#s, leaseMs: this.leaseMs, holder };
+  }
+}
