@@ -1,84 +1,108 @@
-// Benchmark 4: a checkpoint's cost must not grow with the number of runs in the directory (one file per run).
-import { writeFileSync } from 'node:fs';
+// checkpointGrowth and listGrowth: a checkpoint's cost must not grow with the number of runs in the store's directory,
+// and listing must stay linear in the number of runs (one directory per run).
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { HostPool } from '../src/llm/pool.ts';
 import { runWorkflow } from '../src/runtime/index.ts';
-import { FileStore, type RunHandle, type RunRecord } from '../src/store/index.ts';
+import { FileStore, type Checkpoint, type RunRecord, type RunSession } from '../src/store/index.ts';
 import { startSimulator } from '../src/testing/index.ts';
+import { chainModule, chainWorkflow } from './chain.ts';
 import { progress, tempDir, type BenchOptions } from './env.ts';
-import { ratioRow, type BenchResult } from './report.ts';
+import { figure, type BenchResult } from './report.ts';
 import { interleave, median } from './stats.ts';
-import { oneStepWorkflow, workflowsModule } from './workflows.ts';
 
-/** A finished one-step run, made for real against the simulator: the shape every populated file has. */
-async function realisticRecord(): Promise<RunRecord> {
+/** A finished 3-step chain run, made for real against the simulator: the directory every filler copies. */
+async function realisticRun(dir: string): Promise<RunRecord> {
   const sim = await startSimulator({ seed: 4 });
-  const scratch = tempDir('record');
   try {
-    const store = new FileStore({ dir: scratch.dir });
-    const workflow = oneStepWorkflow(sim.url);
-    const record = await runWorkflow({ store, workflow, modulePath: workflowsModule, input: { question: 'Which river runs through Paris?' }, pool: new HostPool(1) });
-    // A plain-JSON copy, as on disk, so the filler files and the live record share nothing with the finished run.
-    return JSON.parse(JSON.stringify(record)) as RunRecord;
+    const store = new FileStore({ dir });
+    return await runWorkflow({ store, workflow: chainWorkflow(sim.url), modulePath: chainModule, input: { question: 'Which river runs through Paris?', steps: 3 }, runId: 'template' });
   } finally {
     await sim.close();
-    scratch.remove();
   }
 }
 
-function populate(dir: string, template: RunRecord, count: number): void {
+/** `count` copies of the template's run directory, each with its own id in run.json (a store refuses a copied one). */
+function populate(dir: string, templateDir: string, count: number): void {
+  const files = readdirSync(templateDir).filter((f) => f !== 'lock' && f !== 'cancel');
+  const contents = new Map(files.map((f) => [f, readFileSync(join(templateDir, f), 'utf8')]));
+  const meta = JSON.parse(contents.get('run.json') ?? '{}') as Record<string, unknown>;
   for (let i = 0; i < count; i++) {
     const runId = `filler-${String(i).padStart(6, '0')}`;
-    writeFileSync(join(dir, `${runId}.json`), JSON.stringify({ ...template, runId }));
+    const runDir = join(dir, runId);
+    mkdirSync(runDir, { recursive: true });
+    for (const [file, text] of contents) writeFileSync(join(runDir, file), file === 'run.json' ? JSON.stringify({ ...meta, runId }) : text);
   }
-}
-
-/** The run being checkpointed: the realistic record with a few journal entries, as after a few steps. */
-function liveRecord(template: RunRecord, runId: string): RunRecord {
-  const record = structuredClone(template);
-  const first = record.journal[0];
-  if (first) record.journal = [0, 1, 2, 3].map((i) => ({ ...structuredClone(first), key: `${first.key}.${i}` }));
-  return { ...record, runId, status: 'running' };
 }
 
 export async function run({ quick }: BenchOptions): Promise<BenchResult> {
-  const few = 10;
   const many = quick ? 1_000 : 10_000;
-  const small = tempDir('ckpt-10');
-  const large = tempDir(`ckpt-${many}`);
-  const handles: RunHandle[] = [];
+  const sizes = [100, 1_000, ...(quick ? [] : [many])];
+  const template = tempDir('ckpt-template');
+  const dirs = new Map(sizes.map((n) => [n, tempDir(`ckpt-${n}`)]));
+  const sessions: RunSession[] = [];
   try {
-    const template = await realisticRecord();
-    const bytes = JSON.stringify(template).length;
-    progress('checkpoint', `populating ${few} and ${many} run files of ${(bytes / 1024).toFixed(1)} KiB`);
-    populate(small.dir, template, few);
-    populate(large.dir, template, many);
+    const record = await realisticRun(template.dir);
+    progress('checkpoint', `populating directories of ${sizes.join(', ')} runs (copies of a real 3-step run)`);
+    for (const [n, dir] of dirs) populate(dir.dir, join(template.dir, 'template'), n);
 
-    const open = async (dir: string) => {
-      const handle = await new FileStore({ dir }).create(liveRecord(template, 'live-run'));
-      handles.push(handle);
+    const meta = { workflow: record.workflow, input: record.input, budget: record.budget, seed: record.seed, createdAt: record.createdAt };
+    const open = async (n: number) => {
+      const dir = dirs.get(n)?.dir ?? '';
+      const session = await new FileStore({ dir }).create({ ...meta, runId: 'live-run' });
+      sessions.push(session);
       let tick = 0;
-      // A slight change per checkpoint, as a step's progress makes: the timeline grows, the active time moves on.
+      // A slight change per checkpoint, as a step's progress makes: one timeline entry, the active time moves on.
       return async () => {
         tick++;
-        handle.record.activeMs += 1;
-        handle.record.timeline.push({ at: new Date().toISOString(), actor: 'root', event: `bench.${tick}`, state: ['asking'] });
-        if (handle.record.timeline.length > 20) handle.record.timeline.splice(0, 1);
-        await handle.save();
+        const checkpoint: Checkpoint = { status: 'running', snapshot: record.snapshot, flags: [], usage: record.usage, activeMs: tick, wakeAt: null };
+        await session.commit(checkpoint, [{ at: new Date().toISOString(), actor: 'root', event: `bench.${tick}`, state: ['asking'] }]);
       };
     };
-    const fns = { few: await open(small.dir), many: await open(large.dir) };
-    const saves = quick ? 200 : 1_000;
-    progress('checkpoint', `warm-up 50, then ${saves} saves in each directory, alternating`);
-    await interleave(50, fns);
-    const s = await interleave(saves, fns);
+    const commits = { few: await open(100), many: await open(many) };
+    const lists = { at100: () => new FileStore({ dir: dirs.get(100)?.dir ?? '' }).list(), at1000: () => new FileStore({ dir: dirs.get(1_000)?.dir ?? '' }).list() };
+    const saves = quick ? 150 : 500;
+    const listRounds = quick ? 3 : 7;
+    progress('checkpoint', `3 repetitions: ${saves} commits in each directory alternating; ${listRounds} list() of 100 and 1,000 runs alternating`);
+    await interleave(50, commits);
+    await interleave(1, lists);
+    const commitRatio: number[] = [];
+    const commitFew: number[] = [];
+    const commitMany: number[] = [];
+    const listRatio: number[] = [];
+    const list100: number[] = [];
+    const list1000: number[] = [];
+    for (let rep = 0; rep < 3; rep++) {
+      const c = await interleave(saves, commits);
+      commitFew.push(median(c.few));
+      commitMany.push(median(c.many));
+      commitRatio.push(median(c.many) / median(c.few));
+      const l = await interleave(listRounds, lists);
+      list100.push(median(l.at100));
+      list1000.push(median(l.at1000));
+      listRatio.push(median(l.at1000) / 1_000 / (median(l.at100) / 100));
+    }
+    const listed = (await lists.at1000()).runs.length;
+    if (listed < 1_000) throw new Error(`list() found ${listed} of 1,000 runs`);
     return {
-      rows: [ratioRow('4 checkpoint', `handle.save() with ${many} vs ${few} run files in the directory`, median(s.few), median(s.many), { max: 1.2 })],
-      notes: [`4 checkpoint: ${saves} saves per directory of a ${(JSON.stringify(handles[0]?.record).length / 1024).toFixed(1)} KiB record (4 journal entries); files of ${(bytes / 1024).toFixed(1)} KiB each.`],
+      figures: {
+        checkpointGrowth: figure(commitRatio, {
+          unit: 'ratio',
+          goal: { op: '<=', target: 1.2 },
+          measure: `session.commit() with ${many} vs 100 runs in the directory, medians`,
+          baselines: commitFew,
+          candidates: commitMany,
+        }),
+        listMs: figure(list1000, { unit: 'ms', goal: null, measure: 'FileStore.list() of 1,000 runs (baseline: of 100 runs), median', baselines: list100, candidates: list1000 }),
+        listGrowth: figure(listRatio, { unit: 'ratio', goal: { op: '<=', target: 1.2 }, measure: 'list() time per run at 1,000 runs over per run at 100 runs' }),
+      },
+      notes: [
+        `checkpointGrowth / listGrowth: filler runs are copies of a real 3-step chain run (${readdirSync(join(template.dir, 'template')).join(', ')}); ` +
+          `the live run commits its checkpoint with one new timeline entry each time.`,
+      ],
     };
   } finally {
-    for (const handle of handles) await handle.close();
-    small.remove();
-    large.remove();
+    for (const session of sessions) await session.close();
+    template.remove();
+    for (const dir of dirs.values()) dir.remove();
   }
 }

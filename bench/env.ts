@@ -25,8 +25,9 @@ export async function collectGarbage(): Promise<boolean> {
   return true;
 }
 
+/** Progress goes to stderr: with --json, stdout carries the result object alone. */
 export function progress(bench: string, message: string): void {
-  process.stdout.write(`  [${bench}] ${message}\n`);
+  process.stderr.write(`  [${bench}] ${message}\n`);
 }
 
 export const pause = (msDelay: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, msDelay));

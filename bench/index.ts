@@ -1,16 +1,18 @@
-// `npm run bench [-- --quick] [-- --only a,b]`: runs each benchmark in its own child process and prints one table.
+// `npm run bench [-- --quick] [-- --json] [-- --only a,b]`: runs each benchmark in its own child process and prints one
+// table, or (--json) one JSON object of named figures on stdout, progress on stderr.
 import { fork } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeTmp, type BenchOptions } from './env.ts';
-import { formatTable, type BenchResult, type Row } from './report.ts';
+import { figureRow, formatTable, type BenchResult, type Figure, type Row } from './report.ts';
 
 /** In run order; each module exports `run(options): Promise<BenchResult>`. */
 const benches: Record<string, () => Promise<{ run: (options: BenchOptions) => Promise<BenchResult> }>> = {
   'call-overhead': () => import('./call-overhead.ts'),
   ttft: () => import('./ttft.ts'),
   'step-overhead': () => import('./step-overhead.ts'),
+  'step-growth': () => import('./step-growth.ts'),
   'checkpoint-scaling': () => import('./checkpoint-scaling.ts'),
   resume: () => import('./resume.ts'),
   memory: () => import('./memory.ts'),
@@ -19,6 +21,7 @@ const benches: Record<string, () => Promise<{ run: (options: BenchOptions) => Pr
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
+const json = args.includes('--json');
 const flagValue = (flag: string): string | undefined => {
   const i = args.indexOf(flag);
   return i >= 0 ? args[i + 1] : undefined;
@@ -31,9 +34,13 @@ async function child(name: string): Promise<void> {
   const result = await (await load()).run({ quick });
   const send = process.send?.bind(process);
   if (send) await new Promise<void>((resolve, reject) => send(result, (error: Error | null) => (error ? reject(error) : resolve())));
-  else process.stdout.write(`${formatTable(result.rows)}\n${result.notes.join('\n')}\n`); // started by hand, not by main()
+  else process.stdout.write(`${formatTable(rowsOf(result))}\n${result.notes.join('\n')}\n`); // started by hand, not by main()
   // Benchmarks close what they open, but a stray unref'd timer must not keep the child alive.
   process.exit(0);
+}
+
+function rowsOf(result: BenchResult): Row[] {
+  return [...Object.entries(result.figures).map(([name, f]) => figureRow(name, f)), ...(result.rows ?? [])];
 }
 
 /**
@@ -61,6 +68,8 @@ function runChild(name: string): Promise<BenchResult> {
 }
 
 async function main(): Promise<void> {
+  // With --json, stdout carries the one JSON object and nothing else.
+  const say = (text: string) => (json ? process.stderr : process.stdout).write(text);
   const only = flagValue('--only')?.split(',');
   const names = Object.keys(benches).filter((name) => !only || only.includes(name));
   const unknown = (only ?? []).filter((name) => !(name in benches));
@@ -73,30 +82,41 @@ async function main(): Promise<void> {
   const started = performance.now();
   const rows: Row[] = [];
   const notes: string[] = [];
+  const figures: Record<string, Figure> = {};
+  const failures: Record<string, string> = {};
   let failed = 0;
   const loadAverage = () => loadavg()[0]?.toFixed(1) ?? '?';
   const loadAtStart = loadAverage();
-  process.stdout.write(`harness benchmarks (${quick ? 'quick' : 'full'}), Node ${process.version}, simulator on 127.0.0.1\n`);
+  say(`harness benchmarks (${quick ? 'quick' : 'full'}), Node ${process.version}, simulator on 127.0.0.1\n`);
   for (const name of names) {
-    process.stdout.write(`- ${name}\n`);
+    say(`- ${name}\n`);
     const t = performance.now();
     try {
       const result = await runChild(name);
-      rows.push(...result.rows);
+      rows.push(...rowsOf(result));
+      Object.assign(figures, result.figures);
       notes.push(...result.notes);
     } catch (error) {
       failed++;
       const reason = error instanceof Error ? error.message : String(error);
+      failures[name] = reason;
       rows.push({ id: name, measure: `failed: ${reason}`, baseline: '-', candidate: '-', result: '-', target: '-', verdict: 'MISS' });
     }
-    process.stdout.write(`  (${((performance.now() - t) / 1000).toFixed(1)} s, load average ${loadAverage()})\n`);
+    say(`  (${((performance.now() - t) / 1000).toFixed(1)} s, load average ${loadAverage()})\n`);
   }
-  process.stdout.write(`\n${formatTable(rows)}\n\n`);
-  for (const note of notes) process.stdout.write(`${note}\n`);
   // Figures are only comparable on a quiet machine: say how busy this one was.
-  process.stdout.write(`machine: ${availableParallelism()} cores, 1-min load average ${loadAtStart} at start, ${loadAverage()} at end; run files in ${describeTmp()}\n`);
-  const missed = rows.filter((row) => row.verdict === 'MISS').length;
-  process.stdout.write(`\n${rows.length} rows, ${missed} MISS, total ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  const machine = `${availableParallelism()} cores, 1-min load average ${loadAtStart} at start, ${loadAverage()} at end; run files in ${describeTmp()}`;
+  const total = (performance.now() - started) / 1000;
+  if (json) {
+    const meta = { mode: quick ? 'quick' : 'full', node: process.version, machine, totalSeconds: Math.round(total * 10) / 10, failures, notes };
+    process.stdout.write(`${JSON.stringify({ ...figures, meta }, null, 2)}\n`);
+  } else {
+    say(`\n${formatTable(rows)}\n\n`);
+    for (const note of notes) say(`${note}\n`);
+    say(`machine: ${machine}\n`);
+    const missed = rows.filter((row) => row.verdict === 'MISS').length;
+    say(`\n${rows.length} rows, ${missed} MISS, total ${total.toFixed(1)} s\n`);
+  }
   // A MISS is a finding, not a failure (bench is not a test); only a benchmark that crashed fails the command.
   process.exitCode = failed > 0 ? 1 : 0;
 }

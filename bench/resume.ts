@@ -1,61 +1,68 @@
-// Benchmark 5: resuming a long run (1,000 journaled steps, now waiting for a person) back to waiting.
-import { readFileSync, statSync } from 'node:fs';
-import { HostPool } from '../src/llm/pool.ts';
+// resume1000Ms: resuming a long run (1,000 journaled steps, now waiting for a person) until it settles back to
+// waiting — open, read the journal, restore, first checkpoint — beside the resume of the same run with 10 steps.
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { resumeWorkflow, runWorkflow } from '../src/runtime/index.ts';
 import { FileStore } from '../src/store/index.ts';
 import { startSimulator } from '../src/testing/index.ts';
+import { chainModule, chainWorkflow } from './chain.ts';
 import { progress, tempDir, type BenchOptions } from './env.ts';
-import { ms, verdict, type BenchResult } from './report.ts';
+import { figure, type BenchResult } from './report.ts';
 import { interleave, median } from './stats.ts';
-import { loopWorkflow, workflowsModule } from './workflows.ts';
+
+const kib = (dir: string): string => (readdirSync(dir).reduce((sum, f) => sum + statSync(join(dir, f)).size, 0) / 1024).toFixed(0);
 
 export async function run({ quick }: BenchOptions): Promise<BenchResult> {
-  const steps = quick ? 200 : 1_000;
-  const resumes = quick ? 5 : 20;
+  const long = 1_000;
+  const short = 10;
+  const resumes = quick ? 3 : 7;
   const sim = await startSimulator({ seed: 5 });
   const scratch = tempDir('resume');
   try {
     const store = new FileStore({ dir: scratch.dir });
-    const workflow = loopWorkflow(sim.url);
-    const pool = new HostPool(1);
-    progress('resume', `building a run of ${steps} model steps against a zero-latency simulator`);
-    const built = performance.now();
-    const first = await runWorkflow({ store, workflow, modulePath: workflowsModule, input: { question: 'Give one fact about rivers.', steps }, pool });
-    if (first.status !== 'waiting' || first.journal.length !== steps) {
-      throw new Error(`expected a waiting run with ${steps} journal entries, got ${first.status} with ${first.journal.length}`);
-    }
-    const buildSeconds = (performance.now() - built) / 1000;
-    const file = store.pathOf(first.runId);
-    const size = statSync(file).size;
-
-    progress('resume', `${(size / 2 ** 20).toFixed(2)} MiB run file built in ${buildSeconds.toFixed(1)} s; ${resumes} resumes, each beside a read + JSON.parse`);
-    const fns = {
-      parse: async () => JSON.parse(readFileSync(file, 'utf8')),
-      // read + validate + hash check + lock + epoch bump + restore + first checkpoint + settle back to waiting.
-      resume: async () => {
-        const record = await resumeWorkflow({ store, runId: first.runId, workflow, pool });
-        if (record.status !== 'waiting') throw new Error(`resume ended ${record.status}`);
-      },
+    const workflow = chainWorkflow(sim.url);
+    const build = async (steps: number) => {
+      const record = await runWorkflow({ store, workflow, modulePath: chainModule, input: { question: 'Give one fact about rivers.', steps, wait: true }, runId: `resume-${steps}` });
+      if (record.status !== 'waiting' || record.journal.length !== steps) {
+        throw new Error(`expected a waiting run with ${steps} journal entries, got ${record.status} with ${record.journal.length}`);
+      }
+      return record.runId;
     };
-    await interleave(2, fns);
-    const s = await interleave(resumes, fns);
-    const resume = median(s.resume);
-    const parse = median(s.parse);
+    progress('resume', `building runs of ${short} and ${long} chained model steps that end waiting for APPROVE`);
+    const built = performance.now();
+    const ids = { short: await build(short), long: await build(long) };
+    const buildSeconds = (performance.now() - built) / 1000;
+    const resume = (runId: string) => async () => {
+      const record = await resumeWorkflow({ store, runId, workflow });
+      if (record.status !== 'waiting') throw new Error(`resume ended ${record.status}`);
+    };
+    const fns = { short: resume(ids.short), long: resume(ids.long) };
+    progress('resume', `built in ${buildSeconds.toFixed(1)} s; warm-up 3, then 3 repetitions of ${resumes} interleaved resumes of each`);
+    await interleave(3, fns);
+    const longs: number[] = [];
+    const shorts: number[] = [];
+    for (let rep = 0; rep < 3; rep++) {
+      const s = await interleave(resumes, fns);
+      longs.push(median(s.long));
+      shorts.push(median(s.short));
+    }
     return {
-      rows: [
-        {
-          id: '5 resume',
-          measure: `resumeWorkflow of a ${steps}-step run back to waiting vs read + JSON.parse of its file, median`,
-          baseline: ms(parse),
-          candidate: ms(resume),
-          result: `×${(resume / parse).toFixed(1)}`,
-          target: '< 50 ms',
-          verdict: verdict(resume < 50),
-        },
-      ],
+      figures: {
+        resume1000Ms: figure(longs, {
+          unit: 'ms',
+          goal: { op: '<', target: 50 },
+          measure: `resumeWorkflow of a ${long}-step waiting run until it settles (baseline: the same with ${short} steps), median`,
+          baselines: shorts,
+          candidates: longs,
+        }),
+        resumeGrowth: figure(
+          longs.map((l, i) => l / (shorts[i] ?? l)),
+          { unit: 'ratio', goal: null, measure: `resume of the ${long}-step run over resume of the ${short}-step run` },
+        ),
+      },
       notes: [
-        `5 resume: run file ${(size / 2 ** 20).toFixed(2)} MiB (${steps} journal entries, timeline capped at 1000), built in ` +
-          `${buildSeconds.toFixed(1)} s; ${resumes} resumes (each bumps the epoch and rewrites the file); the target is on the resume time itself.`,
+        `resume1000Ms: run directories ${kib(join(scratch.dir, ids.long))} KiB (${long} steps) and ${kib(join(scratch.dir, ids.short))} KiB (${short}); ` +
+          `each resume takes the lock, reads meta + checkpoint + journal + timeline, bumps the epoch, restores the actor and writes a checkpoint.`,
       ],
     };
   } finally {

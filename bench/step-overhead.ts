@@ -1,63 +1,91 @@
-// Benchmark 3: what one model step costs on top of its model call: run file, lock, actor, journal and checkpoints.
-import { Ollama } from 'ollama';
-import { formatSchema } from '../src/llm/index.ts';
+// stepOverheadMs: what one model step of a chain costs on top of its model call (child machine, journal append,
+// checkpoints, FileStore without fsync), from a run of N chained steps beside the same N raw calls; and the same
+// chain on LangGraph.js with a SqliteSaver, beside the same raw calls.
 import { HostPool } from '../src/llm/pool.ts';
 import { runWorkflow } from '../src/runtime/index.ts';
 import { FileStore } from '../src/store/index.ts';
 import { startSimulator } from '../src/testing/index.ts';
+import { chainModule, chainWorkflow, rawChainCall } from './chain.ts';
 import { progress, tempDir, type BenchOptions } from './env.ts';
-import { differenceRow, type BenchResult } from './report.ts';
+import { figure, type BenchResult, type Figure } from './report.ts';
 import { interleave, median } from './stats.ts';
-import { answerSchema, benchModel, oneStepWorkflow, workflowsModule } from './workflows.ts';
+
+const question = 'What is the capital of France?';
 
 export async function run({ quick }: BenchOptions): Promise<BenchResult> {
+  const steps = 100;
   const sim = await startSimulator({ seed: 3 });
-  const plain = tempDir('step');
-  const durable = tempDir('step-fsync');
+  const files = tempDir('chain');
+  const notes: string[] = [];
+  let closeGraph = () => {};
   try {
-    const workflow = oneStepWorkflow(sim.url);
-    const question = 'What is the capital of France?';
-    const pool = new HostPool(1);
-    const stores = { plain: new FileStore({ dir: plain.dir }), durable: new FileStore({ dir: durable.dir, fsync: true }) };
+    const store = new FileStore({ dir: files.dir });
+    const workflow = chainWorkflow(sim.url);
     let runs = 0;
-    const step = (store: FileStore) => async () => {
-      // Our own ids: generated ones carry 16 random bits per second, and collide at this rate of runs.
-      const runId = `step-${++runs}`;
-      const record = await runWorkflow({ store, workflow, modulePath: workflowsModule, input: { question }, pool, runId });
-      if (record.status !== 'done') throw new Error(`run ended ${record.status}: ${record.flags.join('; ')}`);
-    };
-    const fns = {
-      // The same request the step sends: same prompt, the step's schema as `format`, the same options.
+    const fns: Record<string, () => Promise<unknown>> = {
       raw: async () => {
-        const stream = await new Ollama({ host: sim.url }).chat({
-          model: benchModel,
-          messages: [{ role: 'user', content: question }],
-          stream: true,
-          format: formatSchema(answerSchema),
-          options: { num_predict: 1024, temperature: 0 },
-        });
-        for await (const part of stream) void part;
+        for (let n = 0; n < steps; n++) await rawChainCall(sim.url, question, n);
       },
-      step: step(stores.plain),
-      stepFsync: step(stores.durable),
+      chain: async () => {
+        // Our own ids: generated ones carry 16 random bits per second.
+        const record = await runWorkflow({ store, workflow, modulePath: chainModule, input: { question, steps }, runId: `chain-${++runs}`, limiter: new HostPool(1) });
+        if (record.status !== 'done' || record.journal.length !== steps) throw new Error(`chain ended ${record.status} after ${record.journal.length} steps: ${record.flags.join('; ')}`);
+      },
     };
-    const rounds = quick ? 60 : 200;
-    progress('step', `warm-up 20 rounds, then ${rounds} interleaved rounds (raw call, one-step run, one-step run with fsync)`);
-    await interleave(20, fns);
-    const s = await interleave(rounds, fns);
-    return {
-      rows: [
-        differenceRow('3 step', 'one-step run (runWorkflow + FileStore) vs raw call, median', median(s.raw), median(s.step), 1),
-        differenceRow('3 step', 'the same with fsync on (info)', median(s.raw), median(s.stepFsync), null),
-      ],
-      notes: [
-        `3 step: ${rounds} sequential runs each; a run creates its run file and lock, drives the machine (journal write + ` +
-          `checkpoints, coalesced) and closes; zero-latency simulator, schema-checked reply.`,
-      ],
+    try {
+      const { langGraphChain } = await import('./langgraph-chain.ts');
+      const graph = langGraphChain(sim.url, `${files.dir}/langgraph.sqlite`, question);
+      closeGraph = () => graph.close();
+      let threads = 0;
+      fns.langgraph = () => graph.run(`thread-${++threads}`, steps);
+    } catch (error) {
+      notes.push(`langgraphStepOverheadMs: skipped, LangGraph not loadable (${error instanceof Error ? error.message : String(error)}).`);
+    }
+    const warmup = quick ? 2 : 4;
+    const rounds = quick ? 1 : 3;
+    progress('step', `chains of ${steps} steps: warm-up ${warmup} rounds, then 3 repetitions of ${rounds} interleaved rounds (${Object.keys(fns).join(', ')})`);
+    await interleave(warmup, fns);
+    const per = { chain: [] as number[], langgraph: [] as number[] };
+    const base = { chain: [] as number[], langgraph: [] as number[] };
+    const cand = { chain: [] as number[], langgraph: [] as number[] };
+    for (let rep = 0; rep < 3; rep++) {
+      const s = await interleave(rounds, fns);
+      const raw = s.raw ?? [];
+      for (const name of ['chain', 'langgraph'] as const) {
+        const times = s[name];
+        if (!times) continue;
+        // (run wall time − the same N raw calls' time) / N, per round; the repetition's value is their median.
+        per[name].push(median(times.map((t, i) => (t - (raw[i] ?? t)) / steps)));
+        base[name].push(median(raw) / steps);
+        cand[name].push(median(times) / steps);
+      }
+    }
+    const figures: Record<string, Figure> = {
+      stepOverheadMs: figure(per.chain, {
+        unit: 'ms',
+        goal: { op: '<=', target: 0.5 },
+        measure: `per step: (${steps}-step chain run, FileStore no fsync − ${steps} raw ollama-js calls) / ${steps}`,
+        baselines: base.chain,
+        candidates: cand.chain,
+      }),
     };
+    if (per.langgraph.length > 0) {
+      figures.langgraphStepOverheadMs = figure(per.langgraph, {
+        unit: 'ms',
+        goal: null,
+        measure: `per step: (${steps}-step LangGraph StateGraph + SqliteSaver − ${steps} raw calls) / ${steps}`,
+        baselines: base.langgraph,
+        candidates: cand.langgraph,
+      });
+    }
+    notes.push(
+      `stepOverheadMs: ${steps} schema-checked steps per run, each a fresh step child machine (journal append + coalesced ` +
+        `checkpoints), zero-latency simulator; baseline and candidate columns are per step (raw call, whole step).`,
+    );
+    return { figures, notes };
   } finally {
+    closeGraph();
     await sim.close();
-    plain.remove();
-    durable.remove();
+    files.remove();
   }
 }
