@@ -12,12 +12,14 @@ export type Checkpoint = Pick<RunRecord, 'status' | 'snapshot' | 'output' | 'err
 
 export interface RunListing {
   runs: RunSummary[];
-  /** Runs that exist but cannot be read, reported rather than hidden. */
+  /** Runs that exist but cannot be read, reported rather than hidden (`file`: the file or run id at fault). */
   unreadable: { file: string; reason: string }[];
 }
 
 /**
- * One driver's hold on one run, from `open`/`create` to `close`. Every write carries the session's epoch, and the
+ * One driver's hold on one run, from `open`/`create` to `close`. Every store gives back exactly the JSON it was
+ * given (key order, every character, U+0000 included): the journal is matched by a hash of requests as serialised.
+ * Where one session appends a key twice the later entry wins; across sessions, the higher epoch's. Every write carries the session's epoch, and the
  * store refuses (FencedError, nothing written) a write from a session whose run has since been opened by another.
  */
 export interface RunSession {
@@ -27,7 +29,7 @@ export interface RunSession {
   readonly record: RunRecord;
   /** Adds a completed call to the journal; durable (with fsync, if the store was asked to) when it resolves. */
   append(entry: StoredJournalEntry): Promise<void>;
-  /** Replaces the checkpoint and adds timeline entries. */
+  /** Replaces the checkpoint and adds timeline entries (the read view keeps the last 1,000; a store may keep more). */
   commit(checkpoint: Checkpoint, timeline?: readonly TimelineEntry[]): Promise<void>;
   /** Records that the run now follows a migrated definition. */
   migrate(hash: string, definition: unknown): Promise<void>;

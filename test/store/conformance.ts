@@ -46,6 +46,23 @@ export function describeRunStore(name: string, make: () => Promise<StoreUnderTes
       current = undefined;
     });
 
+    it('gives back exactly the JSON it was given: key order and every character, for the journal and the snapshot', async () => {
+      // The journal is matched by a hash of the request as serialised: a store that reorders keys or drops a
+      // character would make a resumed run pay for a call again.
+      const store = await setup();
+      const session = held(await store.create(meta('exact')));
+      const odd = { zeta: 1, alpha: { y: 'nul \u0000 here', b: [3, 1] }, 'é': 'ü' };
+      const base = entry('k-exact');
+      await session.append({ ...base, result: { ...base.result, content: JSON.stringify(odd), metadata: { host: 'h', odd } } });
+      await session.commit(checkpoint({ snapshot: { status: 'active', value: 'x', context: odd } }));
+      await session.close();
+      const back = await store.read('exact');
+      const stored = back.journal.find((e) => e.key === 'k-exact');
+      expect(JSON.stringify(stored?.result.metadata)).toBe(JSON.stringify({ host: 'h', odd }));
+      expect(stored?.result.content).toBe(JSON.stringify(odd));
+      expect(JSON.stringify(back.snapshot?.context)).toBe(JSON.stringify(odd));
+    });
+
     it('creates a run, appends, commits and reads it all back', async () => {
       const store = await setup();
       const session = held(await store.create(meta('r1')));
