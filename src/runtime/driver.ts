@@ -6,6 +6,8 @@ import { sleepUntil } from '../steps/sleep-until.ts';
 import { parkedTag, retryParkedEvent, waitingTag } from '../steps/wait-for.ts';
 import type { PersistedSnapshot, Workflow } from '../steps/workflow.ts';
 import type { Checkpoint, RunRecord, RunSession, RunStatus, StoredJournalEntry, TimelineEntry } from '../store/index.ts';
+import { startRunSpan } from '../telemetry/run-span.ts';
+import { contentEnabled, type TelemetryOptions } from '../telemetry/types.ts';
 
 export type DriveStart = { input: unknown } | { snapshot: Snapshot<unknown>; event?: AnyEventObject };
 
@@ -29,6 +31,8 @@ export interface DriveOptions {
   onCall?: (event: CallEvent) => void;
   /** Called after each checkpoint with the run as written. */
   onCheckpoint?: (record: RunRecord) => void;
+  /** OpenTelemetry spans (API only: a no-op without a registered SDK); `content` opts in to prompts and replies. */
+  telemetry?: TelemetryOptions;
 }
 
 /** Flattens a state value into its active leaf paths (`review.security.deciding`). */
@@ -149,7 +153,11 @@ export async function drive(options: DriveOptions): Promise<RunRecord> {
     },
   };
 
+  // One span per drive, in the trace derived from the run id: a resumed run continues the same trace.
+  const runSpan = startRunSpan({ runId: record.runId, workflow: workflow.id, epoch: record.epoch, resumed: 'snapshot' in start, content: contentEnabled(options.telemetry) });
+
   const services: StepServices = {
+    telemetry: runSpan.telemetry,
     limiter: options.limiter,
     hosts: options.hosts ?? null,
     runKey: record.runId,
@@ -294,8 +302,9 @@ export async function drive(options: DriveOptions): Promise<RunRecord> {
     setImmediate(() => {
       pending = false;
       if (stopped) return;
-      if (checkpoint().status !== 'running') return finish(null);
-      commit().catch((error: unknown) => finish(null, error));
+      const now = checkpoint();
+      if (now.status !== 'running') return finish(null);
+      (inFlight ? commit() : commit(now)).catch((error: unknown) => finish(null, error));
     });
   }
 
@@ -338,7 +347,13 @@ export async function drive(options: DriveOptions): Promise<RunRecord> {
   if (options.signal?.aborted) finish('stopped');
   schedule();
 
-  await settled;
-  await finalSave;
+  try {
+    await settled;
+    await finalSave;
+  } catch (error) {
+    runSpan.fail(error);
+    throw error;
+  }
+  runSpan.end(record);
   return record;
 }
