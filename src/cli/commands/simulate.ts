@@ -25,6 +25,9 @@ Options:
   --max-queue <n>       waiting requests beyond which the reply is 503 busy (default 512)
   --fault-rate <r>      share of chat/generate requests that fail, 0..1 (default 0)
   --faults <k,...>      kinds of failure to inject (default all): ${FAULT_KINDS.join(', ')}
+  --cassette <file>     replay exchanges recorded by \`harness record\` instead of simulating; a request
+                        the cassette lacks gets a 500 naming the nearest recorded one
+  --cassette-timing <t> none (default), recorded, or a factor of the recorded times (0.5: twice as fast)
 
 Also: GET /_simulator/stats for counters, POST /_simulator/reset to zero them.`;
 
@@ -45,6 +48,8 @@ export function simulatorOptions(argv: string[]): SimulatorOptions {
     'max-queue': { type: 'string' },
     'fault-rate': { type: 'string' },
     faults: { type: 'string' },
+    cassette: { type: 'string' },
+    'cassette-timing': { type: 'string' },
   });
   if (positionals.length > 0) throw new UsageError(`simulate takes no arguments, got "${positionals.join(' ')}"`);
   const port = integerFlag('port', values.port, 0) ?? DEFAULT_PORT;
@@ -83,6 +88,15 @@ export function simulatorOptions(argv: string[]): SimulatorOptions {
     }
     options.faults = { rate, kinds: kinds as FaultKind[] };
   }
+  const timing = values['cassette-timing'];
+  if (timing !== undefined && values.cassette === undefined) throw new UsageError('--cassette-timing needs --cassette <file>');
+  if (values.cassette !== undefined) {
+    if (values.cassette.trim() === '') throw new UsageError('--cassette needs a file');
+    if (timing === undefined) options.cassette = values.cassette;
+    else if (timing === 'none' || timing === 'recorded') options.cassette = { from: values.cassette, timing };
+    else if (timing.trim() !== '' && Number.isFinite(Number(timing)) && Number(timing) >= 0) options.cassette = { from: values.cassette, timing: Number(timing) };
+    else throw new UsageError(`--cassette-timing must be none, recorded or a non-negative number, got "${timing}"`);
+  }
   return options;
 }
 
@@ -98,8 +112,14 @@ export async function serveSimulator(argv: string[], io: CliIO, stop: AbortSigna
     io.stderr.write(`harness simulate: cannot listen on ${options.host}:${options.port}: ${reason}\n`);
     return ExitCode.failed;
   }
-  io.stdout.write(`Ollama simulator listening on ${sim.url} (replies are simulated)\n`);
+  const replaying = sim.cassette?.stats();
+  const source = options.cassette;
+  const file = typeof source === 'string' ? source : source !== undefined && !Array.isArray(source) && typeof source.from === 'string' ? source.from : 'entries';
+  const what = replaying ? `replaying ${replaying.entries} recorded exchange(s) from ${file}` : 'replies are simulated';
+  io.stdout.write(`Ollama simulator listening on ${sim.url} (${what})\n`);
   await stopped(stop);
+  const played = sim.cassette?.stats();
+  if (played) io.stdout.write(`cassette: ${played.replayed} replayed, ${played.misses} missed, ${played.unused} unused\n`);
   await sim.close();
   return ExitCode.ok;
 }

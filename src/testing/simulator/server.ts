@@ -1,6 +1,7 @@
 // startSimulator: a real node:http server that answers like Ollama, with routing, control endpoints and a clean close.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { openCassette } from '../cassette/open.ts';
 import type { Exchange, SimContext } from './context.ts';
 import { handleEmbed, handlePs, handleShow, handleTags, handleVersion } from './endpoints.ts';
 import { faultRates } from './faults.ts';
@@ -122,6 +123,7 @@ function resolve(options: SimulatorOptions) {
  */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const o = resolve(options);
+  const cassette = options.cassette === undefined ? undefined : await openCassette(options.cassette);
   const lifetime = new AbortController();
   const stats = new StatsRecorder();
   const scheduler = new Scheduler({
@@ -153,6 +155,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (!path.startsWith(CONTROL_PREFIX)) stats.request();
     const rawBody = await readBody(req);
+    if (cassette && !path.startsWith(CONTROL_PREFIX)) return cassette.serve(req, res, rawBody, lifetime.signal);
     const route = match(path);
     if (!route) return sendNotFound(res);
     const handler = route.methods[req.method ?? 'GET'];
@@ -185,10 +188,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   sim = {
     url: `http://${hostInUrl}:${port}`,
     port,
-    stats: () => stats.snapshot(scheduler.waiting),
+    stats: () => ({ ...stats.snapshot(scheduler.waiting), ...(cassette ? { cassette: cassette.stats() } : {}) }),
     log: () => stats.log(),
+    ...(cassette ? { cassette } : {}),
     reset: () => {
       stats.reset();
+      cassette?.reset();
       ctx.attempts.clear();
       scheduler.unloadAll();
     },

@@ -1,4 +1,6 @@
 // The simulator's public shapes: options, scripted replies, faults, stats and the handle returned by startSimulator.
+import type { CassetteHandle, CassetteStats } from '../cassette/types.ts';
+import type { CassetteSource } from '../cassette/open.ts';
 
 export interface SimulatorOptions {
   /** Default 0: an ephemeral port, read it back from `Simulator.port`. */
@@ -33,6 +35,11 @@ export interface SimulatorOptions {
   script?: Record<string, ScriptedReply>;
   /** Length of synthesized text replies, in tokens. Default 24. */
   replyTokens?: number;
+  /**
+   * Replays a recorded cassette (file path, entries, or `{ from, timing?, exhausted? }`) instead of simulating:
+   * every Ollama path is answered from it, and a request it does not have gets a 500 naming the nearest recorded one.
+   */
+  cassette?: CassetteSource;
 }
 
 export type Capability = 'completion' | 'tools' | 'insert' | 'vision' | 'thinking' | 'embedding';
@@ -136,6 +143,8 @@ export interface SimulatorStats {
   queued: number;
   /** Highest number generating at once (whole server) since start or reset. */
   maxConcurrent: number;
+  /** Only when replaying a cassette: replayed, repeated, missed and unused exchanges. */
+  cassette?: CassetteStats;
 }
 
 /** One chat/generate request that was answered in full. Times are epoch milliseconds. */
@@ -165,4 +174,6 @@ export interface Simulator {
   close(): Promise<void>;
   /** Completed requests log, for tests: model, endpoint, a hash of the request body, timestamps. */
   log(): CompletedRequest[];
+  /** Only when replaying a cassette: its misses, unused exchanges and `assertAllUsed()`. */
+  cassette?: CassetteHandle;
 }
