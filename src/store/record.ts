@@ -31,7 +31,9 @@ export interface StoredCall {
   success: boolean;
   retries: number;
   score: number | null;
-  metadata: { host: string };
+  /** A thinking model's reasoning, kept apart from `content`. */
+  thinking?: string;
+  metadata: { host: string; error?: { kind: string; message: string } };
 }
 
 export interface StoredJournalEntry {
@@ -40,6 +42,8 @@ export interface StoredJournalEntry {
   step: string;
   result: StoredCall;
   judges?: StoredCall[];
+  /** The messages sent (role and content, and tool calls where there were any). */
+  messages?: { role: string; content: string }[];
   at: string;
   /** The epoch of the session that wrote it: where a stale driver's entry shares a key, the newer epoch wins. */
   epoch?: number;
@@ -51,6 +55,7 @@ const journalEntryCheck = z.object({
   step: z.string(),
   result: modelResult,
   judges: z.array(modelResult).optional(),
+  messages: z.array(z.object({ role: z.string(), content: z.string() }).loose()).optional(),
   at: z.string(),
   epoch: z.number().int().optional(),
 });

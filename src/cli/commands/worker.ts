@@ -1,0 +1,96 @@
+// `harness worker`: drives every run of the snapshots directory that needs it, until SIGINT or SIGTERM.
+import { HostSet } from '../../llm/hosts.ts';
+import { hostLimiter } from '../../runtime/index.ts';
+import { startWorker, type WorkerEvent } from '../../worker/index.ts';
+import { type CliIO, type Command, ExitCode, integerFlag, parseFlags, UsageError } from '../command.ts';
+import { assertModelHost } from '../host-arg.ts';
+import { interruptedExitCode } from '../print-run.ts';
+import { openStore } from '../snapshots-dir.ts';
+
+const help = `Usage: harness worker [options]
+
+Drives, until SIGINT or SIGTERM, every run of the snapshots directory that needs driving: submitted
+runs, runs whose process died (once their lock is free or stale), waiting runs whose deadline fell
+due, and parked runs at their retry time. Stopped and finished runs are left alone. Several workers
+may share one directory: each run's lock lets only one drive it. Prints a line per run taken up and
+left. The first signal stops gracefully (in-flight calls finish and are journaled; the runs are left
+for another worker); a second quits at once.
+
+Options:
+  --snapshots <dir>    directory of run files (default: $HARNESS_SNAPSHOTS, else ./snapshots)
+  --concurrency <n>    runs driven at once (default 4)
+  --poll-ms <n>        longest pause between two looks at the directory, in ms (default 1000)
+  --park-after <ms>    ride out an unreachable Ollama host this long before parking a run (default
+                       180000, or the workflow's own)
+
+Exit codes: 0 stopped by a signal, 2 bad usage.`;
+
+function line(event: WorkerEvent): { text: string; error: boolean } {
+  const at = (ms: number) => new Date(ms).toISOString();
+  switch (event.type) {
+    case 'take':
+      return { text: `take   ${event.runId} (${event.reason})`, error: false };
+    case 'leave':
+      return { text: `leave  ${event.runId} ${event.status}${event.wakeAt !== null ? ` (wakes ${at(event.wakeAt)})` : ''}`, error: false };
+    case 'refuse':
+      return { text: `refuse ${event.runId} ${event.code}: ${event.message} (left as is; next try ${at(event.retryAt)})`, error: true };
+    case 'error':
+      return { text: `error  ${event.runId ?? '-'}: ${event.message}`, error: true };
+  }
+}
+
+export const workerCommand: Command = {
+  name: 'worker',
+  summary: 'drive submitted, orphaned, due and parked runs until stopped',
+  help,
+  async run(argv: string[], io: CliIO): Promise<number> {
+    const { values, positionals } = parseFlags(argv, {
+      snapshots: { type: 'string' },
+      concurrency: { type: 'string' },
+      'poll-ms': { type: 'string' },
+      'park-after': { type: 'string' },
+    });
+    if (positionals.length > 0) throw new UsageError(`worker takes no arguments, got "${positionals.join(' ')}"`);
+    const concurrency = integerFlag('concurrency', values.concurrency, 1);
+    const pollMs = integerFlag('poll-ms', values['poll-ms'], 1);
+    const parkAfterMs = integerFlag('park-after', values['park-after'], 0);
+    assertModelHost(io.env);
+    const { store } = openStore(values, io);
+
+    const worker = startWorker({
+      store,
+      limiter: hostLimiter(io.env),
+      hosts: io.env.OLLAMA_HOSTS?.trim() ? HostSet.fromEnv(io.env) : null,
+      cwd: io.cwd,
+      ...(concurrency !== undefined ? { concurrency } : {}),
+      ...(pollMs !== undefined ? { pollMs } : {}),
+      ...(parkAfterMs !== undefined ? { outage: { parkAfterMs } } : {}),
+      onEvent: (event) => {
+        const { text, error } = line(event);
+        (error ? io.stderr : io.stdout).write(`${text}\n`);
+      },
+    });
+    io.stderr.write(`worker ${process.pid} on ${store.dir}\n`);
+
+    let stopping = false;
+    let onSignal: (signal: NodeJS.Signals) => void = () => undefined;
+    await new Promise<void>((resolve) => {
+      onSignal = (signal) => {
+        if (stopping) process.exit(interruptedExitCode);
+        stopping = true;
+        io.stderr.write(`${signal}: stopping; in-flight calls finish, runs are left for another worker (again to quit now)\n`);
+        resolve();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+    });
+    try {
+      await worker.stop();
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+    io.stderr.write('worker stopped\n');
+    return ExitCode.ok;
+  },
+};

@@ -1,0 +1,105 @@
+// The embedded worker: lists any RunStore and drives every run that needs it, a few at a time, until stopped.
+import { hasCode, isHarnessError } from '../errors.ts';
+import { resumeWorkflow } from '../runtime/runs.ts';
+import { planDue, type DueRun } from './due.ts';
+import { handBack } from './hand-back.ts';
+import { Holds } from './holds.ts';
+import { Sleeper } from './sleeper.ts';
+import type { Worker, WorkerEvent, WorkerOptions } from './types.ts';
+
+/** Refusals that stay true until a person acts (fixes the module, migrates, repairs the file): retried with backoff. */
+const refusalBaseMs = 5_000;
+const refusalCapMs = 10 * 60_000;
+/** Runs that just vanished or ended between the listing and the take: nothing to report. */
+const quietCodes = ['RUN_LOCKED', 'RUN_FINISHED', 'RUN_NOT_FOUND'] as const;
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+export function startWorker(options: WorkerOptions): Worker {
+  const { store } = options;
+  const pollMs = Math.max(1, options.pollMs ?? 1000);
+  const concurrency = Math.max(1, options.concurrency ?? 4);
+  const emit = (event: WorkerEvent) => {
+    try {
+      options.onEvent?.(event);
+    } catch {
+      /* a listener's failure must not stop the worker */
+    }
+  };
+  const holds = new Holds(Math.max(refusalBaseMs, pollMs), refusalCapMs);
+  const active = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  const sleeper = new Sleeper();
+  let stopping = false;
+
+  async function drive(run: DueRun, controller: AbortController): Promise<void> {
+    let taken = false;
+    const take = () => {
+      if (taken) return;
+      taken = true;
+      emit({ type: 'take', runId: run.runId, reason: run.reason });
+    };
+    try {
+      const record = await resumeWorkflow({
+        store,
+        runId: run.runId,
+        signal: controller.signal,
+        limiter: options.limiter ?? null,
+        hosts: options.hosts ?? null,
+        ...(options.outage ? { outage: options.outage } : {}),
+        ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
+        onCall: take,
+        onCheckpoint: take,
+      });
+      take();
+      holds.clear(run.runId);
+      let status = record.status;
+      if (status === 'stopped' && controller.signal.aborted && (await handBack(store, run.runId))) status = 'running';
+      emit({ type: 'leave', runId: run.runId, status, wakeAt: status === 'running' ? null : (record.wakeAt ?? null) });
+    } catch (error) {
+      const now = Date.now();
+      if (quietCodes.some((code) => hasCode(error, code))) holds.pause(run.runId, 2 * pollMs, now);
+      else if (isHarnessError(error) && !taken) {
+        emit({ type: 'refuse', runId: run.runId, code: error.code, message: error.message, retryAt: holds.strike(run.runId, now) });
+      } else emit({ type: 'error', runId: run.runId, message: messageOf(error), retryAt: holds.strike(run.runId, now) });
+    }
+  }
+
+  function launch(run: DueRun): void {
+    const controller = new AbortController();
+    const done = drive(run, controller).finally(() => {
+      active.delete(run.runId);
+      sleeper.wake(); // a slot is free: look again at once
+    });
+    active.set(run.runId, { controller, done });
+  }
+
+  async function loop(): Promise<void> {
+    while (!stopping) {
+      let wakeAt = Date.now() + pollMs;
+      try {
+        const { runs } = await store.list();
+        const now = Date.now();
+        const plan = planDue(runs, now, (runId) => active.has(runId) || holds.held(runId, now));
+        for (const run of plan.due) {
+          if (stopping || active.size >= concurrency) break;
+          launch(run);
+        }
+        if (plan.nextWakeAt !== null) wakeAt = Math.min(wakeAt, plan.nextWakeAt);
+      } catch (error) {
+        emit({ type: 'error', runId: null, message: `cannot list ${store.location}: ${messageOf(error)}`, retryAt: wakeAt });
+      }
+      if (!stopping) await sleeper.sleepUntil(wakeAt);
+    }
+  }
+
+  const looping = loop();
+  return {
+    async stop() {
+      stopping = true;
+      sleeper.wake();
+      await looping;
+      for (const { controller } of active.values()) controller.abort();
+      await Promise.all([...active.values()].map((drive) => drive.done));
+    },
+  };
+}
