@@ -1,0 +1,228 @@
+// The agent step: a child machine whose statechart is the tool loop — thinking → deciding → acting → thinking … → done.
+import { randomBytes } from 'node:crypto';
+import { and, assign, enqueueActions, not, setup, type AnyActorLogic, type AnyEventObject } from 'xstate';
+import type { ZodType } from 'zod';
+import { assistantMessage, toolMessage } from '../llm/messages.ts';
+import { checkToolCalls } from '../llm/tools.ts';
+import type { ChatMessage } from '../llm/types.ts';
+import type { AgentContext, AgentOutput, ToolCallRecord } from './agent-output.ts';
+import { modelStep, type ModelStepSpec } from './model-step.ts';
+import type { StepOutput } from './output.ts';
+import { toolCall, type ToolCallOutput } from './tool-call.ts';
+import type { Tool } from './tool.ts';
+
+export interface AgentStepSpec<TInput, T = never> extends Omit<ModelStepSpec<TInput, T>, 'json'> {
+  /** The tools the model may call; each runs as a named actor (`tool.<name>`), spawned per call. */
+  tools: readonly Tool<unknown, NoInfer<TInput>>[];
+  /** Model turns at most (a turn is one model step: its retries and escalations included). */
+  maxTurns: number;
+  /** Tool calls at most over the whole step, failed and refused ones included. */
+  maxToolCalls: number;
+}
+
+/** The conversation a turn is given: the whole transcript so far. */
+interface TurnInput {
+  messages: ChatMessage[];
+}
+
+/** The call index a spawned tool's done/error event is about (`xstate.done.actor.<tool>.t<turn>.<index>`). */
+function indexOf(event: AnyEventObject): number {
+  return Number(event.type.slice(event.type.lastIndexOf('.') + 1));
+}
+
+const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/**
+ * An agent step as a machine: each turn is a model step offered the tools (so invalid output and invalid tool
+ * arguments get feedback retries, outages back off and park, bad answers escalate — the model step's own policy);
+ * the calls a turn asks for run in parallel as tool actors, their results go back as `role: 'tool'` messages, and the
+ * final answer is validated by `schema` and scored like a model step's. Model turns and tool results are journaled:
+ * a resumed agent pays for no turn and runs no completed tool twice.
+ *
+ * @example
+ * const readFile = tool({ name: 'read_file', description: 'Reads a file.', input: z.object({ path: z.string() }),
+ *   run: ({ path }) => readFile(path, 'utf8') });
+ * const qa = agentStep({ id: 'qa', tools: [readFile], schema: Answer, maxTurns: 8, maxToolCalls: 20,
+ *   prompt: (input: { question: string }) => [{ role: 'user', content: input.question }] });
+ * // setup({ actors: { qa }, guards: stepGuards }) … invoke: { src: 'qa', input: ({ context }) => ({ question: context.question }),
+ * //   onDone: [{ guard: 'stepFlagged', target: 'flagged' }, { target: 'done', actions: assign({ answer: ({ event }) => event.output.data }) }] }
+ */
+export function agentStep<TInput, T = never>(spec: AgentStepSpec<TInput, T>) {
+  const { id, tools, maxTurns, maxToolCalls } = spec;
+  if (!(maxTurns >= 1) || !(maxToolCalls >= 0)) throw new TypeError(`agent step "${id}": maxTurns must be at least 1, maxToolCalls at least 0`);
+  const { prompt } = spec;
+  // Each turn is a model step with the agent's policy (ladder, retries, schema, scorer, backoff, outage), offered the tools.
+  const turn = modelStep<TurnInput, T>({
+    id,
+    ...(spec.schema ? { schema: spec.schema } : {}),
+    ...(spec.ladder ? { ladder: spec.ladder } : {}),
+    ...(spec.maxRetries !== undefined ? { maxRetries: spec.maxRetries } : {}),
+    ...(spec.scorer ? { scorer: spec.scorer } : {}),
+    ...(spec.threshold !== undefined ? { threshold: spec.threshold } : {}),
+    ...(spec.backoff ? { backoff: spec.backoff } : {}),
+    ...(spec.outage ? { outage: spec.outage } : {}),
+    prompt: (input) => input.messages,
+    config: { ...spec.config, tools: tools.map(({ name, description, input }) => ({ name, description, input })) },
+  });
+  // One named actor per tool (`tool.read_file`), spawned per call: persisted by name, bound to the run's services.
+  // Typed as a plain map so calls can be spawned by the tool's name; the turn's output is typed where it is read.
+  const actors: Record<string, AnyActorLogic> = { ...Object.fromEntries(tools.map((t) => [`tool.${t.name}`, toolCall(t)])), turn };
+
+  return setup({
+    types: {
+      context: {} as AgentContext<TInput, T>,
+      input: {} as TInput,
+      output: {} as AgentOutput<T>,
+    },
+    actors,
+    guards: {
+      /** The turn's model step ended flagged: its ladder ran out, or the run's budget did. */
+      turnFlagged: ({ context }) => context.status === 'flagged',
+      /** The last turn asked for tools rather than answering. */
+      hasToolCalls: ({ context }) => context.pending.length > 0,
+      /** Another model turn is allowed after this one's tools. */
+      withinTurns: ({ context }, params: { maxTurns: number }) => context.turns < params.maxTurns,
+      /** The calls just asked for still fit the step's bound on tool calls. */
+      withinToolCalls: ({ context }, params: { maxToolCalls: number }) => context.toolCalls + context.pending.length <= params.maxToolCalls,
+      /** Every call names a tool of this step with arguments its schema accepts (a journaled turn may predate it). */
+      argsValid: ({ context }) => checkToolCalls(context.pending, tools).issues.length === 0,
+      /** Every tool call of the turn has its result. */
+      allCallsDone: ({ context }) => context.results.every((result) => result !== null),
+    },
+    actions: {
+      recordTurn: assign(({ context, event }) => {
+        const output: StepOutput<T> = event.output;
+        const flagged = output.status === 'flagged';
+        return {
+          turns: context.turns + 1,
+          attempts: [...context.attempts, ...output.attempts],
+          last: output.result,
+          data: output.data,
+          pending: output.result?.toolCalls ?? [],
+          status: flagged ? 'flagged' : context.status,
+          reasons: flagged ? output.reasons : context.reasons,
+        };
+      }),
+      /** The turn's machine itself failed (a bug, not a model failure): the step ends flagged, saying so. */
+      recordCrash: assign(({ event }) => ({ status: 'flagged' as const, reasons: [`turn failed: ${errorText(event.error)}`] })),
+      accept: assign({ status: 'done' }),
+      flag: assign(({ context }, params: { why: string }) => ({ status: 'flagged' as const, reasons: [params.why, ...context.reasons] })),
+      /** One tool actor per call, all at once: `<tool>.t<turn>.<index>`, keyed in the journal by pass, turn and index. */
+      startCalls: enqueueActions(({ context, enqueue }) => {
+        context.pending.forEach((call, index) => {
+          enqueue.spawnChild(`tool.${call.name}`, {
+            id: `${call.name}.t${context.turns}.${index}`,
+            input: { step: context.step, callKey: `${context.pass}.t${context.turns}.c${index}`, arguments: call.arguments, input: context.input },
+          });
+        });
+        enqueue.assign({ results: context.pending.map(() => null), toolCalls: context.toolCalls + context.pending.length });
+      }),
+      recordResult: assign(({ context, event }) => {
+        const output: ToolCallOutput = event.output;
+        return { results: context.results.with(indexOf(event), output) };
+      }),
+      /** The tool's actor failed (its journal write, not the tool: a tool's own error is a result): shown as an error. */
+      recordFailure: assign(({ context, event }) => {
+        const failed: ToolCallOutput = { content: `error: tool call failed: ${errorText(event.error)}`, ok: false, key: '', replayed: false };
+        return { results: context.results.with(indexOf(event), failed) };
+      }),
+      /** The turn's message with its calls, then each call's result in the order asked, for the next turn. */
+      appendResults: assign(({ context }) => {
+        const answers = context.pending.map((call, index) => toolMessage(call.name, context.results[index]?.content ?? 'error: no result'));
+        const calls = context.pending.map((call, index): ToolCallRecord => ({
+          turn: context.turns,
+          tool: call.name,
+          ok: context.results[index]?.ok ?? false,
+          replayed: context.results[index]?.replayed ?? false,
+        }));
+        return { messages: [...context.messages, ...(context.last ? [assistantMessage(context.last)] : []), ...answers], calls: [...context.calls, ...calls], pending: [], results: [] };
+      }),
+      /** Calls that no longer fit the tools are not run: each is answered with its validation errors. */
+      refuseCalls: assign(({ context }) => {
+        const { issues } = checkToolCalls(context.pending, tools);
+        const answers = context.pending.map((call, index) => {
+          const own = issues.filter((issue) => issue.path.startsWith(`tool_calls.${index}.`)).map((issue) => issue.message);
+          return toolMessage(call.name, own.length > 0 ? `error: invalid call: ${own.join('; ')}` : 'error: not run: another call of this turn was invalid');
+        });
+        const calls = context.pending.map((call): ToolCallRecord => ({ turn: context.turns, tool: call.name, ok: false, replayed: false }));
+        return {
+          messages: [...context.messages, ...(context.last ? [assistantMessage(context.last)] : []), ...answers],
+          calls: [...context.calls, ...calls],
+          toolCalls: context.toolCalls + context.pending.length,
+          pending: [],
+        };
+      }),
+    },
+  }).createMachine({
+    id,
+    // Read by `harness check` and inspectors: the step turns its failures into flags, and never fails itself.
+    meta: { harness: 'agent-step', maxTurns, maxToolCalls, tools: tools.map((t) => t.name) },
+    context: ({ input }) => ({
+      step: id,
+      pass: randomBytes(4).toString('hex'),
+      input,
+      messages: prompt(input),
+      turns: 0,
+      toolCalls: 0,
+      pending: [],
+      results: [],
+      calls: [],
+      attempts: [],
+      last: null,
+      data: null,
+      status: 'running',
+      reasons: [],
+    }),
+    initial: 'thinking',
+    states: {
+      thinking: {
+        invoke: {
+          id: 'turn',
+          src: 'turn',
+          input: ({ context }) => ({ messages: context.messages }),
+          onDone: { target: 'deciding', actions: 'recordTurn' },
+          onError: { target: 'flagged', actions: 'recordCrash' },
+        },
+      },
+      deciding: {
+        always: [
+          { guard: 'turnFlagged', target: 'flagged' },
+          { guard: not('hasToolCalls'), target: 'done', actions: 'accept' },
+          {
+            guard: not({ type: 'withinTurns', params: { maxTurns } }),
+            target: 'flagged',
+            actions: { type: 'flag', params: { why: `turn bound reached: ${maxTurns} turn(s) taken and the model still calls tools` } },
+          },
+          {
+            guard: not({ type: 'withinToolCalls', params: { maxToolCalls } }),
+            target: 'flagged',
+            actions: { type: 'flag', params: { why: `tool-call bound reached: the model asked for more than ${maxToolCalls} tool call(s)` } },
+          },
+          { guard: 'argsValid', target: 'acting', actions: 'startCalls' },
+          { target: 'thinking', actions: 'refuseCalls' },
+        ],
+      },
+      acting: {
+        on: {
+          'xstate.done.actor.*': { actions: 'recordResult' },
+          'xstate.error.actor.*': { actions: 'recordFailure' },
+        },
+        always: { guard: and(['allCallsDone', 'hasToolCalls']), target: 'thinking', actions: 'appendResults' },
+      },
+      done: { type: 'final' },
+      flagged: { type: 'final' },
+    },
+    output: ({ context }): AgentOutput<T> => {
+      const done = context.status === 'done' && context.last !== null;
+      return {
+        status: done ? 'done' : 'flagged',
+        data: done ? context.data : null,
+        result: done ? context.last : null,
+        attempts: context.attempts,
+        reasons: context.reasons,
+        flags: done ? [] : [`${id}: ${context.reasons[0] ?? 'flagged'}`],
+        transcript: { turns: context.turns, toolCalls: context.toolCalls, calls: context.calls },
+      };
+    },
+  });
+}
