@@ -84,6 +84,8 @@ export function fanOut<TWorker extends AnyActorLogic>(spec: FanOutSpec<TWorker>)
     },
   }).createMachine({
     id,
+    // Read by `harness check`: a failed item is recorded in `errors`, so the fan-out itself never fails.
+    meta: { harness: 'fan-out' },
     context: ({ input }) => ({
       items: [...input.items],
       started: 0,

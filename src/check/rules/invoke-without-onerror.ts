@@ -23,7 +23,7 @@ export function invokeWithoutOnError(machine: AnyStateMachine): Finding[] {
 }
 
 /**
- * The harness's own step and fan-out machines turn every failure of their calls into an outcome (an attempt
+ * The harness's own step, agent and fan-out machines turn every failure of their calls into an outcome (an attempt
  * record, a flag): only a bug in the workflow's own code (a prompt that throws) can fail them, and a run that
  * ends `failed` with that error is the right answer to a bug.
  */
@@ -33,7 +33,7 @@ function neverFails(machine: AnyStateMachine, src: string): boolean {
   const root: unknown = logic.root;
   if (typeof root !== 'object' || root === null || !('meta' in root)) return false;
   const meta: unknown = root.meta;
-  return typeof meta === 'object' && meta !== null && 'harness' in meta && (meta.harness === 'model-step' || meta.harness === 'fan-out');
+  return typeof meta === 'object' && meta !== null && 'harness' in meta && ['model-step', 'agent-step', 'fan-out'].includes(String(meta.harness));
 }
 
 /**
