@@ -8,6 +8,8 @@ import { assertModelHost } from './host-arg.ts';
 import { colorEnabled, paint } from './io.ts';
 import { LiveView } from './live-view.ts';
 import { openStore } from './snapshots-dir.ts';
+import { otelWanted } from '../telemetry/cli.ts';
+import { contentEnabled } from '../telemetry/types.ts';
 import { continueLines, exitCodeFor, interruptedExitCode, summaryLines } from './print-run.ts';
 
 /** Flags of every command that drives a run (run, resume, send). */
@@ -19,6 +21,7 @@ export const driveFlags = {
   inspect: { type: 'boolean', default: false },
   'inspect-port': { type: 'string' },
   'inspect-url': { type: 'string' },
+  otel: { type: 'boolean', default: false },
 } as const;
 
 export const driveFlagsHelp = `  --json               print only the final run record as JSON on stdout (the live view goes to stderr)
@@ -28,7 +31,9 @@ export const driveFlagsHelp = `  --json               print only the final run r
                        workflow's own), retrying with backoff; then park the run (exit 75) to resume later
   --inspect            send the run to Stately's inspector: starts the relay on --inspect-port (default 8080);
                        open the printed http://localhost:<port> page (it embeds stately.ai/inspect: needs internet)
-  --inspect-url <ws>   send to a relay already running at ws://host:port instead`;
+  --inspect-url <ws>   send to a relay already running at ws://host:port instead
+  --otel               export OpenTelemetry spans (run, model calls) over OTLP/HTTP to $OTEL_EXPORTER_OTLP_ENDPOINT
+                       (default http://localhost:4318; on whenever that is set); HARNESS_OTEL_CONTENT=1 adds prompts/replies`;
 
 /** The parsed values of `driveFlags` that concern the Stately inspector. */
 export interface InspectFlags {
@@ -36,6 +41,7 @@ export interface InspectFlags {
   'inspect-port'?: string | undefined;
   'inspect-url'?: string | undefined;
   'park-after'?: string | undefined;
+  otel?: boolean | undefined;
 }
 
 export const driveExitHelp = `Exit codes: 0 done or waiting for a person, 1 flagged or failed, 2 bad usage or input (or run not
@@ -44,7 +50,7 @@ found), 3 refused (run locked by another process, definition changed, corrupt ru
 (the calls in flight finish and are kept; a second Ctrl-C quits at once; the run can be resumed).`;
 
 /** The hooks a driving command hands to the runtime verb. */
-export type LiveHooks = Pick<DriveHooks, 'signal' | 'onCall' | 'onCheckpoint' | 'inspect' | 'limiter' | 'hosts' | 'outage'>;
+export type LiveHooks = Pick<DriveHooks, 'signal' | 'onCall' | 'onCheckpoint' | 'inspect' | 'limiter' | 'hosts' | 'outage' | 'telemetry'>;
 
 export interface DriveRequest {
   io: CliIO;
@@ -95,13 +101,18 @@ export async function driveFromCli(request: DriveRequest): Promise<number> {
   if (io.env.OLLAMA_HOSTS?.trim()) hooks.hosts = HostSet.fromEnv(io.env);
   const parkAfterMs = integerFlag('park-after', request.flags?.['park-after'], 0);
   if (parkAfterMs !== undefined) hooks.outage = { parkAfterMs };
+  hooks.telemetry = { content: contentEnabled(undefined, io.env) };
   let bridge: StatelyBridge | null = null;
+  let otel: { shutdown(): Promise<void> } | null = null;
   let record: RunRecord;
   try {
+    // The SDK and exporter are loaded only when asked for: without them the spans are the API's no-ops.
+    if (otelWanted(request.flags?.otel, io.env)) otel = (await import('../telemetry/sdk.ts')).startOtlpTracing(io.env);
     bridge = await statelyBridge(request.flags, io);
     if (bridge) hooks.inspect = bridge.inspect;
     record = await request.drive(hooks);
   } finally {
+    await otel?.shutdown(); // flushes the spans before the command exits
     await bridge?.close();
     view.close();
     process.off('SIGINT', onSignal);

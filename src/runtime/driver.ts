@@ -99,7 +99,9 @@ function journalIndex(entries: readonly StoredJournalEntry[]): Map<string, Journ
   const index = new Map<string, JournalEntry & { epoch?: number }>();
   for (const entry of entries) {
     const seen = index.get(entry.key);
-    if (!seen || (entry.epoch ?? 0) >= (seen.epoch ?? 0)) index.set(entry.key, entry);
+    // A replay needs the result, not the messages that were sent (those are for people reading the journal).
+    const { messages: _sent, ...replayable } = entry;
+    if (!seen || (entry.epoch ?? 0) >= (seen.epoch ?? 0)) index.set(entry.key, replayable);
   }
   return index;
 }
@@ -165,10 +167,11 @@ export async function drive(options: DriveOptions): Promise<RunRecord> {
     ...(options.outage ? { outage: options.outage } : {}),
     journal: {
       get: (key) => journal.get(key),
-      record: async (entry) => {
+      mark: () => changes,
+      record: async (entry, mark) => {
         // The checkpoint that started this call is written first: its keys (the step's pass) must be on disk
         // before a result is journaled under them, or a crash in between would pay for the call again.
-        await committedUpTo(changes);
+        await committedUpTo(mark ?? changes);
         journal.set(entry.key, entry);
         const paid = usageOf([entry]);
         usage.tokensIn += paid.tokensIn;

@@ -27,6 +27,8 @@ export interface DriveHooks {
   inspect?: DriveOptions['inspect'];
   onCall?: DriveOptions['onCall'];
   onCheckpoint?: DriveOptions['onCheckpoint'];
+  /** OpenTelemetry options (`content`: record prompts and replies; default HARNESS_OTEL_CONTENT=1). */
+  telemetry?: DriveOptions['telemetry'];
 }
 
 export interface RunOptions extends DriveHooks {
@@ -59,6 +61,7 @@ function hooksOf(hooks: DriveHooks, workflow: Workflow): Omit<DriveOptions, 'ses
     ...(hooks.inspect ? { inspect: hooks.inspect } : {}),
     ...(hooks.onCall ? { onCall: hooks.onCall } : {}),
     ...(hooks.onCheckpoint ? { onCheckpoint: hooks.onCheckpoint } : {}),
+    ...(hooks.telemetry ? { telemetry: hooks.telemetry } : {}),
   };
 }
 
@@ -70,11 +73,13 @@ export function parseInput(workflow: Workflow, input: unknown): unknown {
   throw new InputError(`input for workflow ${workflow.id} is invalid: ${issues}`);
 }
 
-/** Validates the input, creates the run and drives it until it finishes, waits for a person, or is stopped. */
-export async function runWorkflow(options: RunOptions): Promise<RunRecord> {
-  const { workflow, store } = options;
-  const input = parseInput(workflow, options.input);
-  const meta: RunMeta = {
+/** What a new run is made of: its id, workflow (module, hash, definition), input, budget and seed. */
+export type NewRunOptions = Pick<RunOptions, 'workflow' | 'modulePath' | 'runId' | 'budget' | 'seed' | 'cwd'>;
+
+/** The meta of a new run, the input already checked by `parseInput`: what `runWorkflow` and `submitRun` create. */
+export function newRunMeta(options: NewRunOptions, input: unknown): RunMeta {
+  const { workflow } = options;
+  return {
     runId: options.runId !== undefined ? assertRunId(options.runId) : newRunId(workflow.id),
     workflow: {
       id: workflow.id,
@@ -88,11 +93,29 @@ export async function runWorkflow(options: RunOptions): Promise<RunRecord> {
     seed: options.seed ?? 1,
     createdAt: new Date().toISOString(),
   };
-  const session = await store.create(meta);
+}
+
+/** Validates the input, creates the run and drives it until it finishes, waits for a person, or is stopped. */
+export async function runWorkflow(options: RunOptions): Promise<RunRecord> {
+  const { workflow, store } = options;
+  const input = parseInput(workflow, options.input);
+  const session = await store.create(newRunMeta(options, input));
   return driveSession(session, workflow, { input }, options);
 }
 
-async function driveSession(session: RunSession, workflow: Workflow, start: DriveStart, hooks: DriveHooks) {
+/**
+ * Validates the input and creates the run without driving it (a worker takes it up): nothing is written when the
+ * input is refused. Returns the run's id.
+ */
+export async function submitRun(options: NewRunOptions & { store: RunStore; input: unknown }): Promise<string> {
+  const input = parseInput(options.workflow, options.input);
+  const session = await options.store.create(newRunMeta(options, input));
+  await session.close();
+  return session.runId;
+}
+
+/** Drives a session until the run settles, then closes it (and clears a cancel request the run obeyed). */
+export async function driveSession(session: RunSession, workflow: Workflow, start: DriveStart, hooks: DriveHooks): Promise<RunRecord> {
   const { store } = hooks;
   const runId = session.runId;
   try {
@@ -118,6 +141,37 @@ interface Restore {
   migratedTo: string | null;
 }
 
+/** A stored snapshot once the definition is checked: migrated when the definition changed (`migratedTo`: the new hash). */
+export interface CheckedSnapshot {
+  snapshot: RunRecord['snapshot'];
+  migratedTo: string | null;
+}
+
+/**
+ * The definition check of every restore (resume, send, fork): the run's stored hash must be the workflow's, or the
+ * workflow must have a migrate() for the snapshot; else DefinitionChangedError. With `migrate` false it only checks,
+ * and returns null where a migration would run (so a workflow's migrate() runs once, on what a session read).
+ */
+export function checkDefinition(runId: string, storedHash: string, stored: RunRecord['snapshot'], wf: Workflow, migrate: boolean): CheckedSnapshot | null {
+  const current = definitionHash(wf.machine);
+  if (current === storedHash) return { snapshot: stored, migratedTo: null };
+  if (!wf.migrate) {
+    throw new DefinitionChangedError(
+      `workflow ${wf.id} changed since run ${runId} started (definition ${storedHash}, now ${current}); ` +
+        'restore the old definition, or give the workflow a migrate() for its snapshots',
+    );
+  }
+  if (!migrate) return null;
+  return { snapshot: stored ? wf.migrate(stored, storedHash) : null, migratedTo: current };
+}
+
+/** The snapshot as XState restores it; null when there is none (the run never reached its first checkpoint). */
+export function restorableSnapshot(runId: string, snapshot: RunRecord['snapshot']): Snapshot<unknown> | null {
+  const restored = snapshot ? restorable(snapshot) : null;
+  if (snapshot && !restored) throw new DefinitionChangedError(`run ${runId}: its stored snapshot is not one XState can restore`);
+  return restored;
+}
+
 /**
  * Everything that may refuse a run, decided on a read: a refusal leaves the run exactly as it was. `migrate` is false
  * for the look before the run is taken, so a workflow's migrate() runs once, on what the session read.
@@ -125,23 +179,9 @@ interface Restore {
 function planRestore(record: RunRecord, wf: Workflow, migrate: boolean): Restore | null {
   const { runId } = record;
   if (finalStatuses.includes(record.status)) throw new RunFinishedError(`run ${runId} is already ${record.status}; nothing to resume`);
-  const current = definitionHash(wf.machine);
-  let snapshot = record.snapshot;
-  let migratedTo: string | null = null;
-  if (current !== record.workflow.hash) {
-    if (!wf.migrate) {
-      throw new DefinitionChangedError(
-        `workflow ${wf.id} changed since run ${runId} started (definition ${record.workflow.hash}, now ${current}); ` +
-          'restore the old definition, or give the workflow a migrate() for its snapshots',
-      );
-    }
-    if (!migrate) return null;
-    if (snapshot) snapshot = wf.migrate(snapshot, record.workflow.hash);
-    migratedTo = current;
-  }
-  const restored = snapshot ? restorable(snapshot) : null;
-  if (snapshot && !restored) throw new DefinitionChangedError(`run ${runId}: its stored snapshot is not one XState can restore`);
-  return { workflow: wf, snapshot: restored, migratedTo };
+  const checked = checkDefinition(runId, record.workflow.hash, record.snapshot, wf, migrate);
+  if (!checked) return null;
+  return { workflow: wf, snapshot: restorableSnapshot(runId, checked.snapshot), migratedTo: checked.migratedTo };
 }
 
 /**

@@ -6,6 +6,7 @@ import { callModel, resolveHost, type ModelConfigInput } from '../llm/index.ts';
 import { HostPool } from '../llm/pool.ts';
 import type { CallError, ChatMessage, ModelResult } from '../llm/types.ts';
 import { attachScore, scoreCalls, type Score, type Scorer } from '../score/index.ts';
+import { recordReplayedCall, startCallSpan, type CallSpanInfo } from '../telemetry/call-span.ts';
 import { actorPath, defaultOutagePolicy, serviceLogic, stepLabel, type JournalEntry, type OutagePolicy, type StepServices } from './services.ts';
 
 /** Plain JSON: persisted with the snapshot while the call is in flight, and replayed as-is on restore. */
@@ -63,10 +64,12 @@ async function attempt(spec: ModelCallSpec, services: StepServices, input: Model
 
   const journaled = services.journal?.get(key);
   if (journaled && journaled.requestHash === hash) {
+    recordReplayedCall(services.telemetry, spanInfo(input, step, spec.config), journaled.result);
     services.onCall?.({ type: 'call.end', key, step, result: journaled.result, replayed: true });
     return { result: revalidated(journaled.result, spec), key, replayed: true, outage };
   }
 
+  const mark = services.journal?.mark?.();
   const spent = services.budget?.exceeded() ?? null;
   if (spent) return { result: failed(input.model, { kind: 'budget', message: spent }), key, replayed: false, outage };
 
@@ -82,35 +85,44 @@ async function attempt(spec: ModelCallSpec, services: StepServices, input: Model
   }
   const leave = services.gate?.enter();
   let entry: JournalEntry;
+  const span = startCallSpan(services.telemetry, spanInfo(input, step, config, services.hosts ? undefined : config.host));
   try {
     services.onCall?.({ type: 'call.start', key, step, model: input.model, attempt: input.attempt });
     const onToken = services.onCall ? (piece: string) => services.onCall?.({ type: 'call.token', key, piece }) : undefined;
     const options = { signal, ...(onToken ? { onToken } : {}) };
-    let result = services.hosts
-      ? await services.hosts.call(input.messages, config, { ...options, ...(services.runKey ? { runKey: services.runKey } : {}), ...(isPool(services.limiter) ? { pool: services.limiter } : {}) })
-      : await callModel(input.messages, config, options);
+    let result = await span.call(() => services.hosts
+      ? services.hosts.call(input.messages, config, { ...options, ...(services.runKey ? { runKey: services.runKey } : {}), ...(isPool(services.limiter) ? { pool: services.limiter } : {}) })
+      : callModel(input.messages, config, options));
     let judges: ModelResult[] = [];
-    if (result.success && spec.scorer && !signal.aborted) {
+    // A reply that calls tools is a step of an agent's loop, not its answer: there is nothing to score yet.
+    if (result.success && spec.scorer && !signal.aborted && !callsTools(result)) {
       const score = await scoreSafely(spec.scorer, result, input.messages, signal);
       // A score cut off by a stop is no verdict: the call is made again on resume rather than journaled as a 0.
       if (score === null) return { result: failed(input.model, { kind: 'aborted', message: 'stopped while scoring' }), key, replayed: false, outage };
       result = attachScore(result, score);
+      span.scored(result.score);
       judges = scoreCalls(score);
     }
     result = { ...result, retries: input.attempt - 1 };
-    entry = { key, requestHash: hash, step: input.step, result, at: new Date().toISOString(), ...(judges.length > 0 ? { judges } : {}) };
+    entry = { key, requestHash: hash, step: input.step, result, messages: input.messages, at: new Date().toISOString(), ...(judges.length > 0 ? { judges } : {}) };
   } finally {
     release?.();
+    span.end();
   }
   try {
     // A call cut off by a stop was not (fully) paid for and is made again on resume; one that completed is journaled.
     if (entry.result.metadata.error?.kind === 'aborted') return { result: entry.result, key, replayed: false, outage };
-    await services.journal?.record(entry);
+    await services.journal?.record(entry, mark);
   } finally {
     leave?.();
   }
   services.onCall?.({ type: 'call.end', key, step, result: entry.result, replayed: false });
   return { result: entry.result, key, replayed: false, outage };
+}
+
+/** What the call's span is told before the call (see src/telemetry/call-span.ts). */
+function spanInfo(input: ModelCallInput, step: string, config: ModelCallSpec['config'], host?: string): CallSpanInfo {
+  return { step, attemptKey: input.attemptKey, attempt: input.attempt, model: input.model, messages: input.messages, maxTokens: config?.maxTokens, temperature: config?.temperature, options: config?.options, host };
 }
 
 /** Settles only by rejecting when the actor is stopped: an attempt that must not start waits here for the stop. */
@@ -138,11 +150,16 @@ async function scoreSafely(scorer: Scorer, result: ModelResult, messages: ChatMe
 
 /** A journaled reply is checked against today's schema, so one journaled under an older schema never passes as valid. */
 function revalidated(result: ModelResult, spec: ModelCallSpec): ModelResult {
-  if (!result.success || !spec.schema) return result;
+  if (!result.success || !spec.schema || callsTools(result)) return result;
   const parsed = spec.schema.safeParse(result.data);
   if (parsed.success) return { ...result, data: parsed.data };
   const error: CallError = { kind: 'invalid-output', message: 'the journaled reply no longer matches the step schema' };
   return { ...result, success: false, metadata: { ...result.metadata, error } };
+}
+
+/** The reply called tools (its arguments were checked when it arrived): it carries no answer for the schema or scorer. */
+function callsTools(result: ModelResult): boolean {
+  return (result.toolCalls?.length ?? 0) > 0;
 }
 
 function failed(model: string, error: CallError): ModelResult {

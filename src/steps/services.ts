@@ -1,7 +1,8 @@
 // What a run lends the harness's actors (journal, host limiter, budget, call listener), and how they are handed in.
 import type { AnyActorLogic, AnyActorRef, AnyStateMachine } from 'xstate';
 import type { HostSet } from '../llm/hosts.ts';
-import type { ModelResult } from '../llm/types.ts';
+import type { ChatMessage, ModelResult } from '../llm/types.ts';
+import type { RunTelemetry } from '../telemetry/types.ts';
 
 /** One journaled model call: durable in the run's journal before the call's actor resolves. */
 export interface JournalEntry {
@@ -12,13 +13,20 @@ export interface JournalEntry {
   result: ModelResult;
   /** The judges' own calls, when the step's scorer made any (their tokens count too). */
   judges?: ModelResult[];
+  /** The messages sent, so a person (the inspector, `harness show`) can see what the model was asked. */
+  messages?: ChatMessage[];
   at: string;
 }
 
 export interface Journal {
   get(key: string): JournalEntry | undefined;
-  /** Resolves once the entry is durable. */
-  record(entry: JournalEntry): Promise<void>;
+  /**
+   * A mark of the run's state as of now, taken when a call starts: `record` then waits only for the checkpoint that
+   * holds this state (the call's keys), not for every change made since by other branches of the run.
+   */
+  mark?(): number;
+  /** Resolves once the entry is durable, after the checkpoint of `mark` (default: of the state as of now). */
+  record(entry: JournalEntry, mark?: number): Promise<void>;
 }
 
 /** Limits concurrent calls per Ollama host; `acquire` resolves to a release function. */
@@ -67,6 +75,8 @@ export interface StepServices {
   outage?: OutagePolicy;
   gate?: CallGate;
   onCall?: (event: CallEvent) => void;
+  /** The run's span context (set by the driver): call and tool spans become its children. */
+  telemetry?: RunTelemetry;
 }
 
 /** What an actor started with plain `createActor` gets: its own calls, no journal, no limits, nothing shared. */

@@ -33,7 +33,7 @@ export interface StoredCall {
   score: number | null;
   /** A thinking model's reasoning, kept apart from `content`. */
   thinking?: string;
-  metadata: { host: string; error?: { kind: string; message: string } };
+  metadata: { host: string };
 }
 
 export interface StoredJournalEntry {

@@ -22,7 +22,7 @@ describe('an unreachable Ollama host', { timeout: 60_000 }, () => {
     const record = await readRun(env, 'down1');
     expect(record.status).toBe('parked');
     expect(record.flags).toEqual([]);
-    expect(record.journal.every((entry) => entry.result.metadata.error !== undefined)).toBe(true);
+    expect(record.journal.every((entry) => !entry.result.success && 'error' in entry.result.metadata)).toBe(true);
 
     const sim = await startSimulator({ port, seed: 3 });
     opened.push(sim);

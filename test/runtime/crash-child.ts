@@ -84,6 +84,8 @@ function tearingStore(store: FileStore, dir: string, runId: string, tearAt: numb
     requestCancel: (id) => store.requestCancel(id),
     watchCancel: (id, cancel) => store.watchCancel(id, cancel),
     clearCancel: (id) => store.clearCancel(id),
+    history: (id) => store.history(id),
+    checkpointAt: (id, seq) => store.checkpointAt(id, seq),
   };
 }
 
