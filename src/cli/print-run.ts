@@ -5,7 +5,7 @@ import { statePaths } from '../runtime/driver.ts';
 import type { RunRecord, RunStatus, StoredJournalEntry } from '../store/index.ts';
 import type { StoredCall } from '../store/record.ts';
 import { ExitCode } from './command.ts';
-import { compactJson, duration, shellWord, tokens } from './format.ts';
+import { compactJson, duration, localTime, shellWord, tokens } from './format.ts';
 import type { Paint } from './io.ts';
 
 /** Stopped by Ctrl-C: the shell convention for SIGINT (128 + 2). */
@@ -32,6 +32,17 @@ export function colorStatus(status: RunStatus, p: Paint): string {
   if (status === 'flagged' || status === 'failed') return p.red(status);
   if (status === 'waiting' || status === 'stopped' || status === 'parked') return p.yellow(status);
   return status;
+}
+
+/**
+ * When a waiting or parked run next needs driving: `wakes <time> (in 5.0s)`, or `overdue 2m05s (due <time>)` once the
+ * time has passed and no driver has moved it on. Null when nothing but a person moves the run.
+ */
+export function wakeNote(run: { status: RunStatus; wakeAt?: number | null | undefined }, p: Paint, now = Date.now()): string | null {
+  if ((run.status !== 'waiting' && run.status !== 'parked') || run.wakeAt === null || run.wakeAt === undefined) return null;
+  const at = localTime(new Date(run.wakeAt).toISOString());
+  if (run.wakeAt > now) return `wakes ${at} (in ${duration(run.wakeAt - now)})`;
+  return p.red(`overdue ${duration(now - run.wakeAt)} (due ${at})`);
 }
 
 /** The `--snapshots DIR` to repeat in a printed command, when the user chose the directory by flag. */
@@ -98,6 +109,8 @@ export interface CallRow {
   tokensOut: number;
   ttftMs: number | null;
   durationMs: number;
+  /** Length of a thinking model's reasoning (`thinking 312 chars`), kept apart from its answer; null without any. */
+  thinkingChars: number | null;
 }
 
 /** The step's name as a person knows it: the sub-agents and fan-out items it ran in, then its id (`security/review`). */
@@ -122,6 +135,7 @@ export function callRows(record: RunRecord): CallRow[] {
     tokensOut: call.tokensOut,
     ttftMs: call.ttftMs,
     durationMs: call.durationMs,
+    thinkingChars: 'thinking' in call && typeof call.thinking === 'string' ? call.thinking.length : null,
   });
   return record.journal.flatMap((entry) => {
     const step = stepLabel(entry);

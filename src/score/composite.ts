@@ -1,5 +1,6 @@
 // Weighted mean of named scorers, with an optional pass threshold.
 import { normalizeScore } from './normalize.ts';
+import { declaredModels } from '../llm/models/declared.ts';
 import type { Score, Scorer } from './types.ts';
 
 export interface ScorerPart {
@@ -39,11 +40,11 @@ function validate(parts: ScorerPart[], options: CompositeOptions): void {
  * Reasons are prefixed with the part's name; each part's own score is kept under `parts`.
  * A part that throws makes the composite throw: a broken scorer is a bug, not a low score.
  */
-export function compositeScorer(parts: ScorerPart[], options: CompositeOptions = {}): Scorer {
+export function compositeScorer(parts: ScorerPart[], options: CompositeOptions = {}): Scorer & { readonly models: readonly string[] } {
   validate(parts, options);
   const frozen = parts.map((part) => ({ ...part }));
   const totalWeight = frozen.reduce((sum, part) => sum + part.weight, 0);
-  return async (input, scoreOptions) => {
+  const scorer: Scorer = async (input, scoreOptions) => {
     const scores = await Promise.all(
       frozen.map(async (part) => normalizeScore(await part.scorer(input, scoreOptions))),
     );
@@ -61,4 +62,6 @@ export function compositeScorer(parts: ScorerPart[], options: CompositeOptions =
     if (options.threshold !== undefined) result.pass = value >= options.threshold;
     return result;
   };
+  // The models its parts call (a judge's), so a run's preflight check sees them through the composite too.
+  return Object.assign(scorer, { models: [...new Set(frozen.flatMap((part) => declaredModels(part.scorer)))] });
 }

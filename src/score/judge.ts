@@ -61,7 +61,7 @@ function failed(reasons: string[], passThreshold: number | undefined, call?: Mod
  * failure kind, so a flaky judge lowers a score rather than crashing a workflow. The judge's own call is kept
  * in `call` for token accounting.
  */
-export function judgeScorer(spec: JudgeSpec): Scorer {
+export function judgeScorer(spec: JudgeSpec): Scorer & { readonly models: readonly string[] } {
   if (!spec.model) throw new RangeError('judgeScorer: model must be a non-empty string');
   if (!spec.rubric?.trim()) throw new RangeError('judgeScorer: rubric must be a non-empty string');
   const { passThreshold } = spec;
@@ -76,7 +76,8 @@ export function judgeScorer(spec: JudgeSpec): Scorer {
     ...(spec.timeoutMs === undefined ? {} : { timeoutMs: spec.timeoutMs }),
     ...(spec.maxTokens === undefined ? {} : { maxTokens: spec.maxTokens }),
   };
-  return async (input, options) => {
+  // `models` names the judge's model for preflight checks (a step lists it in its machine's meta).
+  const scorer: Scorer = async (input, options) => {
     let call: ModelResult;
     try {
       call = await callModel(judgeMessages(spec.rubric, input), config, options?.signal ? { signal: options.signal } : {});
@@ -96,4 +97,5 @@ export function judgeScorer(spec: JudgeSpec): Scorer {
     if (passThreshold !== undefined) score.pass = value >= passThreshold;
     return score;
   };
+  return Object.assign(scorer, { models: [spec.model] });
 }

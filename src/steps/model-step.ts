@@ -1,5 +1,5 @@
 // The model step: a child machine in which validate → score → retry / back off / escalate / flag are guarded transitions.
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { and, assign, not, setup, type DoneActorEvent, type ErrorActorEvent } from 'xstate';
 import type { ZodType } from 'zod';
 import { backoffDelay } from '../llm/backoff.ts';
@@ -8,6 +8,7 @@ import { retryFeedback } from '../llm/feedback.ts';
 import type { CallError, ChatMessage, ModelResult } from '../llm/types.ts';
 import type { Scorer } from '../score/types.ts';
 import { createRandom, hashString } from '../util/random.ts';
+import { declaredModels } from '../llm/models/declared.ts';
 import { modelCall, type ModelCallOutput, type ModelCallSpec } from './model-call.ts';
 import { defaultOutagePolicy, type OutagePolicy } from './services.ts';
 import { parkedTag, retryParkedEvent } from './wait-for.ts';
@@ -189,11 +190,12 @@ export function modelStep<TInput, T = never>(spec: ModelStepSpec<TInput, T>) {
   }).createMachine({
     id,
     // Read by `harness check`: a step turns its calls' failures into attempts and flags, and never fails itself.
-    meta: { harness: 'model-step' },
+    // `models`: every model the step can call (its ladder, then its scorer's judges), checked before a run starts.
+    meta: { harness: 'model-step', models: [...new Set([...ladder, ...declaredModels(spec.scorer)])] },
     context: ({ input }) => ({
       step: id,
       messages: spec.prompt(input),
-      pass: randomBytes(4).toString('hex'),
+      pass: randomUUID().slice(0, 8), // from a cached entropy pool: far cheaper than randomBytes per step
       rung: 0,
       model: ladder[0] ?? defaultModelConfig.model,
       attempt: 0,

@@ -3,14 +3,15 @@ import { listRuns } from '../../runtime/index.ts';
 import { type CliIO, type Command, ExitCode, parseFlags, UsageError } from '../command.ts';
 import { duration, localTime, table } from '../format.ts';
 import { colorEnabled, paint } from '../io.ts';
-import { colorStatus } from '../print-run.ts';
+import { colorStatus, wakeNote } from '../print-run.ts';
 import { openStore, storeFlags } from '../snapshots-dir.ts';
 
 const help = `Usage: harness ls [--json] [--snapshots <dir>]
 
 Lists the runs in the snapshots directory, newest first: id, workflow, status, start time, time
-spent being driven, tokens, model calls and flags. Files that are not readable run records are
-listed with the reason (they are never modified).
+spent being driven, tokens, model calls and flags; for waiting and parked runs with a deadline or
+retry time, when they next wake (marked overdue once it passed with no worker moving them). Files
+that are not readable run records are listed with the reason (they are never modified).
 
 Options:
   --json             print { dir, runs, unreadable } as JSON
@@ -33,8 +34,11 @@ export const lsCommand: Command = {
     const lines: string[] = [];
     if (runs.length === 0) lines.push(`no runs in ${store.dir}`);
     else {
-      const header = ['ID', 'WORKFLOW', 'STATUS', 'STARTED', 'ELAPSED', 'TOKENS', 'CALLS', 'FLAGS'].map((h) => p.dim(h));
-      const rows = runs.map((r) => [
+      // The NEXT WAKE column appears only when a waiting or parked run has a wake-up time (overdue ones in red).
+      const wakes = runs.map((r) => wakeNote(r, p));
+      const withWake = wakes.some((note) => note !== null);
+      const header = ['ID', 'WORKFLOW', 'STATUS', 'STARTED', 'ELAPSED', 'TOKENS', 'CALLS', 'FLAGS', ...(withWake ? ['NEXT WAKE'] : [])].map((h) => p.dim(h));
+      const rows = runs.map((r, i) => [
         r.runId,
         r.workflowId,
         colorStatus(r.status, p),
@@ -43,6 +47,7 @@ export const lsCommand: Command = {
         String(r.tokens),
         String(r.calls),
         r.flags.length === 0 ? '-' : p.yellow(String(r.flags.length)),
+        ...(withWake ? [wakes[i] ?? '-'] : []),
       ]);
       lines.push(...table([header, ...rows]));
     }

@@ -4,6 +4,7 @@ import { assertRunId, newRunId } from '../../store/index.ts';
 import { type CliIO, type Command, integerFlag, parseFlags, UsageError } from '../command.ts';
 import { driveExitHelp, driveFlags, driveFlagsHelp, driveFromCli } from '../drive-run.ts';
 import { readInput } from '../json-arg.ts';
+import { checkModels } from './pull.ts';
 import { openStore } from '../snapshots-dir.ts';
 
 const help = `Usage: harness run <workflow-file> [options]
@@ -19,6 +20,9 @@ Options:
   --budget-tokens <n>  stop calling models once n tokens (in + out) are spent; the step is flagged
   --budget-ms <n>      the same for wall time spent being driven, in milliseconds
   --seed <n>           seeds backoff jitter (default 1)
+  --pull               pull the workflow's missing models onto the (first) host first (see harness pull)
+  --skip-model-check   start without asking the host(s) for every model the workflow can call (by
+                       default a missing model is refused before the run is created: exit 2)
 ${driveFlagsHelp}
 
 ${driveExitHelp}`;
@@ -35,6 +39,8 @@ export const runCommand: Command = {
       'budget-tokens': { type: 'string' },
       'budget-ms': { type: 'string' },
       seed: { type: 'string' },
+      pull: { type: 'boolean', default: false },
+      'skip-model-check': { type: 'boolean', default: false },
     });
     if (positionals.length !== 1) throw new UsageError('run needs exactly one workflow file: harness run <workflow-file>');
     // Everything the user typed is checked before the module is imported or any file is written.
@@ -57,8 +63,11 @@ export const runCommand: Command = {
       json: values.json === true,
       flags: values,
       snapshotsFlag: flag,
-      drive: (hooks) =>
-        runWorkflow({
+      drive: async (hooks) => {
+        // Every model the workflow can call is on a host before the run (and its file) exists, unless skipped.
+        const check = values['skip-model-check'] !== true || values.pull === true;
+        if (check) await checkModels(workflow, io, { pull: values.pull === true, ...(hooks.signal ? { signal: hooks.signal } : {}) });
+        return runWorkflow({
           store,
           workflow,
           modulePath,
@@ -68,7 +77,8 @@ export const runCommand: Command = {
           ...(Object.keys(budget).length > 0 ? { budget } : {}),
           ...(seed !== undefined ? { seed } : {}),
           ...hooks,
-        }),
+        });
+      },
     });
   },
 };

@@ -5,7 +5,7 @@ import { assertRunId, type RunRecord } from '../../store/index.ts';
 import { type CliIO, type Command, ExitCode, parseFlags, UsageError } from '../command.ts';
 import { compactJson, duration, localTime, prettyJson, table, tokens } from '../format.ts';
 import { colorEnabled, paint, type Paint } from '../io.ts';
-import { callRows, colorStatus, continueLines, flagReasons } from '../print-run.ts';
+import { callRows, colorStatus, continueLines, flagReasons, wakeNote } from '../print-run.ts';
 import { openStore, storeFlags } from '../snapshots-dir.ts';
 
 const help = `Usage: harness show <run-id> [--json] [--snapshots <dir>]
@@ -36,9 +36,11 @@ export const showCommand: Command = {
 };
 
 export function describeRun(record: RunRecord, snapshotsFlag: string | undefined, p: Paint): string[] {
+  const wake = wakeNote(record, p);
   const head: string[][] = [
     ['run', p.bold(record.runId)],
     ['status', colorStatus(record.status, p)],
+    ...(wake !== null ? [['next wake', wake]] : []),
     ['workflow', `${record.workflow.id}  (${record.workflow.moduleRelative || record.workflow.module})`],
     ['hash', record.workflow.hash],
     ['started', localTime(record.createdAt)],
@@ -59,7 +61,9 @@ export function describeRun(record: RunRecord, snapshotsFlag: string | undefined
   lines.push('', p.bold(`model calls (${rows.length})`));
   if (rows.length === 0) lines.push('  none yet');
   else {
-    const header = ['STEP', 'MODEL', 'ATTEMPT', 'RESULT', 'SCORE', 'TOKENS', 'TTFT', 'DURATION'].map((h) => p.dim(h));
+    // A thinking column only when some call thought: most runs' tables stay as narrow as before.
+    const thinking = rows.some((r) => r.thinkingChars !== null);
+    const header = ['STEP', 'MODEL', 'ATTEMPT', 'RESULT', 'SCORE', 'TOKENS', 'TTFT', 'DURATION', ...(thinking ? ['THINKING'] : [])].map((h) => p.dim(h));
     const body = rows.map((r) => [
       r.step,
       r.model,
@@ -69,6 +73,7 @@ export function describeRun(record: RunRecord, snapshotsFlag: string | undefined
       `${r.tokensIn}/${r.tokensOut}`,
       r.ttftMs === null ? '-' : duration(r.ttftMs),
       duration(r.durationMs),
+      ...(thinking ? [r.thinkingChars === null ? '-' : `${r.thinkingChars} chars`] : []),
     ]);
     lines.push(...table([header, ...body]).map((line) => `  ${line}`));
   }
