@@ -1,7 +1,11 @@
-// The model-call table of a run: one row per journaled call, with attempt, validation issues and escalations.
-import type { StoredJournalEntry } from '../store/index.ts';
+// The model-call table of a run: one row per journaled call and per judge call under it, with attempt, issues, escalations.
+import type { StoredCall, StoredJournalEntry } from '../store/index.ts';
 
 export interface CallRow {
+  /** Where the row's detail is: `/api/runs/:id/calls/<id>` (`3` for journal entry 3, `3.j0` for its first judge call). */
+  id: string;
+  /** A step's own call, or a call a judge scorer made to grade one (listed right under it). */
+  kind: 'call' | 'judge';
   key: string;
   /** The model step's id (`review`); fan-out items and sub-agents share it, `label` tells them apart. */
   step: string;
@@ -28,6 +32,8 @@ export interface CallRow {
   /** Calls a judge scorer made for this one. */
   judgeCalls: number;
   at: string;
+  /** The epoch of the session that journaled it (null for entries written before epochs were stored). */
+  epoch: number | null;
 }
 
 /** Where a journaled call ran, read from its key; null when the key has neither known shape. */
@@ -95,7 +101,7 @@ export function callPlace(entry: Pick<StoredJournalEntry, 'key' | 'step'>): Call
   return null;
 }
 
-function issuesOf(metadata: Record<string, unknown>): string[] {
+export function issuesOf(metadata: Record<string, unknown>): string[] {
   const issues = metadata.issues;
   if (!Array.isArray(issues)) return [];
   return issues.map((issue: unknown) => {
@@ -107,7 +113,7 @@ function issuesOf(metadata: Record<string, unknown>): string[] {
   });
 }
 
-function errorKindOf(metadata: Record<string, unknown>): string | null {
+export function errorKindOf(metadata: Record<string, unknown>): string | null {
   const error = metadata.error;
   if (typeof error === 'object' && error !== null && typeof (error as { kind?: unknown }).kind === 'string') {
     return (error as { kind: string }).kind;
@@ -115,12 +121,33 @@ function errorKindOf(metadata: Record<string, unknown>): string | null {
   return null;
 }
 
+/** The row of a judge's call, under the call it graded: `correctness/review · judge`. */
+function judgeRow(parent: CallRow, judge: StoredCall, index: number, count: number): CallRow {
+  return {
+    ...parent,
+    id: `${parent.id}.j${index}`,
+    kind: 'judge',
+    label: `${parent.label} · judge${count > 1 ? ` ${index + 1}` : ''}`,
+    model: judge.model,
+    tokensIn: judge.tokensIn,
+    tokensOut: judge.tokensOut,
+    ttftMs: judge.ttftMs,
+    durationMs: judge.durationMs,
+    score: judge.score,
+    success: judge.success,
+    issues: issuesOf(judge.metadata),
+    errorKind: errorKindOf(judge.metadata),
+    escalatedFrom: null,
+    judgeCalls: 0,
+  };
+}
+
 export function callRows(journal: readonly StoredJournalEntry[]): CallRow[] {
   const lastModel = new Map<string, string>();
   const passes = new Map<string, string[]>();
-  return journal.map((entry) => {
+  return journal.flatMap((entry, index) => {
     const { result } = entry;
-    const metadata = result.metadata as Record<string, unknown>;
+    const metadata: Record<string, unknown> = result.metadata;
     const place = callPlace(entry);
     let pass: number | null = null;
     let scope = `?|${entry.key}`;
@@ -135,7 +162,9 @@ export function callRows(journal: readonly StoredJournalEntry[]): CallRow[] {
     }
     const before = lastModel.get(scope);
     lastModel.set(scope, result.model);
-    return {
+    const row: CallRow = {
+      id: String(index),
+      kind: 'call',
       key: entry.key,
       step: entry.step,
       label: place?.label ?? entry.step,
@@ -154,6 +183,9 @@ export function callRows(journal: readonly StoredJournalEntry[]): CallRow[] {
       escalatedFrom: before !== undefined && before !== result.model ? before : null,
       judgeCalls: entry.judges?.length ?? 0,
       at: entry.at,
+      epoch: entry.epoch ?? null,
     };
+    const judges = entry.judges ?? [];
+    return [row, ...judges.map((judge, i) => judgeRow(row, judge, i, judges.length))];
   });
 }

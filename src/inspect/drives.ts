@@ -1,9 +1,12 @@
 // Runs the inspector drives itself (resume, send): in the background, stopped cleanly when the inspector closes.
+import type { CallEvent } from '../steps/services.ts';
 import type { RunRecord, RunStatus } from '../store/index.ts';
 
 export interface DriveHooksForInspector {
   signal: AbortSignal;
   onCheckpoint: (record: RunRecord) => void;
+  /** The drive's model calls as they happen (start, each streamed token, end): relayed to the page live. */
+  onCall: (event: CallEvent) => void;
 }
 
 export interface DriveStarted {
@@ -16,9 +19,11 @@ export class BackgroundDrives {
   readonly #controllers = new Set<AbortController>();
   readonly #running = new Set<Promise<unknown>>();
   readonly #onError: (runId: string, error: unknown) => void;
+  readonly #onCall: (runId: string, event: CallEvent) => void;
 
-  constructor(onError: (runId: string, error: unknown) => void = () => undefined) {
+  constructor(onError: (runId: string, error: unknown) => void = () => undefined, onCall: (runId: string, event: CallEvent) => void = () => undefined) {
     this.#onError = onError;
+    this.#onCall = onCall;
   }
 
   /**
@@ -35,7 +40,7 @@ export class BackgroundDrives {
         answered = true;
         resolve({ runId, status });
       };
-      const running = drive({ signal: controller.signal, onCheckpoint: (record) => answer(record.status) })
+      const running = drive({ signal: controller.signal, onCheckpoint: (record) => answer(record.status), onCall: (event) => this.#onCall(runId, event) })
         .then(
           (record) => answer(record.status),
           (error: unknown) => {

@@ -6,3 +6,9 @@ export { parseDefinition, subAgentDefinition, acceptedEvents, activeSet, eventLa
 export { callRows, callPlace, type CallRow, type CallPlace } from './calls.ts';
 export { watchRuns, type RunWatcher, type WatchOptions } from './watch.ts';
 export { tokenHeader } from './security.ts';
+export { callDetail, type CallDetail, type SentMessage, type CallTimings } from './call-detail.ts';
+export { describeTimeline, actorLabel, type TimelineRow } from './timeline.ts';
+export { inFlightCalls, type InFlightCall } from './inflight.ts';
+export { runUsage, usageReport, type RunUsage, type UsageReport, type UsageRow } from './usage.ts';
+export { filterRuns, runFilterOf, type RunFilter, type FilteredRuns } from './run-filter.ts';
+export type { CallNews } from './call-relay.ts';

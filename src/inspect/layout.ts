@@ -325,6 +325,7 @@ export function layoutDiagram(root: StateDef): Diagram {
   place(sized, margin, margin, 0);
 
   const free = sidesFree(boxes);
+  const leaves = boxes.filter((b) => b.type === 'atomic' || b.type === 'final' || b.type === 'history');
   const edges: DiagramEdge[] = [];
   let [minX, maxX, maxY] = [margin, margin + sized.w, margin + sized.h];
   const placed: { x0: number; x1: number; y: number }[] = [];
@@ -341,8 +342,9 @@ export function layoutDiagram(root: StateDef): Diagram {
     const w = labelWidth(label);
     const x0 = at.anchor === 'start' ? at.x : at.anchor === 'end' ? at.x - w : at.x - w / 2;
     let y = at.y;
-    // Nudge a label down while it would sit on one already placed.
-    while (placed.some((p) => Math.abs(p.y - y) < 12 && x0 < p.x1 && p.x0 < x0 + w)) y += 13;
+    // Nudge a label down while it would sit on one already placed or on a state's box (its text box is y-10 … y+3).
+    const onBox = (ly: number) => leaves.some((b) => x0 < b.x + b.w && b.x < x0 + w && ly - 10 < b.y + b.h && b.y < ly + 3);
+    for (let tries = 0; tries < 24 && (placed.some((p) => Math.abs(p.y - y) < 12 && x0 < p.x1 && p.x0 < x0 + w) || onBox(y)); tries++) y += 13;
     placed.push({ x0, x1: x0 + w, y });
     minX = Math.min(minX, x0, ...points.map((p) => p[0]));
     maxX = Math.max(maxX, x0 + w, ...points.map((p) => p[0]));

@@ -12,6 +12,8 @@ const files: Record<string, { file: string; type: string }> = {
   '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
   '/diagram.js': { file: 'diagram.js', type: 'text/javascript; charset=utf-8' },
   '/render.js': { file: 'render.js', type: 'text/javascript; charset=utf-8' },
+  '/calls.js': { file: 'calls.js', type: 'text/javascript; charset=utf-8' },
+  '/runs.js': { file: 'runs.js', type: 'text/javascript; charset=utf-8' },
   '/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
 };
 

@@ -5,10 +5,13 @@ import type { AnyEventObject } from 'xstate';
 import { isHarnessError } from '../errors.ts';
 import { cancelRun, hostLimiter, resumeWorkflow, sendToRun } from '../runtime/index.ts';
 import { assertRunId, type FileStore } from '../store/index.ts';
+import { callDetail } from './call-detail.ts';
+import { CallRelay, type CallNews } from './call-relay.ts';
 import { BackgroundDrives } from './drives.ts';
 import { baseHeaders, HttpError, readJsonBody, sendError, sendJson, statusOf } from './http.ts';
 import { isPageFile, sendPageFile } from './page-files.ts';
 import { allowedHosts, newToken, refuseHost, refuseWrite } from './security.ts';
+import { filterRuns, runFilterOf } from './run-filter.ts';
 import { runView } from './view.ts';
 import { watchRuns } from './watch.ts';
 
@@ -47,7 +50,6 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
   const host = options.host ?? '127.0.0.1';
   const token = options.token ?? newToken();
   const cwd = options.cwd ?? process.cwd();
-  const drives = new BackgroundDrives(options.onDriveError);
   const streams = new Set<ServerResponse>();
   let hosts: Set<string> | null = null;
 
@@ -55,6 +57,12 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
     const message = `event: change\ndata: ${JSON.stringify({ runId })}\n\n`;
     for (const res of streams) res.write(message);
   };
+  // Calls of runs driven from here stream to the page; other processes' calls show from their snapshots.
+  const relay = new CallRelay((news: CallNews) => {
+    const message = `event: call\ndata: ${JSON.stringify(news)}\n\n`;
+    for (const res of streams) res.write(message);
+  });
+  const drives = new BackgroundDrives(options.onDriveError, (runId, event) => relay.push(runId, event));
   const watcher = watchRuns(store.dir, broadcast, options.pollMs !== undefined ? { pollMs: options.pollMs } : {});
   const heartbeat = setInterval(() => {
     for (const res of streams) res.write(': ping\n\n');
@@ -123,8 +131,11 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
     if (method !== 'GET') throw new HttpError(405, `${method} not allowed on ${path}`);
     if (parts[0] === 'events' && parts.length === 1) return openStream(req, res);
     if (parts[0] === 'info' && parts.length === 1) return sendJson(res, 200, { dir: store.dir, live: drives.size });
-    if (parts[0] === 'runs' && parts.length === 1) return sendJson(res, 200, await store.list());
+    if (parts[0] === 'runs' && parts.length === 1) return sendJson(res, 200, filterRuns(await store.list(), runFilterOf(url.searchParams)));
     if (parts[0] === 'runs' && parts.length === 2) return sendJson(res, 200, runView(await store.read(assertRunId(parts[1] as string))));
+    if (parts[0] === 'runs' && parts[2] === 'calls' && parts.length === 4) {
+      return sendJson(res, 200, callDetail(await store.read(assertRunId(parts[1] as string)), parts[3] as string));
+    }
     throw new HttpError(404, `no endpoint GET ${path}`);
   }
 
@@ -157,6 +168,7 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
     token,
     async close() {
       await drives.close();
+      relay.close();
       watcher.close();
       clearInterval(heartbeat);
       for (const res of streams) res.end();

@@ -1,9 +1,12 @@
 // What the page shows for one run, computed from its record alone (no workflow code is loaded to inspect a run).
 import { statePaths } from '../runtime/index.ts';
-import { summarize, type RunRecord, type RunSummary, type TimelineEntry } from '../store/index.ts';
+import { summarize, type RunRecord, type RunSummary } from '../store/index.ts';
 import { callRows, type CallRow } from './calls.ts';
 import { acceptedEvents, parseDefinition, subAgentDefinition, DefinitionError, type StateDef } from '../definition/index.ts';
 import { layoutDiagram, type Diagram } from './layout.ts';
+import { inFlightCalls, type InFlightCall } from './inflight.ts';
+import { describeTimeline, type TimelineRow } from './timeline.ts';
+import { runUsage, type RunUsage } from './usage.ts';
 
 /** A child actor of the root (a model call in flight, a sub-agent, a fan-out item) as persisted. */
 export interface ChildView {
@@ -52,8 +55,14 @@ export interface RunView {
   diagram: Diagram | null;
   /** Why there is no diagram, when there is none. */
   diagramError: string | null;
-  timeline: TimelineEntry[];
+  /** The events in order, each with `who` and `text`: what happened, in words. */
+  timeline: TimelineRow[];
+  /** Journaled calls, each followed by the judge calls that graded it. */
   calls: CallRow[];
+  /** Calls in flight in the persisted snapshot (any process's run): model and attempt of each active attempt. */
+  inflight: InFlightCall[];
+  /** Calls, tokens and model time of the run, in total, per model and per step (judges included). */
+  usageDetail: RunUsage;
   snapshot: RunRecord['snapshot'];
 }
 
@@ -141,8 +150,10 @@ export function runView(record: RunRecord): RunView {
     agents: agentsOf(record.snapshot, record.workflow.definition, [], ''),
     diagram,
     diagramError,
-    timeline: record.timeline,
+    timeline: describeTimeline(record),
     calls: callRows(record.journal),
+    inflight: inFlightCalls(record.snapshot),
+    usageDetail: runUsage(record),
     snapshot: record.snapshot,
   };
 }

@@ -42,7 +42,7 @@ describe('harness inspect', () => {
     expect(pageUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{32}/);
     expect(io.out()).toContain(join(dir, 'runs'));
     const reply = await fetch(new URL('/api/runs', pageUrl));
-    expect(await reply.json()).toEqual({ runs: [], unreadable: [] });
+    expect(await reply.json()).toEqual({ runs: [], unreadable: [], total: 0, workflows: [], statuses: [] });
     stop.abort();
     expect(await served).toBe(0);
     await expect(fetch(new URL('/api/runs', pageUrl))).rejects.toThrow();

@@ -1,6 +1,8 @@
 // The inspector page: runs list and one run (diagram, actions, calls, timeline, snapshot), kept live over SSE.
+import { callDetailPanel, callsTable, inflightPanel, takeCallNews, usagePanel } from './calls.js';
 import { highlight, renderDiagram } from './diagram.js';
 import { el, fmtClock, fmtMs, fmtNum, fmtTime, statusBadge, table } from './render.js';
+import { filterBar, filterFromHash, queryOf, runsTable } from './runs.js';
 
 const token = new URLSearchParams(location.search).get('token') ?? '';
 const finalStatuses = new Set(['done', 'flagged', 'failed', 'cancelled']);
@@ -67,6 +69,10 @@ function connectLive() {
     const { runId } = JSON.parse(e.data);
     if (view.kind === 'list' || (view.kind === 'run' && view.runId === runId)) view.refresh();
   });
+  source.addEventListener('call', (e) => {
+    const news = JSON.parse(e.data);
+    if (takeCallNews(news) && view.kind === 'run' && view.runId === news.runId) view.showInflight?.();
+  });
   source.addEventListener('error', () => {
     live.textContent = 'reconnecting…';
     live.className = 'live off';
@@ -77,33 +83,30 @@ function connectLive() {
 
 function showList() {
   const list = el('div', { id: 'runs' }, el('p', { class: 'muted' }, 'Loading runs…'));
-  main.replaceChildren(el('h1', {}, 'Runs'), list);
-  view = { kind: 'list', refresh: refresher(() => loadList(list)) };
+  let filter = filterFromHash();
+  const bar = filterBar(filter, (next) => {
+    filter = next;
+    view.refresh();
+  });
+  main.replaceChildren(el('h1', {}, 'Runs'), bar.node, list);
+  view = { kind: 'list', refresh: refresher(() => loadList(list, bar, filter)) };
   view.refresh();
 }
 
-async function loadList(container) {
+async function loadList(container, bar, filter) {
   let data;
   try {
-    data = await getJson('/api/runs');
+    const query = queryOf(filter);
+    data = await getJson(`/api/runs${query ? `?${query}` : ''}`);
   } catch (error) {
     container.replaceChildren(el('p', { class: 'error' }, `Cannot list runs: ${error.message}`));
     return;
   }
-  const link = (r) => el('a', { href: `#/runs/${encodeURIComponent(r.runId)}`, class: 'run-link' }, r.runId);
-  const columns = [
-    { title: 'run', cell: link },
-    { title: 'workflow', cell: (r) => r.workflowId },
-    { title: 'status', cell: (r) => statusBadge(r.status) },
-    { title: 'started', cell: (r) => fmtTime(r.createdAt) },
-    { title: 'elapsed', cell: (r) => fmtMs(r.activeMs), className: 'num' },
-    { title: 'tokens', cell: (r) => fmtNum(r.tokens), className: 'num' },
-    { title: 'model calls', cell: (r) => fmtNum(r.calls), className: 'num' },
-    { title: 'flagged', cell: (r) => r.flags.join('; '), className: 'flags' },
-  ];
+  bar.update(data);
   const parts = [];
-  if (data.runs.length === 0) parts.push(el('p', { class: 'muted' }, 'No runs yet. Start one with harness run; it appears here live.'));
-  else parts.push(table(columns, data.runs, { attrs: { class: 'runs' }, rowAttrs: (r) => ({ dataset: { runId: r.runId, status: r.status } }) }));
+  if (data.total === 0) parts.push(el('p', { class: 'muted' }, 'No runs yet. Start one with harness run; it appears here live.'));
+  else if (data.runs.length === 0) parts.push(el('p', { class: 'muted', id: 'no-match' }, 'No run matches this filter.'));
+  else parts.push(runsTable(data.runs));
   if (data.unreadable.length > 0) {
     parts.push(el('h2', {}, 'Unreadable run files'), el('ul', { class: 'error' }, data.unreadable.map((u) => el('li', {}, `${u.file}: ${u.reason}`))));
   }
@@ -121,6 +124,9 @@ function showRun(runId) {
     children: el('div', { id: 'children' }),
     agents: el('div', { id: 'agents' }),
     calls: el('div', { id: 'calls' }),
+    detail: el('div', { id: 'call-detail-box' }),
+    inflight: el('div', { id: 'inflight' }),
+    usage: el('div', { id: 'usage' }),
     timeline: el('div', { id: 'timeline' }),
     data: el('div', { id: 'data' }),
     snapshot: el('pre', { id: 'snapshot-json', class: 'json' }),
@@ -129,13 +135,27 @@ function showRun(runId) {
     el('p', {}, el('a', { href: '#/' }, '← all runs')),
     parts.head,
     parts.actions.node,
+    el('section', {}, el('h2', {}, 'In flight'), parts.inflight),
     el('section', {}, el('h2', {}, 'Statechart'), parts.diagram, parts.active, parts.children, parts.agents),
-    el('section', {}, el('h2', {}, 'Model calls'), parts.calls),
+    el('section', {}, el('h2', { id: 'calls-title' }, 'Model calls'), el('p', { class: 'muted small' }, 'Click a call for what was sent, the reply, its validation, score and judges.'),
+      el('div', { class: 'calls-split' }, parts.calls, parts.detail)),
+    el('section', {}, el('h2', {}, 'Usage'), parts.usage),
     el('section', {}, el('h2', {}, 'Timeline'), parts.timeline),
     el('section', {}, el('h2', {}, 'Input and output'), parts.data),
     el('section', {}, el('details', { id: 'snapshot' }, el('summary', {}, 'Snapshot (JSON)'), parts.snapshot)),
   );
-  view = { kind: 'run', runId, refresh: refresher(() => loadRun(runId, parts)) };
+  view = { kind: 'run', runId, selected: null, last: null, refresh: refresher(() => loadRun(runId, parts)) };
+  view.showInflight = () => view.last && parts.inflight.replaceChildren(inflightPanel(view.last));
+  view.select = async (callId) => {
+    view.selected = callId;
+    if (view.last) parts.calls.replaceChildren(callsTable(view.last.calls, callId, view.select));
+    try {
+      const detail = await getJson(`/api/runs/${encodeURIComponent(runId)}/calls/${encodeURIComponent(callId)}`);
+      if (view.selected === callId) parts.detail.replaceChildren(callDetailPanel(detail, view.select));
+    } catch (error) {
+      parts.detail.replaceChildren(el('p', { class: 'error' }, `Cannot load call ${callId}: ${error.message}`));
+    }
+  };
   view.refresh();
 }
 
@@ -179,7 +199,11 @@ async function loadRun(runId, parts) {
       listed.map((c) => el('span', { class: `child child-${c.status}` }, `${c.id} (${c.src}) ${c.status}${c.state.length ? ` @ ${c.state.join(', ')}` : ''}`))),
   );
   showAgents(parts.agents, run.agents, run.workflow.hash);
-  parts.calls.replaceChildren(callsTable(run.calls));
+  view.last = run;
+  document.getElementById('calls-title').textContent = `Model calls (${run.calls.length})`;
+  parts.calls.replaceChildren(callsTable(run.calls, view.selected, view.select));
+  view.showInflight();
+  parts.usage.replaceChildren(usagePanel(run.usageDetail));
   parts.timeline.replaceChildren(timelineTable(run.timeline));
   parts.data.replaceChildren(
     el('h3', {}, 'input'), el('pre', { class: 'json' }, JSON.stringify(run.input, null, 2)),
@@ -225,23 +249,6 @@ function transitionsList(transitions) {
   );
 }
 
-function callsTable(calls) {
-  if (calls.length === 0) return el('p', { class: 'muted' }, 'No model calls yet.');
-  return table([
-    { title: 'step', cell: (c) => c.label ?? c.step },
-    { title: 'model', cell: (c) => c.model },
-    { title: 'attempt', cell: (c) => (c.attempt === null ? '–' : c.pass > 1 ? `${c.attempt} (pass ${c.pass})` : String(c.attempt)), className: 'num' },
-    { title: 'tokens in', cell: (c) => fmtNum(c.tokensIn), className: 'num' },
-    { title: 'tokens out', cell: (c) => fmtNum(c.tokensOut), className: 'num' },
-    { title: 'ttft', cell: (c) => fmtMs(c.ttftMs), className: 'num' },
-    { title: 'duration', cell: (c) => fmtMs(c.durationMs), className: 'num' },
-    { title: 'score', cell: (c) => (c.score === null ? '–' : c.score.toFixed(2)), className: 'num' },
-    { title: 'validation issues', cell: (c) => c.issues.join('; ') },
-    { title: 'error', cell: (c) => c.errorKind ?? '' },
-    { title: 'escalation', cell: (c) => (c.escalatedFrom ? `from ${c.escalatedFrom}` : '') },
-  ], calls, { attrs: { class: 'calls' }, rowAttrs: (c) => ({ class: c.success ? 'ok' : 'failed' }) });
-}
-
 const timelineShown = 300;
 
 function timelineTable(timeline) {
@@ -251,9 +258,8 @@ function timelineTable(timeline) {
     timeline.length > timelineShown ? el('p', { class: 'muted' }, `newest ${timelineShown} of ${timeline.length} events`) : null,
     table([
       { title: 'at', cell: (t) => fmtClock(t.at) },
-      { title: 'actor', cell: (t) => t.actor },
-      { title: 'event', cell: (t) => t.event },
-      { title: 'state after', cell: (t) => (t.state ?? []).join(', ') },
+      { title: 'what happened', cell: (t) => el('span', { title: `${t.actor}: ${t.event}` }, t.text) },
+      { title: 'state after', cell: (t) => el('span', { class: 'muted' }, (t.state ?? []).join(', ')) },
     ], newest, { attrs: { class: 'timeline' } }),
   );
 }

@@ -1,0 +1,60 @@
+// `harness usage`: model calls, tokens in/out and model time across runs, per workflow and per model.
+import { usageReport, type UsageRow } from '../../inspect/usage.ts';
+import type { RunRecord } from '../../store/index.ts';
+import { type CliIO, type Command, ExitCode, parseFlags, UsageError } from '../command.ts';
+import { duration, table } from '../format.ts';
+import { colorEnabled, paint } from '../io.ts';
+import { openStore, storeFlags } from '../snapshots-dir.ts';
+
+const help = `Usage: harness usage [--json] [--since <ISO time>] [--snapshots <dir>]
+
+Sums the model calls of the runs in the snapshots directory (judge calls included): calls, tokens in,
+tokens out and model time (summed call durations), per workflow and per model. The inspector shows the
+same per run.
+
+Options:
+  --json             print { dir, since, runs, total, byWorkflow, byModel } as JSON
+  --since <time>     only runs started at or after this ISO time (e.g. 2026-11-01 or 2026-11-01T09:00Z)
+  --snapshots <dir>  directory of run files (default: $HARNESS_SNAPSHOTS, else ./snapshots)`;
+
+function rowsOf(title: string, rows: readonly UsageRow[]): string[][] {
+  return [
+    [title, 'CALLS', 'TOKENS IN', 'TOKENS OUT', 'MODEL TIME'],
+    ...rows.map((r) => [r.name, String(r.calls), String(r.tokensIn), String(r.tokensOut), duration(r.durationMs)]),
+  ];
+}
+
+export const usageCommand: Command = {
+  name: 'usage',
+  summary: 'calls, tokens and model time across runs, per workflow and model',
+  help,
+  async run(argv: string[], io: CliIO): Promise<number> {
+    const { values, positionals } = parseFlags(argv, { ...storeFlags, json: { type: 'boolean', default: false }, since: { type: 'string' } });
+    if (positionals.length > 0) throw new UsageError(`usage takes no arguments, got "${positionals.join(' ')}"`);
+    const since = values.since ?? null;
+    if (since !== null && Number.isNaN(Date.parse(since))) throw new UsageError(`--since needs an ISO time, got "${since}"`);
+    const { store } = openStore(values, io, 'read');
+    const { runs, unreadable } = await store.list();
+    const records: RunRecord[] = [];
+    for (const run of runs) {
+      // A run removed or rewritten between the listing and the read is left out, like an unreadable file.
+      const record = await store.read(run.runId).catch(() => null);
+      if (record) records.push(record);
+    }
+    const report = usageReport(records, since === null ? null : new Date(Date.parse(since)).toISOString());
+    if (values.json) {
+      io.stdout.write(`${JSON.stringify({ dir: store.dir, ...report }, null, 2)}\n`);
+      return ExitCode.ok;
+    }
+    const p = paint(colorEnabled(io.stdout, io.env));
+    const lines = [`${report.runs} run(s) in ${store.dir}${since !== null ? ` since ${report.since}` : ''}`];
+    if (report.total.calls === 0) lines.push('no model calls');
+    else {
+      lines.push('', ...table(rowsOf(p.dim('WORKFLOW'), [...report.byWorkflow, report.total])));
+      lines.push('', ...table(rowsOf(p.dim('MODEL'), report.byModel)));
+    }
+    for (const bad of unreadable) lines.push(p.red(`unreadable ${bad.file}: ${bad.reason}`));
+    io.stdout.write(`${lines.join('\n')}\n`);
+    return ExitCode.ok;
+  },
+};
