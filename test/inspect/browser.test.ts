@@ -13,7 +13,8 @@ import { codeReviewRun, gate, reviewNoteRun, runsSimulator, type RunsFixture } f
 const chromiumPath = '/usr/bin/chromium';
 const hasChromium = existsSync(chromiumPath);
 if (!hasChromium && !process.env.CI) console.warn(`SKIPPING inspector browser tests: ${chromiumPath} is absent (apt-get install -y chromium)`);
-const shots = fileURLToPath(new URL('./screenshots/', import.meta.url));
+// The committed screenshots (shown by the README) are refreshed only on request, so a test run leaves the tree clean.
+const shots = process.env.UPDATE_SCREENSHOTS === '1' ? fileURLToPath(new URL('./screenshots/', import.meta.url)) : mkdtempSync(join(tmpdir(), 'inspector-shots-'));
 
 describe.skipIf(!hasChromium && !process.env.CI)('inspector page: calls, filters, in flight (Chromium)', () => {
   let fixture: RunsFixture;
