@@ -22,6 +22,8 @@ export {
   type SleepUntilInput,
   type CallEvent,
 } from './steps/index.ts';
+// Agents: a tool loop as a step, and the tools it may call.
+export { agentStep, tool, type AgentStepSpec, type AgentOutput, type AgentTranscript, type ToolCallRecord, type Tool, type ToolContext, type ToolResult } from './steps/index.ts';
 
 // Running them: start, resume, send events, cancel, list and read runs.
 export {
@@ -31,6 +33,8 @@ export {
   cancelRun,
   listRuns,
   getRun,
+  forkRun,
+  CheckpointNotFoundError,
   loadWorkflow,
   hostLimiter,
   definitionHash,
@@ -38,6 +42,9 @@ export {
   type RunOptions,
   type ResumeOptions,
   type SendOptions,
+  type ForkOptions,
+  type HistoryEntry,
+  type HistoricCheckpoint,
   type DriveHooks,
   type LoadedWorkflow,
 } from './runtime/index.ts';

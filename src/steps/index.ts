@@ -3,6 +3,10 @@ export { defineWorkflow, isWorkflow, type Workflow, type Migration, type Persist
 export { modelStep, type ModelStepSpec, type StepContext } from './model-step.ts';
 export { stepGuards, flagsFrom, type StepOutput, type AttemptRecord } from './output.ts';
 export { fanOut, type FanOutSpec, type FanOutOutput } from './fan-out.ts';
+export { agentStep, type AgentStepSpec } from './agent-step.ts';
+export { tool, type Tool, type ToolContext, type ToolDefinition, type ToolResult } from './tool.ts';
+export { toolCall, toolCallHash, type ToolCallInput, type ToolCallOutput } from './tool-call.ts';
+export type { AgentOutput, AgentTranscript, ToolCallRecord } from './agent-output.ts';
 export { waitFor, waitingTag, type WaitForSpec } from './wait-for.ts';
 export { sleepUntil, type SleepUntilInput } from './sleep-until.ts';
 export { modelCall, requestHash, type ModelCallInput, type ModelCallOutput, type ModelCallSpec } from './model-call.ts';

@@ -1,6 +1,7 @@
 // How a run's parts (meta, checkpoint, journal, timeline) make the RunRecord readers see, shared by every store.
+import { CheckpointNotFoundError } from './errors.ts';
 import type { RunRecord, TimelineEntry } from './record.ts';
-import type { Checkpoint, RunMeta } from './types.ts';
+import type { Checkpoint, HistoricCheckpoint, HistoryEntry, RunMeta } from './types.ts';
 
 /** The checkpoint as stored: the run's latest state plus the epoch of the driver that holds it. */
 export interface CheckpointState extends Checkpoint {
@@ -80,4 +81,22 @@ export function applyCheckpoint(record: RunRecord, state: CheckpointState): void
 export function extendTimeline(timeline: TimelineEntry[], entries: readonly TimelineEntry[]): void {
   timeline.push(...entries);
   if (timeline.length > timelineKept) timeline.splice(0, timeline.length - timelineKept);
+}
+
+/** A checkpoint as a run's history keeps it: the commit's seq and time, and the journal's length at that moment. */
+export interface KeptCheckpoint extends HistoricCheckpoint {
+  seq: number;
+  at: string;
+}
+
+/** The history's view of a kept checkpoint: its snapshot left out, its state value kept. */
+export function historyEntryOf(kept: KeptCheckpoint): HistoryEntry {
+  const value = kept.checkpoint.snapshot?.['value'];
+  return { seq: kept.seq, at: kept.at, status: kept.checkpoint.status, value: value ?? null, journalCount: kept.journalCount };
+}
+
+/** The refusal for an unknown seq, naming the seqs there are. */
+export function checkpointNotFound(runId: string, seq: number, count: number): CheckpointNotFoundError {
+  const there = count === 0 ? 'it has none yet' : count === 1 ? 'it has only 1' : `it has 1 to ${count}`;
+  return new CheckpointNotFoundError(`run ${runId} has no checkpoint ${seq} (${there}; see harness history ${runId})`);
 }

@@ -53,3 +53,8 @@ export class StoreUnavailableError extends HarnessError {
     super('STORE_UNAVAILABLE', message, options);
   }
 }
+
+/** A seq the run's history does not hold: exit 2 in the CLI, like a run that is not there. */
+export class CheckpointNotFoundError extends RunNotFoundError {
+  override name = 'CheckpointNotFoundError';
+}

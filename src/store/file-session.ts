@@ -3,7 +3,7 @@ import { appendFileSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { Low } from 'lowdb';
 import { AtomicJsonFile } from './atomic-json-file.ts';
-import { applyCheckpoint, checkpointOf, extendTimeline, type CheckpointState } from './assemble.ts';
+import { applyCheckpoint, checkpointOf, extendTimeline, type CheckpointState, type KeptCheckpoint } from './assemble.ts';
 import { FencedError } from './errors.ts';
 import type { Journal } from './journal.ts';
 import type { RunLock } from './lock.ts';
@@ -19,6 +19,10 @@ export interface FileSessionParts {
   /** Open for appending, so an append costs the entry's bytes, not a reopen or a rewrite. */
   journalFile: FileHandle;
   timelineFile: FileHandle;
+  /** history.ndjson, open for appending: one line per commit, the checkpoint's size. */
+  historyFile: FileHandle;
+  /** The seq the next commit is kept under (the last one in history.ndjson, plus one). */
+  nextSeq: number;
   checkpoint: Low<CheckpointState>;
   meta: AtomicJsonFile<MetaFile>;
   fsync: boolean;
@@ -32,12 +36,14 @@ export class FileSession implements RunSession {
   /** Writes run one at a time: two checkpoint renames in flight could land in the wrong order. */
   #queue: Promise<void> = Promise.resolve();
   #closing: Promise<void> | undefined;
+  #nextSeq: number;
 
   constructor(parts: FileSessionParts) {
     this.#parts = parts;
     this.record = parts.record;
     this.runId = parts.record.runId;
     this.epoch = parts.record.epoch;
+    this.#nextSeq = parts.nextSeq;
   }
 
   append(entry: StoredJournalEntry): Promise<void> {
@@ -60,6 +66,14 @@ export class FileSession implements RunSession {
       this.#parts.checkpoint.data = state;
       await this.#parts.checkpoint.write();
       applyCheckpoint(this.record, state);
+      // After the checkpoint too: a refused commit keeps nothing. One line of the checkpoint's size, never a rewrite.
+      const kept: KeptCheckpoint = { seq: this.#nextSeq, at: state.updatedAt, journalCount: this.record.journal.length, checkpoint: checkpointOf(state) };
+      const line = `${JSON.stringify(kept)}\n`;
+      if (this.#parts.fsync) {
+        await this.#parts.historyFile.appendFile(line);
+        await this.#parts.historyFile.datasync();
+      } else appendFileSync(this.#parts.historyFile.fd, line);
+      this.#nextSeq += 1;
       if (timeline.length > 0) {
         // After the checkpoint, so a refused commit leaves no timeline behind; the timeline is history, not state.
         appendFileSync(this.#parts.timelineFile.fd, timeline.map((entry) => `${JSON.stringify(entry)}\n`).join(''));
@@ -95,7 +109,7 @@ export class FileSession implements RunSession {
     try {
       await this.#queue;
     } finally {
-      await Promise.allSettled([this.#parts.journalFile.close(), this.#parts.timelineFile.close()]);
+      await Promise.allSettled([this.#parts.journalFile.close(), this.#parts.timelineFile.close(), this.#parts.historyFile.close()]);
       this.#parts.lock.release(); // leaves the lock alone if a newer driver holds it
     }
   }

@@ -3,7 +3,16 @@ import { existsSync } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { Low } from 'lowdb';
 import { AtomicJsonFile, syncDirectory } from './atomic-json-file.ts';
-import { assembleRecord, checkpointOf, initialCheckpoint, metaOf, timelineKept, type CheckpointState } from './assemble.ts';
+import {
+  assembleRecord,
+  checkpointNotFound,
+  checkpointOf,
+  historyEntryOf,
+  initialCheckpoint,
+  metaOf,
+  timelineKept,
+  type CheckpointState,
+} from './assemble.ts';
 import { CancelPoller } from './cancel-poller.ts';
 import { CorruptRunError, RunExistsError, RunNotFoundError } from './errors.ts';
 import { FileSession } from './file-session.ts';
@@ -15,6 +24,7 @@ import {
   checkpointFileSchema,
   metaFileSchema,
   readCheckpoint,
+  readHistory,
   readJournal,
   readMeta,
   readTimeline,
@@ -23,7 +33,7 @@ import {
   type MetaFile,
   type RunPaths,
 } from './run-files.ts';
-import type { RunListing, RunMeta, RunSession, RunStore } from './types.ts';
+import type { HistoricCheckpoint, HistoryEntry, RunListing, RunMeta, RunSession, RunStore } from './types.ts';
 
 export interface FileStoreOptions {
   /** Directory of runs (`snapshots/` by default in the CLI). */
@@ -70,7 +80,7 @@ export class FileStore implements RunStore {
       lock = this.#acquire(paths, runId);
       const state: CheckpointState = { ...initialCheckpoint(), epoch: 1, updatedAt: new Date().toISOString() };
       await this.#writeRun(paths, lock, metaOf(meta), state, [], []);
-      return await this.#session(paths, lock, metaOf(meta), state, new Journal(), []);
+      return await this.#session(paths, lock, metaOf(meta), state, new Journal(), [], 1);
     } catch (error) {
       lock?.release();
       await rm(paths.dir, { recursive: true, force: true });
@@ -95,12 +105,15 @@ export class FileStore implements RunStore {
       const state = await readCheckpoint(paths);
       const journal = await readJournal(paths);
       const timeline = await readTimeline(paths);
+      const history = await readHistory(paths);
       // A crash mid-append leaves a torn line; the next append must not be glued onto it.
       await this.#cutTornTail(paths.journal, journal.validBytes);
       await this.#cutTornTail(paths.timeline, timeline.validBytes);
+      await this.#cutTornTail(paths.history, history.validBytes);
+      const nextSeq = (history.entries.at(-1)?.seq ?? 0) + 1;
       const bumped: CheckpointState = { ...state, epoch: state.epoch + 1, updatedAt: new Date().toISOString() };
       await this.#checkpointFile(paths, lock).write(bumped);
-      return await this.#session(paths, lock, meta, bumped, new Journal(journal.entries), timeline.entries.slice(-timelineKept));
+      return await this.#session(paths, lock, meta, bumped, new Journal(journal.entries), timeline.entries.slice(-timelineKept), nextSeq);
     } catch (error) {
       lock.release();
       throw error;
@@ -120,6 +133,30 @@ export class FileStore implements RunStore {
     if (existsSync(paths.v1)) return readV1(paths, runId);
     if (existsSync(paths.dir)) throw new CorruptRunError(`${paths.dir} has no run.json (an interrupted create?); it was left untouched`);
     throw new RunNotFoundError(`no run ${runId} in ${this.dir}`);
+  }
+
+  async history(id: string): Promise<HistoryEntry[]> {
+    return (await this.#history(id)).map(historyEntryOf);
+  }
+
+  async checkpointAt(id: string, seq: number): Promise<HistoricCheckpoint> {
+    const runId = assertRunId(id);
+    const history = await this.#history(runId);
+    const kept = history.find((entry) => entry.seq === seq);
+    if (kept === undefined) throw checkpointNotFound(runId, seq, history.length);
+    return { checkpoint: kept.checkpoint, journalCount: kept.journalCount };
+  }
+
+  /** A run's kept checkpoints, read without its lock: a driver may be appending (its torn last line is left out). */
+  async #history(id: string) {
+    const runId = assertRunId(id);
+    const paths = runPaths(this.dir, runId);
+    if (existsSync(paths.meta)) {
+      await readMeta(paths, runId);
+      return (await readHistory(paths)).entries;
+    }
+    await this.read(runId); // a first-release run (no history yet), or the refusal for what is there
+    return [];
   }
 
   /** Every run, newest first, both layouts; what cannot be read is reported with the reason, never hidden. */
@@ -200,6 +237,7 @@ export class FileStore implements RunStore {
   ): Promise<void> {
     await this.#writeWhole(paths.journal, lines(journal));
     await this.#writeWhole(paths.timeline, lines(timeline));
+    await this.#writeWhole(paths.history, '');
     await this.#checkpointFile(paths, lock).write(state);
     await this.#metaFile(paths, lock).write({ format: 2, ...meta });
   }
@@ -229,10 +267,15 @@ export class FileStore implements RunStore {
     state: CheckpointState,
     journal: Journal,
     timeline: TimelineEntry[],
+    nextSeq: number,
   ): Promise<FileSession> {
     const journalFile = await open(paths.journal, 'a');
     const timelineFile = await open(paths.timeline, 'a').catch(async (error: unknown) => {
       await journalFile.close();
+      throw error;
+    });
+    const historyFile = await open(paths.history, 'a').catch(async (error: unknown) => {
+      await Promise.allSettled([journalFile.close(), timelineFile.close()]);
       throw error;
     });
     if (this.#fsync) await syncDirectory(paths.dir);
@@ -243,6 +286,8 @@ export class FileStore implements RunStore {
       journal,
       journalFile,
       timelineFile,
+      historyFile,
+      nextSeq,
       checkpoint: new Low(this.#checkpointFile(paths, lock), state),
       meta: this.#metaFile(paths, lock),
       fsync: this.#fsync,

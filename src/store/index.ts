@@ -1,5 +1,5 @@
 // Public API of the run store: the RunStore contract, its file and memory stores, ids, errors and the record shape.
-export type { RunStore, RunSession, RunMeta, Checkpoint, RunListing } from './types.ts';
+export type { RunStore, RunSession, RunMeta, Checkpoint, RunListing, HistoryEntry, HistoricCheckpoint } from './types.ts';
 export { FileStore, type FileStoreOptions } from './file-store.ts';
 export { MemoryStore } from './memory-store.ts';
 export { assertRunId, newRunId } from './run-id.ts';
@@ -17,4 +17,4 @@ export {
   type StoredJournalEntry,
   type StoredCall,
 } from './record.ts';
-export { InvalidRunIdError, RunNotFoundError, RunExistsError, CorruptRunError, RunLockedError, FencedError, StoreUnavailableError } from './errors.ts';
+export { InvalidRunIdError, RunNotFoundError, RunExistsError, CorruptRunError, RunLockedError, FencedError, StoreUnavailableError, CheckpointNotFoundError } from './errors.ts';

@@ -1,10 +1,21 @@
 // The memory store: the RunStore contract in one process's memory, for tests and runs that need not survive it.
-import { applyCheckpoint, assembleRecord, checkpointOf, extendTimeline, initialCheckpoint, metaOf, type CheckpointState } from './assemble.ts';
+import {
+  applyCheckpoint,
+  assembleRecord,
+  checkpointNotFound,
+  checkpointOf,
+  extendTimeline,
+  historyEntryOf,
+  initialCheckpoint,
+  metaOf,
+  type CheckpointState,
+  type KeptCheckpoint,
+} from './assemble.ts';
 import { FencedError, RunExistsError, RunLockedError, RunNotFoundError } from './errors.ts';
 import { Journal } from './journal.ts';
 import { summarize, type RunRecord, type StoredJournalEntry, type TimelineEntry } from './record.ts';
 import { assertRunId } from './run-id.ts';
-import type { Checkpoint, RunListing, RunMeta, RunSession, RunStore } from './types.ts';
+import type { Checkpoint, HistoricCheckpoint, HistoryEntry, RunListing, RunMeta, RunSession, RunStore } from './types.ts';
 
 /**
  * Everything crosses the store boundary as JSON, as it would through a file or a database: a caller cannot change
@@ -19,6 +30,8 @@ interface MemoryRun {
   state: CheckpointState;
   journal: Journal;
   timeline: TimelineEntry[];
+  /** Every checkpoint committed, oldest first: an entry's seq is its index + 1. */
+  history: KeptCheckpoint[];
   /** The session driving the run, if any: the in-memory counterpart of the file store's lock. */
   holder: MemorySession | null;
   cancelRequested: boolean;
@@ -53,6 +66,8 @@ class MemorySession implements RunSession {
     this.#assertCurrent();
     const state: CheckpointState = { ...copy(checkpointOf(checkpoint)), epoch: this.epoch, updatedAt: new Date().toISOString() };
     this.#run.state = state;
+    const journalCount = this.#journal.entries.length;
+    this.#run.history.push({ seq: this.#run.history.length + 1, at: state.updatedAt, journalCount, checkpoint: copy(checkpointOf(state)) });
     extendTimeline(this.#run.timeline, copy(timeline));
     applyCheckpoint(this.record, copy(state));
     extendTimeline(this.record.timeline, copy(timeline));
@@ -90,6 +105,7 @@ export class MemoryStore implements RunStore {
       state: { ...initialCheckpoint(), epoch: 1, updatedAt: new Date().toISOString() },
       journal: new Journal(),
       timeline: [],
+      history: [],
       holder: null,
       cancelRequested: false,
       watchers: new Set(),
@@ -122,6 +138,17 @@ export class MemoryStore implements RunStore {
     const runs = [...this.#runs.values()].map((run) => summarize(copy(assembleRecord(run.meta, run.state, [], []))));
     runs.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.runId.localeCompare(a.runId));
     return { runs, unreadable: [] };
+  }
+
+  async history(runId: string): Promise<HistoryEntry[]> {
+    return this.#run(runId).history.map((kept) => copy(historyEntryOf(kept)));
+  }
+
+  async checkpointAt(runId: string, seq: number): Promise<HistoricCheckpoint> {
+    const { history } = this.#run(runId);
+    const kept = Number.isInteger(seq) ? history[seq - 1] : undefined;
+    if (kept === undefined) throw checkpointNotFound(runId, seq, history.length);
+    return copy({ checkpoint: kept.checkpoint, journalCount: kept.journalCount });
   }
 
   async requestCancel(runId: string): Promise<void> {

@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { CheckpointState } from './assemble.ts';
+import type { CheckpointState, KeptCheckpoint } from './assemble.ts';
 import { CorruptRunError, RunNotFoundError } from './errors.ts';
 import { parseLines } from './ndjson.ts';
 import { journalEntrySchema, runRecordSchema, timelineEntrySchema, type RunRecord, type StoredJournalEntry, type TimelineEntry } from './record.ts';
@@ -15,6 +15,8 @@ export interface RunPaths {
   journal: string;
   checkpoint: string;
   timeline: string;
+  /** Every checkpoint committed, one line each (seq, time, journal length, checkpoint): appended, never rewritten. */
+  history: string;
   lock: string;
   cancel: string;
   /** The first release's single file, and where it goes once converted. */
@@ -31,6 +33,7 @@ export function runPaths(root: string, runId: string): RunPaths {
     journal: join(dir, 'journal.ndjson'),
     checkpoint: join(dir, 'checkpoint.json'),
     timeline: join(dir, 'timeline.ndjson'),
+    history: join(dir, 'history.ndjson'),
     lock: join(dir, 'lock'),
     cancel: join(dir, 'cancel'),
     v1: join(root, `${runId}.json`),
@@ -56,6 +59,15 @@ export const checkpointFileSchema = runRecordSchema.pick({
   updatedAt: true,
 });
 
+/** One line of history.ndjson. */
+export const keptCheckpointSchema = z.object({
+  seq: z.number().int().min(1),
+  at: z.string(),
+  journalCount: z.number().int().min(0),
+  checkpoint: runRecordSchema.pick({ status: true, snapshot: true, output: true, error: true, flags: true, usage: true, activeMs: true, wakeAt: true }),
+});
+
+const isKeptCheckpoint = (value: unknown): value is KeptCheckpoint => keptCheckpointSchema.safeParse(value).success;
 const isJournalEntry = (value: unknown): value is StoredJournalEntry => journalEntrySchema.safeParse(value).success;
 const isTimelineEntry = (value: unknown): value is TimelineEntry => timelineEntrySchema.safeParse(value).success;
 
@@ -134,4 +146,10 @@ export async function readV1(paths: RunPaths, runId: string): Promise<RunRecord>
   if (record === null) throw new RunNotFoundError(`no run ${runId} (${paths.v1} is missing)`);
   checkRunId(record.runId, runId, paths.v1);
   return record;
+}
+
+/** The run's kept checkpoints, oldest first; a torn last line (a crash mid-append) is left out, as in the journal. */
+export async function readHistory(paths: RunPaths): Promise<{ entries: KeptCheckpoint[]; validBytes: number }> {
+  const { items, validBytes } = parseLines(await readBytes(paths.history), paths.history, isKeptCheckpoint, 'a kept checkpoint');
+  return { entries: items, validBytes };
 }

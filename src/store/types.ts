@@ -10,6 +10,25 @@ export type RunMeta = Pick<RunRecord, 'runId' | 'workflow' | 'input' | 'budget' 
  */
 export type Checkpoint = Pick<RunRecord, 'status' | 'snapshot' | 'output' | 'error' | 'flags' | 'usage' | 'activeMs' | 'wakeAt'>;
 
+/** One kept checkpoint, as a history lists it: no snapshot, so a long history stays cheap to list. */
+export interface HistoryEntry {
+  /** 1 for a run's first commit, then 2, 3, …: what `checkpointAt` (and `fork --at`) take. */
+  seq: number;
+  /** When the commit was written (ISO). */
+  at: string;
+  status: RunStatus;
+  /** The root's XState state value at that checkpoint; null before the run's first snapshot. */
+  value: unknown;
+  /** How many journal entries existed when it was written: the calls a fork from it reuses. */
+  journalCount: number;
+}
+
+/** A kept checkpoint in full, with the journal length it was written at. */
+export interface HistoricCheckpoint {
+  checkpoint: Checkpoint;
+  journalCount: number;
+}
+
 export interface RunListing {
   runs: RunSummary[];
   /** Runs that exist but cannot be read, reported rather than hidden (`file`: the file or run id at fault). */
@@ -29,7 +48,11 @@ export interface RunSession {
   readonly record: RunRecord;
   /** Adds a completed call to the journal; durable (with fsync, if the store was asked to) when it resolves. */
   append(entry: StoredJournalEntry): Promise<void>;
-  /** Replaces the checkpoint and adds timeline entries (the read view keeps the last 1,000; a store may keep more). */
+  /**
+   * Replaces the checkpoint and adds timeline entries (the read view keeps the last 1,000; a store may keep more). The
+   * checkpoint is also kept in the run's history under the next seq, with the journal's length: an append of its own
+   * size, never a rewrite. A refused (fenced) commit adds nothing to the history.
+   */
   commit(checkpoint: Checkpoint, timeline?: readonly TimelineEntry[]): Promise<void>;
   /** Records that the run now follows a migrated definition. */
   migrate(hash: string, definition: unknown): Promise<void>;
@@ -47,6 +70,10 @@ export interface RunStore {
   /** The whole run, read-only: RunNotFoundError, CorruptRunError. */
   read(runId: string): Promise<RunRecord>;
   list(): Promise<RunListing>;
+  /** Every checkpoint the run committed, oldest first (seq 1, 2, …), without snapshots: RunNotFoundError. */
+  history(runId: string): Promise<HistoryEntry[]>;
+  /** Checkpoint `seq` of the run in full: RunNotFoundError, or CheckpointNotFoundError (a RunNotFoundError) for an unknown seq. */
+  checkpointAt(runId: string, seq: number): Promise<HistoricCheckpoint>;
   /** Leaves a cancel request for whichever session drives the run, here or in another process. */
   requestCancel(runId: string): Promise<void>;
   /** Calls `cancel` once a cancel request for the run appears; returns the function that stops watching. */

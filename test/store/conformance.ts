@@ -10,6 +10,7 @@ import {
   type RunSession,
   type RunStore,
 } from '../../src/store/index.ts';
+import { CheckpointNotFoundError } from '../../src/store/index.ts';
 import { checkpoint, entry, meta, tick } from './helpers.ts';
 
 export interface StoreUnderTest {
@@ -53,13 +54,13 @@ export function describeRunStore(name: string, make: () => Promise<StoreUnderTes
       const session = held(await store.create(meta('exact')));
       const odd = { zeta: 1, alpha: { y: 'nul \u0000 here', b: [3, 1] }, 'é': 'ü' };
       const base = entry('k-exact');
-      await session.append({ ...base, result: { ...base.result, content: JSON.stringify(odd), metadata: { host: 'h', odd } } });
+      await session.append({ ...base, result: { ...base.result, content: JSON.stringify(odd), thinking: odd.alpha.y } });
       await session.commit(checkpoint({ snapshot: { status: 'active', value: 'x', context: odd } }));
       await session.close();
       const back = await store.read('exact');
       const stored = back.journal.find((e) => e.key === 'k-exact');
-      expect(JSON.stringify(stored?.result.metadata)).toBe(JSON.stringify({ host: 'h', odd }));
       expect(stored?.result.content).toBe(JSON.stringify(odd));
+      expect(stored?.result.thinking).toBe('nul \u0000 here');
       expect(JSON.stringify(back.snapshot?.context)).toBe(JSON.stringify(odd));
     });
 
@@ -304,6 +305,71 @@ export function describeRunStore(name: string, make: () => Promise<StoreUnderTes
       });
     });
 
+    it('keeps every checkpoint in the history, numbered from 1, with the journal length at each commit', async () => {
+      const store = await setup();
+      const session = held(await store.create(meta('kept')));
+      expect(await store.history('kept')).toEqual([]);
+      await session.commit(checkpoint({ snapshot: { status: 'active', value: 'first', context: { n: 1 } } }));
+      await session.append(entry('k1'));
+      await session.append(entry('k2'));
+      const second = checkpoint({ snapshot: { status: 'active', value: { review: 'deciding' }, context: { n: 2 } }, flags: ['slow'] });
+      await session.commit(second, [tick('a')]);
+      await session.append(entry('k1', 'rewritten')); // the same key again: still two entries
+      await session.commit(checkpoint({ status: 'done', snapshot: null, output: { answer: 42 } }));
+      // Readable while a session holds the run: a fork reads a run another process may be driving.
+      const history = await store.history('kept');
+      expect(history.map(({ seq, status, value, journalCount }) => ({ seq, status, value, journalCount }))).toEqual([
+        { seq: 1, status: 'running', value: 'first', journalCount: 0 },
+        { seq: 2, status: 'running', value: { review: 'deciding' }, journalCount: 2 },
+        { seq: 3, status: 'done', value: null, journalCount: 2 },
+      ]);
+      for (const kept of history) expect(Number.isNaN(Date.parse(kept.at))).toBe(false);
+      expect(history[0]).not.toHaveProperty('checkpoint');
+      expect(history[0]).not.toHaveProperty('snapshot');
+      const at2 = await store.checkpointAt('kept', 2);
+      expect(at2.journalCount).toBe(2);
+      expect(at2.checkpoint).toEqual(second);
+      expect(JSON.stringify(at2.checkpoint.snapshot)).toBe(JSON.stringify(second.snapshot));
+      expect((await store.checkpointAt('kept', 3)).checkpoint).toMatchObject({ status: 'done', output: { answer: 42 } });
+    });
+
+    it('numbers the history on across sessions; opening a run adds nothing to it', async () => {
+      const store = await setup();
+      const first = held(await store.create(meta('renumber')));
+      await first.commit(checkpoint({ activeMs: 1 }));
+      await first.commit(checkpoint({ activeMs: 2 }));
+      await first.close();
+      const second = held(await store.open('renumber'));
+      expect((await store.history('renumber')).map((h) => h.seq)).toEqual([1, 2]);
+      await second.append(entry('k'));
+      await second.commit(checkpoint({ activeMs: 3 }));
+      await second.close();
+      expect((await store.history('renumber')).map((h) => [h.seq, h.journalCount])).toEqual([
+        [1, 0],
+        [2, 0],
+        [3, 1],
+      ]);
+      expect((await store.checkpointAt('renumber', 3)).checkpoint.activeMs).toBe(3);
+      expect((await store.checkpointAt('renumber', 1)).checkpoint.activeMs).toBe(1);
+    });
+
+    it('refuses an unknown run or seq with a clear error', async () => {
+      const store = await setup();
+      await expect(store.history('nobody')).rejects.toBeInstanceOf(RunNotFoundError);
+      await expect(store.checkpointAt('nobody', 1)).rejects.toBeInstanceOf(RunNotFoundError);
+      await expect(store.history('../escape')).rejects.toBeInstanceOf(InvalidRunIdError);
+      const session = held(await store.create(meta('short')));
+      await expect(store.checkpointAt('short', 1)).rejects.toThrow(/run short has no checkpoint 1 \(it has none yet/);
+      await session.commit(checkpoint());
+      await session.commit(checkpoint());
+      for (const seq of [0, 3, -1, 1.5, Number.NaN]) {
+        const refusal = store.checkpointAt('short', seq);
+        await expect(refusal).rejects.toBeInstanceOf(CheckpointNotFoundError);
+        await expect(refusal).rejects.toBeInstanceOf(RunNotFoundError); // exit 2 in the CLI, like a missing run
+      }
+      await expect(store.checkpointAt('short', 3)).rejects.toThrow('run short has no checkpoint 3 (it has 1 to 2; see harness history short)');
+    });
+
     const fencing = hooks.takeOver ? it : it.skip;
 
     fencing('fences a stale session off once a newer one has taken the run', async () => {
@@ -329,6 +395,7 @@ export function describeRunStore(name: string, make: () => Promise<StoreUnderTes
       expect(record.workflow.hash).toBe('h1');
       expect(record.journal.map((e) => e.result.content)).toEqual(['stale, before']);
       expect(record.timeline.map((t) => t.event)).toEqual(['before']);
+      expect((await store.history('contested')).map((h) => [h.seq, h.status])).toEqual([[1, 'running']]); // the refused commit is not kept
 
       // The stale session's close neither fails nor frees the run the newer session holds.
       await expect(stale.close()).resolves.toBeUndefined();
@@ -339,6 +406,10 @@ export function describeRunStore(name: string, make: () => Promise<StoreUnderTes
       await newer.close();
       record = await store.read('contested');
       expect(record.status).toBe('done');
+      expect((await store.history('contested')).map((h) => [h.seq, h.status])).toEqual([
+        [1, 'running'],
+        [2, 'done'],
+      ]);
       expect(record.journal.map((e) => e.result.content)).toEqual(['newer']);
     });
   });

@@ -40,11 +40,12 @@ describe('FileStore layout', () => {
     await session.append(entry('k1'));
     await session.commit(checkpoint(), [tick('a')]);
     await session.close();
-    expect(readdirSync(paths.dir).sort()).toEqual(['checkpoint.json', 'journal.ndjson', 'run.json', 'timeline.ndjson']);
+    expect(readdirSync(paths.dir).sort()).toEqual(['checkpoint.json', 'history.ndjson', 'journal.ndjson', 'run.json', 'timeline.ndjson']);
     expect(JSON.parse(readFileSync(paths.meta, 'utf8'))).toMatchObject({ format: 2, runId: 'r1', workflow: { hash: 'h1' } });
     expect(JSON.parse(readFileSync(paths.checkpoint, 'utf8'))).toMatchObject({ ...checkpoint(), epoch: 1 });
     expect(readFileSync(paths.journal, 'utf8').trim().split('\n')).toHaveLength(1);
     expect(readFileSync(paths.timeline, 'utf8').trim().split('\n')).toHaveLength(1);
+    expect(readFileSync(paths.history, 'utf8').trim().split('\n')).toHaveLength(1);
   });
 
   it('does not grow the checkpoint with the journal: same size after 1,000 appends', async () => {

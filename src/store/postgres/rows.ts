@@ -4,7 +4,7 @@ import { assembleRecord, timelineKept } from '../assemble.ts';
 import { CorruptRunError } from '../errors.ts';
 import { Journal } from '../journal.ts';
 import { runRecordSchema, type RunRecord, type RunSummary } from '../record.ts';
-import type { Checkpoint } from '../types.ts';
+import type { Checkpoint, HistoricCheckpoint, HistoryEntry } from '../types.ts';
 
 const metaSchema = runRecordSchema.pick({ runId: true, workflow: true, input: true, budget: true, seed: true, createdAt: true });
 const checkpointSchema = runRecordSchema.pick({
@@ -125,4 +125,36 @@ export function summaryOf(row: SummaryRow): RunSummary {
     flags: fields.flags,
     wakeAt: row.wake_at ? row.wake_at.getTime() : null,
   };
+}
+
+/** A run's history without a snapshot: the status and state copies kept beside each checkpoint. */
+export function historyQuery(s: string): string {
+  return `SELECT seq, at, status, state, journal_count FROM ${s}.checkpoints WHERE run_id = $1 ORDER BY seq`;
+}
+
+export interface HistoryRow {
+  seq: string;
+  at: Date;
+  status: unknown;
+  state: unknown;
+  journal_count: number;
+}
+
+export function historyEntryOfRow(row: HistoryRow, runId: string): HistoryEntry {
+  return {
+    seq: epochOf(row.seq, runId),
+    at: row.at.toISOString(),
+    status: check(runRecordSchema.shape.status, row.status, runId, 'history status'),
+    value: row.state ?? null,
+    journalCount: row.journal_count,
+  };
+}
+
+export interface CheckpointRow {
+  checkpoint: unknown;
+  journal_count: number;
+}
+
+export function historicCheckpointOf(row: CheckpointRow, runId: string): HistoricCheckpoint {
+  return { checkpoint: check(checkpointSchema, row.checkpoint, runId, 'kept checkpoint'), journalCount: row.journal_count };
 }

@@ -37,7 +37,8 @@ export function schemaStatements(schema: string): string[] {
       wake_at timestamptz,
       cancel_requested boolean NOT NULL DEFAULT false,
       holder text,
-      held_until timestamptz
+      held_until timestamptz,
+      history_seq bigint NOT NULL DEFAULT 0
     )`,
     // Newest first is how runs are listed; runs due to wake are what a worker asks for.
     `CREATE INDEX IF NOT EXISTS runs_newest ON ${s}.runs (created_at DESC, run_id DESC)`,
@@ -55,6 +56,26 @@ export function schemaStatements(schema: string): string[] {
       run_id text NOT NULL REFERENCES ${s}.runs ON DELETE CASCADE,
       seq bigserial NOT NULL,
       entry json NOT NULL,
+      PRIMARY KEY (run_id, seq)
+    )`,
+    // Every checkpoint committed (a run's history): a row per commit, its seq counted in runs.history_seq by the same
+    // fenced statement. status and state are copies for listing a history without reading any snapshot.
+    // Tables made before the history have no history_seq; asked first, because ALTER TABLE locks the table even when
+    // IF NOT EXISTS finds the column there.
+    `DO $$ BEGIN
+       IF NOT EXISTS (SELECT 1 FROM information_schema.columns
+                       WHERE table_schema = ${literal(schema)} AND table_name = 'runs' AND column_name = 'history_seq') THEN
+         ALTER TABLE ${s}.runs ADD COLUMN history_seq bigint NOT NULL DEFAULT 0;
+       END IF;
+     END $$`,
+    `CREATE TABLE IF NOT EXISTS ${s}.checkpoints (
+      run_id text NOT NULL REFERENCES ${s}.runs ON DELETE CASCADE,
+      seq bigint NOT NULL,
+      at timestamptz NOT NULL,
+      journal_count integer NOT NULL,
+      status text NOT NULL,
+      state json,
+      checkpoint json NOT NULL,
       PRIMARY KEY (run_id, seq)
     )`,
   ];

@@ -69,20 +69,35 @@ export class PostgresSession implements RunSession {
     return this.#write(async () => {
       const state = json(checkpointOf(checkpoint));
       const entries = json(timeline);
-      // One statement: the timeline rows go in only if the fenced update found its row, so a refusal writes nothing.
+      // One statement: the timeline and history rows go in only if the fenced update found its row, so a refusal
+      // writes nothing. The history row is the checkpoint's size; its seq is counted on the run's own row.
+      const s = this.#context.s;
       const { rows } = await this.#context.db.query<{ updated_at: Date }>(
         `WITH cp AS (
-           UPDATE ${this.#context.s}.runs
+           UPDATE ${s}.runs
               SET checkpoint = $3::json, summary = $7::jsonb, status = $4, wake_at = to_timestamp($5::float8 / 1000),
-                  updated_at = now()
+                  updated_at = now(), history_seq = history_seq + 1
             WHERE run_id = $1 AND epoch = $2
-           RETURNING updated_at
+           RETURNING updated_at, history_seq
          ), tl AS (
-           INSERT INTO ${this.#context.s}.timeline (run_id, entry)
+           INSERT INTO ${s}.timeline (run_id, entry)
            SELECT $1, t.entry FROM cp, json_array_elements($6::json) WITH ORDINALITY AS t(entry, n) ORDER BY t.n
+         ), hs AS (
+           INSERT INTO ${s}.checkpoints (run_id, seq, at, journal_count, status, state, checkpoint)
+           SELECT $1, cp.history_seq, cp.updated_at, $8, $4, $9::json, $3::json FROM cp
          )
          SELECT updated_at FROM cp`,
-        [this.runId, this.epoch, state.text, state.copy.status, state.copy.wakeAt ?? null, entries.text, summaryJson(this.record, state.copy)],
+        [
+          this.runId,
+          this.epoch,
+          state.text,
+          state.copy.status,
+          state.copy.wakeAt ?? null,
+          entries.text,
+          summaryJson(this.record, state.copy),
+          this.#journal.entries.length,
+          JSON.stringify(state.copy.snapshot?.['value'] ?? null),
+        ],
       );
       const row = rows[0];
       if (row === undefined) throw await this.#fenced();

@@ -1,14 +1,27 @@
 // The PostgreSQL run store: runs shared by many processes, claimed by lease, every write fenced by the run's epoch.
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { initialCheckpoint, metaOf } from '../assemble.ts';
+import { checkpointNotFound, initialCheckpoint, metaOf } from '../assemble.ts';
 import { RunExistsError, RunLockedError, RunNotFoundError } from '../errors.ts';
 import type { RunRecord, RunSummary } from '../record.ts';
 import { assertRunId } from '../run-id.ts';
-import type { RunListing, RunMeta, RunSession, RunStore } from '../types.ts';
+import type { HistoricCheckpoint, HistoryEntry, RunListing, RunMeta, RunSession, RunStore } from '../types.ts';
 import { PostgresCancelPoller } from './cancel-poller.ts';
 import { Db, type Queryable } from './db.ts';
-import { recordOf, recordQuery, summaryJson, summaryOf, summaryQuery, type RecordRow, type SummaryRow } from './rows.ts';
+import {
+  historicCheckpointOf,
+  historyEntryOfRow,
+  historyQuery,
+  recordOf,
+  recordQuery,
+  summaryJson,
+  summaryOf,
+  summaryQuery,
+  type CheckpointRow,
+  type HistoryRow,
+  type RecordRow,
+  type SummaryRow,
+} from './rows.ts';
 import { quoteSchema } from './schema.ts';
 import { PostgresSession, type SessionContext } from './session.ts';
 import { maskUrl } from './url.ts';
@@ -133,6 +146,27 @@ export class PostgresStore implements RunStore {
     return { runs, unreadable };
   }
 
+  async history(id: string): Promise<HistoryEntry[]> {
+    const runId = assertRunId(id);
+    await this.#assertExists(runId);
+    const { rows } = await this.#db.query<HistoryRow>(historyQuery(this.#s), [runId]);
+    return rows.map((row) => historyEntryOfRow(row, runId));
+  }
+
+  async checkpointAt(id: string, seq: number): Promise<HistoricCheckpoint> {
+    const runId = assertRunId(id);
+    const { rows } = await this.#db.query<CheckpointRow & { history_seq: string }>(
+      `SELECT r.history_seq, c.checkpoint, c.journal_count FROM ${this.#s}.runs r
+         LEFT JOIN ${this.#s}.checkpoints c ON c.run_id = r.run_id AND c.seq = $2
+        WHERE r.run_id = $1`,
+      [runId, Number.isSafeInteger(seq) ? seq : -1],
+    );
+    const row = rows[0];
+    if (row === undefined) throw new RunNotFoundError(`no run ${runId} in ${this.location}`);
+    if (row.checkpoint === null) throw checkpointNotFound(runId, seq, Number(row.history_seq));
+    return historicCheckpointOf(row, runId);
+  }
+
   async requestCancel(id: string): Promise<void> {
     const runId = assertRunId(id);
     const { rowCount } = await this.#db.query(`UPDATE ${this.#s}.runs SET cancel_requested = true WHERE run_id = $1`, [runId]);
@@ -152,6 +186,11 @@ export class PostgresStore implements RunStore {
     const row = rows[0];
     if (row === undefined) throw new RunNotFoundError(`no run ${runId} in ${this.location}`);
     return row;
+  }
+
+  async #assertExists(runId: string): Promise<void> {
+    const { rowCount } = await this.#db.query(`SELECT 1 FROM ${this.#s}.runs WHERE run_id = $1`, [runId]);
+    if (rowCount === 0) throw new RunNotFoundError(`no run ${runId} in ${this.location}`);
   }
 
   /** Why a claim found no row to take: no such run, or a live lease held by someone else. */

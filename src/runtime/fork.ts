@@ -1,0 +1,119 @@
+// Forking a run: a new run from one of a run's kept checkpoints, its journal reused up to there, driven like resume.
+import { machineDefinition } from '../definition/index.ts';
+import type { Workflow } from '../steps/workflow.ts';
+import { finalStatuses, newRunId, assertRunId, type RunMeta, type RunRecord, type StoredJournalEntry } from '../store/index.ts';
+import { definitionHash } from './definition.ts';
+import type { DriveStart } from './driver.ts';
+import { InputError, RunFinishedError } from './errors.ts';
+import { checkDefinition, driveSession, parseInput, restorableSnapshot, workflowOf, type DriveHooks } from './runs.ts';
+
+export { CheckpointNotFoundError } from '../store/index.ts';
+export type { HistoryEntry, HistoricCheckpoint } from '../store/types.ts';
+
+export interface ForkOptions extends DriveHooks {
+  /** The run to fork from: only read, never written (another process may be driving it). */
+  runId: string;
+  /** The seq of the checkpoint to start from, as `store.history(runId)` numbers them. */
+  at: number;
+  /** The new run's id; default a fresh one for the workflow. */
+  newRunId?: string;
+  /** Replaces the run's input in the new run (checked against the workflow's schema). */
+  input?: unknown;
+  /** Shallow-merged into the root context of the restored snapshot: a plain JSON object. */
+  contextPatch?: Record<string, unknown>;
+  /** The workflow to fork with; default: loaded from the module path stored in the run. */
+  workflow?: Workflow;
+  cwd?: string;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** True for what survives JSON as itself: null, booleans, finite numbers, strings, arrays and plain objects of them. */
+function isJson(value: unknown): boolean {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (Array.isArray(value)) return value.every(isJson);
+  return isPlainObject(value) && Object.values(value).every(isJson);
+}
+
+/** Checks a context patch: InputError unless it is a plain JSON object. */
+export function checkContextPatch(patch: unknown): Record<string, unknown> {
+  if (!isPlainObject(patch)) throw new InputError('the context patch must be a JSON object ({"key": value, …})');
+  if (!isJson(patch)) throw new InputError('the context patch must be plain JSON (no undefined, functions, dates, NaN or class instances)');
+  return patch;
+}
+
+/** The snapshot with `patch` merged into its root context; the stored one is not changed. */
+function patchContext(snapshot: RunRecord['snapshot'], patch: Record<string, unknown>, runId: string, at: number): RunRecord['snapshot'] {
+  if (Object.keys(patch).length === 0) return snapshot;
+  if (snapshot === null) throw new InputError(`checkpoint ${at} of run ${runId} has no snapshot yet: there is no context to patch`);
+  const context = snapshot['context'];
+  if (!isPlainObject(context)) throw new InputError(`checkpoint ${at} of run ${runId} has no object context to patch`);
+  return { ...snapshot, context: { ...context, ...patch } };
+}
+
+/** A fork decided and checked, nothing written yet: what `driveFork` creates and drives. */
+export interface ForkPlan {
+  meta: RunMeta;
+  workflow: Workflow;
+  /** The source's journal entries up to the checkpoint: calls the fork replays rather than pays for. */
+  journal: StoredJournalEntry[];
+  start: DriveStart;
+}
+
+/**
+ * Decides a fork on reads alone, so every refusal writes nothing: an unknown run or seq, a checkpoint where the run
+ * had already ended, a changed definition (unless the workflow migrates: then the new run follows the new one), a bad
+ * input or context patch.
+ */
+export async function prepareFork(options: Omit<ForkOptions, keyof DriveHooks> & Pick<DriveHooks, 'store'>): Promise<ForkPlan> {
+  const { store, runId, at } = options;
+  const source = await store.read(runId);
+  const kept = await store.checkpointAt(runId, at);
+  const wf = options.workflow ?? (await workflowOf(source, options.cwd ?? process.cwd())).workflow;
+  if (finalStatuses.includes(kept.checkpoint.status)) {
+    throw new RunFinishedError(`checkpoint ${at} of run ${runId} is ${kept.checkpoint.status}: nothing to fork from there; pick an earlier one (harness history ${runId})`);
+  }
+  const checked = checkDefinition(runId, source.workflow.hash, kept.checkpoint.snapshot, wf, true);
+  if (!checked) throw new Error('a migrating definition check always gives a snapshot');
+  const patch = options.contextPatch === undefined ? {} : checkContextPatch(options.contextPatch);
+  const snapshot = restorableSnapshot(runId, patchContext(checked.snapshot, patch, runId, at));
+  const input = options.input === undefined ? source.input : parseInput(wf, options.input);
+  const meta: RunMeta = {
+    runId: options.newRunId !== undefined ? assertRunId(options.newRunId) : newRunId(wf.id),
+    workflow: checked.migratedTo
+      ? { ...source.workflow, hash: definitionHash(wf.machine), definition: machineDefinition(wf.machine) }
+      : { ...source.workflow },
+    input,
+    budget: source.budget,
+    seed: source.seed,
+    createdAt: new Date().toISOString(),
+  };
+  return { meta, workflow: wf, journal: source.journal.slice(0, kept.journalCount), start: snapshot ? { snapshot } : { input } };
+}
+
+/** Creates the planned run (RunExistsError if its id is taken), copies the reused journal in, and drives it. */
+export async function driveFork(plan: ForkPlan, hooks: DriveHooks): Promise<RunRecord> {
+  const session = await hooks.store.create(plan.meta);
+  try {
+    for (const entry of plan.journal) await session.append(entry);
+  } catch (error) {
+    await session.close();
+    throw error;
+  }
+  return driveSession(session, plan.workflow, plan.start, hooks);
+}
+
+/**
+ * Starts a new run from checkpoint `at` of run `runId` and drives it like resume. The new run has the source's meta
+ * (new id and createdAt; `input` replaced if given) and the first `journalCount` journal entries of the source, so
+ * calls finished before the checkpoint are replayed, never paid again, and calls after it are made anew. A context
+ * patch changes the root context only: a step already running at the checkpoint restarts with the input it had.
+ */
+export async function forkRun(options: ForkOptions): Promise<RunRecord> {
+  return driveFork(await prepareFork(options), options);
+}
