@@ -17,6 +17,7 @@ const benches: Record<string, () => Promise<{ run: (options: BenchOptions) => Pr
   resume: () => import('./resume.ts'),
   memory: () => import('./memory.ts'),
   'fanout-efficiency': () => import('./fanout-efficiency.ts'),
+  hosts: () => import('./hosts.ts'),
 };
 
 const args = process.argv.slice(2);

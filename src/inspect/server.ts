@@ -3,6 +3,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { AnyEventObject } from 'xstate';
 import { isHarnessError } from '../errors.ts';
+import { displayHost, resolveHost } from '../llm/host.ts';
+import { HostSet } from '../llm/hosts.ts';
 import { cancelRun, hostLimiter, resumeWorkflow, sendToRun } from '../runtime/index.ts';
 import { assertRunId, type FileStore } from '../store/index.ts';
 import { callDetail } from './call-detail.ts';
@@ -78,7 +80,11 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
 
   // Runs driven from the page share one limiter of calls per host, like the runs of one CLI process.
   const limiter = hostLimiter();
-  const hooks = (runId: string) => ({ store, runId, cwd, limiter });
+  // The page's resume and send drive runs from this process, so they call the models this process is pointed at:
+  // the page names them next to its buttons.
+  const modelHostSet = process.env.OLLAMA_HOSTS?.trim() ? HostSet.fromEnv(process.env) : null;
+  const modelHosts = modelHostSet ? modelHostSet.status().map((h) => h.host) : [displayHost(resolveHost(undefined, process.env))];
+  const hooks = (runId: string) => ({ store, runId, cwd, limiter, ...(modelHostSet ? { hosts: modelHostSet } : {}) });
 
   async function post(runId: string, action: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readJsonBody(req);
@@ -130,7 +136,7 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
     }
     if (method !== 'GET') throw new HttpError(405, `${method} not allowed on ${path}`);
     if (parts[0] === 'events' && parts.length === 1) return openStream(req, res);
-    if (parts[0] === 'info' && parts.length === 1) return sendJson(res, 200, { dir: store.dir, live: drives.size });
+    if (parts[0] === 'info' && parts.length === 1) return sendJson(res, 200, { dir: store.dir, live: drives.size, modelHosts });
     if (parts[0] === 'runs' && parts.length === 1) return sendJson(res, 200, filterRuns(await store.list(), runFilterOf(url.searchParams)));
     if (parts[0] === 'runs' && parts.length === 2) return sendJson(res, 200, runView(await store.read(assertRunId(parts[1] as string))));
     if (parts[0] === 'runs' && parts[2] === 'calls' && parts.length === 4) {

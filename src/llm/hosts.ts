@@ -20,7 +20,11 @@ export interface HostSetOptions {
 }
 
 export interface HostCallOptions extends CallOptions {
-  /** Calls that share a key (a run) stay on one host per model while it is healthy, so its prompt cache stays warm. */
+  /**
+   * Calls that share a key (a run) stay on one host per model while it is healthy, so its prompt cache stays warm;
+   * a call that finds it full while another is less loaded (a fan-out beyond its slots) goes to that one, and the
+   * run keeps its host.
+   */
   runKey?: string;
   /** Also hold a slot of this per-host limiter (keyed by the host's address) during each attempt. */
   pool?: HostPool;
@@ -209,14 +213,22 @@ export class HostSet {
     const eligible = this.#hosts.filter((h) => usable(h) && h.models?.has(model) === true);
     if (eligible.length === 0) return undefined;
     const key = runKey === undefined ? undefined : `${runKey}\0${model}`;
-    let chosen = key === undefined ? undefined : this.#sticky.get(key);
-    if (chosen === undefined || !eligible.includes(chosen)) {
-      chosen = eligible.reduce((best, h) => (compareHosts(h, best, model) < 0 ? h : best));
+    const sticky = key === undefined ? undefined : this.#sticky.get(key);
+    const home = sticky !== undefined && eligible.includes(sticky) ? sticky : undefined;
+    const best = (hosts: readonly HostState[]): HostState => hosts.reduce((top, h) => (compareHosts(h, top, model) < 0 ? h : top));
+    let chosen: HostState;
+    if (home === undefined) {
+      chosen = best(eligible);
       if (key !== undefined) {
         this.#sticky.delete(key); // re-insert: Map order is the eviction order
         this.#sticky.set(key, chosen);
         if (this.#sticky.size > stickyLimit) this.#sticky.delete(this.#sticky.keys().next().value ?? '');
       }
+    } else {
+      // The run's host, unless it is full and another is less loaded: the calls of a fan-out beyond its slots
+      // overflow to the best of those (the run keeps its home), instead of queueing there while others idle.
+      const lighter = isFull(home) ? eligible.filter((h) => load(h) < load(home)) : [];
+      chosen = lighter.length > 0 ? best(lighter) : home;
     }
     chosen.inFlight += 1;
     chosen.calls += 1;
@@ -276,15 +288,18 @@ export class HostSet {
   }
 }
 
+const isFull = (h: HostState): boolean => h.inFlight >= h.slots;
+const load = (h: HostState): number => h.inFlight / h.slots;
+
 /**
  * Lower is better: a host with a free slot before a full one; then one where the model is loaded (no load wait);
  * then the least in-flight per slot; then the fewest calls per slot so far, which spreads sequential calls that
  * would otherwise all tie; then the order of the list.
  */
 function compareHosts(a: HostState, b: HostState, model: string): number {
-  const full = (h: HostState): number => (h.inFlight >= h.slots ? 1 : 0);
+  const full = (h: HostState): number => (isFull(h) ? 1 : 0);
   const cold = (h: HostState): number => (h.loaded.has(model) ? 0 : 1);
-  return full(a) - full(b) || cold(a) - cold(b) || a.inFlight / a.slots - b.inFlight / b.slots ||
+  return full(a) - full(b) || cold(a) - cold(b) || load(a) - load(b) ||
     a.calls / a.slots - b.calls / b.slots;
 }
 

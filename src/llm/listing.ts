@@ -1,4 +1,6 @@
 // What a host has: model names from /api/tags (on disk) and /api/ps (in memory), in one canonical spelling.
+import { reachFailure } from './models/http.ts';
+
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -17,10 +19,16 @@ export interface ListingRequest {
 
 /** Canonical names from `/api/tags` or `/api/ps`; throws on any failure (the caller cools the host down). */
 export async function listModels(what: 'tags' | 'ps', request: ListingRequest): Promise<string[]> {
-  const response = await fetch(`${request.base}/api/${what}`, {
-    headers: request.authorization === undefined ? {} : { authorization: request.authorization },
-    signal: AbortSignal.timeout(request.timeoutMs),
-  });
+  let response: Response;
+  try {
+    response = await fetch(`${request.base}/api/${what}`, {
+      headers: request.authorization === undefined ? {} : { authorization: request.authorization },
+      signal: AbortSignal.timeout(request.timeoutMs),
+    });
+  } catch (error) {
+    // fetch says only "fetch failed": name the cause (connection refused, no answer within N ms, …).
+    throw new Error(reachFailure(error, request.timeoutMs), { cause: error });
+  }
   if (!response.ok) throw new Error(`/api/${what} answered ${response.status}`);
   const body: unknown = await response.json();
   const list = isRecord(body) ? body.models : undefined;

@@ -302,6 +302,7 @@ function actionsPanel(runId) {
     resume, cancel,
     el('span', { class: 'send-form' }, quick, eventType, eventData, sendButton),
     result,
+    el('p', { class: 'muted', id: 'model-hosts' }, modelHostsNote()),
     token ? null : el('p', { class: 'error' }, 'No token in this page’s URL: actions are refused. Open the URL the inspect command printed.'),
   );
   return {
@@ -317,8 +318,17 @@ function actionsPanel(runId) {
   };
 }
 
+/** The Ollama host(s) this inspector's resume and send call, as /api/info names them. */
+let modelHosts = [];
+function modelHostsNote() {
+  return modelHosts.length > 0 ? `Resume and send run here, calling models at ${modelHosts.join(', ')}.` : '';
+}
+
 fetch('/api/info').then((r) => r.json()).then((info) => {
   document.getElementById('dir').textContent = info.dir ? `runs in ${info.dir}` : '';
+  modelHosts = Array.isArray(info.modelHosts) ? info.modelHosts : [];
+  const note = document.getElementById('model-hosts');
+  if (note) note.textContent = modelHostsNote();
 }).catch(() => undefined);
 window.addEventListener('hashchange', route);
 connectLive();
