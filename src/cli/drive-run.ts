@@ -2,7 +2,7 @@
 import { startStatelyBridge, type StatelyBridge } from '../inspect/stately.ts';
 import { HostSet } from '../llm/hosts.ts';
 import { hostLimiter, type DriveHooks } from '../runtime/index.ts';
-import type { FileStore, RunRecord } from '../store/index.ts';
+import type { RunRecord, RunStore } from '../store/index.ts';
 import { integerFlag, type CliIO } from './command.ts';
 import { assertModelHost } from './host-arg.ts';
 import { colorEnabled, paint } from './io.ts';
@@ -16,6 +16,7 @@ import { continueLines, exitCodeFor, interruptedExitCode, summaryLines } from '.
 export const driveFlags = {
   json: { type: 'boolean', default: false },
   snapshots: { type: 'string' },
+  store: { type: 'string' },
   fsync: { type: 'boolean', default: false },
   'park-after': { type: 'string' },
   inspect: { type: 'boolean', default: false },
@@ -26,6 +27,7 @@ export const driveFlags = {
 
 export const driveFlagsHelp = `  --json               print only the final run record as JSON on stdout (the live view goes to stderr)
   --snapshots <dir>    directory of run files (default: $HARNESS_SNAPSHOTS, else ./snapshots)
+  --store <url>        postgres://user:pw@host/db[?schema=s]: runs in PostgreSQL (default: $HARNESS_STORE)
   --fsync              fsync every checkpoint: durable against power loss, slower
   --park-after <ms>    ride out an unreachable or overloaded Ollama host this long (default 180000, or the
                        workflow's own), retrying with backoff; then park the run (exit 75) to resume later
@@ -138,7 +140,7 @@ export async function driveStoredRun(
   runId: string,
   values: DriveFlagValues,
   io: CliIO,
-  drive: (store: FileStore, hooks: LiveHooks) => Promise<RunRecord>,
+  drive: (store: RunStore, hooks: LiveHooks) => Promise<RunRecord>,
 ): Promise<number> {
   const { store, flag } = openStore(values, io);
   const before = await store.read(runId);

@@ -4,9 +4,11 @@ import { dirname, resolve, sep } from 'node:path';
 import { FileStore } from '../store/index.ts';
 import type { CliIO } from './command.ts';
 import { SettingError, UsageError } from './command.ts';
+import { postgresStoreFor, storeUrlOf, type UrlStore } from './store-url.ts';
 
 export interface StoreChoice {
-  store: FileStore;
+  /** Run files in a directory, or the PostgreSQL store named by --store / HARNESS_STORE. */
+  store: FileStore | UrlStore;
   /** The --snapshots value as typed, repeated in printed follow-up commands; undefined when it came from env/default. */
   flag: string | undefined;
 }
@@ -79,10 +81,15 @@ export function checkSnapshotsDir(dir: string, access: SnapshotsAccess, label: s
 }
 
 export function openStore(
-  values: { snapshots?: string | undefined; fsync?: boolean | undefined },
+  values: { snapshots?: string | undefined; fsync?: boolean | undefined; store?: string | undefined },
   io: CliIO,
   access: SnapshotsAccess = 'write',
 ): StoreChoice {
+  const url = storeUrlOf(values.store, io.env);
+  if (url !== undefined) {
+    if (values.snapshots !== undefined) throw new UsageError('give --store or --snapshots, not both');
+    return { store: postgresStoreFor(url), flag: undefined };
+  }
   const dir = snapshotsDir(values.snapshots, io);
   const label = values.snapshots !== undefined ? '--snapshots' : io.env.HARNESS_SNAPSHOTS?.trim() ? 'HARNESS_SNAPSHOTS' : 'snapshots directory';
   checkSnapshotsDir(dir, access, label);
@@ -92,4 +99,5 @@ export function openStore(
 /** Flags every command that touches runs accepts. */
 export const storeFlags = {
   snapshots: { type: 'string' },
+  store: { type: 'string' },
 } as const;

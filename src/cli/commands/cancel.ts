@@ -4,7 +4,7 @@ import { assertRunId } from '../../store/index.ts';
 import { type CliIO, type Command, ExitCode, parseFlags, UsageError } from '../command.ts';
 import { openStore, storeFlags } from '../snapshots-dir.ts';
 
-const help = `Usage: harness cancel <run-id> [--json] [--snapshots <dir>]
+const help = `Usage: harness cancel <run-id> [--json] [--snapshots <dir> | --store <url>]
 
 Marks the run cancelled; a cancelled run cannot be resumed or sent events. If another process is
 driving the run, it is asked to stop at its next checkpoint and this command waits for it (10 s).
@@ -12,6 +12,7 @@ driving the run, it is asked to stop at its next checkpoint and this command wai
 Options:
   --json             print the cancelled run record as JSON
   --snapshots <dir>  directory of run files (default: $HARNESS_SNAPSHOTS, else ./snapshots)
+  --store <url>      postgres://user:pw@host/db[?schema=s]: runs in PostgreSQL (default: $HARNESS_STORE)
 
 Exit codes: 0 cancelled, 2 bad run id or run not found, 3 refused (run already finished, corrupt
 run file, or the driving process did not stop in time).`;

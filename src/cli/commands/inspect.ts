@@ -2,6 +2,7 @@
 import { startInspector, type Inspector } from '../../inspect/index.ts';
 import { type CliIO, type Command, ExitCode, numberFlag, parseFlags, UsageError } from '../command.ts';
 import { stopped, untilSignalled } from '../io.ts';
+import { FileStore } from '../../store/index.ts';
 import { openStore, storeFlags } from '../snapshots-dir.ts';
 
 const defaultPort = 4777;
@@ -23,13 +24,15 @@ Options:
 
 /** Serves until `stop` aborts, then closes. Separate from `run` so it can be driven without process signals. */
 export async function serveInspector(argv: string[], io: CliIO, stop: AbortSignal): Promise<number> {
-  const { values, positionals } = parseFlags(argv, { ...storeFlags, port: { type: 'string' }, host: { type: 'string' } });
+  const { values, positionals } = parseFlags(argv, { snapshots: storeFlags.snapshots, port: { type: 'string' }, host: { type: 'string' } });
   if (positionals.length > 0) throw new UsageError(`inspect takes no arguments, got "${positionals.join(' ')}"`);
   const port = numberFlag('port', values.port, defaultPort);
   if (!Number.isInteger(port) || port > 65_535) throw new UsageError(`--port must be an integer from 0 to 65535, got "${values.port}"`);
   const host = values.host ?? '127.0.0.1';
   if (host.trim() === '') throw new UsageError('--host must not be empty');
   const { store } = openStore(values, io);
+  // The page follows run files as they change; runs in PostgreSQL have no files to follow (yet).
+  if (!(store instanceof FileStore)) throw new UsageError(`the inspector serves runs from a snapshots directory; ${store.location} (HARNESS_STORE) is not supported yet`);
 
   let inspector: Inspector;
   try {

@@ -6,7 +6,7 @@ import { colorEnabled, paint } from '../io.ts';
 import { colorStatus, wakeNote } from '../print-run.ts';
 import { openStore, storeFlags } from '../snapshots-dir.ts';
 
-const help = `Usage: harness ls [--json] [--snapshots <dir>]
+const help = `Usage: harness ls [--json] [--snapshots <dir> | --store <url>]
 
 Lists the runs in the snapshots directory, newest first: id, workflow, status, start time, time
 spent being driven, tokens, model calls and flags; for waiting and parked runs with a deadline or
@@ -15,7 +15,8 @@ that are not readable run records are listed with the reason (they are never mod
 
 Options:
   --json             print { dir, runs, unreadable } as JSON
-  --snapshots <dir>  directory of run files (default: $HARNESS_SNAPSHOTS, else ./snapshots)`;
+  --snapshots <dir>  directory of run files (default: $HARNESS_SNAPSHOTS, else ./snapshots)
+  --store <url>      postgres://user:pw@host/db[?schema=s]: runs in PostgreSQL (default: $HARNESS_STORE)`;
 
 export const lsCommand: Command = {
   name: 'ls',

@@ -8,7 +8,7 @@ import { colorEnabled, paint, type Paint } from '../io.ts';
 import { callRows, colorStatus, continueLines, flagReasons, wakeNote } from '../print-run.ts';
 import { openStore, storeFlags } from '../snapshots-dir.ts';
 
-const help = `Usage: harness show <run-id> [--json] [--snapshots <dir>]
+const help = `Usage: harness show <run-id> [--json] [--snapshots <dir> | --store <url>]
 
 Prints a run: status, workflow and definition hash, timings, usage and budget, a table of every model
 call (step, model, attempt, ok or error kind, score, tokens, time to first token, duration), flags
@@ -17,7 +17,8 @@ continue it.
 
 Options:
   --json             print the whole run record as JSON
-  --snapshots <dir>  directory of run files (default: $HARNESS_SNAPSHOTS, else ./snapshots)`;
+  --snapshots <dir>  directory of run files (default: $HARNESS_SNAPSHOTS, else ./snapshots)
+  --store <url>      postgres://user:pw@host/db[?schema=s]: runs in PostgreSQL (default: $HARNESS_STORE)`;
 
 export const showCommand: Command = {
   name: 'show',

@@ -7,6 +7,8 @@ import { assertRunId } from '../../store/index.ts';
 import { type CliIO, type Command, ExitCode, parseFlags, UsageError } from '../command.ts';
 import { parseJsonFlag, readInput } from '../json-arg.ts';
 import { openStore } from '../snapshots-dir.ts';
+import { connectStore, queueTargetFor, queueUrlOf, storeUrlOf } from '../store-url.ts';
+import { RunQueue } from '../../worker/queue/index.ts';
 
 const help = `Usage: harness submit <workflow-file> [options]
 
@@ -19,8 +21,12 @@ Options:
   --input-file <file>    the run's input, read from a JSON file
   --run-id <id>          the run's id: 1-64 letters, digits, '-' or '_' (default <workflow>-<time>-<hex>)
   --snapshots <dir>      directory of run files (default: $HARNESS_SNAPSHOTS, else ./snapshots)
+  --store <url>          postgres://user:pw@host/db[?schema=s]: create the run in PostgreSQL (default:
+                         $HARNESS_STORE)
+  --queue <url>          redis://host:6379[?prefix=p]: also queue the run for \`harness worker --queue\`
+                         (default: $HARNESS_QUEUE; needs --store)
 
-Exit codes: 0 submitted, 2 bad usage or input (nothing written), 3 refused.`;
+Exit codes: 0 submitted, 2 bad usage or input, or a store or queue out of reach (nothing written), 3 refused.`;
 
 function inputFile(path: string, cwd: string): unknown {
   let text: string;
@@ -42,11 +48,15 @@ export const submitCommand: Command = {
       'input-file': { type: 'string' },
       'run-id': { type: 'string' },
       snapshots: { type: 'string' },
+      store: { type: 'string' },
+      queue: { type: 'string' },
     });
     if (positionals.length !== 1) throw new UsageError('submit needs exactly one workflow file: harness submit <workflow-file>');
     if (values.input !== undefined && values['input-file'] !== undefined) throw new UsageError('give --input or --input-file, not both');
     const runId = values['run-id'] === undefined ? undefined : assertRunId(values['run-id']);
     const input = values['input-file'] !== undefined ? inputFile(values['input-file'], io.cwd) : readInput(values.input, io.cwd);
+    const queueUrl = queueUrlOf(values.queue, io.env);
+    if (queueUrl !== undefined) return submitToQueue(queueUrl, values, io, positionals[0] as string, input, runId);
     const { store } = openStore(values, io);
     const { workflow, modulePath } = await loadWorkflow(positionals[0] as string, io.cwd);
     const id = await submitRun({ store, workflow, modulePath, input, cwd: io.cwd, ...(runId !== undefined ? { runId } : {}) });
@@ -54,3 +64,34 @@ export const submitCommand: Command = {
     return ExitCode.ok;
   },
 };
+
+/** Queue mode: both services are asked first (nothing is written if either is out of reach), then create, then enqueue. */
+async function submitToQueue(
+  queueUrl: string,
+  values: { store?: string | undefined; snapshots?: string | undefined },
+  io: CliIO,
+  module: string,
+  input: unknown,
+  runId: string | undefined,
+): Promise<number> {
+  const storeUrl = storeUrlOf(values.store, io.env);
+  if (storeUrl === undefined) throw new UsageError('a queue needs a run store every worker reaches: give --store postgres://… (or HARNESS_STORE)');
+  if (values.snapshots !== undefined) throw new UsageError('give --store or --snapshots, not both');
+  const target = queueTargetFor(queueUrl);
+  const { workflow, modulePath } = await loadWorkflow(module, io.cwd);
+  const store = await connectStore(storeUrl);
+  try {
+    const queue = await RunQueue.connect(target);
+    try {
+      const id = await submitRun({ store, workflow, modulePath, input, cwd: io.cwd, ...(runId !== undefined ? { runId } : {}) });
+      // Should Redis fail here, the run exists all the same: a worker's sweep of the store queues it.
+      await queue.enqueue(id);
+      io.stdout.write(`${id}\n`);
+      return ExitCode.ok;
+    } finally {
+      await queue.close();
+    }
+  } finally {
+    await store.end();
+  }
+}

@@ -6,7 +6,7 @@ import { duration, table } from '../format.ts';
 import { colorEnabled, paint } from '../io.ts';
 import { openStore, storeFlags } from '../snapshots-dir.ts';
 
-const help = `Usage: harness usage [--json] [--since <ISO time>] [--snapshots <dir>]
+const help = `Usage: harness usage [--json] [--since <ISO time>] [--snapshots <dir> | --store <url>]
 
 Sums the model calls of the runs in the snapshots directory (judge calls included): calls, tokens in,
 tokens out and model time (summed call durations), per workflow and per model. The inspector shows the
@@ -15,7 +15,8 @@ same per run.
 Options:
   --json             print { dir, since, runs, total, byWorkflow, byModel } as JSON
   --since <time>     only runs started at or after this ISO time (e.g. 2026-11-01 or 2026-11-01T09:00Z)
-  --snapshots <dir>  directory of run files (default: $HARNESS_SNAPSHOTS, else ./snapshots)`;
+  --snapshots <dir>  directory of run files (default: $HARNESS_SNAPSHOTS, else ./snapshots)
+  --store <url>      postgres://user:pw@host/db[?schema=s]: runs in PostgreSQL (default: $HARNESS_STORE)`;
 
 function rowsOf(title: string, rows: readonly UsageRow[]): string[][] {
   return [

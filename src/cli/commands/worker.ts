@@ -2,10 +2,12 @@
 import { HostSet } from '../../llm/hosts.ts';
 import { hostLimiter } from '../../runtime/index.ts';
 import { startWorker, type WorkerEvent } from '../../worker/index.ts';
+import { RunQueue, startQueueWorker, type QueueWorkerEvent } from '../../worker/queue/index.ts';
 import { type CliIO, type Command, ExitCode, integerFlag, parseFlags, UsageError } from '../command.ts';
 import { assertModelHost } from '../host-arg.ts';
 import { interruptedExitCode } from '../print-run.ts';
 import { openStore } from '../snapshots-dir.ts';
+import { connectStore, queueTargetFor, queueUrlOf, storeUrlOf } from '../store-url.ts';
 
 const help = `Usage: harness worker [options]
 
@@ -22,8 +24,35 @@ Options:
   --poll-ms <n>        longest pause between two looks at the directory, in ms (default 1000)
   --park-after <ms>    ride out an unreachable Ollama host this long before parking a run (default
                        180000, or the workflow's own)
+  --store <url>        postgres://user:pw@host/db[?schema=s]: runs in PostgreSQL (default: $HARNESS_STORE)
+  --queue <url>        redis://host:6379[?prefix=p]: take runs from a BullMQ queue on Redis instead of
+                       polling (default: $HARNESS_QUEUE; needs --store). Workers on many machines share it.
+  --takeover-ms <n>    queue mode: a dead worker's runs are driven again within about 1.5 times this
+                       plus a second (BullMQ job lock and run-store lease; default 30000)
+  --sweep-ms <n>       queue mode: how often the store is swept for runs no job stands for: submitted
+                       without a queue, left waiting with a deadline by \`send\` (default 15000; 0: never)
 
-Exit codes: 0 stopped by a signal, 2 bad usage.`;
+Exit codes: 0 stopped by a signal, 2 bad usage or a store or queue out of reach at start.`;
+
+function queueLine(event: QueueWorkerEvent): { text: string; error: boolean } {
+  const at = (ms: number) => new Date(ms).toISOString();
+  switch (event.type) {
+    case 'take':
+      return { text: `take   ${event.runId}`, error: false };
+    case 'leave':
+      return { text: `leave  ${event.runId} ${event.status}${event.wakeAt !== null ? ` (wakes ${at(event.wakeAt)})` : ''}`, error: false };
+    case 'later':
+      return { text: `later  ${event.runId} at ${at(event.at)} (${event.why})`, error: false };
+    case 'skip':
+      return { text: `skip   ${event.runId} (${event.why})`, error: false };
+    case 'fenced':
+      return { text: `fenced ${event.runId}: ${event.message} (stopped driving it)`, error: true };
+    case 'refuse':
+      return { text: `refuse ${event.runId} ${event.code}: ${event.message} (job failed with this reason)`, error: true };
+    case 'error':
+      return { text: `error  ${event.runId ?? '-'}: ${event.message}`, error: true };
+  }
+}
 
 function line(event: WorkerEvent): { text: string; error: boolean } {
   const at = (ms: number) => new Date(ms).toISOString();
@@ -49,12 +78,50 @@ export const workerCommand: Command = {
       concurrency: { type: 'string' },
       'poll-ms': { type: 'string' },
       'park-after': { type: 'string' },
+      store: { type: 'string' },
+      queue: { type: 'string' },
+      'takeover-ms': { type: 'string' },
+      'sweep-ms': { type: 'string' },
     });
     if (positionals.length > 0) throw new UsageError(`worker takes no arguments, got "${positionals.join(' ')}"`);
     const concurrency = integerFlag('concurrency', values.concurrency, 1);
     const pollMs = integerFlag('poll-ms', values['poll-ms'], 1);
     const parkAfterMs = integerFlag('park-after', values['park-after'], 0);
+    const takeoverMs = integerFlag('takeover-ms', values['takeover-ms'], 1000);
+    const sweepMs = integerFlag('sweep-ms', values['sweep-ms'], 0);
     assertModelHost(io.env);
+    const queueUrl = queueUrlOf(values.queue, io.env);
+    if (queueUrl !== undefined) {
+      const storeUrl = storeUrlOf(values.store, io.env);
+      if (storeUrl === undefined) throw new UsageError('a queue needs a run store every worker reaches: give --store postgres://… (or HARNESS_STORE)');
+      if (values.snapshots !== undefined) throw new UsageError('give --store or --snapshots, not both');
+      const target = queueTargetFor(queueUrl);
+      const store = await connectStore(storeUrl, takeoverMs !== undefined ? { leaseMs: takeoverMs } : {});
+      try {
+        await (await RunQueue.connect(target)).close();
+        const worker = startQueueWorker({
+          store,
+          queue: target,
+          limiter: hostLimiter(io.env),
+          hosts: io.env.OLLAMA_HOSTS?.trim() ? HostSet.fromEnv(io.env) : null,
+          cwd: io.cwd,
+          ...(concurrency !== undefined ? { concurrency } : {}),
+          ...(takeoverMs !== undefined ? { lockMs: takeoverMs } : {}),
+          ...(sweepMs !== undefined ? { sweepMs } : {}),
+          ...(parkAfterMs !== undefined ? { outage: { parkAfterMs } } : {}),
+          onEvent: (event) => {
+            const { text, error } = queueLine(event);
+            (error ? io.stderr : io.stdout).write(`${text}\n`);
+          },
+        });
+        io.stderr.write(`worker ${process.pid} on ${store.location}, queue ${target.location}\n`);
+        await serveUntilSignal(io, () => worker.stop());
+      } finally {
+        await store.end();
+      }
+      io.stderr.write('worker stopped\n');
+      return ExitCode.ok;
+    }
     const { store } = openStore(values, io);
 
     const worker = startWorker({
@@ -71,26 +138,30 @@ export const workerCommand: Command = {
       },
     });
     io.stderr.write(`worker ${process.pid} on ${store.dir}\n`);
-
-    let stopping = false;
-    let onSignal: (signal: NodeJS.Signals) => void = () => undefined;
-    await new Promise<void>((resolve) => {
-      onSignal = (signal) => {
-        if (stopping) process.exit(interruptedExitCode);
-        stopping = true;
-        io.stderr.write(`${signal}: stopping; in-flight calls finish, runs are left for another worker (again to quit now)\n`);
-        resolve();
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-    });
-    try {
-      await worker.stop();
-    } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    }
+    await serveUntilSignal(io, () => worker.stop());
     io.stderr.write('worker stopped\n');
     return ExitCode.ok;
   },
 };
+
+/** Serves until SIGINT or SIGTERM, then stops gracefully; a second signal quits at once. */
+async function serveUntilSignal(io: CliIO, stop: () => Promise<void>): Promise<void> {
+  let stopping = false;
+  let onSignal: (signal: NodeJS.Signals) => void = () => undefined;
+  await new Promise<void>((resolve) => {
+    onSignal = (signal) => {
+      if (stopping) process.exit(interruptedExitCode);
+      stopping = true;
+      io.stderr.write(`${signal}: stopping; in-flight calls finish, runs are left for another worker (again to quit now)\n`);
+      resolve();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+  try {
+    await stop();
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

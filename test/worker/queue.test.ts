@@ -1,0 +1,205 @@
+// The BullMQ queue worker against real Redis and PostgreSQL: submit → done, a deadline through a delayed job, refusals.
+import { createHash } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { connectStore, type UrlStore } from '../../src/cli/store-url.ts';
+import { loadWorkflow } from '../../src/runtime/index.ts';
+import { submitRun } from '../../src/runtime/runs.ts';
+import { startSimulator, type Simulator, type SimRequest } from '../../src/testing/index.ts';
+import { jobIdOf, parseQueueUrl, RunQueue, startQueueWorker, type QueueWorker, type QueueWorkerEvent } from '../../src/worker/queue/index.ts';
+import { inProcess, type Env } from '../cli/harness.ts';
+import { dropSchema, freshSchema, localPostgresUrl, postgresMissing, sql } from '../helpers/postgres.ts';
+import { dropPrefix, freshPrefix, localRedisUrl, queueUrl, redisMissing } from '../helpers/redis.ts';
+import { expiringModule, repoRoot, stepsModule, until } from './helpers.ts';
+
+/** The journal's `requestHash` (src/steps/model-call.ts), recomputed from a request as the simulator received it. */
+const wireHash = (req: SimRequest) => createHash('sha256').update(JSON.stringify([req.model, req.messages])).digest('hex').slice(0, 16);
+
+const missing = [await postgresMissing(), await redisMissing()].filter((m): m is string => m !== null);
+// Without the servers these tests cannot say anything; in CI that is a failure, not a skip.
+const skip = missing.length > 0 && !process.env.CI;
+if (skip) console.log(`queue worker tests skipped: ${missing.join('; ')} (${localPostgresUrl}, ${localRedisUrl}); CI is not set`);
+
+const fixture = 'test/worker/fixtures/steps.workflow.ts';
+const savedHost = process.env.OLLAMA_HOST;
+let sim: Simulator;
+const requests: SimRequest[] = [];
+const cleanups: (() => Promise<void>)[] = [];
+
+beforeAll(async () => {
+  if (skip) return;
+  sim = await startSimulator({
+    script: {
+      '*': (req) => {
+        requests.push(req);
+        return JSON.stringify({ answer: `re ${req.messages.at(-1)?.content ?? ''}` });
+      },
+    },
+  });
+  process.env.OLLAMA_HOST = sim.url;
+});
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+afterAll(async () => {
+  await sim?.close();
+  if (savedHost === undefined) delete process.env.OLLAMA_HOST;
+  else process.env.OLLAMA_HOST = savedHost;
+});
+
+/** A fresh schema and key prefix, a store and queue on them, and a worker; all removed after the test. */
+async function setup(options: { sweepMs?: number } = {}) {
+  const schema = freshSchema();
+  const prefix = freshPrefix();
+  const storeUrl = `${localPostgresUrl}${localPostgresUrl.includes('?') ? '&' : '?'}schema=${schema}`;
+  const qUrl = queueUrl(prefix);
+  const target = parseQueueUrl(qUrl);
+  if (!target) throw new Error(`bad queue url ${qUrl}`);
+  const store: UrlStore = await connectStore(storeUrl, { leaseMs: 2_000 });
+  const queue = await RunQueue.connect(target);
+  const events: QueueWorkerEvent[] = [];
+  const workers: QueueWorker[] = [];
+  const startWorker = () => {
+    const worker = startQueueWorker({ store, queue: target, lockMs: 2_000, sweepMs: options.sweepMs ?? 0, cwd: repoRoot, onEvent: (e) => events.push(e) });
+    workers.push(worker);
+    return worker;
+  };
+  cleanups.push(async () => {
+    await Promise.all(workers.map((w) => w.stop()));
+    await queue.close();
+    await store.end();
+    await dropPrefix(prefix);
+    await dropSchema(localPostgresUrl, schema);
+  });
+  return { store, queue, events, startWorker, storeUrl, qUrl, schema };
+}
+
+const finished = (store: UrlStore, runId: string, ms = 20_000) =>
+  until(async () => {
+    const record = await store.read(runId);
+    return ['done', 'failed', 'flagged', 'cancelled'].includes(record.status) ? record : undefined;
+  }, ms);
+
+describe.skipIf(skip)('queue worker (BullMQ + PostgreSQL)', { timeout: 60_000 }, () => {
+  it('harness submit --queue creates the run and queues it; a queue worker drives it to done, each call paid once', async () => {
+    const { store, events, startWorker, storeUrl, qUrl } = await setup();
+    const env: Env = { ollamaHost: sim.url, snapshots: '/nonexistent-snapshots' };
+    const submitted = await inProcess(['submit', fixture, '--input', '{"question":"q1"}', '--run-id', '123', '--store', storeUrl, '--queue', qUrl], env);
+    expect(submitted.code, submitted.stderr).toBe(0);
+    expect(submitted.stdout).toBe('123\n'); // an integer run id: BullMQ refuses integer job ids, ours is `run.123`
+    expect((await store.read('123')).status).toBe('running');
+    const before = requests.length;
+    startWorker();
+    const record = await finished(store, '123');
+    expect(record.status).toBe('done');
+    expect(record.journal).toHaveLength(2);
+    const paid = requests.slice(before).map(wireHash);
+    expect(paid.sort()).toEqual(record.journal.map((e) => e.requestHash).sort());
+    await until(() => (events.some((e) => e.type === 'leave' && e.runId === '123' && e.status === 'done') ? true : undefined));
+  });
+
+  it('a waiting run wakes at its deadline through a delayed job (no sweep, no polling)', async () => {
+    const { store, queue, events, startWorker } = await setup({ sweepMs: 0 });
+    startWorker();
+    const { workflow, modulePath } = await loadWorkflow(expiringModule);
+    // Submitted after the worker's start-up sweep: only the job makes the worker see it.
+    const id = await submitRun({ store, workflow, modulePath, input: {}, runId: 'expiring-1', cwd: repoRoot });
+    await queue.enqueue(id);
+    const waiting = await until(() => events.find((e) => e.type === 'leave' && e.runId === id && e.status === 'waiting'));
+    const wakeAt = waiting.type === 'leave' ? waiting.wakeAt : null;
+    expect(wakeAt).toBeGreaterThan(Date.now() - 1_000);
+    expect(events).toContainEqual(expect.objectContaining({ type: 'later', runId: id, at: wakeAt }));
+    const job = await queue.queue.getJob(jobIdOf(id));
+    expect(await job?.getState()).toBe('delayed');
+    const record = await finished(store, id);
+    expect(record.status).toBe('done');
+    expect(record.snapshot?.['value']).toBe('expired');
+    expect(Date.parse(record.updatedAt)).toBeGreaterThanOrEqual(wakeAt ?? Infinity);
+  });
+
+  it('a run whose workflow cannot be loaded fails its job with the reason; the others go on', async () => {
+    const { store, queue, events, startWorker } = await setup();
+    const { workflow } = await loadWorkflow(expiringModule);
+    const lost = await submitRun({ store, workflow, modulePath: '/gone/away.workflow.ts', input: {}, runId: 'lost-1', cwd: '/gone' });
+    const steps = await loadWorkflow(stepsModule);
+    const good = await submitRun({ store, ...steps, input: { question: 'fine' }, runId: 'good-1', cwd: repoRoot });
+    await queue.enqueue(lost);
+    await queue.enqueue(good);
+    startWorker();
+    expect((await finished(store, good)).status).toBe('done');
+    const job = await until(async () => {
+      const found = await queue.queue.getJob(jobIdOf(lost));
+      return found && (await found.getState()) === 'failed' ? found : undefined;
+    });
+    expect(job.failedReason).toMatch(/^WORKFLOW_LOAD: .*away\.workflow\.ts/);
+    expect(events).toContainEqual(expect.objectContaining({ type: 'refuse', runId: lost, code: 'WORKFLOW_LOAD' }));
+    expect((await store.read(lost)).status).toBe('running'); // left as it was: resumable once the module is back
+  });
+
+  it('a worker whose run was taken from it (lease lapsed, still alive) is refused by the store: FENCED, it stops', async () => {
+    const slow = await startSimulator({ latency: { ttftMs: 1_500 }, script: { '*': () => JSON.stringify({ answer: 'slow' }) } });
+    process.env.OLLAMA_HOST = slow.url;
+    cleanups.push(async () => {
+      process.env.OLLAMA_HOST = sim.url;
+      await slow.close();
+    });
+    const { store, queue, events, startWorker, schema } = await setup();
+    const steps = await loadWorkflow(stepsModule);
+    const id = await submitRun({ store, ...steps, input: { question: 'stale' }, runId: 'stale-1', cwd: repoRoot });
+    await queue.enqueue(id);
+    startWorker();
+    await until(() => events.find((e) => e.type === 'take' && e.runId === id));
+    // As if the worker had stalled past its lease (a long pause, a partition): the lease lapses and another takes it.
+    await sql(localPostgresUrl, `UPDATE "${schema}".runs SET holder = NULL, held_until = NULL WHERE run_id = $1`, [id]);
+    const thief = await store.open(id);
+    await until(() => events.find((e) => e.type === 'fenced' && e.runId === id), 10_000);
+    const record = await store.read(id);
+    expect(record.epoch).toBe(thief.epoch);
+    expect(record.journal).toEqual([]); // the stale worker's reply, paid, was not written over the new holder
+    expect(events.filter((e) => e.type === 'leave' && e.runId === id)).toEqual([]);
+    await thief.close();
+    await queue.enqueue(id); // the run is resumable: handed to the queue again, a worker finishes it
+    expect((await finished(store, id)).status).toBe('done');
+  });
+
+  it('a stopped worker (SIGTERM) hands its run back to the queue; another worker finishes it', async () => {
+    const slow = await startSimulator({ latency: { ttftMs: 800 }, script: { '*': () => JSON.stringify({ answer: 'slow' }) } });
+    process.env.OLLAMA_HOST = slow.url;
+    cleanups.push(async () => {
+      process.env.OLLAMA_HOST = sim.url;
+      await slow.close();
+    });
+    const { store, queue, events, startWorker } = await setup();
+    const steps = await loadWorkflow(stepsModule);
+    const id = await submitRun({ store, ...steps, input: { question: 'handed' }, runId: 'handed-1', cwd: repoRoot });
+    await queue.enqueue(id);
+    const first = startWorker();
+    await until(() => events.find((e) => e.type === 'take' && e.runId === id));
+    await first.stop();
+    expect(events).toContainEqual({ type: 'leave', runId: id, status: 'running', wakeAt: null });
+    expect(events).toContainEqual(expect.objectContaining({ type: 'later', runId: id, why: 'handed back' }));
+    expect(['delayed', 'waiting']).toContain(await (await queue.queue.getJob(jobIdOf(id)))?.getState());
+    startWorker();
+    expect((await finished(store, id)).status).toBe('done');
+  });
+
+  it('a run store or queue out of reach at start: one line naming the URL, password masked, exit 2', async () => {
+    const { storeUrl, qUrl } = await setup();
+    const env: Env = { ollamaHost: sim.url, snapshots: '/nonexistent-snapshots' };
+    const deadPg = 'postgres://postgres:hunter2@127.0.0.1:1/test';
+    const deadRedis = 'redis://:hunter2@127.0.0.1:1';
+    for (const args of [
+      ['worker', '--store', deadPg, '--queue', qUrl],
+      ['worker', '--store', storeUrl, '--queue', deadRedis],
+      ['submit', fixture, '--input', '{"question":"q"}', '--store', storeUrl, '--queue', deadRedis],
+    ]) {
+      const result = await inProcess(args, env);
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stderr).toMatch(/(PostgreSQL run store|Redis queue) at (postgres|redis):\/\/[^ ]*\*\*\*@127\.0\.0\.1:1\b.* is unavailable/);
+      expect(result.stderr).not.toContain('hunter2');
+    }
+    const queueWithoutStore = await inProcess(['worker', '--queue', qUrl], env);
+    expect(queueWithoutStore.code).toBe(2);
+    expect(queueWithoutStore.stderr).toMatch(/needs a run store/);
+  });
+});
