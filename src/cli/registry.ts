@@ -14,4 +14,6 @@ export const commands: CommandRegistry = {
   diagram: async () => (await import('./commands/diagram.ts')).diagramCommand,
   inspect: async () => (await import('./commands/inspect.ts')).inspectCommand,
   simulate: async () => (await import('./commands/simulate.ts')).simulateCommand,
+  init: async () => (await import('./commands/init.ts')).initCommand,
+  config: async () => (await import('./commands/config.ts')).configCommand,
 };
