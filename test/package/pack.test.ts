@@ -119,6 +119,16 @@ describe('the packed package, installed in a fresh project', { timeout: minutes(
     }
   });
 
+  it("serves the inspector's page from the installed package", async () => {
+    const script = `import { FileStore } from 'xstate-llm-harness';
+import { startInspector } from 'xstate-llm-harness/inspect';
+const inspector = await startInspector({ store: new FileStore({ dir: 'snapshots' }), port: 0 });
+for (const path of ['/', '/app.js', '/style.css']) console.log(path, (await fetch(inspector.url + path)).status);
+await inspector.close();`;
+    const { stdout } = await ok('node', ['--input-type=module', '-e', script], project);
+    expect(stdout.trim().split('\n')).toEqual(['/ 200', '/app.js 200', '/style.css 200']);
+  });
+
   it("type-checks a user's workflow with an ordinary NodeNext strict tsconfig", async () => {
     writeFileSync(
       join(project, 'machines/subpaths.ts'),
