@@ -1,6 +1,6 @@
 // The package as a user gets it: npm pack, installed into a fresh project, used with plain node, tsc, esbuild, npx harness.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -91,9 +91,12 @@ describe('the packed package, installed in a fresh project', { timeout: minutes(
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'user-project', private: true, type: 'module' }));
     writeFileSync(join(project, 'tsconfig.json'), JSON.stringify(tsconfig));
     writeFileSync(join(project, 'machines/hello.ts'), workflow);
+    // The CLI tests' approval workflow (a model step, then a wait for a person), importing the package by name.
+    const approval = readFileSync(join(repoRoot, 'test/cli/fixtures/approval.workflow.ts'), 'utf8');
+    writeFileSync(join(project, 'machines/approval.ts'), approval.replace('../../../src/steps/index.ts', 'xstate-llm-harness'));
     // Only registry packages and the tarball; pg because ./postgres is imported below (an optional peer otherwise).
     await ok('npm', [...install, tarball, 'xstate@^5.33', 'zod@^4', 'tsx@^4', 'typescript@~5.9', '@types/node@^20', 'pg@^8'], project);
-    sim = await startSimulator({ seed: 5, script: { '*': () => JSON.stringify({ answer: 'hi' }) } });
+    sim = await startSimulator({ seed: 5, script: { '*': () => JSON.stringify({ answer: 'hi', title: 'Hello' }) } });
   }, minutes(6));
 
   afterAll(async () => {
@@ -157,6 +160,15 @@ export const used = [startSimulator, checkMachine, startInspector, PostgresStore
     expect(config.stdout).toContain(`snapshots       ${join(project, 'snapshots')}  (default)`);
   });
 
+  it('prints follow-up commands that work in the project (npx harness), and they do', async () => {
+    const env = { OLLAMA_HOST: sim.url };
+    const waiting = await ok('npx', ['--no', 'harness', 'run', 'machines/approval.ts', '--input', '{}'], project, env);
+    const send = /^ {2}(npx harness send (\S+) APPROVE) --data '\{\}'$/m.exec(waiting.stdout);
+    expect(send, waiting.stdout).not.toBeNull();
+    const done = await ok('npx', ['--no', 'harness', 'send', send?.[2] ?? '', 'APPROVE'], project, env);
+    expect(done.stdout).toMatch(/^done {2}run approval-/m);
+  });
+
   it('refuses a zod 3 schema with a message naming the installed zod', async () => {
     const old = join(work, 'zod3');
     mkdirSync(old);
@@ -179,5 +191,6 @@ catch (error) { console.log(error.message); }`;
     const test = await ok('npm', ['test'], fresh);
     expect(test.stdout).toMatch(/Tests +2 passed/);
     await ok('npx', ['--no', '--', 'tsc', '--noEmit'], fresh);
+    await ok('npm', ['run', 'check'], fresh);
   }, minutes(5));
 });
