@@ -80,7 +80,8 @@ export function configOf(cwd: string): LoadedConfig {
   return file === 'harness.config.json' ? readJson(cwd, file) : none;
 }
 
-const set = (value: string | undefined): value is string => value !== undefined && value.trim() !== '';
+/** An environment variable counts when it holds more than white space (the CLI reads an empty one as unset). */
+export const isSet = (value: string | undefined): value is string => value !== undefined && value.trim() !== '';
 
 /**
  * The environment with the config file's values filled in where the environment has none, under the variables the
@@ -90,9 +91,9 @@ const set = (value: string | undefined): value is string => value !== undefined 
 export function effectiveEnv(io: Pick<CliIO, 'env' | 'cwd'>): NodeJS.ProcessEnv {
   const { values } = configOf(io.cwd);
   const env: NodeJS.ProcessEnv = { ...io.env };
-  if (values.snapshots !== undefined && !set(env.HARNESS_SNAPSHOTS)) env.HARNESS_SNAPSHOTS = values.snapshots;
-  if (values.hosts !== undefined && !set(env.OLLAMA_HOST) && !set(env.OLLAMA_HOSTS)) env.OLLAMA_HOSTS = values.hosts.join(',');
-  if (values.hostConcurrency !== undefined && !set(env.HARNESS_HOST_CONCURRENCY)) {
+  if (values.snapshots !== undefined && !isSet(env.HARNESS_SNAPSHOTS)) env.HARNESS_SNAPSHOTS = values.snapshots;
+  if (values.hosts !== undefined && !isSet(env.OLLAMA_HOST) && !isSet(env.OLLAMA_HOSTS)) env.OLLAMA_HOSTS = values.hosts.join(',');
+  if (values.hostConcurrency !== undefined && !isSet(env.HARNESS_HOST_CONCURRENCY)) {
     env.HARNESS_HOST_CONCURRENCY = String(values.hostConcurrency);
   }
   return env;

@@ -3,7 +3,7 @@ import { parseHostList } from '../../llm/host-list.ts';
 import { displayHost, resolveHost } from '../../llm/host.ts';
 import { defaultOutagePolicy } from '../../steps/services.ts';
 import { type CliIO, type Command, ExitCode, integerFlag, parseFlags, UsageError } from '../command.ts';
-import { configOf } from '../config.ts';
+import { configOf, isSet } from '../config.ts';
 import { snapshotsDir } from '../snapshots-dir.ts';
 
 const help = `Usage: harness config [--json] [--snapshots <dir>] [--park-after <ms>]
@@ -25,11 +25,9 @@ interface Setting {
   source: string;
 }
 
-const isSet = (value: string | undefined): value is string => value !== undefined && value.trim() !== '';
-
 export function effectiveSettings(values: { snapshots?: string | undefined; 'park-after'?: string | undefined }, io: CliIO) {
   const { file, values: fromFile } = configOf(io.cwd);
-  const inFile = `${file ?? 'config file'}`;
+  const inFile = file ?? 'config file';
   const { env } = io;
 
   const snapshots: Setting = {
