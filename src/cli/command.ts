@@ -48,6 +48,9 @@ export interface Command {
 /** The options a command's parser accepts: the single source its --help is checked against (declared-options.ts). */
 export type FlagOptions = NonNullable<ParseArgsConfig['options']>;
 
+/** What parseFlags returns, named so the declaration build (dist/*.d.ts) can write it down. */
+export type ParsedFlags<O extends FlagOptions> = ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: boolean; strict: true }>>;
+
 let observer: ((options: FlagOptions) => void) | undefined;
 
 /** Shows every parseFlags call's options to `watch` (or stops, given undefined); see declared-options.ts. */
@@ -56,7 +59,7 @@ export function watchFlagOptions(watch: ((options: FlagOptions) => void) | undef
 }
 
 /** node:util parseArgs with our error type, so a bad flag is a usage error and never a stack trace. */
-export function parseFlags<O extends FlagOptions>(argv: string[], options: O, allowPositionals = true) {
+export function parseFlags<O extends FlagOptions>(argv: string[], options: O, allowPositionals = true): ParsedFlags<O> {
   observer?.(options);
   try {
     return parseArgs({ args: argv, options, allowPositionals, strict: true });

@@ -1,5 +1,6 @@
 // Picks the subcommand, answers --help, and turns every error into one line on stderr and an exit code.
 import { type CliIO, type Command, ExitCode, UsageError } from './command.ts';
+import { loadConfig } from './config.ts';
 import { exitCodeOf } from './exit-codes.ts';
 import { packageVersion } from './version.ts';
 
@@ -84,6 +85,7 @@ export async function runCli(registry: CommandRegistry, argv: readonly string[],
       io.stdout.write(`${command.help}\n`);
       return ExitCode.ok;
     }
+    await loadConfig(io.cwd); // harness.config.{json,js,ts}: read once, before the command reads its settings
     return await command.run([...rest], io);
   } catch (error) {
     const code = report(error, io);

@@ -10,6 +10,7 @@ import { LiveView } from './live-view.ts';
 import { openStore } from './snapshots-dir.ts';
 import { otelWanted } from '../telemetry/cli.ts';
 import { contentEnabled } from '../telemetry/types.ts';
+import { effectiveEnv, parkAfterSetting } from './config.ts';
 import { continueLines, exitCodeFor, interruptedExitCode, summaryLines } from './print-run.ts';
 
 /** Flags of every command that drives a run (run, resume, send). */
@@ -81,7 +82,8 @@ async function statelyBridge(flags: InspectFlags | undefined, io: CliIO): Promis
 
 export async function driveFromCli(request: DriveRequest): Promise<number> {
   const { io, runId, json } = request;
-  assertModelHost(io.env); // a malformed OLLAMA_HOST is refused before the run (and its file) is created
+  const env = effectiveEnv(io); // flags, then the environment, then harness.config.*
+  assertModelHost(env); // a malformed OLLAMA_HOST is refused before the run (and its file) is created
   const view = new LiveView({ stream: json ? io.stderr : io.stdout, env: io.env, runId, workflow: request.workflowId });
 
   // First signal: stop after a checkpoint, leaving the run resumable. Second: leave at once (the lock goes stale
@@ -98,10 +100,10 @@ export async function driveFromCli(request: DriveRequest): Promise<number> {
   process.on('SIGTERM', onSignal);
 
   // One limiter per process: every call this command makes shares HARNESS_HOST_CONCURRENCY per host.
-  const hooks: LiveHooks = { signal: controller.signal, onCall: view.onCall, onCheckpoint: view.onCheckpoint, limiter: hostLimiter(io.env) };
+  const hooks: LiveHooks = { signal: controller.signal, onCall: view.onCall, onCheckpoint: view.onCheckpoint, limiter: hostLimiter(env) };
   // Several hosts (OLLAMA_HOSTS): calls are routed among the ones that have the model, and fail over.
-  if (io.env.OLLAMA_HOSTS?.trim()) hooks.hosts = HostSet.fromEnv(io.env);
-  const parkAfterMs = integerFlag('park-after', request.flags?.['park-after'], 0);
+  if (env.OLLAMA_HOSTS?.trim()) hooks.hosts = HostSet.fromEnv(env);
+  const parkAfterMs = integerFlag('park-after', parkAfterSetting(request.flags?.['park-after'], io), 0);
   if (parkAfterMs !== undefined) hooks.outage = { parkAfterMs };
   hooks.telemetry = { content: contentEnabled(undefined, io.env) };
   let bridge: StatelyBridge | null = null;

@@ -6,6 +6,7 @@ import type { RunRecord, RunStatus, StoredJournalEntry } from '../store/index.ts
 import type { StoredCall } from '../store/record.ts';
 import { ExitCode } from './command.ts';
 import { compactJson, duration, localTime, shellWord, tokens } from './format.ts';
+import { harnessCommand } from './invocation.ts';
 import type { Paint } from './io.ts';
 
 /** Stopped by Ctrl-C: the shell convention for SIGINT (128 + 2). */
@@ -73,11 +74,11 @@ export function continueLines(record: RunRecord, snapshotsFlag: string | undefin
     const events = acceptedEventsOf(record);
     const states = record.snapshot ? statePaths(record.snapshot.value).join(', ') : '?';
     if (events.length === 0) {
-      return [`run ${record.runId} is waiting in ${states} and accepts no events; resume it with:`, `  harness resume ${record.runId}${where}`];
+      return [`run ${record.runId} is waiting in ${states} and accepts no events; resume it with:`, `  ${harnessCommand()} resume ${record.runId}${where}`];
     }
     return [
       `run ${record.runId} is waiting for a person in ${states}. To continue, send one of:`,
-      ...events.map((e) => `  harness send ${record.runId} ${e}${where} --data '{}'`),
+      ...events.map((e) => `  ${harnessCommand()} send ${record.runId} ${e}${where} --data '{}'`),
       `(--data is optional: any JSON, kept with the decision)`,
     ];
   }
@@ -85,15 +86,15 @@ export function continueLines(record: RunRecord, snapshotsFlag: string | undefin
     const when = record.wakeAt ? ` (next retry ${new Date(record.wakeAt).toLocaleTimeString()})` : '';
     return [
       `run ${record.runId} is parked: an Ollama host stayed unreachable${when}. A worker retries it then; or now:`,
-      `  harness resume ${record.runId}${where}`,
+      `  ${harnessCommand()} resume ${record.runId}${where}`,
     ];
   }
   if (record.status === 'stopped') {
-    return [`run ${record.runId} stopped at its last checkpoint; continue it with:`, `  harness resume ${record.runId}${where}`];
+    return [`run ${record.runId} stopped at its last checkpoint; continue it with:`, `  ${harnessCommand()} resume ${record.runId}${where}`];
   }
   if (record.status === 'running') {
     // Either a process is driving it now, or its driver died: resume tells the two apart by the run's lock.
-    return [`run ${record.runId} is running, or its process died; if none drives it, continue it with:`, `  harness resume ${record.runId}${where}`];
+    return [`run ${record.runId} is running, or its process died; if none drives it, continue it with:`, `  ${harnessCommand()} resume ${record.runId}${where}`];
   }
   return [];
 }

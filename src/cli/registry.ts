@@ -23,4 +23,6 @@ export const commands: CommandRegistry = {
   models: async () => (await import('./commands/models.ts')).modelsCommand,
   hosts: async () => (await import('./commands/hosts.ts')).hostsCommand,
   pull: async () => (await import('./commands/pull.ts')).pullCommand,
+  init: async () => (await import('./commands/init.ts')).initCommand,
+  config: async () => (await import('./commands/config.ts')).configCommand,
 };

@@ -5,6 +5,7 @@ import { FileStore } from '../store/index.ts';
 import type { CliIO } from './command.ts';
 import { SettingError, UsageError } from './command.ts';
 import { postgresStoreFor, storeUrlOf, type UrlStore } from './store-url.ts';
+import { configOf, effectiveEnv } from './config.ts';
 
 export interface StoreChoice {
   /** Run files in a directory, or the PostgreSQL store named by --store / HARNESS_STORE. */
@@ -18,7 +19,7 @@ export type SnapshotsAccess = 'read' | 'write';
 
 export function snapshotsDir(flag: string | undefined, io: Pick<CliIO, 'env' | 'cwd'>): string {
   if (flag !== undefined && flag.trim() === '') throw new UsageError('--snapshots must not be empty');
-  const chosen = flag ?? (io.env.HARNESS_SNAPSHOTS?.trim() || 'snapshots');
+  const chosen = flag ?? (effectiveEnv(io).HARNESS_SNAPSHOTS?.trim() || 'snapshots');
   return resolve(io.cwd, chosen);
 }
 
@@ -91,7 +92,7 @@ export function openStore(
     return { store: postgresStoreFor(url), flag: undefined };
   }
   const dir = snapshotsDir(values.snapshots, io);
-  const label = values.snapshots !== undefined ? '--snapshots' : io.env.HARNESS_SNAPSHOTS?.trim() ? 'HARNESS_SNAPSHOTS' : 'snapshots directory';
+  const label = values.snapshots !== undefined ? '--snapshots' : io.env.HARNESS_SNAPSHOTS?.trim() ? 'HARNESS_SNAPSHOTS' : configOf(io.cwd).values.snapshots ? `${configOf(io.cwd).file} snapshots` : 'snapshots directory';
   checkSnapshotsDir(dir, access, label);
   return { store: new FileStore({ dir, fsync: values.fsync === true }), flag: values.snapshots };
 }

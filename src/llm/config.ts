@@ -1,5 +1,6 @@
 // The model config: its defaults, its validation, and the JSON Schema sent to Ollama for a zod schema.
 import { z, type ZodType } from 'zod';
+import { assertZod4Schema } from '../util/zod-version.ts';
 import { ConfigError } from './errors.ts';
 import type { ModelConfig } from './types.ts';
 
@@ -19,8 +20,10 @@ export type ModelConfigInput<T = unknown> = Partial<ModelConfig<T>> & { model?: 
 
 const finite = (what: string) => z.number({ error: `must be ${what}` }).refine(Number.isFinite, `must be ${what}`);
 
-const isZodSchema = (value: unknown): value is ZodType =>
-  typeof value === 'object' && value !== null && typeof (value as { safeParse?: unknown }).safeParse === 'function';
+const isZodSchema = (value: unknown): value is ZodType => {
+  assertZod4Schema(value, 'a model config schema or tool input');
+  return typeof value === 'object' && value !== null && typeof (value as { safeParse?: unknown }).safeParse === 'function';
+};
 
 // Unknown keys are stripped rather than rejected: steps pass their own settings alongside the model's.
 const configSchema = z.object({

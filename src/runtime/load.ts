@@ -1,9 +1,9 @@
 // Loads a workflow module from a file path given on the command line or stored in a run file.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { isWorkflow, type Workflow } from '../steps/workflow.ts';
 import { WorkflowLoadError } from './errors.ts';
+import { importModule } from './import-module.ts';
 
 
 export interface LoadedWorkflow {
@@ -17,7 +17,7 @@ export async function loadWorkflow(file: string, cwd = process.cwd()): Promise<L
   if (!existsSync(modulePath)) throw new WorkflowLoadError(`workflow file not found: ${file}`);
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(pathToFileURL(modulePath).href)) as Record<string, unknown>;
+    mod = await importModule(modulePath);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new WorkflowLoadError(`cannot load workflow ${file}: ${reason}`);

@@ -9,6 +9,7 @@ import type { CallError, ChatMessage, ModelResult } from '../llm/types.ts';
 import type { Scorer } from '../score/types.ts';
 import { createRandom, hashString } from '../util/random.ts';
 import { declaredModels } from '../llm/models/declared.ts';
+import { assertZod4Schema } from '../util/zod-version.ts';
 import { modelCall, type ModelCallOutput, type ModelCallSpec } from './model-call.ts';
 import { defaultOutagePolicy, type OutagePolicy } from './services.ts';
 import { parkedTag, retryParkedEvent } from './wait-for.ts';
@@ -91,6 +92,8 @@ function flagReason(context: StepContext): string {
  */
 export function modelStep<TInput, T = never>(spec: ModelStepSpec<TInput, T>) {
   const { id } = spec;
+  assertZod4Schema(spec.schema, `modelStep "${id}" schema`);
+  for (const tool of spec.config?.tools ?? []) assertZod4Schema(tool.input, `modelStep "${id}" tool "${tool.name}" input`);
   const ladder = spec.ladder && spec.ladder.length > 0 ? [...spec.ladder] : [defaultModelConfig.model];
   const maxRetries = spec.maxRetries ?? defaultModelConfig.maxRetries;
   const threshold = spec.scorer ? (spec.threshold ?? 0.7) : 0;

@@ -1,6 +1,7 @@
 // A workflow: an id, a zod schema for its input, an XState machine, and an optional snapshot migration.
 import type { AnyStateMachine, Snapshot } from 'xstate';
 import type { ZodType } from 'zod';
+import { assertZod4Schema } from '../util/zod-version.ts';
 import type { OutagePolicy } from './services.ts';
 
 /** A persisted snapshot as stored with a run (plain JSON). */
@@ -41,6 +42,7 @@ export interface Workflow<I = unknown> {
 const workflowIdPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 export function defineWorkflow<I>(workflow: Workflow<I>): Workflow<I> {
+  assertZod4Schema(workflow.input, `defineWorkflow "${workflow.id}" input`);
   if (!workflowIdPattern.test(workflow.id)) {
     throw new TypeError(`workflow id "${workflow.id}" must be 1-64 letters, digits, '.', '_' or '-'`);
   }

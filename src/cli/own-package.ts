@@ -1,0 +1,38 @@
+// This package's own package.json (name, version, the ranges of its peers and tools), found from this module's place.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface OwnPackage {
+  name: string;
+  version: string;
+  peerDependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+}
+
+const packageName = 'xstate-llm-harness';
+
+const record = (value: unknown): Record<string, string> =>
+  typeof value === 'object' && value !== null
+    ? Object.fromEntries(Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'))
+    : {};
+
+/** Walks up from src/cli (a checkout) or dist/cli (the package) to the package.json named xstate-llm-harness. */
+export function ownPackage(fromDir: string = dirname(fileURLToPath(import.meta.url))): OwnPackage {
+  for (let dir = fromDir; ; dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) {
+      const pkg: unknown = JSON.parse(readFileSync(file, 'utf8'));
+      if (typeof pkg === 'object' && pkg !== null && 'name' in pkg && pkg.name === packageName) {
+        const version = 'version' in pkg && typeof pkg.version === 'string' ? pkg.version : '0.0.0';
+        return {
+          name: packageName,
+          version,
+          peerDependencies: record('peerDependencies' in pkg ? pkg.peerDependencies : undefined),
+          devDependencies: record('devDependencies' in pkg ? pkg.devDependencies : undefined),
+        };
+      }
+    }
+    if (dirname(dir) === dir) throw new Error(`cannot find the package.json of ${packageName} above ${fromDir}`);
+  }
+}
