@@ -7,6 +7,7 @@ import { assertRunId } from '../../store/index.ts';
 import { type CliIO, type Command, ExitCode, parseFlags, UsageError } from '../command.ts';
 import { parseJsonFlag, readInput } from '../json-arg.ts';
 import { openStore } from '../snapshots-dir.ts';
+import { checkModels } from './pull.ts';
 import { connectStore, queueTargetFor, queueUrlOf, storeUrlOf } from '../store-url.ts';
 import { RunQueue } from '../../worker/queue/index.ts';
 
@@ -25,8 +26,11 @@ Options:
                          $HARNESS_STORE)
   --queue <url>          redis://host:6379[?prefix=p]: also queue the run for \`harness worker --queue\`
                          (default: $HARNESS_QUEUE; needs --store)
+  --skip-model-check     do not ask the host(s) ($OLLAMA_HOSTS, else $OLLAMA_HOST) for the workflow's models
+                         first (a host that does not answer only warns: the worker may reach others)
 
-Exit codes: 0 submitted, 2 bad usage or input, or a store or queue out of reach (nothing written), 3 refused.`;
+Exit codes: 0 submitted, 2 bad usage or input, a model no host has, or a store or queue out of reach (nothing
+written), 3 refused.`;
 
 function inputFile(path: string, cwd: string): unknown {
   let text: string;
@@ -50,11 +54,14 @@ export const submitCommand: Command = {
       snapshots: { type: 'string' },
       store: { type: 'string' },
       queue: { type: 'string' },
+      'skip-model-check': { type: 'boolean', default: false },
     });
     if (positionals.length !== 1) throw new UsageError('submit needs exactly one workflow file: harness submit <workflow-file>');
     if (values.input !== undefined && values['input-file'] !== undefined) throw new UsageError('give --input or --input-file, not both');
     const runId = values['run-id'] === undefined ? undefined : assertRunId(values['run-id']);
     const input = values['input-file'] !== undefined ? inputFile(values['input-file'], io.cwd) : readInput(values.input, io.cwd);
+    // Missing models are reported before anything is written, as `harness run` does.
+    if (values['skip-model-check'] !== true) await checkModels((await loadWorkflow(positionals[0] as string, io.cwd)).workflow, io, { pull: false });
     const queueUrl = queueUrlOf(values.queue, io.env);
     if (queueUrl !== undefined) return submitToQueue(queueUrl, values, io, positionals[0] as string, input, runId);
     const { store } = openStore(values, io);
