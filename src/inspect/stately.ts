@@ -82,18 +82,30 @@ export async function startStatelyBridge(options: StatelyBridgeOptions = {}): Pr
     throw error;
   }
   const inspector = createWebSocketInspector({ url });
-  const adapter = inspector.adapter as unknown as { status: string; ws?: WebSocket };
+  const adapter: unknown = inspector.adapter;
   // The adapter queues events until its socket opens; wait for it so the run's first events are not dropped.
-  for (let waited = 0; adapter.status !== 'open' && waited < timeoutMs; waited += 20) await sleep(20);
+  for (let waited = 0; adapterStatus(adapter) !== 'open' && waited < timeoutMs; waited += 20) await sleep(20);
 
   return {
     inspect: (event) => inspector.inspect.next?.(event),
     viewerUrl: relay ? relay.pageUrl : null,
     relay,
     close: async () => {
-      for (let waited = 0; (adapter.ws?.bufferedAmount ?? 0) > 0 && waited < timeoutMs; waited += 20) await sleep(20);
+      for (let waited = 0; adapterBuffered(adapter) > 0 && waited < timeoutMs; waited += 20) await sleep(20);
       inspector.stop();
       await relay?.close();
     },
   };
+}
+
+/** The WebSocket adapter's state, which @statelyai/inspect does not type: read defensively, never assumed. */
+function adapterStatus(adapter: unknown): string | undefined {
+  return typeof adapter === 'object' && adapter !== null && 'status' in adapter && typeof adapter.status === 'string' ? adapter.status : undefined;
+}
+
+/** Bytes its socket has yet to send, so closing waits for the last events. */
+function adapterBuffered(adapter: unknown): number {
+  if (typeof adapter !== 'object' || adapter === null || !('ws' in adapter)) return 0;
+  const ws: unknown = adapter.ws;
+  return typeof ws === 'object' && ws !== null && 'bufferedAmount' in ws && typeof ws.bufferedAmount === 'number' ? ws.bufferedAmount : 0;
 }
