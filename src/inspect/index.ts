@@ -5,6 +5,8 @@ export { layoutDiagram, type Diagram, type DiagramBox, type DiagramEdge, type Di
 export { parseDefinition, subAgentDefinition, acceptedEvents, activeSet, eventLabel, DefinitionError, type StateDef, type TransitionDef, type StateType } from '../definition/index.ts';
 export { callRows, callPlace, type CallRow, type CallPlace } from './calls.ts';
 export { watchRuns, type RunWatcher, type WatchOptions } from './watch.ts';
+export { followRuns, pollRuns, type RunFollower, type FollowOptions } from './follow.ts';
+export { historyView, forkRequestOf, type HistoryView, type HistoryRow, type ForkRequest } from './fork.ts';
 export { tokenHeader } from './security.ts';
 export { callDetail, type CallDetail, type SentMessage, type CallTimings } from './call-detail.ts';
 export { describeTimeline, actorLabel, type TimelineRow } from './timeline.ts';

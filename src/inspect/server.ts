@@ -5,20 +5,22 @@ import type { AnyEventObject } from 'xstate';
 import { isHarnessError } from '../errors.ts';
 import { displayHost, resolveHost } from '../llm/host.ts';
 import { HostSet } from '../llm/hosts.ts';
-import { cancelRun, hostLimiter, resumeWorkflow, sendToRun } from '../runtime/index.ts';
-import { assertRunId, type FileStore } from '../store/index.ts';
+import { cancelRun, driveFork, hostLimiter, prepareFork, resumeWorkflow, sendToRun } from '../runtime/index.ts';
+import { assertRunId, type RunStore } from '../store/index.ts';
 import { callDetail } from './call-detail.ts';
 import { CallRelay, type CallNews } from './call-relay.ts';
 import { BackgroundDrives } from './drives.ts';
+import { followRuns } from './follow.ts';
+import { forkRequestOf, historyView } from './fork.ts';
 import { baseHeaders, HttpError, readJsonBody, sendError, sendJson, statusOf } from './http.ts';
 import { isPageFile, sendPageFile } from './page-files.ts';
 import { allowedHosts, newToken, refuseHost, refuseWrite } from './security.ts';
 import { filterRuns, runFilterOf } from './run-filter.ts';
 import { runView } from './view.ts';
-import { watchRuns } from './watch.ts';
 
 export interface InspectorOptions {
-  store: FileStore;
+  /** Any run store: a FileStore's run files are watched; any other store (PostgreSQL) is polled with `list()`. */
+  store: RunStore;
   /** Default 127.0.0.1: only this machine can reach the page. */
   host?: string;
   /** Default 0 (an ephemeral port, read it back from `Inspector.port`). */
@@ -27,9 +29,9 @@ export interface InspectorOptions {
   token?: string;
   /** Where workflow modules of resumed runs are looked up when they moved (see workflowOf). */
   cwd?: string;
-  /** Poll interval of the run-file watcher's fallback. Default 1000 ms. */
+  /** Poll interval: of the run-file watcher's fallback, or of the listing of a store without files. Default 1000 ms. */
   pollMs?: number;
-  /** A background drive (resume, send) failed after it had started. */
+  /** A background drive (resume, send, fork) failed after it had started. */
   onDriveError?: (runId: string, error: unknown) => void;
 }
 
@@ -65,7 +67,7 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
     for (const res of streams) res.write(message);
   });
   const drives = new BackgroundDrives(options.onDriveError, (runId, event) => relay.push(runId, event));
-  const watcher = watchRuns(store.dir, broadcast, options.pollMs !== undefined ? { pollMs: options.pollMs } : {});
+  const watcher = followRuns(store, broadcast, options.pollMs !== undefined ? { pollMs: options.pollMs } : {});
   const heartbeat = setInterval(() => {
     for (const res of streams) res.write(': ping\n\n');
   }, heartbeatMs);
@@ -100,6 +102,14 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
       const event = eventOf(body);
       const started = await drives.start(runId, (h) => sendToRun({ ...hooks(runId), event, ...h }));
       return sendJson(res, 202, started);
+    }
+    if (action === 'fork') {
+      // Every refusal (unknown seq, finished-at checkpoint, changed definition, bad patch) comes from the plan: nothing written.
+      const request = forkRequestOf(body);
+      const plan = await prepareFork({ store, runId, cwd, ...request });
+      const newRunId = plan.meta.runId;
+      const started = await drives.start(newRunId, (h) => driveFork(plan, { ...hooks(newRunId), ...h }));
+      return sendJson(res, 202, { ...started, from: { runId, at: request.at } });
     }
     throw new HttpError(404, `no action ${action}`);
   }
@@ -136,9 +146,13 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
     }
     if (method !== 'GET') throw new HttpError(405, `${method} not allowed on ${path}`);
     if (parts[0] === 'events' && parts.length === 1) return openStream(req, res);
-    if (parts[0] === 'info' && parts.length === 1) return sendJson(res, 200, { dir: store.dir, live: drives.size, modelHosts });
+    if (parts[0] === 'info' && parts.length === 1) return sendJson(res, 200, { dir: store.location, live: drives.size, modelHosts });
     if (parts[0] === 'runs' && parts.length === 1) return sendJson(res, 200, filterRuns(await store.list(), runFilterOf(url.searchParams)));
     if (parts[0] === 'runs' && parts.length === 2) return sendJson(res, 200, runView(await store.read(assertRunId(parts[1] as string))));
+    if (parts[0] === 'runs' && parts[2] === 'history' && parts.length === 3) {
+      const runId = assertRunId(parts[1] as string);
+      return sendJson(res, 200, historyView(runId, await store.history(runId)));
+    }
     if (parts[0] === 'runs' && parts[2] === 'calls' && parts.length === 4) {
       return sendJson(res, 200, callDetail(await store.read(assertRunId(parts[1] as string)), parts[3] as string));
     }
@@ -161,6 +175,7 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
       resolve();
     });
   });
+  await watcher.ready;
   const port = (server.address() as AddressInfo).port;
   hosts = allowedHosts(host, port);
   const urlHost = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;

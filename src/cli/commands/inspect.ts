@@ -2,38 +2,47 @@
 import { startInspector, type Inspector } from '../../inspect/index.ts';
 import { type CliIO, type Command, ExitCode, numberFlag, parseFlags, UsageError } from '../command.ts';
 import { stopped, untilSignalled } from '../io.ts';
-import { FileStore } from '../../store/index.ts';
-import { openStore, storeFlags } from '../snapshots-dir.ts';
+import { openStore, storeFlags, type StoreChoice } from '../snapshots-dir.ts';
+import { UrlStore } from '../store-url.ts';
 
 const defaultPort = 4777;
 
-const help = `Usage: harness inspect [--port <port>] [--host <address>] [--snapshots <dir>]
+const help = `Usage: harness inspect [--port <port>] [--host <address>] [--snapshots <dir> | --store <url>]
 
-Serves a page that shows the runs in the snapshots directory: each run's statechart with its active
-states (live, also for runs driven by other processes), its events, its model calls and its snapshot.
-From the page you can resume a run, send it an event with JSON data, or cancel it. The page needs no
-internet connection.
+Serves a page that shows the runs in the snapshots directory (or in PostgreSQL): each run's statechart
+with its active states (live, also for runs driven by other processes), its events, its model calls,
+its checkpoints and its snapshot. From the page you can resume a run, send it an event with JSON data,
+cancel it, or fork a new run from one of its checkpoints. The page needs no internet connection.
 
-Writes (resume, send, cancel) need the token in the printed URL; requests from other origins are refused.
+Writes (resume, send, cancel, fork) need the token in the printed URL; requests from other origins are refused.
 Runs until Ctrl+C (SIGINT) or SIGTERM; runs the page resumed are stopped at a checkpoint (resumable).
 
 Options:
   --port <port>      port to listen on (default ${defaultPort}; 0 picks a free one)
   --host <address>   address to bind (default 127.0.0.1: this machine only)
-  --snapshots <dir>  directory of run files (default: $HARNESS_SNAPSHOTS, else ./snapshots)`;
+  --snapshots <dir>  directory of run files (default: $HARNESS_SNAPSHOTS, else ./snapshots)
+  --store <url>      postgres://user:pw@host/db[?schema=s]: runs in PostgreSQL, polled for changes every
+                     second (default: $HARNESS_STORE)`;
 
 /** Serves until `stop` aborts, then closes. Separate from `run` so it can be driven without process signals. */
 export async function serveInspector(argv: string[], io: CliIO, stop: AbortSignal): Promise<number> {
-  const { values, positionals } = parseFlags(argv, { snapshots: storeFlags.snapshots, port: { type: 'string' }, host: { type: 'string' } });
+  const { values, positionals } = parseFlags(argv, { ...storeFlags, port: { type: 'string' }, host: { type: 'string' } });
   if (positionals.length > 0) throw new UsageError(`inspect takes no arguments, got "${positionals.join(' ')}"`);
   const port = numberFlag('port', values.port, defaultPort);
   if (!Number.isInteger(port) || port > 65_535) throw new UsageError(`--port must be an integer from 0 to 65535, got "${values.port}"`);
   const host = values.host ?? '127.0.0.1';
   if (host.trim() === '') throw new UsageError('--host must not be empty');
   const { store } = openStore(values, io);
-  // The page follows run files as they change; runs in PostgreSQL have no files to follow (yet).
-  if (!(store instanceof FileStore)) throw new UsageError(`the inspector serves runs from a snapshots directory; ${store.location} (HARNESS_STORE) is not supported yet`);
+  try {
+    // Asked now, so a database out of reach is one STORE_UNAVAILABLE line rather than a page of errors.
+    if (store instanceof UrlStore) await store.ensureSchema();
+    return await serve(store, host, port, io, stop);
+  } finally {
+    if (store instanceof UrlStore) await store.end();
+  }
+}
 
+async function serve(store: StoreChoice['store'], host: string, port: number, io: CliIO, stop: AbortSignal): Promise<number> {
   let inspector: Inspector;
   try {
     inspector = await startInspector({
@@ -48,7 +57,7 @@ export async function serveInspector(argv: string[], io: CliIO, stop: AbortSigna
     io.stderr.write(`harness inspect: cannot listen on ${host}:${port}: ${reason}\n`);
     return ExitCode.failed;
   }
-  io.stdout.write(`Inspector for runs in ${store.dir}\nOpen ${inspector.pageUrl}\n`);
+  io.stdout.write(`Inspector for runs in ${store.location}\nOpen ${inspector.pageUrl}\n`);
   if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') {
     io.stderr.write(`harness inspect: warning: bound to ${host}; anyone who can reach it can read runs (writes still need the token)\n`);
   }
@@ -59,7 +68,7 @@ export async function serveInspector(argv: string[], io: CliIO, stop: AbortSigna
 
 export const inspectCommand: Command = {
   name: 'inspect',
-  summary: 'serve a local page showing runs live: statecharts, calls, timeline; resume, send, cancel',
+  summary: 'serve a local page showing runs live: statecharts, calls, timeline, history; resume, send, cancel, fork',
   help,
   async run(argv: string[], io: CliIO): Promise<number> {
     return untilSignalled((stop) => serveInspector(argv, io, stop));

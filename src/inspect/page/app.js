@@ -1,6 +1,7 @@
-// The inspector page: runs list and one run (diagram, actions, calls, timeline, snapshot), kept live over SSE.
+// The inspector page: runs list and one run (diagram, actions, calls, timeline, checkpoints to fork from, snapshot), kept live over SSE.
 import { callDetailPanel, callsTable, inflightPanel, takeCallNews, usagePanel } from './calls.js';
 import { highlight, renderDiagram } from './diagram.js';
+import { historyPanel } from './history.js';
 import { el, fmtClock, fmtMs, fmtNum, fmtTime, statusBadge, table } from './render.js';
 import { filterBar, filterFromHash, queryOf, runsTable } from './runs.js';
 
@@ -128,6 +129,10 @@ function showRun(runId) {
     inflight: el('div', { id: 'inflight' }),
     usage: el('div', { id: 'usage' }),
     timeline: el('div', { id: 'timeline' }),
+    history: historyPanel(async (body) => {
+      const answer = await postJson(`/api/runs/${encodeURIComponent(runId)}/fork`, body);
+      location.hash = `#/runs/${encodeURIComponent(answer.runId)}`;
+    }),
     data: el('div', { id: 'data' }),
     snapshot: el('pre', { id: 'snapshot-json', class: 'json' }),
   };
@@ -141,6 +146,7 @@ function showRun(runId) {
       el('div', { class: 'calls-split' }, parts.calls, parts.detail)),
     el('section', {}, el('h2', {}, 'Usage'), parts.usage),
     el('section', {}, el('h2', {}, 'Timeline'), parts.timeline),
+    el('section', {}, el('h2', { id: 'history-title' }, 'Checkpoints'), parts.history.node),
     el('section', {}, el('h2', {}, 'Input and output'), parts.data),
     el('section', {}, el('details', { id: 'snapshot' }, el('summary', {}, 'Snapshot (JSON)'), parts.snapshot)),
   );
@@ -161,8 +167,12 @@ function showRun(runId) {
 
 async function loadRun(runId, parts) {
   let run;
+  let kept;
   try {
-    run = await getJson(`/api/runs/${encodeURIComponent(runId)}`);
+    [run, kept] = await Promise.all([
+      getJson(`/api/runs/${encodeURIComponent(runId)}`),
+      getJson(`/api/runs/${encodeURIComponent(runId)}/history`),
+    ]);
   } catch (error) {
     parts.head.replaceChildren(el('h1', {}, runId), el('p', { class: 'error', id: 'run-error' }, error.message));
     return;
@@ -205,6 +215,8 @@ async function loadRun(runId, parts) {
   view.showInflight();
   parts.usage.replaceChildren(usagePanel(run.usageDetail));
   parts.timeline.replaceChildren(timelineTable(run.timeline));
+  document.getElementById('history-title').textContent = `Checkpoints (${kept.checkpoints.length})`;
+  parts.history.update(kept);
   parts.data.replaceChildren(
     el('h3', {}, 'input'), el('pre', { class: 'json' }, JSON.stringify(run.input, null, 2)),
     el('h3', {}, 'output'), el('pre', { class: 'json' }, JSON.stringify(run.output, null, 2)),

@@ -1,0 +1,81 @@
+// "Fork from here" in Chromium: the checkpoints table, a refusal shown in the page, and a fork that opens the new run.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startInspector, type Inspector } from '../../src/inspect/index.ts';
+import { FileStore } from '../../src/store/index.ts';
+import { startSimulator, type Simulator } from '../../src/testing/index.ts';
+import { reviewNoteRun } from './fixtures/runs.ts';
+
+const chromiumPath = '/usr/bin/chromium';
+const hasChromium = existsSync(chromiumPath);
+if (!hasChromium && !process.env.CI) console.warn(`SKIPPING inspector fork browser test: ${chromiumPath} is absent (apt-get install -y chromium)`);
+
+describe.skipIf(!hasChromium && !process.env.CI)('inspector page: fork from a checkpoint (Chromium)', () => {
+  let sim: Simulator;
+  let inspector: Inspector;
+  let context: BrowserContext;
+  let page: Page;
+  let dir: string;
+  let userDataDir: string;
+  let store: FileStore;
+  const problems: string[] = [];
+  const savedHost = process.env.OLLAMA_HOST;
+
+  beforeAll(async () => {
+    sim = await startSimulator({ seed: 9 });
+    process.env.OLLAMA_HOST = sim.url;
+    dir = mkdtempSync(join(tmpdir(), 'harness-inspect-fork-browser-'));
+    store = new FileStore({ dir });
+    await reviewNoteRun(store, 'note-source');
+    inspector = await startInspector({ store, pollMs: 200 });
+    userDataDir = mkdtempSync(join(tmpdir(), 'harness-chromium-'));
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: chromiumPath,
+      headless: true,
+      viewport: { width: 1280, height: 860 },
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  }, 90_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await inspector?.close();
+    await sim?.close();
+    if (savedHost === undefined) delete process.env.OLLAMA_HOST;
+    else process.env.OLLAMA_HOST = savedHost;
+    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('lists the checkpoints, shows a refused fork, and opens the new run after a fork', async () => {
+    const middle = (await store.history('note-source')).find((entry) => entry.value === 'reviewing');
+    expect(middle).toBeDefined();
+    await page.goto(`${inspector.pageUrl}#/runs/note-source`);
+    await page.waitForFunction(() => document.getElementById('run-status')?.textContent === 'waiting');
+    const rows = page.locator('table.history-table tbody tr');
+    await rows.first().waitFor();
+    expect(await rows.count()).toBe((await store.history('note-source')).length);
+    expect(await rows.first().textContent()).toContain('approval');
+    const button = page.locator(`table.history-table tr[data-seq="${middle?.seq}"] button.fork`);
+
+    await page.locator('#fork-patch').fill('[1]');
+    await button.click();
+    await page.waitForFunction(() => document.getElementById('fork-result')?.className === 'error');
+    expect(await page.locator('#fork-result').textContent()).toContain('context patch must be a JSON object');
+
+    const before = sim.stats().requests;
+    await page.locator('#fork-patch').fill('{"topic": "seals"}');
+    await page.locator('#fork-run-id').fill('note-fork');
+    await button.click();
+    await page.waitForURL(/#\/runs\/note-fork$/);
+    await page.waitForFunction(() => document.getElementById('run-status')?.textContent === 'waiting', undefined, { timeout: 10_000 });
+    expect(sim.stats().requests - before).toBe(1);
+    expect(await page.locator('#calls-title').textContent()).toBe('Model calls (2)');
+    expect(problems).toEqual([]);
+  }, 30_000);
+});
