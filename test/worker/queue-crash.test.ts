@@ -1,6 +1,5 @@
 // Three `harness worker --queue` processes drive 30 feature-pipeline runs; one is SIGKILLed mid-run. Every run
 // finishes once, as an uninterrupted run does, and no journaled call is paid twice.
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import pipeline from '../../machines/feature-pipeline.ts';
@@ -9,12 +8,13 @@ import { hasCode } from '../../src/errors.ts';
 import { runWorkflow, sendToRun } from '../../src/runtime/index.ts';
 import { submitRun } from '../../src/runtime/runs.ts';
 import { MemoryStore, type RunRecord } from '../../src/store/index.ts';
-import { startSimulator, type SimRequest, type Simulator } from '../../src/testing/index.ts';
+import { startSimulator, type Simulator } from '../../src/testing/index.ts';
 import { parseQueueUrl, RunQueue } from '../../src/worker/queue/index.ts';
 import { start } from '../cli/harness.ts';
 import { dropSchema, freshSchema, localPostgresUrl, postgresMissing } from '../helpers/postgres.ts';
 import { dropPrefix, freshPrefix, localRedisUrl, queueUrl, redisMissing } from '../helpers/redis.ts';
 import { repoRoot, until } from './helpers.ts';
+import { inputOf, pipelineModel } from './pipeline-model.ts';
 
 const missing = [await postgresMissing(), await redisMissing()].filter((m): m is string => m !== null);
 const skip = missing.length > 0 && !process.env.CI;
@@ -23,35 +23,6 @@ if (skip) console.log(`queue crash test skipped: ${missing.join('; ')} (${localP
 const modulePath = join(repoRoot, 'machines/feature-pipeline.ts');
 const runCount = 30;
 /** A plan naming the run (`#n` from the feature), so every later prompt of a run differs from every other run's. */
-const planFor = (n: string) => ({
-  summary: `Export orders as CSV (${n}).`,
-  items: [
-    { id: 'csv-writer', title: `CSV writer ${n}`, description: 'Serialise rows.', acceptance: ['quotes commas'] },
-    { id: 'export-route', title: `Export route ${n}`, description: 'GET /orders.csv.', acceptance: ['sets text/csv'] },
-    { id: 'export-docs', title: `Docs ${n}`, description: 'Document it.', acceptance: ['has an example'] },
-  ],
-});
-
-/** The journal's `requestHash` (src/steps/model-call.ts), recomputed from a request as the simulator received it. */
-const wireHash = (req: SimRequest) => createHash('sha256').update(JSON.stringify([req.model, req.messages])).digest('hex').slice(0, 16);
-const text = (req: SimRequest, role: string) => req.messages.findLast((m) => m.role === role)?.content ?? '';
-
-/** The pipeline's "models", answering from the prompt alone; `log` gets every request with its arrival time. */
-function pipelineModel(log: { hash: string; at: number }[]) {
-  return (req: SimRequest): string => {
-    log.push({ hash: wireHash(req), at: Date.now() });
-    const role = text(req, 'system');
-    const item = /^Work item: (.*)$/m.exec(text(req, 'user'))?.[1] ?? '?';
-    if (role.startsWith('You are a tech lead')) return JSON.stringify(planFor(/#\d+/.exec(text(req, 'user'))?.[0] ?? '#?'));
-    if (role.startsWith('You are a software engineer')) return JSON.stringify({ files: [{ path: `src/${item}.ts`, action: 'create', content: `// ${item}\n` }], notes: `implements ${item}` });
-    if (role.startsWith('You check one work item')) return JSON.stringify({ passed: true, problems: [] });
-    if (role.startsWith('You review the complete implementation')) return JSON.stringify({ summary: 'All done.', ready: true, concerns: [] });
-    if (role.startsWith('Write the pull request')) return JSON.stringify({ title: 'Export orders as CSV', body: 'A CSV export.' });
-    throw new Error(`unexpected request: ${role.slice(0, 60)}`);
-  };
-}
-
-const inputOf = (i: number) => ({ feature: `CSV export #${i}`, context: 'TypeScript.' });
 const savedHost = process.env.OLLAMA_HOST;
 const sims: Simulator[] = [];
 afterAll(async () => {

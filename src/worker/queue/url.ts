@@ -1,4 +1,5 @@
 // A queue URL (`redis://user:pw@host:6379/0?prefix=harness`) read into BullMQ's connection options, credentials masked.
+import { maskUrl } from '../../util/mask-url.ts';
 
 /** What a queue URL gives: the Redis connection, the key prefix of the queue, and the URL as people may see it. */
 export interface QueueTarget {
@@ -14,15 +15,7 @@ const schemes = ['redis:', 'rediss:'];
 
 /** `redis://user:***@host/0`: a password never reaches a message. */
 export function maskQueueUrl(url: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return 'redis://(unparseable url)';
-  }
-  if (parsed.password !== '') parsed.password = '***';
-  if (parsed.searchParams.has('password')) parsed.searchParams.set('password', '***');
-  return parsed.toString();
+  return maskUrl(url, 'redis:');
 }
 
 /** Null when `url` is not a Redis URL we can use; the caller words the refusal. */
