@@ -1,4 +1,5 @@
 // startSimulator: a real node:http server that answers like Ollama, with routing, control endpoints and a clean close.
+import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { openCassette } from '../cassette/open.ts';
@@ -125,6 +126,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const o = resolve(options);
   const cassette = options.cassette === undefined ? undefined : await openCassette(options.cassette);
   const lifetime = new AbortController();
+  // Every request in flight listens for the shutdown and stops listening when it ends: many at once is no leak.
+  setMaxListeners(0, lifetime.signal);
   const stats = new StatsRecorder();
   const scheduler = new Scheduler({
     numParallel: o.numParallel,
