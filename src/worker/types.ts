@@ -14,6 +14,8 @@ export interface WorkerOptions {
   concurrency?: number;
   /** Where a run's relative module path is resolved from (a moved checkout); default process.cwd(). */
   cwd?: string;
+  /** Ask the hosts for a submitted run's models before its first drive (default true), as `harness run` does. */
+  checkModels?: boolean;
   onEvent?: (event: WorkerEvent) => void;
 }
 

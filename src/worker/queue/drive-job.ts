@@ -1,7 +1,8 @@
 // One BullMQ job: read the run, then drive it with resumeWorkflow, put it off (a delayed job), or let the job go.
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { hasCode, isHarnessError } from '../../errors.ts';
-import { resumeWorkflow } from '../../runtime/runs.ts';
+import { hostsFromEnv, missingModelsMessage, preflight } from '../../runtime/preflight.ts';
+import { resumeWorkflow, workflowOf } from '../../runtime/runs.ts';
 import type { RunRecord } from '../../store/index.ts';
 import { handBack } from '../hand-back.ts';
 import { planAfterDrive, planJob } from './plan.ts';
@@ -57,6 +58,18 @@ async function decide(job: Job<RunJobData>, context: JobContext): Promise<Outcom
   const plan = planJob(before, Date.now());
   if (plan.kind === 'leave') return skip(context, runId, plan.why);
   if (plan.kind === 'later') return { kind: 'later', at: plan.at, why: `${before.status} until then` };
+  // A run never driven is checked against this worker's hosts first, as `harness run` does: a model no host has is
+  // a refusal with the reason on the job, not calls that fail and escalate.
+  if (before.snapshot === null && options.checkModels !== false) {
+    try {
+      const { workflow } = await workflowOf(before, options.cwd ?? process.cwd());
+      const report = await preflight({ workflow, hosts: hostsFromEnv() });
+      if (report.missing.length > 0) return { kind: 'refuse', code: 'INVALID_CONFIG', message: missingModelsMessage(report) };
+    } catch (error) {
+      if (isHarnessError(error)) return { kind: 'refuse', code: error.code, message: error.message };
+      throw error;
+    }
+  }
 
   const controller = new AbortController();
   context.active.add(controller);

@@ -28,6 +28,8 @@ export interface QueueWorkerOptions {
   retryMs?: number;
   /** Where a run's relative module path is resolved from (a moved checkout); default process.cwd(). */
   cwd?: string;
+  /** Ask the hosts for a never-driven run's models before its first drive (default true), as `harness run` does. */
+  checkModels?: boolean;
   onEvent?: (event: QueueWorkerEvent) => void;
 }
 
