@@ -19,7 +19,8 @@ Options:
   --run-id <id>        the run's id: 1-64 letters, digits, '-' or '_' (default <workflow>-<time>-<hex>)
   --budget-tokens <n>  stop calling models once n tokens (in + out) are spent; the step is flagged
   --budget-ms <n>      the same for wall time spent being driven, in milliseconds
-  --seed <n>           seeds backoff jitter (default 1)
+  --seed <n>           a number kept with the run for your own reproducibility (default 1); the
+                       harness seeds backoff jitter per step pass, not from it
   --pull               pull the workflow's missing models onto the (first) host first (see harness pull)
   --skip-model-check   start without asking the host(s) for every model the workflow can call (by
                        default a missing model is refused before the run is created: exit 2)
