@@ -94,20 +94,16 @@ function flagsIn(context: unknown): string[] {
   return context.flags.map(String);
 }
 
-/** The journal as steps see it, over the session's entries: where a key repeats, the newer epoch's entry wins. */
+/**
+ * The journal as steps see it. A store's journal holds one entry per key already (where a key repeats, the newer
+ * epoch's entry won when it was read); a replay needs the result, not the messages that were sent.
+ */
 function journalIndex(entries: readonly StoredJournalEntry[]): Map<string, JournalEntry> {
-  const index = new Map<string, JournalEntry & { epoch?: number }>();
-  for (const entry of entries) {
-    const seen = index.get(entry.key);
-    // A replay needs the result, not the messages that were sent (those are for people reading the journal).
-    const { messages: _sent, ...replayable } = entry;
-    if (!seen || (entry.epoch ?? 0) >= (seen.epoch ?? 0)) index.set(entry.key, replayable);
-  }
-  return index;
+  return new Map(entries.map(({ messages: _sent, ...replayable }) => [replayable.key, replayable]));
 }
 
-function usageOf(entries: readonly StoredJournalEntry[]): Checkpoint['usage'] {
-  const usage = { tokensIn: 0, tokensOut: 0, calls: 0 };
+/** Adds what `entries` paid (each call and its judges' calls) to `usage`. */
+function addUsage(usage: Checkpoint['usage'], entries: readonly StoredJournalEntry[]): Checkpoint['usage'] {
   for (const entry of entries) {
     for (const call of [entry.result, ...(entry.judges ?? [])]) {
       usage.tokensIn += call.tokensIn;
@@ -125,7 +121,7 @@ export async function drive(options: DriveOptions): Promise<RunRecord> {
   const drivenSince = Date.now();
   const activeBefore = record.activeMs;
   // Usage is what the journal says was paid: a checkpoint may lag behind the journal after a crash.
-  const usage = usageOf(record.journal);
+  const usage = addUsage({ tokensIn: 0, tokensOut: 0, calls: 0 }, record.journal);
 
   // Commits go one at a time; snapshot changes made meanwhile share the next one. `changes` counts snapshot
   // changes, `committed` the last change on disk, so a journal entry can wait for the state that led to its call.
@@ -173,10 +169,7 @@ export async function drive(options: DriveOptions): Promise<RunRecord> {
         // before a result is journaled under them, or a crash in between would pay for the call again.
         await committedUpTo(mark ?? changes);
         journal.set(entry.key, entry);
-        const paid = usageOf([entry]);
-        usage.tokensIn += paid.tokensIn;
-        usage.tokensOut += paid.tokensOut;
-        usage.calls += paid.calls;
+        addUsage(usage, [entry]);
         await session.append(entry);
       },
     },

@@ -7,7 +7,7 @@ import { hasCode } from '../errors.ts';
 import type { HostSet } from '../llm/hosts.ts';
 import { defaultOutagePolicy, type HostLimiter, type OutagePolicy } from '../steps/services.ts';
 import { restorable, type Workflow } from '../steps/workflow.ts';
-import { finalStatuses, newRunId, assertRunId, type RunListing, type RunMeta, type RunRecord, type RunSession, type RunStore } from '../store/index.ts';
+import { checkpointOf, finalStatuses, newRunId, assertRunId, type RunListing, type RunMeta, type RunRecord, type RunSession, type RunStore } from '../store/index.ts';
 import { acceptedEvents, machineDefinition, parseDefinition } from '../definition/index.ts';
 import { definitionHash } from './definition.ts';
 import { drive, statePaths, type DriveOptions, type DriveStart } from './driver.ts';
@@ -268,7 +268,7 @@ export async function cancelRun(store: RunStore, runId: string, waitMs = 10_000)
   }
   try {
     const { record } = session;
-    await session.commit({ status: 'cancelled', snapshot: record.snapshot, flags: record.flags, usage: record.usage, activeMs: record.activeMs, wakeAt: null });
+    await session.commit({ ...checkpointOf(record), status: 'cancelled', wakeAt: null });
     return session.record;
   } finally {
     await session.close();

@@ -1,7 +1,5 @@
 // The agent step: a child machine whose statechart is the tool loop — thinking → deciding → acting → thinking … → done.
-import { randomBytes } from 'node:crypto';
 import { and, assign, enqueueActions, not, setup, type AnyActorLogic, type AnyEventObject } from 'xstate';
-import type { ZodType } from 'zod';
 import { assistantMessage, toolMessage } from '../llm/messages.ts';
 import { checkToolCalls } from '../llm/tools.ts';
 import type { ChatMessage } from '../llm/types.ts';
@@ -10,6 +8,7 @@ import { modelStep, type ModelStepSpec } from './model-step.ts';
 import type { StepOutput } from './output.ts';
 import { toolCall, type ToolCallOutput } from './tool-call.ts';
 import type { Tool } from './tool.ts';
+import { newPassId } from './pass-id.ts';
 
 export interface AgentStepSpec<TInput, T = never> extends Omit<ModelStepSpec<TInput, T>, 'json'> {
   /** The tools the model may call; each runs as a named actor (`tool.<name>`), spawned per call. */
@@ -159,7 +158,7 @@ export function agentStep<TInput, T = never>(spec: AgentStepSpec<TInput, T>) {
     meta: { harness: 'agent-step', maxTurns, maxToolCalls, tools: tools.map((t) => t.name) },
     context: ({ input }) => ({
       step: id,
-      pass: randomBytes(4).toString('hex'),
+      pass: newPassId(),
       input,
       messages: prompt(input),
       turns: 0,

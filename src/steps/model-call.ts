@@ -98,7 +98,10 @@ async function attempt(spec: ModelCallSpec, services: StepServices, input: Model
     if (result.success && spec.scorer && !signal.aborted && !callsTools(result)) {
       const score = await scoreSafely(spec.scorer, result, input.messages, signal);
       // A score cut off by a stop is no verdict: the call is made again on resume rather than journaled as a 0.
-      if (score === null) return { result: failed(input.model, { kind: 'aborted', message: 'stopped while scoring' }), key, replayed: false, outage };
+      if (score === null) {
+        leave?.();
+        return { result: failed(input.model, { kind: 'aborted', message: 'stopped while scoring' }), key, replayed: false, outage };
+      }
       result = attachScore(result, score);
       span.scored(result.score);
       judges = scoreCalls(score);

@@ -1,5 +1,4 @@
 // The model step: a child machine in which validate → score → retry / back off / escalate / flag are guarded transitions.
-import { randomUUID } from 'node:crypto';
 import { and, assign, not, setup, type DoneActorEvent, type ErrorActorEvent } from 'xstate';
 import type { ZodType } from 'zod';
 import { backoffDelay } from '../llm/backoff.ts';
@@ -15,6 +14,7 @@ import { defaultOutagePolicy, type OutagePolicy } from './services.ts';
 import { parkedTag, retryParkedEvent } from './wait-for.ts';
 import { attemptRecord, describeAttempt, type AttemptRecord, type StepOutput } from './output.ts';
 import { sleepUntil } from './sleep-until.ts';
+import { newPassId } from './pass-id.ts';
 
 export interface ModelStepSpec<TInput, T = never> {
   /** Names the step in journal keys, labels and flags (`extract: ladder exhausted…`). */
@@ -198,7 +198,7 @@ export function modelStep<TInput, T = never>(spec: ModelStepSpec<TInput, T>) {
     context: ({ input }) => ({
       step: id,
       messages: spec.prompt(input),
-      pass: randomUUID().slice(0, 8), // from a cached entropy pool: far cheaper than randomBytes per step
+      pass: newPassId(),
       rung: 0,
       model: ladder[0] ?? defaultModelConfig.model,
       attempt: 0,

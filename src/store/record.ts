@@ -113,6 +113,21 @@ export const runRecordSchema = z.object({
 });
 
 export type RunRecord = z.infer<typeof runRecordSchema>;
+
+/** The part of a run written once at its start (a migration may replace the definition). */
+export const runMetaSchema = runRecordSchema.pick({ runId: true, workflow: true, input: true, budget: true, seed: true, createdAt: true });
+
+/** The part of a run each commit replaces: what every store checks a stored checkpoint against. */
+export const checkpointSchema = runRecordSchema.pick({
+  status: true,
+  snapshot: true,
+  output: true,
+  error: true,
+  flags: true,
+  usage: true,
+  activeMs: true,
+  wakeAt: true,
+});
 export type TimelineEntry = z.infer<typeof timelineEntry>;
 
 /** What listings show without the heavy parts (snapshot, journal, timeline). */

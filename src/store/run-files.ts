@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { CheckpointState, KeptCheckpoint } from './assemble.ts';
 import { CorruptRunError, RunNotFoundError } from './errors.ts';
 import { parseLines } from './ndjson.ts';
-import { journalEntrySchema, runRecordSchema, timelineEntrySchema, type RunRecord, type StoredJournalEntry, type TimelineEntry } from './record.ts';
+import { checkpointSchema, journalEntrySchema, runMetaSchema, runRecordSchema, timelineEntrySchema, type RunRecord, type StoredJournalEntry, type TimelineEntry } from './record.ts';
 import type { RunMeta } from './types.ts';
 
 export interface RunPaths {
@@ -41,30 +41,17 @@ export function runPaths(root: string, runId: string): RunPaths {
   };
 }
 
-export const metaFileSchema = runRecordSchema
-  .pick({ runId: true, workflow: true, input: true, budget: true, seed: true, createdAt: true })
-  .extend({ format: z.literal(2) });
+export const metaFileSchema = runMetaSchema.extend({ format: z.literal(2) });
 export type MetaFile = z.infer<typeof metaFileSchema>;
 
-export const checkpointFileSchema = runRecordSchema.pick({
-  status: true,
-  snapshot: true,
-  output: true,
-  error: true,
-  flags: true,
-  usage: true,
-  activeMs: true,
-  wakeAt: true,
-  epoch: true,
-  updatedAt: true,
-});
+export const checkpointFileSchema = checkpointSchema.extend({ epoch: runRecordSchema.shape.epoch, updatedAt: runRecordSchema.shape.updatedAt });
 
 /** One line of history.ndjson. */
 export const keptCheckpointSchema = z.object({
   seq: z.number().int().min(1),
   at: z.string(),
   journalCount: z.number().int().min(0),
-  checkpoint: runRecordSchema.pick({ status: true, snapshot: true, output: true, error: true, flags: true, usage: true, activeMs: true, wakeAt: true }),
+  checkpoint: checkpointSchema,
 });
 
 const isKeptCheckpoint = (value: unknown): value is KeptCheckpoint => keptCheckpointSchema.safeParse(value).success;

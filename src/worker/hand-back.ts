@@ -1,6 +1,6 @@
 // A run the worker itself stopped goes back to `running` with its lock free, so any worker takes it up again.
 import { hasCode } from '../errors.ts';
-import type { RunSession, RunStore } from '../store/index.ts';
+import { checkpointOf, type RunSession, type RunStore } from '../store/index.ts';
 
 /**
  * The driver checkpoints a gracefully stopped run as `stopped`, which workers leave alone (a person stopped it). When
@@ -18,7 +18,7 @@ export async function handBack(store: RunStore, runId: string): Promise<boolean>
   try {
     const { record } = session;
     if (record.status !== 'stopped') return false;
-    await session.commit({ status: 'running', snapshot: record.snapshot, flags: record.flags, usage: record.usage, activeMs: record.activeMs, wakeAt: null });
+    await session.commit({ ...checkpointOf(record), status: 'running', wakeAt: null });
     return true;
   } finally {
     await session.close();

@@ -1,9 +1,7 @@
 // The embedded worker: lists any RunStore and drives every run that needs it, a few at a time, until stopped.
 import { hasCode, isHarnessError } from '../errors.ts';
-import { hostsFromEnv, missingModelsMessage, MissingModelsError, preflight } from '../runtime/preflight.ts';
-import { resumeWorkflow, workflowOf } from '../runtime/runs.ts';
 import { planDue, type DueRun } from './due.ts';
-import { handBack } from './hand-back.ts';
+import { assertModels, driveRun } from './drive.ts';
 import { Holds } from './holds.ts';
 import { Sleeper } from './sleeper.ts';
 import type { Worker, WorkerEvent, WorkerOptions } from './types.ts';
@@ -40,23 +38,10 @@ export function startWorker(options: WorkerOptions): Worker {
       emit({ type: 'take', runId: run.runId, reason: run.reason });
     };
     try {
-      if (run.reason === 'submitted' && options.checkModels !== false) await assertModels(run.runId);
-      const record = await resumeWorkflow({
-        store,
-        runId: run.runId,
-        signal: controller.signal,
-        limiter: options.limiter ?? null,
-        hosts: options.hosts ?? null,
-        ...(options.outage ? { outage: options.outage } : {}),
-        ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
-        onCall: take,
-        onCheckpoint: take,
-      });
-      take();
+      if (run.reason === 'submitted' && options.checkModels !== false) await assertModels(await store.read(run.runId), options.cwd);
+      const { status, wakeAt } = await driveRun(store, run.runId, options, controller.signal, take);
       holds.clear(run.runId);
-      let status = record.status;
-      if (status === 'stopped' && controller.signal.aborted && (await handBack(store, run.runId))) status = 'running';
-      emit({ type: 'leave', runId: run.runId, status, wakeAt: status === 'running' ? null : (record.wakeAt ?? null) });
+      emit({ type: 'leave', runId: run.runId, status, wakeAt });
     } catch (error) {
       const now = Date.now();
       if (quietCodes.some((code) => hasCode(error, code))) holds.pause(run.runId, 2 * pollMs, now);
@@ -64,17 +49,6 @@ export function startWorker(options: WorkerOptions): Worker {
         emit({ type: 'refuse', runId: run.runId, code: error.code, message: error.message, retryAt: holds.strike(run.runId, now) });
       } else emit({ type: 'error', runId: run.runId, message: messageOf(error), retryAt: holds.strike(run.runId, now) });
     }
-  }
-
-  /**
-   * A run never driven yet is checked against the hosts this worker calls, as `harness run` checks before it starts:
-   * a model no host has is a refusal (reported, retried with backoff), not a call that fails and escalates.
-   */
-  async function assertModels(runId: string): Promise<void> {
-    const { workflow } = await workflowOf(await store.read(runId), options.cwd ?? process.cwd());
-    // The addresses as configured (OLLAMA_HOSTS, else OLLAMA_HOST): a HostSet shows them without their credentials.
-    const report = await preflight({ workflow, hosts: hostsFromEnv() });
-    if (report.missing.length > 0) throw new MissingModelsError(missingModelsMessage(report), report.missing);
   }
 
   function launch(run: DueRun): void {

@@ -1,22 +1,21 @@
 // The inspector page in Chromium over finished, flagged, waiting and running runs: filters, a call's detail, calls
 // in flight (streamed for a run the page drives), the timeline in words; screenshots in test/inspect/screenshots/.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startInspector, type Inspector } from '../../src/inspect/index.ts';
 import { FileStore, type RunRecord } from '../../src/store/index.ts';
 import { codeReviewRun, gate, reviewNoteRun, runsSimulator, type RunsFixture } from './fixtures/runs.ts';
+import { launchChromium, skipWithoutChromium } from './chromium.ts';
 
-const chromiumPath = '/usr/bin/chromium';
-const hasChromium = existsSync(chromiumPath);
-if (!hasChromium && !process.env.CI) console.warn(`SKIPPING inspector browser tests: ${chromiumPath} is absent (apt-get install -y chromium)`);
+const skip = skipWithoutChromium('inspector browser tests');
 // The committed screenshots (shown by the README) are refreshed only on request, so a test run leaves the tree clean.
 const shots = process.env.UPDATE_SCREENSHOTS === '1' ? fileURLToPath(new URL('./screenshots/', import.meta.url)) : mkdtempSync(join(tmpdir(), 'inspector-shots-'));
 
-describe.skipIf(!hasChromium && !process.env.CI)('inspector page: calls, filters, in flight (Chromium)', () => {
+describe.skipIf(skip)('inspector page: calls, filters, in flight (Chromium)', () => {
   let fixture: RunsFixture;
   let inspector: Inspector;
   let context: BrowserContext;
@@ -41,13 +40,7 @@ describe.skipIf(!hasChromium && !process.env.CI)('inspector page: calls, filters
     fixture.draftGate = gate();
     running = reviewNoteRun(store, 'note-running', 'kelp');
     inspector = await startInspector({ store, pollMs: 200 });
-    userDataDir = mkdtempSync(join(tmpdir(), 'harness-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: chromiumPath,
-      headless: true,
-      viewport: { width: 1280, height: 860 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    ({ context, userDataDir } = await launchChromium({ width: 1280, height: 860 }));
     page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
     page.on('console', (message) => {

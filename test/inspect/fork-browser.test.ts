@@ -1,19 +1,18 @@
 // "Fork from here" in Chromium: the checkpoints table, a refusal shown in the page, and a fork that opens the new run.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startInspector, type Inspector } from '../../src/inspect/index.ts';
 import { FileStore } from '../../src/store/index.ts';
 import { startSimulator, type Simulator } from '../../src/testing/index.ts';
 import { reviewNoteRun } from './fixtures/runs.ts';
+import { launchChromium, skipWithoutChromium } from './chromium.ts';
 
-const chromiumPath = '/usr/bin/chromium';
-const hasChromium = existsSync(chromiumPath);
-if (!hasChromium && !process.env.CI) console.warn(`SKIPPING inspector fork browser test: ${chromiumPath} is absent (apt-get install -y chromium)`);
+const skip = skipWithoutChromium('inspector fork browser test');
 
-describe.skipIf(!hasChromium && !process.env.CI)('inspector page: fork from a checkpoint (Chromium)', () => {
+describe.skipIf(skip)('inspector page: fork from a checkpoint (Chromium)', () => {
   let sim: Simulator;
   let inspector: Inspector;
   let context: BrowserContext;
@@ -31,13 +30,7 @@ describe.skipIf(!hasChromium && !process.env.CI)('inspector page: fork from a ch
     store = new FileStore({ dir });
     await reviewNoteRun(store, 'note-source');
     inspector = await startInspector({ store, pollMs: 200 });
-    userDataDir = mkdtempSync(join(tmpdir(), 'harness-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: chromiumPath,
-      headless: true,
-      viewport: { width: 1280, height: 860 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    ({ context, userDataDir } = await launchChromium({ width: 1280, height: 860 }));
     page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   }, 90_000);

@@ -1,9 +1,9 @@
 // The inspector page in a real Chromium: a live run's diagram follows its steps, and APPROVE sent from the page ends it.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startInspector, type Inspector } from '../../src/inspect/index.ts';
 import { runWorkflow } from '../../src/runtime/index.ts';
@@ -11,10 +11,9 @@ import { FileStore, type RunRecord } from '../../src/store/index.ts';
 import { startSimulator, type Simulator } from '../../src/testing/index.ts';
 import workflow from './fixtures/review.workflow.ts';
 import agentWorkflow from './fixtures/agent.workflow.ts';
+import { launchChromium, skipWithoutChromium } from './chromium.ts';
 
-const chromiumPath = '/usr/bin/chromium';
-const hasChromium = existsSync(chromiumPath);
-if (!hasChromium) console.warn(`SKIPPING inspector browser test: ${chromiumPath} is absent (install it with: apt-get install -y chromium)`);
+const skip = skipWithoutChromium('inspector browser test');
 
 const modulePath = fileURLToPath(new URL('./fixtures/review.workflow.ts', import.meta.url));
 const agentModulePath = fileURLToPath(new URL('./fixtures/agent.workflow.ts', import.meta.url));
@@ -29,7 +28,7 @@ function gate() {
   return { opened, open };
 }
 
-describe.skipIf(!hasChromium)('inspector page (Chromium)', () => {
+describe.skipIf(skip)('inspector page (Chromium)', () => {
   const draftGate = gate();
   const reviewGate = gate();
   const agentGate = gate();
@@ -66,22 +65,7 @@ describe.skipIf(!hasChromium)('inspector page (Chromium)', () => {
     dir = mkdtempSync(join(tmpdir(), 'harness-inspect-page-'));
     store = new FileStore({ dir });
     inspector = await startInspector({ store, pollMs: 250 });
-    userDataDir = mkdtempSync(join(tmpdir(), 'harness-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: chromiumPath,
-      headless: true,
-      viewport: { width: 1280, height: 1000 },
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    ({ context, userDataDir } = await launchChromium({ width: 1280, height: 1000 }));
   }, 60_000);
 
   afterAll(async () => {

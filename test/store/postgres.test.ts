@@ -30,9 +30,8 @@ async function expireLease(store: RunStore, runId: string): Promise<void> {
   await sql(localPostgresUrl, `UPDATE "${store.schema}".runs SET held_until = now() - interval '1 second' WHERE run_id = $1`, [runId]);
 }
 
-if (skip) {
-  describe.skip('PostgresStore (no server)', () => it('needs PostgreSQL', () => undefined));
-} else {
+// Without a server (outside CI) the reason is printed above and no suite is declared.
+if (!skip) {
   describeRunStore(
     'PostgresStore',
     async () => {

@@ -3,20 +3,9 @@ import { z } from 'zod';
 import { assembleRecord, timelineKept } from '../assemble.ts';
 import { CorruptRunError } from '../errors.ts';
 import { Journal } from '../journal.ts';
-import { runRecordSchema, type RunRecord, type RunSummary } from '../record.ts';
+import { checkpointSchema, runMetaSchema, runRecordSchema, type RunRecord, type RunSummary } from '../record.ts';
 import type { Checkpoint, HistoricCheckpoint, HistoryEntry } from '../types.ts';
 
-const metaSchema = runRecordSchema.pick({ runId: true, workflow: true, input: true, budget: true, seed: true, createdAt: true });
-const checkpointSchema = runRecordSchema.pick({
-  status: true,
-  snapshot: true,
-  output: true,
-  error: true,
-  flags: true,
-  usage: true,
-  activeMs: true,
-  wakeAt: true,
-});
 
 /**
  * A whole run in one statement, so meta, checkpoint, journal and timeline come from one snapshot of the database.
@@ -63,7 +52,7 @@ export function epochOf(value: string, runId: string): number {
 
 /** The row as a RunRecord, or CorruptRunError naming what is wrong. */
 export function recordOf(row: RecordRow, runId: string): RunRecord {
-  const meta = check(metaSchema, row.meta, runId, 'meta');
+  const meta = check(runMetaSchema, row.meta, runId, 'meta');
   const checkpoint = check(checkpointSchema, row.checkpoint, runId, 'checkpoint');
   const stamped = check(journalRows, row.journal, runId, 'journal').map(({ entry, epoch }) => ({ ...entry, epoch }));
   const journal = new Journal(check(runRecordSchema.shape.journal, stamped, runId, 'journal'));

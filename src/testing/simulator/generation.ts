@@ -14,7 +14,6 @@ import {
   createdAt,
   fieldTypeError,
   MIDSTREAM_MESSAGE,
-  NDJSON_TYPE,
   notFoundMessage,
   nsSince,
   parseRequestBody,

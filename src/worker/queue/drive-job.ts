@@ -1,10 +1,8 @@
 // One BullMQ job: read the run, then drive it with resumeWorkflow, put it off (a delayed job), or let the job go.
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { hasCode, isHarnessError } from '../../errors.ts';
-import { hostsFromEnv, missingModelsMessage, preflight } from '../../runtime/preflight.ts';
-import { resumeWorkflow, workflowOf } from '../../runtime/runs.ts';
 import type { RunRecord } from '../../store/index.ts';
-import { handBack } from '../hand-back.ts';
+import { assertModels, driveRun } from '../drive.ts';
 import { planAfterDrive, planJob } from './plan.ts';
 import type { RunJobData } from './queue.ts';
 import type { QueueWorkerEvent, QueueWorkerOptions } from './types.ts';
@@ -62,9 +60,7 @@ async function decide(job: Job<RunJobData>, context: JobContext): Promise<Outcom
   // a refusal with the reason on the job, not calls that fail and escalate.
   if (before.snapshot === null && options.checkModels !== false) {
     try {
-      const { workflow } = await workflowOf(before, options.cwd ?? process.cwd());
-      const report = await preflight({ workflow, hosts: hostsFromEnv() });
-      if (report.missing.length > 0) return { kind: 'refuse', code: 'INVALID_CONFIG', message: missingModelsMessage(report) };
+      await assertModels(before, options.cwd);
     } catch (error) {
       if (isHarnessError(error)) return { kind: 'refuse', code: error.code, message: error.message };
       throw error;
@@ -80,21 +76,7 @@ async function decide(job: Job<RunJobData>, context: JobContext): Promise<Outcom
     emit({ type: 'take', runId });
   };
   try {
-    const record = await resumeWorkflow({
-      store,
-      runId,
-      signal: controller.signal,
-      limiter: options.limiter ?? null,
-      hosts: options.hosts ?? null,
-      ...(options.outage ? { outage: options.outage } : {}),
-      ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
-      onCall: take,
-      onCheckpoint: take,
-    });
-    take();
-    let status = record.status;
-    if (status === 'stopped' && controller.signal.aborted && (await handBack(store, runId))) status = 'running';
-    const wakeAt = status === 'running' ? null : (record.wakeAt ?? null);
+    const { status, wakeAt } = await driveRun(store, runId, options, controller.signal, take);
     emit({ type: 'leave', runId, status, wakeAt });
     const next = planAfterDrive({ status, wakeAt }, Date.now(), context.retryMs);
     return next.kind === 'later' ? { kind: 'later', at: next.at, why: status === 'running' ? 'handed back' : `${status} until then` } : { kind: 'done', result: status };

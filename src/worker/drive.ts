@@ -1,0 +1,48 @@
+// One worker's drive of one run, shared by the embedded worker and the queue worker: a model check first, then
+// resume, and a run the worker itself stopped handed back to the others.
+import { hostsFromEnv, missingModelsMessage, MissingModelsError, preflight } from '../runtime/preflight.ts';
+import { resumeWorkflow, workflowOf } from '../runtime/runs.ts';
+import type { RunRecord, RunStatus, RunStore } from '../store/index.ts';
+import { handBack } from './hand-back.ts';
+import type { WorkerOptions } from './types.ts';
+
+/** What both workers hand every drive. */
+export type DriveSettings = Pick<WorkerOptions, 'limiter' | 'hosts' | 'outage' | 'cwd'>;
+
+/**
+ * A run never driven is checked against the hosts this worker calls, as `harness run` checks before it starts: a
+ * model no host has is a refusal (MissingModelsError), not calls that fail and escalate.
+ */
+export async function assertModels(record: RunRecord, cwd: string | undefined): Promise<void> {
+  const { workflow } = await workflowOf(record, cwd ?? process.cwd());
+  // The addresses as configured (OLLAMA_HOSTS, else OLLAMA_HOST): a HostSet shows them without their credentials.
+  const report = await preflight({ workflow, hosts: hostsFromEnv() });
+  if (report.missing.length > 0) throw new MissingModelsError(missingModelsMessage(report), report.missing);
+}
+
+/**
+ * Resumes the run until it settles; `onActivity` fires at its first checkpoint or call (the run is really taken).
+ * A run stopped because this worker is stopping goes back to `running`, for another worker.
+ */
+export async function driveRun(
+  store: RunStore,
+  runId: string,
+  settings: DriveSettings,
+  signal: AbortSignal,
+  onActivity: () => void,
+): Promise<{ status: RunStatus; wakeAt: number | null }> {
+  const record = await resumeWorkflow({
+    store,
+    runId,
+    signal,
+    limiter: settings.limiter ?? null,
+    hosts: settings.hosts ?? null,
+    ...(settings.outage ? { outage: settings.outage } : {}),
+    ...(settings.cwd !== undefined ? { cwd: settings.cwd } : {}),
+    onCall: onActivity,
+    onCheckpoint: onActivity,
+  });
+  onActivity();
+  const status = record.status === 'stopped' && signal.aborted && (await handBack(store, runId)) ? 'running' : record.status;
+  return { status, wakeAt: status === 'running' ? null : (record.wakeAt ?? null) };
+}
