@@ -30,7 +30,8 @@ async function drive(runs: number, faulty: boolean, seed: number): Promise<Sampl
   const sims = await Promise.all([0, 1].map((i) => startSimulator({
     seed: seed * 2 + i,
     numParallel: slots,
-    latency: { ttftMs: 20, perTokenMs: 1 },
+    // Latency-bound like a real model (the hosts' slots, not this process's CPU, set the pace), still quick to run.
+    latency: { ttftMs: 50, perTokenMs: 2 },
     ...(faulty ? { faults } : {}),
   })));
   try {
@@ -60,33 +61,41 @@ async function drive(runs: number, faulty: boolean, seed: number): Promise<Sampl
   }
 }
 
-/** Clean and faulty side by side, their order swapped each repetition so drift hits both alike. */
+const mean = (a: number, b: number): number => (a + b) / 2;
+
+/**
+ * Clean and faulty side by side, one sandwiched between two of the other (clean-faulty-clean, then faulty-clean-faulty,
+ * …), each side's two figures averaged: a drift of the machine's load over a repetition hits both sides alike.
+ */
 async function measure(runs: number): Promise<{ ratios: number[]; clean: number[]; faulty: number[]; samples: Sample[] }> {
   const ratios: number[] = [];
   const clean: number[] = [];
   const faulty: number[] = [];
   const samples: Sample[] = [];
   for (let rep = 0; rep < repetitions; rep++) {
-    const order = rep % 2 === 0 ? [false, true] : [true, false];
-    const got = new Map<boolean, Sample>();
-    for (const withFaults of order) got.set(withFaults, await drive(runs, withFaults, runs * 10 + rep));
-    const c = got.get(false);
-    const f = got.get(true);
-    if (c === undefined || f === undefined) throw new Error('a side was not measured');
-    if ((c.statuses.done ?? 0) !== runs) throw new Error(`without faults, runs ended ${JSON.stringify(c.statuses)}`);
-    clean.push(c.runsPerSecond);
-    faulty.push(f.runsPerSecond);
-    ratios.push(f.runsPerSecond / c.runsPerSecond);
-    samples.push(f);
-    progress('faulty-hosts', `${runs} runs, repetition ${rep + 1}: ${c.runsPerSecond.toFixed(1)} runs/s clean, ${f.runsPerSecond.toFixed(1)} runs/s with ` +
-      `${f.faults} faults (${JSON.stringify(f.statuses)})`);
+    const outer = rep % 2 === 1; // faulty outside
+    const seed = runs * 10 + rep;
+    const first = await drive(runs, outer, seed);
+    const middle = await drive(runs, !outer, seed);
+    const last = await drive(runs, outer, seed + 100);
+    const cleans = outer ? [middle] : [first, last];
+    const faults = outer ? [first, last] : [middle];
+    for (const c of cleans) if ((c.statuses.done ?? 0) !== runs) throw new Error(`without faults, runs ended ${JSON.stringify(c.statuses)}`);
+    const c = cleans.length === 2 ? mean(first.runsPerSecond, last.runsPerSecond) : middle.runsPerSecond;
+    const f = faults.length === 2 ? mean(first.runsPerSecond, last.runsPerSecond) : middle.runsPerSecond;
+    clean.push(c);
+    faulty.push(f);
+    ratios.push(f / c);
+    samples.push(...faults);
+    progress('faulty-hosts', `${runs} runs, repetition ${rep + 1}: ${c.toFixed(1)} runs/s clean, ${f.toFixed(1)} runs/s with ` +
+      `${faults.map((s) => `${s.faults} faults ${JSON.stringify(s.statuses)}`).join(' and ')}`);
   }
   return { ratios, clean, faulty, samples };
 }
 
 export async function run({ quick }: BenchOptions): Promise<BenchResult> {
   const sizes = quick ? [20, 80] as const : [50, 200] as const;
-  progress('faulty-hosts', `${repetitions} × (clean, faulty) at ${sizes.join(' and ')} runs of a ${steps}-step chain, ${concurrency} at a time, ` +
+  progress('faulty-hosts', `${repetitions} × (clean, faulty, clean | faulty, clean, faulty) at ${sizes.join(' and ')} runs of a ${steps}-step chain, ${concurrency} at a time, ` +
     `over 2 hosts of ${slots} slots; faulty = 8 % of chat requests answered 500, 503 or reset`);
   await drive(concurrency, false, 0); // warm-up: JIT, sockets
   const figures: Record<string, Figure> = {};
@@ -101,7 +110,7 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
     });
     const unfinished = samples.filter((s) => (s.statuses.done ?? 0) !== runs).map((s) => JSON.stringify(s.statuses));
     notes.push(`${key}: ${median(clean).toFixed(1)} runs/s without faults [${Math.min(...clean).toFixed(1)}, ${Math.max(...clean).toFixed(1)}], ` +
-      `${median(faulty).toFixed(1)} runs/s with [${Math.min(...faulty).toFixed(1)}, ${Math.max(...faulty).toFixed(1)}]; faults injected per repetition: ` +
+      `${median(faulty).toFixed(1)} runs/s with [${Math.min(...faulty).toFixed(1)}, ${Math.max(...faulty).toFixed(1)}]; faults injected per faulty drive: ` +
       `${samples.map((s) => s.faults).join(', ')}${unfinished.length > 0 ? `; runs not done: ${unfinished.join(', ')}` : ''}.`);
   }
   return { figures, notes };

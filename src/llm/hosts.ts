@@ -201,20 +201,23 @@ export class HostSet {
       const attemptStarted = performance.now();
       let release: (() => void) | undefined;
       let attempt: TrackedCall<T>;
+      let answered = false;
       try {
         if (pool !== undefined) {
           try {
             release = await pool.acquire(host.url, signal);
           } catch {
             // The caller gave up while waiting for a slot: no request was sent.
-            host.breaker.report(admission, 'inconclusive');
             return aborted(host);
           }
         }
         attempt = await trackedCall(messages, { ...config, host: host.url }, callOptions);
+        answered = true;
       } finally {
         host.inFlight -= 1;
         release?.();
+        // No verdict from a call that was never sent or threw: a trial must never be left pending.
+        if (!answered) host.breaker.report(admission, 'inconclusive');
       }
       const { result, responded } = attempt;
       const error = result.metadata.error;

@@ -295,6 +295,28 @@ describe('HostSet circuit breaker', () => {
     expect(a.stats().completed).toBe(2);
   });
 
+  it('frees the trial when its caller gives up before it is sent, so the next call can be the trial', async () => {
+    const clock = manualClock();
+    let failing = true;
+    const a = await simulator({ script: { '*': () => (failing ? { content: '', fault: '500' } : 'from a') } });
+    const set = new HostSet([a.url], { now: clock.now, breaker: { minCalls: 1, openMs: 1_000 } });
+    const pool = new HostPool(1);
+    await set.call(ask(1), {}, { pool });
+    failing = false;
+    clock.advance(1_000);
+    const release = await pool.acquire(a.url); // a's only slot is taken: the trial waits for it
+    const controller = new AbortController();
+    const gaveUp = set.call(ask(2), {}, { pool, signal: controller.signal });
+    await eventually(() => set.status()[0]?.breaker.trial === true);
+    controller.abort();
+    expect((await gaveUp).metadata.error?.kind).toBe('aborted');
+    expect(set.status()[0]?.breaker).toMatchObject({ state: 'half-open', trial: false });
+    release();
+    const r = await set.call(ask(3), {}, { pool });
+    expect([r.success, r.content]).toEqual([true, 'from a']);
+    expect(set.status()[0]?.breaker.state).toBe('closed');
+  });
+
   it('never counts what is not the host\'s fault: a missing model, a bad request, invalid output, an abort', async () => {
     const clock = manualClock();
     const a = await simulator({ models: ['qwen2.5-coder:7b', 'llama3.2:3b'], script: { 'llama3.2:3b': () => 'not json' } });
