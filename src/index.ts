@@ -83,6 +83,8 @@ export {
   backoffDelay,
   type HostSetOptions,
   type HostStatus,
+  type BreakerOptions,
+  type BreakerStatus,
   type ModelConfigInput,
   type CallError,
   type CallMetadata,

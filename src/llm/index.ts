@@ -1,6 +1,7 @@
 // Public API of the model layer: one trustworthy call, and the pieces a retry policy is built from.
 export { callModel } from './client.ts';
 export { callWithHosts, HostSet, type HostCallOptions, type HostSetOptions, type HostStatus } from './hosts.ts';
+export type { BreakerOptions, BreakerState, BreakerStatus } from './breaker.ts';
 export { parseHostList, type HostEntry } from './host-list.ts';
 export { canonicalModel } from './listing.ts';
 export { defaultModelConfig, formatSchema, resolveConfig, type ModelConfigInput } from './config.ts';
