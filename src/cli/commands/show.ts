@@ -68,7 +68,7 @@ export function describeRun(record: RunRecord, snapshotsFlag: string | undefined
     const body = rows.map((r) => [
       r.step,
       r.model,
-      String(r.attempt),
+      r.outageTry ? `${r.attempt} (outage)` : String(r.attempt),
       r.outcome === 'ok' ? p.green('ok') : p.red(r.outcome),
       r.score === null ? '-' : r.score.toFixed(2),
       `${r.tokensIn}/${r.tokensOut}`,
