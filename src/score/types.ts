@@ -18,7 +18,7 @@ export interface Score {
   reasons: string[];
   /** Set when the scorer has a threshold. */
   pass?: boolean;
-  /** The judge's own model call, kept so the harness can log its tokens and timing. */
+  /** The judge's own model call, for the caller to look at (a step journals and counts it as it is made). */
   call?: ModelResult;
   /** Each part's own score, by name, for a composite. */
   parts?: Record<string, Score>;
