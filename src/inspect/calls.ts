@@ -134,28 +134,38 @@ export function errorKindOf(metadata: Record<string, unknown>): string | null {
   return null;
 }
 
-/**
- * The row of a judge's call, under the call it graded: `correctness/review · judge`. `id` is its own journal entry's
- * (newer runs) or `<parent>.j<index>` (a judge kept inside the entry it graded).
- */
-function judgeRow(parent: CallRow, judge: StoredCall, id: string, index: number, count: number): CallRow {
+/** A judge's call and where it is journaled: its own entry (newer runs), or inside the entry it graded (`<id>.j<n>`). */
+interface JudgeCall {
+  call: StoredCall;
+  id: string;
+  key: string;
+  at: string;
+  epoch: number | null;
+}
+
+/** The row of a judge's call, under the call it graded: `correctness/review · judge`. */
+function judgeRow(parent: CallRow, judge: JudgeCall, index: number, count: number): CallRow {
+  const { call } = judge;
   return {
     ...parent,
-    id,
+    id: judge.id,
     kind: 'judge',
+    key: judge.key,
     of: parent.id,
     label: `${parent.label} · judge${count > 1 ? ` ${index + 1}` : ''}`,
-    model: judge.model,
-    tokensIn: judge.tokensIn,
-    tokensOut: judge.tokensOut,
-    ttftMs: judge.ttftMs,
-    durationMs: judge.durationMs,
-    score: judge.score,
-    success: judge.success,
-    issues: issuesOf(judge.metadata),
-    errorKind: errorKindOf(judge.metadata),
+    model: call.model,
+    tokensIn: call.tokensIn,
+    tokensOut: call.tokensOut,
+    ttftMs: call.ttftMs,
+    durationMs: call.durationMs,
+    score: call.score,
+    success: call.success,
+    issues: issuesOf(call.metadata),
+    errorKind: errorKindOf(call.metadata),
     escalatedFrom: null,
     judgeCalls: 0,
+    at: judge.at,
+    epoch: judge.epoch,
   };
 }
 
@@ -214,10 +224,10 @@ export function callRows(journal: readonly StoredJournalEntry[]): CallRow[] {
       at: entry.at,
       epoch: entry.epoch ?? null,
     };
-    const inside = (entry.judges ?? []).map((judge, i) => ({ call: judge, id: `${row.id}.j${i}`, key: entry.key, at: entry.at, epoch: row.epoch }));
-    const own = (judgesOf.get(entry.key) ?? []).map((j) => ({ call: j.entry.result, id: String(j.index), key: j.entry.key, at: j.entry.at, epoch: j.entry.epoch ?? null }));
+    const inside = (entry.judges ?? []).map((call, i): JudgeCall => ({ call, id: `${row.id}.j${i}`, key: entry.key, at: entry.at, epoch: row.epoch }));
+    const own = (judgesOf.get(entry.key) ?? []).map(({ entry: j, index: at }): JudgeCall => ({ call: j.result, id: String(at), key: j.key, at: j.at, epoch: j.epoch ?? null }));
     const judges = [...inside, ...own];
     row.judgeCalls = judges.length;
-    return [row, ...judges.map((j, i) => ({ ...judgeRow(row, j.call, j.id, i, judges.length), key: j.key, at: j.at, epoch: j.epoch }))];
+    return [row, ...judges.map((judge, i) => judgeRow(row, judge, i, judges.length))];
   });
 }

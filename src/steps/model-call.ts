@@ -183,7 +183,8 @@ async function judged(
     }
     const scored = attachScore(reply.result, score);
     reply.span?.scored(scored.score);
-    const entry: JournalEntry = { ...reply.entry, result: scored };
+    // The journal keeps the reply as it was recorded (a replayed one was revalidated for this run only).
+    const entry: JournalEntry = { ...reply.entry, result: attachScore(reply.entry.result, score) };
     if (journaling === null) {
       // No model call graded it: the reply and its score are one entry, written once.
       await services.journal?.record(entry, mark);

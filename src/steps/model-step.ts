@@ -195,7 +195,7 @@ export function modelStep<TInput, T = never>(spec: ModelStepSpec<TInput, T>) {
         const raw = (event as ErrorActorEvent).error;
         const error: CallError = { kind: 'internal', message: `step actor failed: ${raw instanceof Error ? raw.message : String(raw)}` };
         const last: ModelResult = { content: '', model: context.model, tokensIn: 0, tokensOut: 0, durationMs: 0, ttftMs: null, success: false, retries: context.attempt - 1, score: null, metadata: { host: '', error } };
-        const record = attemptRecord(context.attempt, { result: last, key: '', replayed: false, outage: context.outage, at: context.outageAt ?? 0 }, context.outages ?? []);
+        const record = attemptRecord(context.attempt, { result: last, key: '', replayed: false }, context.outages ?? []);
         return update(context, { last, outages: [], attempts: [...context.attempts, record] });
       }),
       /** Shows the model its invalid reply and the exact validation errors on the next attempt. */

@@ -47,7 +47,7 @@ export interface StepOutput<T> {
   flags: string[];
 }
 
-export function attemptRecord(attempt: number, output: ModelCallOutput, outageTries: readonly OutageTry[] = []): AttemptRecord {
+export function attemptRecord(attempt: number, output: Pick<ModelCallOutput, 'result' | 'key' | 'replayed'>, outageTries: readonly OutageTry[] = []): AttemptRecord {
   const r = output.result;
   return {
     model: r.model,
@@ -68,7 +68,7 @@ export function attemptRecord(attempt: number, output: ModelCallOutput, outageTr
 }
 
 /** The try an outage cost: kept apart from the attempts (see `AttemptRecord.outageTries`). */
-export function outageTry(output: ModelCallOutput): OutageTry {
+export function outageTry(output: Pick<ModelCallOutput, 'result' | 'key'>): OutageTry {
   const { result } = output;
   return { key: output.key, error: result.metadata.error ?? { kind: 'connection', message: 'host unreachable' }, durationMs: result.durationMs };
 }
