@@ -5,7 +5,10 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HostSet } from '../../src/llm/hosts.ts';
 import { resumeWorkflow, runWorkflow } from '../../src/runtime/runs.ts';
 import { judgeScorer } from '../../src/score/judge.ts';
+import { MemoryStore, type RunStore } from '../../src/store/index.ts';
+import { PostgresStore } from '../../src/store/postgres/store.ts';
 import type { SimRequest, Simulator } from '../../src/testing/index.ts';
+import { dropSchema, freshSchema, localPostgresUrl, postgresMissing } from '../helpers/postgres.ts';
 import { useSimulators } from '../helpers/simulators.ts';
 import { contextOf, large, modulePath, oneStepWorkflow, removeTempDirs, small, tempStore, validReply } from '../steps/fixtures.ts';
 
@@ -37,6 +40,29 @@ const judged = (host?: string) =>
   });
 
 const paid = (sim: Simulator, model: string) => sim.log().filter((request) => request.model === model).length;
+
+const pgMissing = await postgresMissing();
+if (pgMissing !== null) console.log(`judge outage on PostgreSQL skipped: no server at ${localPostgresUrl} (${pgMissing})`);
+const pgStores: PostgresStore[] = [];
+afterAll(async () => {
+  await Promise.all(pgStores.splice(0).map(async (store) => {
+    await store.end();
+    await dropSchema(localPostgresUrl, store.schema);
+  }));
+});
+
+/** Every store keeps the later of two entries a session writes under one key, and the newer epoch's across sessions. */
+const stores: [string, () => RunStore][] = [
+  ['files', () => tempStore()],
+  ['memory', () => new MemoryStore()],
+  ...(pgMissing === null || process.env.CI
+    ? [['PostgreSQL', () => {
+      const store = new PostgresStore({ url: localPostgresUrl, schema: freshSchema() });
+      pgStores.push(store);
+      return store;
+    }] satisfies [string, () => RunStore]]
+    : []),
+];
 
 // OLLAMA_HOST is unset, as when only OLLAMA_HOSTS is configured.
 const hostBefore = process.env.OLLAMA_HOST;
@@ -84,10 +110,11 @@ describe('a judge host that is busy', () => {
     expect(record.usage.calls).toBe(2);
   });
 
-  it('parks the run past the bound (never scored 0 or flagged); resumed once the host is back, it ends done, the reply never paid again', async () => {
+  it.each(stores)('parks the run past the bound (never scored 0 or flagged); resumed once the host is back, it ends done, the reply never paid again (%s)', async (_name, makeStore) => {
     let busy = true;
     const sim = await simulator(script(() => busy));
-    const store = tempStore();
+    // The reply is journaled by the first drive, and written again with its score by the second (a newer epoch).
+    const store = makeStore();
     const workflow = judged(sim.url);
     const outage = { parkAfterMs: 150, retryParkedMs: 60_000 };
     const parked = await runWorkflow({ store, workflow, modulePath, input, outage });
