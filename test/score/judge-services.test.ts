@@ -8,7 +8,7 @@ import { callDetail } from '../../src/inspect/call-detail.ts';
 import { callRows } from '../../src/inspect/calls.ts';
 import { runUsage } from '../../src/inspect/usage.ts';
 import { HostSet } from '../../src/llm/hosts.ts';
-import { runWorkflow } from '../../src/runtime/runs.ts';
+import { resumeWorkflow, runWorkflow } from '../../src/runtime/runs.ts';
 import { judgeScorer } from '../../src/score/judge.ts';
 import type { Scorer } from '../../src/score/types.ts';
 import type { CallEvent } from '../../src/steps/services.ts';
@@ -113,6 +113,47 @@ describe("a judge's call in a run", () => {
     expect(record.journal.map((entry) => [entry.step, entry.result.score])).toEqual([['ask', null]]);
     expect(record.usage.calls).toBe(1);
     expect(flagReasons(record)).toEqual([{ label: 'ask', reasons: [expect.stringMatching(/^budget exceeded/), 'qwen2.5-coder:7b attempt 1: score none'] }]);
+  });
+});
+
+describe("a judge's call and a graceful stop", () => {
+  it('is let finish and journaled; the run rests stopped, and its resume pays for neither the reply nor the judge again', async () => {
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const sim = await simulator({
+      script: {
+        '*': async (req: SimRequest) => {
+          if (!isJudge(req)) return validReply('forty-two');
+          await held;
+          return JSON.stringify({ score: 8, reasons: ['spelled out'] });
+        },
+      },
+    });
+    const store = tempStore();
+    const workflow = judged();
+    const hosts = new HostSet([sim.url]);
+    const stop = new AbortController();
+    // Ctrl-C while the judge's call is in flight: it is answered after the stop was asked for.
+    const onCall = (event: CallEvent) => {
+      if (event.type === 'call.start' && event.step === 'ask (judge)') {
+        stop.abort();
+        release();
+      }
+    };
+    const stopped = await runWorkflow({ store, workflow, modulePath, input, hosts, signal: stop.signal, onCall });
+    expect(stopped.status).toBe('stopped');
+    expect(stopped.journal.map((entry) => entry.step)).toEqual(['ask', 'ask (judge)']);
+    expect(stopped.usage.calls).toBe(2);
+
+    const done = await resumeWorkflow({ store, runId: stopped.runId, workflow, hosts });
+    expect(done.status).toBe('done');
+    expect(contextOf(done).ask?.result?.score).toBeCloseTo(0.8);
+    expect(done.journal.map((entry) => [entry.step, entry.result.score])).toEqual([['ask', 0.8], ['ask (judge)', null]]);
+    expect(done.usage.calls).toBe(2);
+    expect(sim.stats().byModel[small]?.requests).toBe(1);
+    expect(sim.stats().byModel[large]?.requests).toBe(1);
   });
 });
 
