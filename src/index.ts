@@ -16,6 +16,7 @@ export {
   type ModelStepSpec,
   type StepOutput,
   type AttemptRecord,
+  type OutageTry,
   type FanOutSpec,
   type FanOutOutput,
   type WaitForSpec,

@@ -9,7 +9,7 @@ export { defaultHost, displayHost, hostAuth, resolveHost, type HostAuth } from '
 export { assistantMessage, toolMessage } from './messages.ts';
 export { checkToolCalls, toolsForOllama, type CheckedToolCalls } from './tools.ts';
 export { ConfigError, TimeoutError, classifyError, type ErrorContext } from './errors.ts';
-export { isRetryable } from './retryable.ts';
+export { isOutage, isRetryable } from './retryable.ts';
 export { backoffDelay, type BackoffOptions } from './backoff.ts';
 export { retryFeedback } from './feedback.ts';
 export { validateContent, type Validation, type ValidateOptions } from './validate.ts';

@@ -105,7 +105,8 @@ export async function driveFork(plan: ForkPlan, hooks: DriveHooks): Promise<RunR
     await session.close();
     throw error;
   }
-  return driveSession(session, plan.workflow, plan.start, hooks);
+  // A fork is a person's act, like a resume: a step parked at that checkpoint tries its host again at once.
+  return driveSession(session, plan.workflow, plan.start, { ...hooks, retryParked: hooks.retryParked ?? true });
 }
 
 /**

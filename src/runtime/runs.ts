@@ -29,6 +29,11 @@ export interface DriveHooks {
   onCheckpoint?: DriveOptions['onCheckpoint'];
   /** OpenTelemetry options (`content`: record prompts and replies; default HARNESS_OTEL_CONTENT=1). */
   telemetry?: DriveOptions['telemetry'];
+  /**
+   * Parked steps of a restored run try their host at once instead of at their retry time: what a person's resume
+   * (and a fork) means. Default: true for `resumeWorkflow` and forks, false for `sendToRun`; workers pass false.
+   */
+  retryParked?: boolean;
 }
 
 export interface RunOptions extends DriveHooks {
@@ -62,6 +67,7 @@ function hooksOf(hooks: DriveHooks, workflow: Workflow): Omit<DriveOptions, 'ses
     ...(hooks.onCall ? { onCall: hooks.onCall } : {}),
     ...(hooks.onCheckpoint ? { onCheckpoint: hooks.onCheckpoint } : {}),
     ...(hooks.telemetry ? { telemetry: hooks.telemetry } : {}),
+    ...(hooks.retryParked ? { retryParked: true } : {}),
   };
 }
 
@@ -213,11 +219,14 @@ export interface ResumeOptions extends DriveHooks {
   cwd?: string;
 }
 
-/** Restores a stopped, crashed or waiting run from its last checkpoint and drives it on. */
+/**
+ * Restores a stopped, crashed, waiting or parked run from its last checkpoint and drives it on. Its parked steps try
+ * their host again at once, unless `retryParked: false` (a worker's wake-up: each waits for its own retry time).
+ */
 export async function resumeWorkflow(options: ResumeOptions): Promise<RunRecord> {
   const { session, workflow, snapshot } = await takeRun(options.store, options.runId, options.workflow, options.cwd ?? process.cwd());
   const start: DriveStart = snapshot ? { snapshot } : { input: session.record.input };
-  return driveSession(session, workflow, start, options);
+  return driveSession(session, workflow, start, { ...options, retryParked: options.retryParked ?? true });
 }
 
 export interface SendOptions extends ResumeOptions {

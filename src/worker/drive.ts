@@ -41,6 +41,8 @@ export async function driveRun(
     ...(settings.cwd !== undefined ? { cwd: settings.cwd } : {}),
     onCall: onActivity,
     onCheckpoint: onActivity,
+    // A wake-up is not a person's "now": each parked step waits for its own retry time, which its timer keeps.
+    retryParked: false,
   });
   onActivity();
   const status = record.status === 'stopped' && signal.aborted && (await handBack(store, runId)) ? 'running' : record.status;

@@ -11,9 +11,10 @@ import { openStore, storeFlags } from '../snapshots-dir.ts';
 const help = `Usage: harness show <run-id> [--json] [--snapshots <dir> | --store <url>]
 
 Prints a run: status, workflow and definition hash, timings, usage and budget, a table of every model
-call (step, model, attempt, ok or error kind, score, tokens, time to first token, duration), flags
-with their reasons, person decisions, and the output. A waiting or stopped run also shows how to
-continue it.
+call (step, model, attempt, ok or error kind, score, tokens, time to first token, duration; a judge's
+call under the call it graded, a try the host failed as attempt "1 (outage)", which spent no attempt),
+flags with their reasons, person decisions, and the output. A waiting or stopped run also shows how
+to continue it.
 
 Options:
   --json             print the whole run record as JSON
@@ -68,7 +69,7 @@ export function describeRun(record: RunRecord, snapshotsFlag: string | undefined
     const body = rows.map((r) => [
       r.step,
       r.model,
-      String(r.attempt),
+      r.outageTry ? `${r.attempt} (outage)` : String(r.attempt),
       r.outcome === 'ok' ? p.green('ok') : p.red(r.outcome),
       r.score === null ? '-' : r.score.toFixed(2),
       `${r.tokensIn}/${r.tokensOut}`,
