@@ -82,6 +82,11 @@ describe('FromChatRequest: content, images and tool calls (openai/openai.go)', (
     await expectRefusal(row);
   });
 
+  it('retrieving an unknown model answers with the name ShowHandler looked up', async () => {
+    const r = await fetch(`${sim.url}/v1/models/ghost`);
+    expect([r.status, await r.json()]).toEqual([404, { error: { message: "model 'ghost:latest' not found", type: 'not_found_error', param: null, code: null } }]);
+  });
+
   it('base64 data URLs of the accepted types (or a blank one) are images', async () => {
     for (const url of [`data:image/png;base64,${PNG}`, `data:image/jpeg;base64,${PNG}`, `data:;base64,${PNG}`]) {
       expect((await post('/v1/chat/completions', image(url))).status).toBe(200);

@@ -133,7 +133,7 @@ describe('the handlers own checks, in their order (server/routes.go)', () => {
   });
 });
 
-describe('names not found, in each handler\'s words (routes.go; show prints Name.DisplayShortest)', () => {
+describe('names not found or malformed, in each handler\'s words (routes.go, create.go; show prints Name.DisplayShortest)', () => {
   it.each<Row>([
     ['embed', '/api/embed', { model: 'ghost', input: 'x' }, 404, 'model "ghost" not found, try pulling it first'],
     ['legacy embeddings', '/api/embeddings', { model: 'ghost:1b', prompt: 'x' }, 404, 'model "ghost:1b" not found, try pulling it first'],
@@ -145,6 +145,8 @@ describe('names not found, in each handler\'s words (routes.go; show prints Name
     ['pull, malformed name', '/api/pull', { model: 'a b' }, 400, 'invalid model name'],
     ['copy, malformed source', '/api/copy', { source: 'a b', destination: 'c' }, 400, 'source "a b" is invalid'],
     ['delete, no name', '/api/delete', {}, 400, 'model is required'],
+    ['create, an absolute file path', '/api/create', { model: 'x', files: { '/tmp/model.gguf': 'sha256:00' } }, 400, 'file path must be relative'],
+    ['create, an empty digest', '/api/create', { model: 'x', files: { 'model.gguf': '' } }, 400, 'invalid digest format'],
     ['delete, malformed name', '/api/delete', { model: 'a b' }, 400, 'name "a b" is invalid'],
   ])('%s', async (...row) => {
     await expectRefusal(row);

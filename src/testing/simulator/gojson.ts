@@ -15,6 +15,8 @@ export type Scanned = { ok: true; node: GoNode } | { ok: false; empty: true } | 
 
 class SyntaxError extends Error {}
 
+type Container = { kind: 'array'; items: GoNode[] } | { kind: 'object'; entries: [string, GoNode][]; key: string };
+
 const SPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
 const ESCAPES = new Set('"\\/bfnrtu'.split('').map((c) => c.charCodeAt(0)));
 const NAMED: Record<number, string> = { 7: '\\a', 8: '\\b', 9: '\\t', 10: '\\n', 11: '\\v', 12: '\\f', 13: '\\r', 92: '\\\\' };
@@ -60,10 +62,37 @@ class Reader {
     return this.peek();
   }
 
+  /**
+   * One value, iteratively (bodies may nest 10,000 deep, as Go allows): open containers wait on a stack, and each
+   * finished value is handed to the one it belongs to.
+   */
   value(): GoNode {
+    const open: Container[] = [];
+    for (;;) {
+      let node = this.scalarOrOpen(open);
+      while (node) {
+        const top = open.at(-1);
+        if (!top) return node;
+        if (top.kind === 'array') top.items.push(node);
+        else top.entries.push([top.key, node]);
+        node = this.afterElement(open, top);
+      }
+    }
+  }
+
+  /** The start of a value: a whole scalar, an empty container, or undefined once a container is opened. */
+  scalarOrOpen(open: Container[]): GoNode | undefined {
     const c = this.skipSpace();
-    if (c === 0x7b) return this.object();
-    if (c === 0x5b) return this.array();
+    if (c === 0x7b || c === 0x5b) {
+      this.i++;
+      // scanner.go pushParseState: more than maxNestingDepth open containers is an error.
+      if (open.length >= 10_000) this.fail(c, 'exceeded max depth');
+      const close = this.skipSpace();
+      if (c === 0x5b && close === 0x5d) return this.i++, { t: 'array', items: [] };
+      if (c === 0x7b && close === 0x7d) return this.i++, { t: 'object', entries: [] };
+      open.push(c === 0x5b ? { kind: 'array', items: [] } : { kind: 'object', entries: [], key: this.key() });
+      return undefined;
+    }
     if (c === 0x22) return { t: 'string', value: this.string() };
     if (c === 0x2d || isDigit(c)) return { t: 'number', raw: this.number() };
     if (c === 0x74) return this.literal('true', { t: 'bool', value: true });
@@ -72,42 +101,29 @@ class Reader {
     return this.fail(c, 'looking for beginning of value');
   }
 
-  object(): GoNode {
+  /** After an element: a comma (then the next key, for objects) or the container's end, which is itself a value. */
+  afterElement(open: Container[], top: Container): GoNode | undefined {
+    const next = this.skipSpace();
     this.i++;
-    const entries: [string, GoNode][] = [];
-    if (this.skipSpace() === 0x7d) {
-      this.i++;
-      return { t: 'object', entries };
+    const end = top.kind === 'array' ? 0x5d : 0x7d;
+    if (next === end) {
+      open.pop();
+      return top.kind === 'array' ? { t: 'array', items: top.items } : { t: 'object', entries: top.entries };
     }
-    for (;;) {
-      const q = this.skipSpace();
-      if (q !== 0x22) this.fail(q, 'looking for beginning of object key string');
-      const key = this.string();
-      const colon = this.skipSpace();
-      if (colon !== 0x3a) this.fail(colon, 'after object key');
-      this.i++;
-      entries.push([key, this.value()]);
-      const next = this.skipSpace();
-      this.i++;
-      if (next === 0x7d) return { t: 'object', entries };
-      if (next !== 0x2c) this.fail(next, 'after object key:value pair');
-    }
+    if (next !== 0x2c) this.fail(next, top.kind === 'array' ? 'after array element' : 'after object key:value pair');
+    if (top.kind === 'object') top.key = this.key();
+    return undefined;
   }
 
-  array(): GoNode {
+  /** An object key and its colon. */
+  key(): string {
+    const q = this.skipSpace();
+    if (q !== 0x22) this.fail(q, 'looking for beginning of object key string');
+    const key = this.string();
+    const colon = this.skipSpace();
+    if (colon !== 0x3a) this.fail(colon, 'after object key');
     this.i++;
-    const items: GoNode[] = [];
-    if (this.skipSpace() === 0x5d) {
-      this.i++;
-      return { t: 'array', items };
-    }
-    for (;;) {
-      items.push(this.value());
-      const next = this.skipSpace();
-      this.i++;
-      if (next === 0x5d) return { t: 'array', items };
-      if (next !== 0x2c) this.fail(next, 'after array element');
-    }
+    return key;
   }
 
   string(): string {
@@ -185,18 +201,27 @@ export function scanJson(body: Uint8Array): Scanned {
   }
 }
 
-/** A node as encoding/json stores it in an `any`: objects keep the last of repeated keys, numbers are float64. */
-export function plain(node: GoNode): unknown {
-  switch (node.t) {
-    case 'object':
-      return Object.fromEntries(node.entries.map(([k, v]) => [k, plain(v)]));
-    case 'array':
-      return node.items.map(plain);
-    case 'number':
-      return Number(node.raw);
-    case 'null':
-      return null;
-    default:
-      return node.value;
+/**
+ * A node as encoding/json stores it in an `any`: objects keep the last of repeated keys, numbers are float64.
+ * Iterative, like the reader: a value may nest as deep as Go lets it.
+ */
+export function plain(root: GoNode): unknown {
+  const scalar = (node: GoNode): unknown => (node.t === 'number' ? Number(node.raw) : node.t === 'null' ? null : 'value' in node ? node.value : undefined);
+  const made = new Map<GoNode, unknown>();
+  const todo: { node: GoNode; expanded: boolean }[] = [{ node: root, expanded: false }];
+  while (todo.length > 0) {
+    const job = todo.pop() as { node: GoNode; expanded: boolean };
+    const { node } = job;
+    if (node.t !== 'object' && node.t !== 'array') {
+      made.set(node, scalar(node));
+      continue;
+    }
+    const children = node.t === 'array' ? node.items : node.entries.map(([, v]) => v);
+    if (!job.expanded) {
+      todo.push({ node, expanded: true }, ...children.map((child) => ({ node: child, expanded: false })));
+      continue;
+    }
+    made.set(node, node.t === 'array' ? children.map((child) => made.get(child)) : Object.fromEntries(node.entries.map(([k, v]) => [k, made.get(v)])));
   }
+  return made.get(root);
 }

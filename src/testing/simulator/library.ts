@@ -158,9 +158,23 @@ export function handlePush(ex: Exchange, ctx: SimContext): void {
   });
 }
 
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** io/fs.ValidPath: unrooted, slash-separated, no empty, "." or ".." element (except the name "." itself). */
+function validPath(path: string): boolean {
+  return path === '.' || path.split('/').every((element) => element !== '' && element !== '.' && element !== '..');
+}
+
 export function handleCreate(ex: Exchange, ctx: SimContext): void {
   const body = bodyOf(ex, CreateRequest);
   if (!body) return;
+  // CreateHandler checks the file map before the name: relative paths (fs.ValidPath) and non-empty digests.
+  for (const [path, digest] of Object.entries(isRecord(body.files) ? body.files : {})) {
+    if (!validPath(path)) return sendError(ex.res, 400, 'file path must be relative');
+    if (digest === '') return sendError(ex.res, 400, 'invalid digest format');
+  }
   const name = nameIn(body);
   if (!validModelName(name)) return sendError(ex.res, 400, INVALID_NAME);
   const from = typeof body.from === 'string' ? body.from : '';

@@ -7,6 +7,7 @@ import type { Responder } from './responder.ts';
 import type { WireToolCall } from './tools.ts';
 import { ChatCompletionRequest, CompletionRequest, OpenAIEmbedRequest } from './apitypes.ts';
 import type { GoType } from './gotypes.ts';
+import { displayShortest, modelRefError } from './validation.ts';
 import { goTypeOf, nativeMessages, optionsFrom, responseFormat, thinkFrom } from './openai-convert.ts';
 import { parseRequestBody, sendJson } from './wire.ts';
 
@@ -284,8 +285,11 @@ export function handleModels(ex: Exchange, ctx: SimContext): void {
 /** GET /v1/models/:model */
 export function handleModel(ex: Exchange, ctx: SimContext): void {
   const name = decodeURIComponent(ex.param);
+  // RetrieveMiddleware hands the name to ShowHandler, whose refusals say what it looked up.
+  const refError = modelRefError(name);
+  if (refError) return sendOpenAIError(ex.res, 400, refError);
   const entry = ctx.catalog.find(name);
-  if (!entry) return sendOpenAIError(ex.res, 404, `model '${name}' not found`);
+  if (!entry) return sendOpenAIError(ex.res, 404, `model '${displayShortest(name.trim())}' not found`);
   sendJson(ex.res, 200, modelObject(name, entry.modifiedAt), JSON_PLAIN);
 }
 
