@@ -53,6 +53,7 @@ describe("Go's JSON syntax errors (encoding/json scanner.go, via gin's ShouldBin
     ['single quotes', '/api/generate', "{'model': 'x'}", 400, "invalid character '\\'' looking for beginning of object key string"],
     ['cut off', '/api/embed', '{"model": ["', 400, 'unexpected EOF'],
     ['empty body', '/api/show', '  \n', 400, 'missing request body'],
+    ['nested deeper than Go allows', '/api/generate', `{"format": ${'['.repeat(10_001)}`, 400, "invalid character '[' exceeded max depth"],
   ])('%s', async (...row) => {
     await expectRefusal(row);
   });
