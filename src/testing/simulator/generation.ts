@@ -5,15 +5,13 @@ import { drawFault } from './faults.ts';
 import { tokenLogprob } from './logprobs.ts';
 import type { ModelEntry } from './models.ts';
 import { QueueFullError, type Release } from './queue.ts';
-import { countTokens, hasFormat, planReply, toolCallTokens, type Reply } from './replies.ts';
+import { countTokens, planReply, toolCallTokens, type Reply } from './replies.ts';
 import { nativeResponder, type Responder } from './responder.ts';
 import { keepAliveMs, sleep, untilAborted } from './time.ts';
 import { ChatRequest, GenerateRequest } from './apitypes.ts';
 import { check, type Checked, type Endpoint } from './requests.ts';
 import type { CompletedRequest, ScriptedReply, SimRequest } from './types.ts';
 import { BUSY_MESSAGE, createdAt, MIDSTREAM_MESSAGE, nsSince, parseRequestBody, RUNNER_CRASH_MESSAGE } from './wire.ts';
-
-export type { Endpoint } from './requests.ts';
 
 function scriptFor(ctx: SimContext, model: string, entry: ModelEntry): ScriptedReply | undefined {
   return ctx.script[model] ?? ctx.script[entry.name] ?? ctx.script[entry.fullName] ?? ctx.script['*'];
@@ -58,7 +56,10 @@ export function handleGeneration(endpoint: Endpoint, ex: Exchange, ctx: SimConte
   return runGeneration(endpoint, ex, ctx, parsed.value, parsed.raw, out);
 }
 
-/** One generation from an already parsed native body; `out` decides the wire format (native or OpenAI). */
+/**
+ * One generation from an already decoded native body (`raw`: the body as sent, where the tools' schemas are read);
+ * `out` decides the wire format (native or OpenAI).
+ */
 export async function runGeneration(
   endpoint: Endpoint,
   ex: Exchange,

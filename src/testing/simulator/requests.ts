@@ -114,9 +114,9 @@ export function check(endpoint: Endpoint, body: Record<string, unknown>, raw: un
   };
   const empty = endpoint === 'chat' ? messages.length === 0 : prompt === '';
   if (empty && body.keep_alive === 0) return { ...base, unload: true };
-  const raw_ = endpoint === 'generate' && body.raw === true;
+  const rawMode = endpoint === 'generate' && body.raw === true;
   const hasContext = Array.isArray(body.context) && body.context.length > 0;
-  if (raw_ && ((typeof body.template === 'string' && body.template !== '') || (typeof body.system === 'string' && body.system !== '') || hasContext)) {
+  if (rawMode && ((typeof body.template === 'string' && body.template !== '') || (typeof body.system === 'string' && body.system !== '') || hasContext)) {
     return void out.fail(400, 'raw mode does not support template, system, or context');
   }
   const thinks = entry.capabilities.includes('thinking');
@@ -141,7 +141,7 @@ export function check(endpoint: Endpoint, body: Record<string, unknown>, raw: un
   }
   if (endpoint === 'generate') {
     if (typeof body.system === 'string' && body.system !== '') messages.push({ role: 'system', content: body.system });
-    else if (!raw_ && entry.system !== undefined) messages.push({ role: 'system', content: entry.system });
+    else if (!rawMode && entry.system !== undefined) messages.push({ role: 'system', content: entry.system });
     if (prompt !== '') messages.push({ role: 'user', content: prompt });
   } else if (entry.system !== undefined && messages.length > 0 && messages[0]?.role !== 'system') {
     // A created model's SYSTEM goes first unless the conversation brings its own.
