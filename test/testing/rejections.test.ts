@@ -47,6 +47,7 @@ describe("Go's JSON syntax errors (encoding/json scanner.go, via gin's ShouldBin
     ['bad array', '/api/chat', '{"messages": [1 2]}', 400, "invalid character '2' after array element"],
     ['control character in a string', '/api/chat', '{"model": "a\u0001b"}', 400, "invalid character '\\x01' in string literal"],
     ['bad escape', '/api/chat', '{"model": "a\\qb"}', 400, "invalid character 'q' in string escape code"],
+    ['bad unicode escape', '/api/chat', '{"model": "\\u12x4"}', 400, "invalid character 'x' in \\u hexadecimal character escape"],
     ['cut literal', '/api/chat', '{"stream": tru}', 400, "invalid character '}' in literal true (expecting 'e')"],
     ['bare minus', '/api/chat', '{"top_logprobs": -}', 400, "invalid character '}' in numeric literal"],
     ['bad decimal', '/api/chat', '{"top_logprobs": 1.}', 400, "invalid character '}' after decimal point in numeric literal"],

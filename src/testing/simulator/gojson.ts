@@ -126,27 +126,37 @@ class Reader {
     return key;
   }
 
+  /** A string token; the common case (no escapes) decodes straight from the bytes, without a second parse. */
   string(): string {
+    const b = this.bytes;
     const start = this.i;
-    this.i++;
+    let i = start + 1;
+    let escaped = false;
     for (;;) {
-      const c = this.peek();
-      this.i++;
+      const c = b[i];
+      if (c === undefined) throw new SyntaxError('unexpected EOF');
       if (c === 0x22) break;
-      if (c < 0x20) this.fail(c, 'in string literal');
+      if (c < 0x20) {
+        this.i = i;
+        this.fail(c, 'in string literal');
+      }
+      i++;
       if (c !== 0x5c) continue;
+      escaped = true;
+      this.i = i;
       const e = this.peek();
       if (!ESCAPES.has(e)) this.fail(e, 'in string escape code');
-      this.i++;
+      i++;
       if (e !== 0x75) continue;
-      for (let k = 0; k < 4; k++) {
-        const h = this.peek();
-        if (!isHex(h)) this.fail(h, 'in \\u hexadecimal character escape');
-        this.i++;
+      for (let k = 0; k < 4; k++, i++) {
+        this.i = i;
+        if (!isHex(this.peek())) this.fail(this.peek(), 'in \\u hexadecimal character escape');
       }
     }
+    this.i = i + 1;
+    const buffer = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
     // Invalid UTF-8 becomes U+FFFD, as Go's unquote does; the escapes are JSON's own.
-    return JSON.parse(Buffer.from(this.bytes.subarray(start, this.i)).toString('utf8')) as string;
+    return escaped ? (JSON.parse(buffer.toString('utf8', start, i + 1)) as string) : buffer.toString('utf8', start + 1, i);
   }
 
   /** A number ends at the first byte that cannot continue it; that byte is judged by the enclosing value. */
