@@ -83,7 +83,7 @@ async function attempt(spec: ModelCallSpec, services: StepServices, input: Model
     release?.();
     await stopped(signal);
   }
-  const leave = services.gate?.enter();
+  const leave = services.gate?.enter(`${step} (${input.model})`);
   let entry: JournalEntry;
   const span = startCallSpan(services.telemetry, spanInfo(input, step, config, services.hosts ? undefined : config.host));
   try {
