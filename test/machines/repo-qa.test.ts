@@ -1,6 +1,5 @@
 // repo-qa against the simulator through runWorkflow and a FileStore: the tools' confinement (every escape refused and
 // shown to the model as an error), a full look-and-answer loop with citations, judged and escalated, and harness check.
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import repoQa, { type RepoQaOutput } from '../../machines/repo-qa.ts';
@@ -8,28 +7,11 @@ import { checkMachine } from '../../src/check/index.ts';
 import { runWorkflow } from '../../src/runtime/index.ts';
 import type { SimMessage, SimReply, SimRequest } from '../../src/testing/index.ts';
 import { useModelRuns } from '../helpers/runs.ts';
-import { tempDir } from '../steps/fixtures.ts';
+import { secret, useRepositories } from './repository.ts';
 
 const modulePath = join(import.meta.dirname, '../../machines/repo-qa.ts');
 const runs = useModelRuns('harness-repo-qa-');
-const secret = 'TOP-SECRET-OUTSIDE';
-
-/** A repository dir with a sibling holding a secret, a symlink out to it, a symlink in, and an oversized file. */
-function repository(): { dir: string; outside: string } {
-  const base = tempDir();
-  const dir = join(base, 'repo');
-  const outside = join(base, 'outside');
-  mkdirSync(join(dir, 'src'), { recursive: true });
-  mkdirSync(outside);
-  writeFileSync(join(outside, 'secret.txt'), `${secret}\n`);
-  writeFileSync(join(dir, 'src/server.ts'), ['import http from "node:http";', '', 'export const port = 8080;', 'http.createServer().listen(port);'].join('\n'));
-  writeFileSync(join(dir, 'README.md'), '# demo\nA tiny server.\n');
-  writeFileSync(join(dir, 'big.log'), 'x'.repeat(300 * 1024));
-  symlinkSync(join(outside, 'secret.txt'), join(dir, 'link-out.txt'));
-  symlinkSync(outside, join(dir, 'dir-out'));
-  symlinkSync(join(dir, 'src/server.ts'), join(dir, 'link-in.ts'));
-  return { dir, outside };
-}
+const repository = useRepositories();
 
 const isJudge = (req: SimRequest): boolean => (req.messages[0]?.content ?? '').startsWith('You are a strict, impartial evaluator');
 const toolResults = (req: SimRequest | undefined): SimMessage[] => (req?.messages ?? []).filter((m) => m.role === 'tool');
@@ -48,7 +30,7 @@ describe('machines/repo-qa', () => {
   });
 
   it('refuses every path that escapes the directory, shows the model why, and never reads outside', async () => {
-    const { dir, outside } = repository();
+    const { dir, outside } = await repository();
     const escapes = ['../outside/secret.txt', join(outside, 'secret.txt'), 'link-out.txt', 'dir-out/secret.txt', 'src/../../outside/secret.txt', 'big.log', '/etc/passwd'];
     let seenResults: SimMessage[] = [];
     const { record, output } = await ask(dir, (req) => {
@@ -78,7 +60,7 @@ describe('machines/repo-qa', () => {
   });
 
   it('lists, searches and reads, then answers with citations; a weak answer is escalated to the larger model', async () => {
-    const { dir } = repository();
+    const { dir } = await repository();
     const seen: SimRequest[] = [];
     const { record, output } = await ask(dir, (req) => {
       if (isJudge(req)) return JSON.stringify(req.messages[0]?.content.includes('port 8080') ? { score: 9, reasons: ['cited'] } : { score: 2, reasons: ['vague'] });
@@ -108,7 +90,7 @@ describe('machines/repo-qa', () => {
   });
 
   it('flags the run when the judge rejects every model\'s answer', async () => {
-    const { dir } = repository();
+    const { dir } = await repository();
     const { record, output } = await ask(dir, (req) => (isJudge(req) ? JSON.stringify({ score: 1, reasons: ['wrong'] }) : finalAnswer));
     expect(record.status).toBe('flagged');
     expect(output.answer).toBeNull();
