@@ -42,6 +42,7 @@ export {
   hostLimiter,
   definitionHash,
   statePaths,
+  defaultStopGraceMs,
   type RunOptions,
   type ResumeOptions,
   type SendOptions,
@@ -49,6 +50,7 @@ export {
   type HistoryEntry,
   type HistoricCheckpoint,
   type DriveHooks,
+  type StopReport,
   type LoadedWorkflow,
 } from './runtime/index.ts';
 

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import repoQa, { type RepoQaOutput } from '../../machines/repo-qa.ts';
 import { checkMachine } from '../../src/check/index.ts';
-import { runWorkflow } from '../../src/runtime/index.ts';
+import { resumeWorkflow, runWorkflow } from '../../src/runtime/index.ts';
+import type { RunRecord } from '../../src/store/index.ts';
 import type { SimMessage, SimReply, SimRequest } from '../../src/testing/index.ts';
 import { useModelRuns } from '../helpers/runs.ts';
 import { secret, useRepositories } from './repository.ts';
@@ -95,5 +96,39 @@ describe('machines/repo-qa', () => {
     expect(record.status).toBe('flagged');
     expect(output.answer).toBeNull();
     expect(record.flags).toEqual([expect.stringMatching(/^answer: ladder exhausted after 2 attempt\(s\)/)]);
+  });
+
+  it('a FIFO given to search and read_file is refused, and a graceful stop while they run completes: stopped, then resumed', async () => {
+    const { dir } = await repository();
+    const seen: SimRequest[] = [];
+    const { store } = await runs.start({
+      seed: 3,
+      script: {
+        '*': (req) => {
+          if (isJudge(req)) return JSON.stringify({ score: 9, reasons: ['cited'] });
+          seen.push(req);
+          const results = toolResults(req);
+          if (results.length === 0) return { content: '', toolCalls: [call('search', { pattern: 'listen' }), call('search', { pattern: 'x', path: 'src/pipe' }), call('read_file', { path: 'src/pipe' })] };
+          return finalAnswer;
+        },
+      },
+    });
+    // Stopped once a checkpoint shows the agent acting on the tool calls (before this fix, search was reading the FIFO
+    // then, forever, and the stop waited for it forever).
+    const controller = new AbortController();
+    const acting = (record: RunRecord) => {
+      const children = (record.snapshot?.children ?? {}) as Record<string, { snapshot?: { value?: unknown } }>;
+      if (children.answer?.snapshot?.value === 'acting') controller.abort();
+    };
+    const input = { dir, question: 'Which port does the server listen on?' };
+    const stopped = await runWorkflow({ store, workflow: repoQa, modulePath, input, runId: 'fifo', signal: controller.signal, stopGraceMs: 2000, onCheckpoint: acting });
+    expect(stopped.status).toBe('stopped');
+
+    const done = await resumeWorkflow({ store, runId: 'fifo', workflow: repoQa });
+    expect(done.status).toBe('done');
+    const [listen, fifoSearch, fifoRead] = toolResults(seen.at(-1));
+    expect(listen?.content).toBe('link-in.ts:4: http.createServer().listen(port);\nsrc/server.ts:4: http.createServer().listen(port);');
+    expect(fifoSearch?.content).toBe('error: refused: "src/pipe" is not a regular file');
+    expect(fifoRead?.content).toBe('error: refused: "src/pipe" is not a regular file');
   });
 });
