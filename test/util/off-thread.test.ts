@@ -1,5 +1,5 @@
-// runOffThread: a TypeScript module's function run in a worker thread; its result, its errors, and a thread that spins
-// forever terminated by a signal or a deadline while the caller's timers keep ticking.
+// runOffThread: a TypeScript module's function run in a worker thread; its result, its errors, a thread that spins
+// forever terminated by a signal or a deadline while the caller's timers keep ticking, and warm threads reused.
 import { describe, expect, it } from 'vitest';
 import { runOffThread } from '../../src/util/off-thread.ts';
 import type * as Work from './fixtures/off-thread-work.ts';
@@ -58,6 +58,15 @@ describe('runOffThread', () => {
     const beats = new Int32Array(new SharedArrayBuffer(4));
     await expect(runOffThread<typeof Work>(work, 'spin', [beats], { timeoutMs: 200 })).rejects.toMatchObject({ name: 'TimeoutError' });
     await expectStopped(beats);
+  });
+
+  it('keeps a thread that answered for the next call, and never reuses one it terminated', async () => {
+    const first = await runOffThread<typeof Work>(work, 'thread', []);
+    expect(first).not.toBe(0); // not the main thread
+    expect(await runOffThread<typeof Work>(work, 'thread', [])).toBe(first);
+    // The spin takes the warm thread and is terminated with it: the next call gets a fresh one.
+    await expect(runOffThread<typeof Work>(work, 'spin', [new Int32Array(new SharedArrayBuffer(4))], { timeoutMs: 100 })).rejects.toMatchObject({ name: 'TimeoutError' });
+    expect(await runOffThread<typeof Work>(work, 'thread', [])).not.toBe(first);
   });
 
   it('starts nothing for a signal that already fired', async () => {
