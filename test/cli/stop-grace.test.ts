@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/testing/index.ts';
 import { planScript } from '../runtime/fixtures/tool-workflow.ts';
-import { harness, readRun, start, tempDir, until, type Env } from './harness.ts';
+import { harness, inProcess, readRun, start, tempDir, until, type Env } from './harness.ts';
 
 const workflow = 'test/runtime/fixtures/tool-workflow.ts';
 let sim: Simulator;
@@ -41,6 +41,15 @@ describe('a bounded graceful stop from the command line', { timeout: 90_000 }, (
     expect(resumed.code).toBe(0);
     expect((await readRun(env, 'cli-grace')).output).toEqual({ summary: 'waited', flags: [] });
     expect(waitStarts(toolLog)).toHaveLength(2);
+  });
+
+  it('refuses a --stop-grace-ms that is not a whole number of ms: a usage error, exit 2, no run created', async () => {
+    for (const args of [['run', workflow, '--input', '{"plan":["wait"]}', '--run-id', 'bad-grace'], ['worker']]) {
+      const bad = await inProcess([...args, '--stop-grace-ms', 'soon'], env);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/^harness: --stop-grace-ms must be a whole number of at least 0, got "soon"\n/);
+    }
+    expect(existsSync(join(env.snapshots, 'bad-grace'))).toBe(false);
   });
 
   it('SIGTERM to a worker: its drive is cut off after the grace, the run handed back with the call named', async () => {
