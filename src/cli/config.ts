@@ -16,6 +16,8 @@ const fileSchema = z.strictObject({
   hostConcurrency: z.number().int().min(1).optional(),
   /** How long a run rides out an unreachable host before it parks (--park-after). */
   parkAfterMs: z.number().int().min(0).optional(),
+  /** How long a graceful stop waits for calls in flight before cutting them off (--stop-grace-ms). */
+  stopGraceMs: z.number().int().min(0).optional(),
 });
 
 export type ConfigFile = z.infer<typeof fileSchema>;
@@ -99,8 +101,11 @@ export function effectiveEnv(io: Pick<CliIO, 'env' | 'cwd'>): NodeJS.ProcessEnv 
   return env;
 }
 
-/** --park-after as typed, else the config file's parkAfterMs (as the flag's text), else undefined. */
-export function parkAfterSetting(flag: string | undefined, io: Pick<CliIO, 'cwd'>): string | undefined {
-  const fromFile = configOf(io.cwd).values.parkAfterMs;
+/** The config file's keys that a flag of a whole number of ms also sets: --park-after, --stop-grace-ms. */
+export type MsKey = 'parkAfterMs' | 'stopGraceMs';
+
+/** A flag as typed, else the config file's `key` (as the flag's text), else undefined. */
+export function msSetting(flag: string | undefined, key: MsKey, io: Pick<CliIO, 'cwd'>): string | undefined {
+  const fromFile = configOf(io.cwd).values[key];
   return flag ?? (fromFile !== undefined ? String(fromFile) : undefined);
 }

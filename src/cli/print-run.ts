@@ -51,6 +51,9 @@ export function wakeNote(run: { status: RunStatus; wakeAt?: number | null | unde
 /** The `--snapshots DIR` to repeat in a printed command, when the user chose the directory by flag. */
 export const snapshotsArg = (flag: string | undefined): string => (flag === undefined ? '' : ` --snapshots ${shellWord(flag)}`);
 
+/** The command that continues a run: `harness resume <id> [--snapshots DIR]`. */
+export const resumeCommand = (runId: string, snapshotsFlag: string | undefined): string => `${harnessCommand()} resume ${runId}${snapshotsArg(snapshotsFlag)}`;
+
 /** The lines printed when a run/resume/send ends. */
 export function summaryLines(record: RunRecord, p: Paint): string[] {
   const lines = [`${p.bold(colorStatus(record.status, p))}  run ${record.runId}`];
@@ -76,7 +79,7 @@ export function continueLines(record: RunRecord, snapshotsFlag: string | undefin
     const events = acceptedEventsOf(record);
     const states = record.snapshot ? statePaths(record.snapshot.value).join(', ') : '?';
     if (events.length === 0) {
-      return [`run ${record.runId} is waiting in ${states} and accepts no events; resume it with:`, `  ${harnessCommand()} resume ${record.runId}${where}`];
+      return [`run ${record.runId} is waiting in ${states} and accepts no events; resume it with:`, `  ${resumeCommand(record.runId, snapshotsFlag)}`];
     }
     return [
       `run ${record.runId} is waiting for a person in ${states}. To continue, send one of:`,
@@ -88,15 +91,15 @@ export function continueLines(record: RunRecord, snapshotsFlag: string | undefin
     const when = record.wakeAt ? ` (next retry ${new Date(record.wakeAt).toLocaleTimeString()})` : '';
     return [
       `run ${record.runId} is parked: an Ollama host stayed unreachable${when}. A worker retries it then; or now:`,
-      `  ${harnessCommand()} resume ${record.runId}${where}`,
+      `  ${resumeCommand(record.runId, snapshotsFlag)}`,
     ];
   }
   if (record.status === 'stopped') {
-    return [`run ${record.runId} stopped at its last checkpoint; continue it with:`, `  ${harnessCommand()} resume ${record.runId}${where}`];
+    return [`run ${record.runId} stopped at its last checkpoint; continue it with:`, `  ${resumeCommand(record.runId, snapshotsFlag)}`];
   }
   if (record.status === 'running') {
     // Either a process is driving it now, or its driver died: resume tells the two apart by the run's lock.
-    return [`run ${record.runId} is running, or its process died; if none drives it, continue it with:`, `  ${harnessCommand()} resume ${record.runId}${where}`];
+    return [`run ${record.runId} is running, or its process died; if none drives it, continue it with:`, `  ${resumeCommand(record.runId, snapshotsFlag)}`];
   }
   return [];
 }

@@ -11,6 +11,15 @@ import { contentEnabled, type TelemetryOptions } from '../telemetry/types.ts';
 
 export type DriveStart = { input: unknown } | { snapshot: Snapshot<unknown>; event?: AnyEventObject };
 
+/** A graceful stop waits this long for calls in flight, unless told otherwise (`stopGraceMs`, `--stop-grace-ms`). */
+export const defaultStopGraceMs = 30_000;
+
+/** How a graceful stop went. */
+export interface StopReport {
+  /** The calls still in flight when the grace ran out, named for people (`answer/search`): made again on resume. */
+  cutOff: string[];
+}
+
 export interface DriveOptions {
   session: RunSession;
   workflow: Workflow;
@@ -24,6 +33,13 @@ export interface DriveOptions {
    * the run is checkpointed `stopped`. It can be resumed.
    */
   signal?: AbortSignal;
+  /**
+   * How long a graceful stop waits for the calls in flight, ms (default `defaultStopGraceMs`): past it they are cut
+   * off (their signals fire) and the run is checkpointed `stopped` all the same; they are made again on resume.
+   */
+  stopGraceMs?: number;
+  /** Called once when the run stops (signal): which calls, if any, were cut off and will be made again on resume. */
+  onStop?: (report: StopReport) => void;
   /** Subscribes to cancel requests for this run (from another process); returns the unsubscribe function. */
   onCancelRequest?: (cancel: () => void) => () => void;
   /** Every inspection event of the run's actor system (for the Stately inspector). */
@@ -147,20 +163,18 @@ export async function drive(options: DriveOptions): Promise<RunRecord> {
   const waiters: { upTo: number; resolve: () => void; reject: (error: unknown) => void }[] = [];
   let timeline: TimelineEntry[] = [];
 
-  // Calls in flight: a graceful stop closes the gate and waits for them to be journaled before its checkpoint.
+  // Calls in flight: a graceful stop closes the gate and waits — at most `stopGraceMs` — for them to be journaled
+  // before its checkpoint.
   let stopping = false;
-  let inCalls = 0;
+  const inCalls = new Set<{ label: string }>();
   let drained: (() => void) | null = null;
   const gate = {
     closed: () => stopping,
-    enter: () => {
-      inCalls += 1;
-      let left = false;
+    enter: (label = 'a call') => {
+      const call = { label };
+      inCalls.add(call);
       return () => {
-        if (left) return;
-        left = true;
-        inCalls -= 1;
-        if (inCalls === 0) drained?.();
+        if (inCalls.delete(call) && inCalls.size === 0) drained?.();
       };
     },
   };
@@ -329,6 +343,7 @@ export async function drive(options: DriveOptions): Promise<RunRecord> {
     if (stopped) return;
     if (as) stopStatus = as;
     stopped = true;
+    clearTimeout(graceTimer);
     unwatchCancel?.();
     options.signal?.removeEventListener('abort', onAbort);
     if (error === undefined) {
@@ -345,11 +360,23 @@ export async function drive(options: DriveOptions): Promise<RunRecord> {
     else settle?.();
   }
 
-  // A graceful stop: nothing new is sent; once the calls in flight are journaled, the run is checkpointed `stopped`.
+  // A graceful stop: nothing new is sent; once the calls in flight are journaled — or the grace has run out, cutting
+  // off those still in flight (stopping the actor fires their signals) — the run is checkpointed `stopped`.
+  let graceTimer: NodeJS.Timeout | undefined;
+  const stopNow = (cutOff: string[]) => {
+    if (stopped) return;
+    finish('stopped');
+    try {
+      options.onStop?.({ cutOff });
+    } catch {
+      /* a listener's failure must never stop the stop */
+    }
+  };
   const onAbort = () => {
     stopping = true;
-    if (inCalls === 0) return finish('stopped');
-    drained = () => finish('stopped');
+    if (inCalls.size === 0) return stopNow([]);
+    drained = () => stopNow([]);
+    graceTimer = setTimeout(() => stopNow([...inCalls].map((call) => call.label)), options.stopGraceMs ?? defaultStopGraceMs);
   };
   options.signal?.addEventListener('abort', onAbort, { once: true });
   const unwatchCancel = options.onCancelRequest?.(() => finish('cancelled'));
@@ -358,7 +385,7 @@ export async function drive(options: DriveOptions): Promise<RunRecord> {
   actor.start();
   if ('snapshot' in start && options.retryParked) retryParked(actor);
   if ('snapshot' in start && start.event) actor.send(start.event);
-  if (options.signal?.aborted) finish('stopped');
+  if (options.signal?.aborted) stopNow([]);
   schedule();
 
   try {

@@ -1,12 +1,8 @@
 // Imports a user's module by path: JavaScript with plain import(), TypeScript through tsx's loader (an optional peer).
 import { pathToFileURL } from 'node:url';
+import { isTypeScriptModule, TypeScriptLoaderMissingError } from '../util/typescript.ts';
 
-const typeScript = /\.(?:ts|mts|cts|tsx)$/;
-
-/** Thrown when a TypeScript module is given and tsx is not installed beside the harness. */
-export class TypeScriptLoaderMissingError extends Error {
-  override name = 'TypeScriptLoaderMissingError';
-}
+export { TypeScriptLoaderMissingError } from '../util/typescript.ts';
 
 let registered: Promise<void> | undefined;
 
@@ -21,17 +17,14 @@ function registerTsx(): Promise<void> {
     },
     (error: unknown) => {
       registered = undefined;
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new TypeScriptLoaderMissingError(
-        `loading TypeScript modules needs tsx (npm install --save-dev tsx), or compile the workflow to JavaScript first (${reason})`,
-      );
+      throw new TypeScriptLoaderMissingError(error);
     },
   );
   return registered;
 }
 
 export async function importModule(absolutePath: string): Promise<Record<string, unknown>> {
-  if (typeScript.test(absolutePath)) await registerTsx();
+  if (isTypeScriptModule(absolutePath)) await registerTsx();
   const mod: Record<string, unknown> = await import(pathToFileURL(absolutePath).href);
   return mod;
 }

@@ -24,6 +24,10 @@ export interface DriveHooks {
   /** How long an outage is ridden out before the run parks; overrides the workflow's own `outage`. */
   outage?: Partial<OutagePolicy>;
   signal?: AbortSignal;
+  /** How long a graceful stop (`signal`) waits for calls in flight before cutting them off (default 30 s). */
+  stopGraceMs?: number;
+  /** Told once when `signal` stops the run: the calls cut off, to be made again on resume. */
+  onStop?: DriveOptions['onStop'];
   inspect?: DriveOptions['inspect'];
   onCall?: DriveOptions['onCall'];
   onCheckpoint?: DriveOptions['onCheckpoint'];
@@ -63,6 +67,8 @@ function hooksOf(hooks: DriveHooks, workflow: Workflow): Omit<DriveOptions, 'ses
     hosts: hooks.hosts ?? null,
     outage: { ...defaultOutagePolicy, ...workflow.outage, ...hooks.outage },
     ...(hooks.signal ? { signal: hooks.signal } : {}),
+    ...(hooks.stopGraceMs !== undefined ? { stopGraceMs: hooks.stopGraceMs } : {}),
+    ...(hooks.onStop ? { onStop: hooks.onStop } : {}),
     ...(hooks.inspect ? { inspect: hooks.inspect } : {}),
     ...(hooks.onCall ? { onCall: hooks.onCall } : {}),
     ...(hooks.onCheckpoint ? { onCheckpoint: hooks.onCheckpoint } : {}),

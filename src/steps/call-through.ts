@@ -51,7 +51,7 @@ export async function callThrough<T>(services: StepServices, request: CallReques
     release?.();
     await stopped(signal);
   }
-  const leave = services.gate?.enter() ?? (() => undefined);
+  const leave = services.gate?.enter(`${request.step} (${config.model})`) ?? (() => undefined);
   const span = startCallSpan(services.telemetry, spanInfo(request, hosts ? undefined : config.host));
   try {
     services.onCall?.({ type: 'call.start', key: request.key, step: request.step, model: config.model, attempt: request.attempt });

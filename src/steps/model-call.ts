@@ -190,7 +190,7 @@ async function judged(
       await services.journal?.record(entry, mark);
     } else if (!services.gate?.closed()) {
       // A stopping run skips this: the reply is journaled, and a resumed run scores it again from the journal.
-      const leave = services.gate?.enter();
+      const leave = services.gate?.enter(`${judging.step} (scoring)`);
       try {
         await services.journal?.record(entry, mark);
       } finally {

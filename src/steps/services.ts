@@ -66,8 +66,11 @@ export const defaultOutagePolicy: OutagePolicy = Object.freeze({ parkAfterMs: 18
 export interface CallGate {
   /** True once the run is stopping: a call not yet sent waits for the stop instead of starting. */
   closed(): boolean;
-  /** Marks a call in flight; the returned function marks it done (journaled, or failed). */
-  enter(): () => void;
+  /**
+   * Marks a call in flight, named for people (`answer/search`, `review (qwen2.5-coder:7b)`): a stop that cannot wait
+   * for it says so. The returned function marks it done (journaled, or failed).
+   */
+  enter(label?: string): () => void;
 }
 
 export interface StepServices {

@@ -68,7 +68,7 @@ describe('harness init', () => {
 describe('harness config', () => {
   it('takes flags first, then the environment, then harness.config.json, then the defaults, and says which', async () => {
     const cwd = temp();
-    writeFileSync(join(cwd, 'harness.config.json'), JSON.stringify({ snapshots: 'runs', hosts: ['gpu1:11434*4', 'gpu2:11434'], hostConcurrency: 3, parkAfterMs: 5000 }));
+    writeFileSync(join(cwd, 'harness.config.json'), JSON.stringify({ snapshots: 'runs', hosts: ['gpu1:11434*4', 'gpu2:11434'], hostConcurrency: 3, parkAfterMs: 5000, stopGraceMs: 900 }));
     const fromFile = await cli(['config', '--json'], cwd);
     expect(fromFile.code).toBe(0);
     expect(JSON.parse(fromFile.stdout)).toEqual({
@@ -78,9 +78,10 @@ describe('harness config', () => {
         hosts: { value: ['http://gpu1:11434*4', 'http://gpu2:11434'], source: 'harness.config.json' },
         hostConcurrency: { value: 3, source: 'harness.config.json' },
         parkAfterMs: { value: 5000, source: 'harness.config.json' },
+        stopGraceMs: { value: 900, source: 'harness.config.json' },
       },
     });
-    const overridden = await cli(['config', '--snapshots', 'flagged', '--park-after', '7'], cwd, {
+    const overridden = await cli(['config', '--snapshots', 'flagged', '--park-after', '7', '--stop-grace-ms', '8'], cwd, {
       HARNESS_SNAPSHOTS: 'env-runs',
       OLLAMA_HOST: 'box:11434',
       HARNESS_HOST_CONCURRENCY: '2',
@@ -92,6 +93,7 @@ describe('harness config', () => {
         'hosts           http://box:11434  (OLLAMA_HOST)',
         'hostConcurrency 2  (HARNESS_HOST_CONCURRENCY)',
         'parkAfterMs     7  (--park-after)',
+        'stopGraceMs     8  (--stop-grace-ms)',
         '',
       ].join('\n'),
     );

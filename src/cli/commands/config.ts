@@ -1,31 +1,34 @@
-// `harness config`: the effective settings (snapshots, hosts, host concurrency, park-after) and where each came from.
+// `harness config`: the effective settings (snapshots, hosts, host concurrency, park-after, stop grace) and where each came from.
 import { parseHostList } from '../../llm/host-list.ts';
 import { displayHost, resolveHost } from '../../llm/host.ts';
+import { defaultStopGraceMs } from '../../runtime/index.ts';
 import { defaultOutagePolicy } from '../../steps/services.ts';
 import { type CliIO, type Command, ExitCode, integerFlag, parseFlags, UsageError } from '../command.ts';
-import { configOf, isSet } from '../config.ts';
+import { configOf, isSet, type MsKey } from '../config.ts';
 import { snapshotsDir } from '../snapshots-dir.ts';
 
-const help = `Usage: harness config [--json] [--snapshots <dir>] [--park-after <ms>]
+const help = `Usage: harness config [--json] [--snapshots <dir>] [--park-after <ms>] [--stop-grace-ms <ms>]
 
 Prints the settings a command run here would use, and where each came from: a flag, an environment
 variable, the config file in this directory (harness.config.json, .js or .ts), or the default.
 Flags win, then environment variables, then the file.
 
 The file (every key optional):
-  { "snapshots": "runs", "hosts": ["gpu1:11434*4", "gpu2:11434"], "hostConcurrency": 2, "parkAfterMs": 600000 }
+  { "snapshots": "runs", "hosts": ["gpu1:11434*4", "gpu2:11434"], "hostConcurrency": 2, "parkAfterMs": 600000,
+    "stopGraceMs": 10000 }
 
 Options:
   --json               print { file, settings: { name: { value, source } } } as JSON
   --snapshots <dir>    as run, resume, send, ls and show would take it
-  --park-after <ms>    as run, resume and send would take it`;
+  --park-after <ms>    as run, resume and send would take it
+  --stop-grace-ms <ms> as run, resume, send and worker would take it`;
 
 interface Setting {
   value: string | number | string[];
   source: string;
 }
 
-export function effectiveSettings(values: { snapshots?: string | undefined; 'park-after'?: string | undefined }, io: CliIO) {
+export function effectiveSettings(values: { snapshots?: string | undefined; 'park-after'?: string | undefined; 'stop-grace-ms'?: string | undefined }, io: CliIO) {
   const { file, values: fromFile } = configOf(io.cwd);
   const inFile = file ?? 'config file';
   const { env } = io;
@@ -52,14 +55,17 @@ export function effectiveSettings(values: { snapshots?: string | undefined; 'par
         ? { value: fromFile.hostConcurrency, source: inFile }
         : { value: 1, source: 'default' };
 
-  const flagged = integerFlag('park-after', values['park-after'], 0);
-  const parkAfter: Setting = flagged !== undefined
-    ? { value: flagged, source: '--park-after' }
-    : fromFile.parkAfterMs !== undefined
-      ? { value: fromFile.parkAfterMs, source: inFile }
-      : { value: defaultOutagePolicy.parkAfterMs, source: "default; a workflow may set its own" };
+  /** A whole number of ms: the flag, else the file's key, else the default. */
+  const ms = (flag: 'park-after' | 'stop-grace-ms', key: MsKey, fallback: Setting): Setting => {
+    const flagged = integerFlag(flag, values[flag], 0);
+    if (flagged !== undefined) return { value: flagged, source: `--${flag}` };
+    const inTheFile = fromFile[key];
+    return inTheFile !== undefined ? { value: inTheFile, source: inFile } : fallback;
+  };
+  const parkAfter = ms('park-after', 'parkAfterMs', { value: defaultOutagePolicy.parkAfterMs, source: 'default; a workflow may set its own' });
+  const stopGrace = ms('stop-grace-ms', 'stopGraceMs', { value: defaultStopGraceMs, source: 'default' });
 
-  return { file, settings: { snapshots, hosts, hostConcurrency: concurrency, parkAfterMs: parkAfter } };
+  return { file, settings: { snapshots, hosts, hostConcurrency: concurrency, parkAfterMs: parkAfter, stopGraceMs: stopGrace } };
 }
 
 export const configCommand: Command = {
@@ -71,6 +77,7 @@ export const configCommand: Command = {
       json: { type: 'boolean', default: false },
       snapshots: { type: 'string' },
       'park-after': { type: 'string' },
+      'stop-grace-ms': { type: 'string' },
     });
     if (positionals.length > 0) throw new UsageError(`config takes no arguments, got "${positionals.join(' ')}"`);
     const effective = effectiveSettings(values, io);
