@@ -112,6 +112,8 @@ export interface CallRow {
   durationMs: number;
   /** Length of a thinking model's reasoning (`thinking 312 chars`), kept apart from its answer; null without any. */
   thinkingChars: number | null;
+  /** Why the scorer gave less than 1; empty for a full score or no scorer. */
+  scoreReasons: string[];
 }
 
 /** The step's name as a person knows it: the sub-agents and fan-out items it ran in, then its id (`security/review`). */
@@ -137,6 +139,7 @@ export function callRows(record: RunRecord): CallRow[] {
     ttftMs: call.ttftMs,
     durationMs: call.durationMs,
     thinkingChars: 'thinking' in call && typeof call.thinking === 'string' ? call.thinking.length : null,
+    scoreReasons: call.score === null || call.score >= 1 ? [] : scoreReasonsOf(call),
   });
   return record.journal.flatMap((entry) => {
     const step = stepLabel(entry);
@@ -144,11 +147,18 @@ export function callRows(record: RunRecord): CallRow[] {
   });
 }
 
-/** One attempt as a flag's reasons list it (the same words as the step's own `reasons`). */
+/** Why a call's scorer gave less than 1 (failed rules, a judge's words), as the journal keeps them. */
+export function scoreReasonsOf(call: StoredCall): string[] {
+  const { metadata } = call;
+  return 'scoreReasons' in metadata && Array.isArray(metadata.scoreReasons) ? metadata.scoreReasons.map(String) : [];
+}
+
+/** One attempt as a flag's reasons list it (the same words as the step's own `reasons`), with its scorer's reasons. */
 function describeCall(call: StoredCall, attempt: number): string {
   const error = (call.metadata as { error?: { kind?: string; message?: string } }).error;
   if (error) return `${call.model} attempt ${attempt}: ${error.kind ?? 'error'} (${error.message ?? ''})`;
-  return `${call.model} attempt ${attempt}: score ${call.score ?? 'none'}`;
+  const reasons = call.score === null || call.score >= 1 ? [] : scoreReasonsOf(call);
+  return `${call.model} attempt ${attempt}: score ${call.score ?? 'none'}${reasons.length > 0 ? ` (${reasons.join('; ')})` : ''}`;
 }
 
 /**
