@@ -8,6 +8,7 @@ import { importModule } from '../../runtime/import-module.ts';
 import { FileStore, newRunId, type RunRecord } from '../../store/index.ts';
 import { startSimulator, type ScriptedReply } from '../../testing/index.ts';
 import { type CliIO, type Command, parseFlags, UsageError } from '../command.ts';
+import { shellWord } from '../format.ts';
 import { colorEnabled, paint, type Paint } from '../io.ts';
 import { ownPackage } from '../own-package.ts';
 import { scoreReasonsOf } from '../print-run.ts';
@@ -15,12 +16,15 @@ import { examplesDir } from '../scaffold/examples.ts';
 import { snapshotsDir } from '../snapshots-dir.ts';
 import { runCommand } from './run.ts';
 
-const help = `Usage: harness demo
+const help = `Usage: harness demo [--snapshots <dir>]
 
 Runs the code-review example (three specialist reviewers in parallel, a verdict graded by an LLM judge
 and escalated to a larger model) on its sample diff, against the built-in Ollama simulator: no model,
-no network. The run is written to ./snapshots (or $HARNESS_SNAPSHOTS) like any other, and the demo
-prints the commands to show, resume and inspect it.`;
+no network. The run is written like any other, and the demo prints the commands to show, resume and
+inspect it.
+
+Options:
+  --snapshots <dir>  directory of run files (default: $HARNESS_SNAPSHOTS, else ./snapshots)`;
 
 /** The part of the example's output the explanation reads. */
 const reviewResult = z.object({
@@ -60,12 +64,13 @@ function resultLines(record: RunRecord, threshold: number, p: Paint): string[] {
   return lines;
 }
 
-function nextLines(runId: string, p: Paint): string[] {
+function nextLines(runId: string, snapshots: string | undefined, p: Paint): string[] {
+  const where = snapshots === undefined ? '' : ` --snapshots ${shellWord(snapshots)}`;
   const rows: [string, string][] = [
-    [`npx harness show ${runId}`, 'every step and model call: attempts, scores, tokens, timings'],
-    [`npx harness resume ${runId}`, 'continues a run stopped with Ctrl-C (a finished run is refused, exit 3);'],
+    [`npx harness show ${runId}${where}`, 'every step and model call: attempts, scores, tokens, timings'],
+    [`npx harness resume ${runId}${where}`, 'continues a run stopped with Ctrl-C (a finished run is refused, exit 3);'],
     ['', 'it needs models at OLLAMA_HOST: e.g. `npx harness simulate` in another terminal'],
-    ['npx harness inspect', 'the local inspector page: statechart, timeline, model calls'],
+    [`npx harness inspect${where}`, 'the local inspector page: statechart, timeline, model calls'],
     ['npx harness init my-flows --example code-review', 'a project of your own with this workflow in it'],
   ];
   const width = Math.max(...rows.map(([command]) => command.length));
@@ -77,7 +82,7 @@ export const demoCommand: Command = {
   summary: 'run the code-review example end to end against the built-in simulator (offline)',
   help,
   async run(argv: string[], io: CliIO): Promise<number> {
-    const { positionals } = parseFlags(argv, {});
+    const { values, positionals } = parseFlags(argv, { snapshots: { type: 'string' } });
     if (positionals.length > 0) throw new UsageError(`demo takes no arguments, got "${positionals.join(' ')}"`);
     const p = paint(colorEnabled(io.stdout, io.env));
     const dir = examplesDir(ownPackage());
@@ -109,9 +114,10 @@ export const demoCommand: Command = {
     );
     try {
       const input = JSON.stringify({ diff: readFileSync(join(dir, 'samples', 'sample.diff'), 'utf8') });
-      const code = await runCommand.run([workflowFile, '--input', input, '--run-id', runId], io);
-      const record = await new FileStore({ dir: snapshotsDir(undefined, io) }).read(runId);
-      io.stdout.write(`\n${[...resultLines(record, verdictThreshold, p), ...nextLines(runId, p)].join('\n')}\n`);
+      const where = values.snapshots === undefined ? [] : ['--snapshots', values.snapshots];
+      const code = await runCommand.run([workflowFile, '--input', input, '--run-id', runId, ...where], io);
+      const record = await new FileStore({ dir: snapshotsDir(values.snapshots, io) }).read(runId);
+      io.stdout.write(`\n${[...resultLines(record, verdictThreshold, p), ...nextLines(runId, values.snapshots, p)].join('\n')}\n`);
       return code;
     } finally {
       await sim.close();
