@@ -27,7 +27,7 @@ export {
 export { agentStep, tool, defaultToolTimeoutMs, type AgentStepSpec, type AgentOutput, type AgentTranscript, type ToolCallRecord, type Tool, type ToolContext, type ToolResult } from './steps/index.ts';
 // Work that may hog the CPU or hang (a model-given regex, a parser), run in a worker thread that a signal really ends.
 export { runOffThread, type OffThreadOptions } from './util/off-thread.ts';
-export { grepOffThread, type GrepRequest, type GrepResult, type GrepMatch } from './util/grep.ts';
+export { grepLines, grepOffThread, literalPattern, type GrepRequest, type GrepResult, type GrepMatch } from './util/grep.ts';
 
 // Running them: start, resume, send events, cancel, list and read runs.
 export {

@@ -2,8 +2,7 @@
 // directory (see confine.ts), a model-given regular expression matched off the event loop.
 import { stat } from 'node:fs/promises';
 import { z } from 'zod';
-import { tool, type ToolContext } from '../../src/steps/index.ts';
-import { grepLines, grepOffThread, literalPattern } from '../../src/util/grep.ts';
+import { grepLines, grepOffThread, literalPattern, tool, type ToolContext } from '../../src/index.ts';
 import { directoryInside, readInside, realRoot, resolveInside } from './confine.ts';
 import { walk } from './walk.ts';
 

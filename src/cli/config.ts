@@ -1,11 +1,11 @@
-// The CLI's settings: flags win, then environment variables, then harness.config.{json,js,ts} in the cwd, then defaults.
+// The CLI's settings: flags win, then environment variables, then harness.config.{json,js,ts,mts} in the cwd, then defaults.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { importModule } from '../runtime/import-module.ts';
 import { SettingError, type CliIO } from './command.ts';
 
-export const configFileNames = ['harness.config.json', 'harness.config.js', 'harness.config.ts'] as const;
+export const configFileNames = ['harness.config.json', 'harness.config.js', 'harness.config.ts', 'harness.config.mts'] as const;
 
 const fileSchema = z.strictObject({
   /** Directory of run files, relative to the cwd (where the config file is). */

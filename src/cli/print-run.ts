@@ -119,6 +119,8 @@ export interface CallRow {
   durationMs: number;
   /** Length of a thinking model's reasoning (`thinking 312 chars`), kept apart from its answer; null without any. */
   thinkingChars: number | null;
+  /** Why the scorer gave less than 1; empty for a full score or no scorer. */
+  scoreReasons: string[];
 }
 
 /** The step's name as a person knows it: the sub-agents and fan-out items it ran in, then its id (`security/review`). */
@@ -148,6 +150,7 @@ export function callRows(record: RunRecord): CallRow[] {
     ttftMs: call.ttftMs,
     durationMs: call.durationMs,
     thinkingChars: 'thinking' in call && typeof call.thinking === 'string' ? call.thinking.length : null,
+    scoreReasons: call.score === null || call.score >= 1 ? [] : scoreReasonsOf(call),
   });
   // A judge's call has an entry of its own (older runs kept it inside the entry it graded): listed under that call.
   const keys = new Set(record.journal.map((entry) => entry.key));
@@ -165,12 +168,19 @@ export function callRows(record: RunRecord): CallRow[] {
   });
 }
 
-/** One attempt as a flag's reasons list it (the same words as the step's own `reasons`). */
+/** Why a call's scorer gave less than 1 (failed rules, a judge's words), as the journal keeps them. */
+export function scoreReasonsOf(call: StoredCall): string[] {
+  const { metadata } = call;
+  return 'scoreReasons' in metadata && Array.isArray(metadata.scoreReasons) ? metadata.scoreReasons.map(String) : [];
+}
+
+/** One attempt as a flag's reasons list it (the same words as the step's own `reasons`), with its scorer's reasons. */
 function describeCall(call: StoredCall, attempt: number, outageTries: number): string {
   const error = errorOf(call);
   const after = outageTries > 0 ? `, after ${outageTries} outage tr${outageTries === 1 ? 'y' : 'ies'}` : '';
   if (error) return `${call.model} attempt ${attempt}: ${error.kind ?? 'error'} (${error.message ?? ''})${after}`;
-  return `${call.model} attempt ${attempt}: score ${call.score ?? 'none'}${after}`;
+  const reasons = call.score === null || call.score >= 1 ? [] : scoreReasonsOf(call);
+  return `${call.model} attempt ${attempt}: score ${call.score ?? 'none'}${reasons.length > 0 ? ` (${reasons.join('; ')})` : ''}${after}`;
 }
 
 /**

@@ -10,7 +10,7 @@ import { snapshotsDir } from '../snapshots-dir.ts';
 const help = `Usage: harness config [--json] [--snapshots <dir>] [--park-after <ms>] [--stop-grace-ms <ms>]
 
 Prints the settings a command run here would use, and where each came from: a flag, an environment
-variable, the config file in this directory (harness.config.json, .js or .ts), or the default.
+variable, the config file in this directory (harness.config.json, .js, .ts or .mts), or the default.
 Flags win, then environment variables, then the file.
 
 The file (every key optional):
@@ -85,7 +85,7 @@ export const configCommand: Command = {
       io.stdout.write(`${JSON.stringify(effective, null, 2)}\n`);
       return ExitCode.ok;
     }
-    const lines = [`config file: ${effective.file ?? `none (no harness.config.json, .js or .ts in ${io.cwd})`}`];
+    const lines = [`config file: ${effective.file ?? `none (no harness.config.json, .js, .ts or .mts in ${io.cwd})`}`];
     for (const [name, { value, source }] of Object.entries(effective.settings)) {
       lines.push(`${name.padEnd(16)}${Array.isArray(value) ? value.join(', ') : String(value)}  (${source})`);
     }

@@ -79,6 +79,14 @@ export function describeRun(record: RunRecord, snapshotsFlag: string | undefined
     ]);
     lines.push(...table([header, ...body]).map((line) => `  ${line}`));
   }
+  // A score below 1 says why: the scorer's failed rules or the judge's words, per call.
+  const explained = rows.filter((r) => r.scoreReasons.length > 0);
+  if (explained.length > 0) {
+    lines.push('', p.bold('score reasons'));
+    for (const r of explained) {
+      lines.push(`  ${r.step} ${r.model} attempt ${r.attempt}: score ${r.score?.toFixed(2) ?? '-'}`, ...r.scoreReasons.map((reason) => `    - ${reason}`));
+    }
+  }
 
   if (record.flags.length > 0) {
     lines.push('', p.bold(`flags (${record.flags.length})`));
