@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'nod
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { type CliIO, type Command, ExitCode, parseFlags, SettingError, UsageError } from '../command.ts';
 import { ownPackage } from '../own-package.ts';
+import { checkSnapshotsDir } from '../snapshots-dir.ts';
 import { scaffoldFiles } from '../scaffold/project.ts';
 
 const help = `Usage: harness init [dir] [--from <spec>]
@@ -41,6 +42,8 @@ export const initCommand: Command = {
     const { values, positionals } = parseFlags(argv, { from: { type: 'string' } });
     if (positionals.length > 1) throw new UsageError(`init takes at most one directory, got "${positionals.join(' ')}"`);
     const target = resolve(io.cwd, positionals[0] ?? '.');
+    // Before any mkdir: a recursive one loops forever under /proc, and a file in the way is one line, not a stack.
+    checkSnapshotsDir(target, 'write', 'init', 'a project');
     if (existsSync(target)) {
       if (!statSync(target).isDirectory()) throw new SettingError(`${target} is not a directory`);
       const entries = readdirSync(target);

@@ -1,5 +1,6 @@
 // `harness worker`: drives every run of the snapshots directory that needs it, until SIGINT or SIGTERM.
 import { HostSet } from '../../llm/hosts.ts';
+import { scrubText } from '../../util/secrets.ts';
 import { hostLimiter } from '../../runtime/index.ts';
 import { startWorker, type WorkerEvent } from '../../worker/index.ts';
 import { RunQueue, startQueueWorker, type QueueWorkerEvent } from '../../worker/queue/index.ts';
@@ -7,7 +8,7 @@ import { type CliIO, type Command, ExitCode, integerFlag, parseFlags, UsageError
 import { assertModelHost } from '../host-arg.ts';
 import { interruptedExitCode } from '../print-run.ts';
 import { openStore } from '../snapshots-dir.ts';
-import { connectStore, queueTargetFor, queueUrlOf, storeUrlOf } from '../store-url.ts';
+import { connectStore, queueTargetFor, queueUrlOf, reachStore, storeUrlOf, UrlStore } from '../store-url.ts';
 
 const help = `Usage: harness worker [options]
 
@@ -95,8 +96,8 @@ export const workerCommand: Command = {
       const storeUrl = storeUrlOf(values.store, io.env);
       if (storeUrl === undefined) throw new UsageError('a queue needs a run store every worker reaches: give --store postgres://… (or HARNESS_STORE)');
       if (values.snapshots !== undefined) throw new UsageError('give --store or --snapshots, not both');
-      const target = queueTargetFor(queueUrl);
-      const store = await connectStore(storeUrl, takeoverMs !== undefined ? { leaseMs: takeoverMs } : {});
+      const target = queueTargetFor(queueUrl.url, queueUrl.label);
+      const store = await connectStore(storeUrl.url, takeoverMs !== undefined ? { leaseMs: takeoverMs } : {}, storeUrl.label);
       try {
         await (await RunQueue.connect(target)).close();
         const worker = startQueueWorker({
@@ -111,7 +112,7 @@ export const workerCommand: Command = {
           ...(parkAfterMs !== undefined ? { outage: { parkAfterMs } } : {}),
           onEvent: (event) => {
             const { text, error } = queueLine(event);
-            (error ? io.stderr : io.stdout).write(`${text}\n`);
+            (error ? io.stderr : io.stdout).write(`${scrubText(text)}\n`);
           },
         });
         io.stderr.write(`worker ${process.pid} on ${store.location}, queue ${target.location}\n`);
@@ -122,7 +123,9 @@ export const workerCommand: Command = {
       io.stderr.write('worker stopped\n');
       return ExitCode.ok;
     }
-    const { store } = openStore(values, io);
+    const { store, storeLabel } = openStore(values, io);
+    // A store out of reach at start is a bad setting (exit 2); one that goes away later is ridden out run by run.
+    if (store instanceof UrlStore) await reachStore(store, storeLabel);
 
     const worker = startWorker({
       store,
@@ -134,7 +137,7 @@ export const workerCommand: Command = {
       ...(parkAfterMs !== undefined ? { outage: { parkAfterMs } } : {}),
       onEvent: (event) => {
         const { text, error } = line(event);
-        (error ? io.stderr : io.stdout).write(`${text}\n`);
+        (error ? io.stderr : io.stdout).write(`${scrubText(text)}\n`);
       },
     });
     io.stderr.write(`worker ${process.pid} on ${store.dir}\n`);

@@ -24,7 +24,7 @@ import {
 } from './rows.ts';
 import { quoteSchema } from './schema.ts';
 import { PostgresSession, type SessionContext } from './session.ts';
-import { maskUrl } from './url.ts';
+import { scrubUrl } from '../../util/secrets.ts';
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:port/database`. */
@@ -48,7 +48,7 @@ export class PostgresStore implements RunStore {
   readonly #cancels: PostgresCancelPoller;
 
   constructor(options: PostgresStoreOptions) {
-    this.location = maskUrl(options.url);
+    this.location = scrubUrl(options.url);
     this.schema = options.schema ?? 'harness';
     this.#s = quoteSchema(this.schema);
     this.leaseMs = options.leaseMs ?? 30_000;
