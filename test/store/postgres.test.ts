@@ -49,6 +49,11 @@ if (!skip) {
         await expireLease(store, runId);
         return store.open(runId);
       },
+      cutJournal: async (store, runId, keep) => {
+        if (!(store instanceof PostgresStore)) throw new Error('cutting the journal needs a PostgresStore');
+        const s = `"${store.schema}"`;
+        await sql(localPostgresUrl, `DELETE FROM ${s}.journal WHERE run_id = $1 AND seq NOT IN (SELECT seq FROM ${s}.journal WHERE run_id = $1 ORDER BY seq LIMIT $2)`, [runId, keep]);
+      },
     },
   );
 
