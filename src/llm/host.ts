@@ -28,8 +28,9 @@ export function hostAuth(host: string): HostAuth {
   } catch {
     return { base };
   }
-  // URL keeps userinfo percent-encoded; Basic auth wants the plain text.
-  const pair = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+  // URL keeps userinfo percent-encoded; Basic auth wants the plain text. A host not made by resolveHost may hold a
+  // literal `%`: taken as it is rather than failing every call.
+  const pair = `${safeDecode(url.username)}:${safeDecode(url.password)}`;
   return { base, authorization: `Basic ${Buffer.from(pair, 'utf8').toString('base64')}` };
 }
 
@@ -130,12 +131,12 @@ function parseHost(raw: string): string {
   let credentials = '';
   if (at !== '') {
     const [user = '', ...pw] = at.slice(0, -1).split(':');
-    // Re-encoded through URL so that a `@` or `:` in a password cannot shift the host part.
-    const probe = new URL('http://x');
-    probe.username = safeDecode(user);
-    probe.password = safeDecode(pw.join(':'));
-    if (probe.username === '') fail('has credentials without a user name');
-    credentials = `${probe.username}${probe.password === '' ? '' : `:${probe.password}`}@`;
+    // Re-encoded whole, so that a `@` or `:` in a password cannot shift the host part, and a literal `%` (which URL's
+    // own userinfo encoding leaves as it is) cannot be read back as an escape.
+    const username = safeDecode(user);
+    const password = safeDecode(pw.join(':'));
+    if (username === '') fail('has credentials without a user name');
+    credentials = `${encodeURIComponent(username)}${password === '' ? '' : `:${encodeURIComponent(password)}`}@`;
   }
   // URL drops default ports (http:80, https:443); spell them out so the base URL always shows the port.
   const shownPort = url.port || (scheme === 'https' ? '443' : '80');

@@ -30,23 +30,29 @@ interface Span {
  * A secret query parameter hides its value up to the next `&` (a `#` in it is taken as part of the value). Where the
  * two readings overlap (a password that looks like `?key=…`), both are hidden.
  */
-function secretSpans(value: string, from: number, to: number): Span[] {
+function secretSpans(value: string, authority: number, to: number): Span[] {
   const spans: Span[] = [];
-  const scheme = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.exec(value.slice(from, to));
-  const authority = from + (scheme ? scheme[0].length : value.startsWith('//', from) ? 2 : 0);
-  const at = value.lastIndexOf('@', to - 1);
+  // Searched within the URL only: a search back through the whole text would make a long message cost O(n) per URL.
+  let at = to - 1;
+  while (at >= authority && value.charCodeAt(at) !== 0x40) at--;
   if (at >= authority) spans.push({ start: authority, end: at + 1, userinfo: true });
   for (let i = authority; i < to; i++) {
-    const c = value[i];
-    if (c !== '?' && c !== '&' && c !== ';') continue;
+    const c = value.charCodeAt(i);
+    if (c !== 0x3f && c !== 0x26 && c !== 0x3b) continue; // ? & ;
     let equals = i + 1;
     while (equals < to && !'=?&;#'.includes(value[equals] ?? '')) equals++;
     if (value[equals] !== '=' || !isSecretParam(value.slice(i + 1, equals))) continue;
     let end = equals + 1;
-    while (end < to && value[end] !== '&') end++;
+    while (end < to && value.charCodeAt(end) !== 0x26) end++;
     if (end > equals + 1) spans.push({ start: equals + 1, end });
   }
   return spans;
+}
+
+/** Where the authority of a URL-like value starts: after `scheme://` or `//`, else at its start (`user:pw@host`). */
+function authorityOf(value: string): number {
+  const scheme = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.exec(value);
+  return scheme ? scheme[0].length : value.startsWith('//') ? 2 : 0;
 }
 
 /**
@@ -83,7 +89,7 @@ function hide(value: string, from: number, to: number, spans: Span[], userinfo: 
  * scrubUrl('postgres://app:s3cr/et@db:5432/runs?sslpassword=x') // 'postgres://***@db:5432/runs?sslpassword=***'
  */
 export function scrubUrl(value: string): string {
-  return hide(value, 0, value.length, secretSpans(value, 0, value.length), 'mask');
+  return hide(value, 0, value.length, secretSpans(value, authorityOf(value), value.length), 'mask');
 }
 
 /**
@@ -91,31 +97,45 @@ export function scrubUrl(value: string): string {
  * with a call, the name a host set lists. Secret query parameters are masked as in `scrubUrl`.
  */
 export function withoutCredentials(value: string): string {
-  return hide(value, 0, value.length, secretSpans(value, 0, value.length), 'drop');
+  return hide(value, 0, value.length, secretSpans(value, authorityOf(value), value.length), 'drop');
 }
 
 // Where a URL quoted in free text ends: white space, quotes, angle brackets, a backslash (a JSON escape). A comma does
 // not end it: a password may hold one, and cutting there would show the rest of it.
-const urlStart = /[a-zA-Z][a-zA-Z0-9+.-]*:\/\//g;
-const urlEnd = /[\s"'`<>\\]/;
+const urlEnd = /[\s"'`<>\\]/g;
+
+const isLetter = (c: number) => (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+/** Letters, digits, `+`, `-`, `.`: what a scheme is made of. */
+const isSchemeChar = (c: number) => isLetter(c) || (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2d || c === 0x2e;
 
 /**
- * Free text (an error message, a log line) with every `scheme://…` URL in it scrubbed as by `scrubUrl`. A URL runs to
- * the next white space, quote or angle bracket: a password holding one of those must be percent-encoded to be safe
- * here (it must be in a URL anyway). Text without `://` comes back unchanged.
+ * Free text (an error message, a log line, an API answer) with every `scheme://…` URL in it scrubbed as by `scrubUrl`.
+ * A URL runs to the next white space, quote or angle bracket: a password holding one of those must be percent-encoded
+ * to be safe here (it must be in a URL anyway). Text without `://` comes back unchanged. One pass over the text:
+ * `://` is found by indexOf and the scheme read backwards from it.
  */
 export function scrubText(text: string): string {
-  if (!text.includes('://')) return text;
+  let sep = text.indexOf('://');
+  if (sep < 0) return text;
   let out = '';
   let done = 0;
-  urlStart.lastIndex = 0;
-  for (let match = urlStart.exec(text); match !== null; match = urlStart.exec(text)) {
-    const start = match.index;
-    let end = start + match[0].length;
-    while (end < text.length && !urlEnd.test(text[end] ?? '')) end++;
-    out += text.slice(done, start) + hide(text, start, end, secretSpans(text, start, end), 'mask');
-    done = end;
-    urlStart.lastIndex = end;
+  while (sep >= 0) {
+    let start = sep;
+    while (start > done && isSchemeChar(text.charCodeAt(start - 1))) start--;
+    while (start < sep && !isLetter(text.charCodeAt(start))) start++;
+    if (start === sep) {
+      sep = text.indexOf('://', sep + 3); // no scheme before it: not a URL
+      continue;
+    }
+    urlEnd.lastIndex = sep + 3;
+    const end = urlEnd.exec(text)?.index ?? text.length;
+    const spans = secretSpans(text, sep + 3, end);
+    if (spans.length > 0) {
+      // A URL with nothing to hide is left in place, copied with the text around it.
+      out += text.slice(done, start) + hide(text, start, end, spans, 'mask');
+      done = end;
+    }
+    sep = text.indexOf('://', end);
   }
   return out + text.slice(done);
 }
