@@ -73,22 +73,26 @@ export function postgresStoreFor(url: string, options: Omit<PostgresStoreOptions
 /**
  * Asks the store's server now: a store out of reach at first contact (refused, no such database, a login refused) is
  * one STORE_UNAVAILABLE line naming `label` (exit 2), rather than a command that starts and then retries forever.
- * An outage that begins later is the caller's to ride out.
+ * An outage that begins later is the caller's to ride out. The caller still ends the store.
  */
 export async function reachStore(store: UrlStore, label = 'the run store'): Promise<void> {
   try {
     await store.ensureSchema();
   } catch (error) {
-    await store.end().catch(() => undefined);
     if (error instanceof StoreUnavailableError) throw new StoreUnavailableError(`${label}: ${error.message}`);
     throw error;
   }
 }
 
-/** The store, its server asked now (see `reachStore`). */
+/** The store, its server asked now (see `reachStore`); ended again if it cannot be reached. */
 export async function connectStore(url: string, options: Omit<PostgresStoreOptions, 'url' | 'schema'> = {}, label = 'the run store'): Promise<UrlStore> {
   const store = postgresStoreFor(url, options, label);
-  await reachStore(store, label);
+  try {
+    await reachStore(store, label);
+  } catch (error) {
+    await store.end().catch(() => undefined);
+    throw error;
+  }
   return store;
 }
 

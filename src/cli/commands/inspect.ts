@@ -4,7 +4,8 @@ import { type CliIO, type Command, ExitCode, parseFlags, UsageError } from '../c
 import { listenRefusal, portFlag } from '../listen.ts';
 import { stopped, untilSignalled } from '../io.ts';
 import { openStore, storeFlags, type StoreChoice } from '../snapshots-dir.ts';
-import { UrlStore } from '../store-url.ts';
+import { reachStore, UrlStore } from '../store-url.ts';
+import { scrubText } from '../../util/secrets.ts';
 
 const defaultPort = 4777;
 
@@ -32,10 +33,10 @@ export async function serveInspector(argv: string[], io: CliIO, stop: AbortSigna
   const port = portFlag('port', values.port, defaultPort);
   const host = values.host ?? '127.0.0.1';
   if (host.trim() === '') throw new UsageError('--host must not be empty');
-  const { store } = openStore(values, io);
+  const { store, storeLabel } = openStore(values, io);
   try {
     // Asked now, so a database out of reach is one STORE_UNAVAILABLE line rather than a page of errors.
-    if (store instanceof UrlStore) await store.ensureSchema();
+    if (store instanceof UrlStore) await reachStore(store, storeLabel);
     return await serve(store, host, port, io, stop);
   } finally {
     if (store instanceof UrlStore) await store.end();
@@ -50,7 +51,7 @@ async function serve(store: StoreChoice['store'], host: string, port: number, io
       host,
       port,
       cwd: io.cwd,
-      onDriveError: (runId, error) => io.stderr.write(`harness inspect: run ${runId}: ${error instanceof Error ? error.message : String(error)}\n`),
+      onDriveError: (runId, error) => io.stderr.write(`harness inspect: run ${runId}: ${scrubText(error instanceof Error ? error.message : String(error))}\n`),
     });
   } catch (error) {
     const refusal = listenRefusal(error, host, port);

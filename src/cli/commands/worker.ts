@@ -125,7 +125,12 @@ export const workerCommand: Command = {
     }
     const { store, storeLabel } = openStore(values, io);
     // A store out of reach at start is a bad setting (exit 2); one that goes away later is ridden out run by run.
-    if (store instanceof UrlStore) await reachStore(store, storeLabel);
+    if (store instanceof UrlStore) {
+      await reachStore(store, storeLabel).catch(async (error: unknown) => {
+        await store.end().catch(() => undefined);
+        throw error;
+      });
+    }
 
     const worker = startWorker({
       store,
