@@ -21,6 +21,7 @@ const benches: Record<string, () => Promise<{ run: (options: BenchOptions) => Pr
   'faulty-hosts': () => import('./faulty-hosts.ts'),
   'worker-throughput': () => import('./worker-throughput.ts'),
   'off-thread': () => import('./off-thread.ts'),
+  'secrets-scrub': () => import('./secrets-scrub.ts'),
 };
 
 const args = process.argv.slice(2);

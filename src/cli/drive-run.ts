@@ -3,7 +3,9 @@ import { startStatelyBridge, type StatelyBridge } from '../inspect/stately.ts';
 import { HostSet } from '../llm/hosts.ts';
 import { defaultStopGraceMs, hostLimiter, type DriveHooks } from '../runtime/index.ts';
 import type { RunRecord, RunStore } from '../store/index.ts';
-import { integerFlag, type CliIO } from './command.ts';
+import { scrubUrl } from '../util/secrets.ts';
+import { integerFlag, SettingError, type CliIO } from './command.ts';
+import { portFlag } from './listen.ts';
 import { assertModelHost } from './host-arg.ts';
 import { colorEnabled, paint } from './io.ts';
 import { LiveView } from './live-view.ts';
@@ -81,7 +83,11 @@ export interface DriveRequest {
 /** Starts the Stately bridge when asked for; a bad port or an unreachable relay is a usage error. */
 async function statelyBridge(flags: InspectFlags | undefined, io: CliIO): Promise<StatelyBridge | null> {
   if (!flags?.inspect && flags?.['inspect-url'] === undefined) return null;
-  const port = integerFlag('inspect-port', flags['inspect-port'], 1) ?? 8080;
+  const port = portFlag('inspect-port', flags['inspect-port'], 8080, 1);
+  const url = flags['inspect-url'];
+  if (url !== undefined && !/^wss?:\/\/[^/?#\s]+/.test(url)) {
+    throw new SettingError(`--inspect-url ${JSON.stringify(scrubUrl(url))} is not a ws:// (or wss://) URL with a host, e.g. ws://127.0.0.1:8080`);
+  }
   const bridge = await startStatelyBridge(flags['inspect-url'] !== undefined ? { url: flags['inspect-url'] } : { port });
   const where = bridge.viewerUrl
     ? `open ${bridge.viewerUrl} in a browser with internet access (the page embeds https://stately.ai/inspect)`

@@ -1,9 +1,13 @@
 // Named errors of the model layer and the one place that turns any thrown value into a CallError.
+import { HarnessError } from '../errors.ts';
 import type { CallError } from './types.ts';
 
-/** A model config that fails validation: a caller's mistake, so it is thrown rather than returned. */
-export class ConfigError extends Error {
+/** A model config or host setting that fails validation: a caller's mistake, so it is thrown rather than returned. */
+export class ConfigError extends HarnessError {
   override name = 'ConfigError';
+  constructor(message: string) {
+    super('INVALID_CONFIG', message);
+  }
 }
 
 /** The abort reason of a call that ran out of time (queueing, load and generation all count). */

@@ -3,6 +3,8 @@ import { parseHostList } from '../../llm/host-list.ts';
 import { displayHost, resolveHost } from '../../llm/host.ts';
 import { defaultStopGraceMs } from '../../runtime/index.ts';
 import { defaultOutagePolicy } from '../../steps/services.ts';
+import { scrubUrl } from '../../util/secrets.ts';
+import { assertModelHost } from '../host-arg.ts';
 import { type CliIO, type Command, ExitCode, integerFlag, parseFlags, UsageError } from '../command.ts';
 import { configOf, isSet, type MsKey } from '../config.ts';
 import { snapshotsDir } from '../snapshots-dir.ts';
@@ -38,13 +40,15 @@ export function effectiveSettings(values: { snapshots?: string | undefined; 'par
     source: values.snapshots !== undefined ? '--snapshots' : isSet(env.HARNESS_SNAPSHOTS) ? 'HARNESS_SNAPSHOTS' : fromFile.snapshots ? inFile : 'default',
   };
 
-  const listed = (list: string) => parseHostList(list).map((h) => (h.slots > 1 ? `${displayHost(h.host)}*${h.slots}` : displayHost(h.host)));
+  assertModelHost(env);
+  const listed = (list: string, source: string) =>
+    parseHostList(list, source).map((h) => (h.slots > 1 ? `${displayHost(h.host)}*${h.slots}` : displayHost(h.host)));
   const hosts: Setting = isSet(env.OLLAMA_HOSTS)
-    ? { value: listed(env.OLLAMA_HOSTS), source: 'OLLAMA_HOSTS' }
+    ? { value: listed(env.OLLAMA_HOSTS, 'OLLAMA_HOSTS'), source: 'OLLAMA_HOSTS' }
     : isSet(env.OLLAMA_HOST)
       ? { value: [displayHost(resolveHost(env.OLLAMA_HOST, {}))], source: 'OLLAMA_HOST' }
       : fromFile.hosts
-        ? { value: listed(fromFile.hosts.join(',')), source: inFile }
+        ? { value: listed(fromFile.hosts.join(','), `${inFile} hosts`), source: inFile }
         : { value: [displayHost(resolveHost(undefined, {}))], source: 'default' };
 
   const concurrency: Setting = isSet(env.HARNESS_HOST_CONCURRENCY)
@@ -65,7 +69,14 @@ export function effectiveSettings(values: { snapshots?: string | undefined; 'par
   const parkAfter = ms('park-after', 'parkAfterMs', { value: defaultOutagePolicy.parkAfterMs, source: 'default; a workflow may set its own' });
   const stopGrace = ms('stop-grace-ms', 'stopGraceMs', { value: defaultStopGraceMs, source: 'default' });
 
-  return { file, settings: { snapshots, hosts, hostConcurrency: concurrency, parkAfterMs: parkAfter, stopGraceMs: stopGrace } };
+  // Where runs live and what dispatches them, when set: shown scrubbed of credentials, as everywhere.
+  const urls: Record<string, Setting> = {};
+  for (const [name, variable] of [['store', 'HARNESS_STORE'], ['queue', 'HARNESS_QUEUE']] as const) {
+    const value = env[variable]?.trim();
+    if (value) urls[name] = { value: scrubUrl(value), source: variable };
+  }
+
+  return { file, settings: { snapshots, hosts, hostConcurrency: concurrency, parkAfterMs: parkAfter, stopGraceMs: stopGrace, ...urls } };
 }
 
 export const configCommand: Command = {

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { type CliIO, type Command, ExitCode, parseFlags, SettingError, UsageError } from '../command.ts';
 import { ownPackage } from '../own-package.ts';
+import { checkSnapshotsDir } from '../snapshots-dir.ts';
 import { exampleFiles, exampleForProject, examplesDir, ExampleError } from '../scaffold/examples.ts';
 import { fileSpec, ownOrigin } from '../scaffold/origin.ts';
 import {
@@ -85,6 +86,8 @@ export const initCommand: Command = {
     const { values, positionals } = parseFlags(argv, { from: { type: 'string' }, example: { type: 'string', multiple: true } });
     if (positionals.length > 1) throw new UsageError(`init takes at most one directory, got "${positionals.join(' ')}"`);
     const target = resolve(io.cwd, positionals[0] ?? '.');
+    // Before any mkdir: a recursive one loops forever under /proc, and a file in the way is one line, not a stack.
+    checkSnapshotsDir(target, 'write', 'init', 'a project');
     if (existsSync(target) && !statSync(target).isDirectory()) throw new SettingError(`${target} is not a directory`);
     const own = ownPackage();
     const origin = values.from !== undefined ? { spec: dependencySpec(values.from, io.cwd, target) } : ownOrigin(own, target);

@@ -1,5 +1,6 @@
 // `harness worker`: drives every run of the snapshots directory that needs it, until SIGINT or SIGTERM.
 import { HostSet } from '../../llm/hosts.ts';
+import { scrubText } from '../../util/secrets.ts';
 import { hostLimiter } from '../../runtime/index.ts';
 import { startWorker, type WorkerEvent } from '../../worker/index.ts';
 import { RunQueue, startQueueWorker, type QueueWorkerEvent } from '../../worker/queue/index.ts';
@@ -8,7 +9,7 @@ import { assertModelHost } from '../host-arg.ts';
 import { interruptedExitCode } from '../print-run.ts';
 import { msSetting } from '../config.ts';
 import { openStore } from '../snapshots-dir.ts';
-import { connectStore, queueTargetFor, queueUrlOf, storeUrlOf } from '../store-url.ts';
+import { connectStore, queueTargetFor, queueUrlOf, reachStore, storeUrlOf, UrlStore } from '../store-url.ts';
 
 const help = `Usage: harness worker [options]
 
@@ -108,8 +109,8 @@ export const workerCommand: Command = {
       const storeUrl = storeUrlOf(values.store, io.env);
       if (storeUrl === undefined) throw new UsageError('a queue needs a run store every worker reaches: give --store postgres://… (or HARNESS_STORE)');
       if (values.snapshots !== undefined) throw new UsageError('give --store or --snapshots, not both');
-      const target = queueTargetFor(queueUrl);
-      const store = await connectStore(storeUrl, takeoverMs !== undefined ? { leaseMs: takeoverMs } : {});
+      const target = queueTargetFor(queueUrl.url, queueUrl.label);
+      const store = await connectStore(storeUrl.url, takeoverMs !== undefined ? { leaseMs: takeoverMs } : {}, storeUrl.label);
       try {
         await (await RunQueue.connect(target)).close();
         const worker = startQueueWorker({
@@ -125,7 +126,7 @@ export const workerCommand: Command = {
           ...(stopGraceMs !== undefined ? { stopGraceMs } : {}),
           onEvent: (event) => {
             const { text, error } = queueLine(event);
-            (error ? io.stderr : io.stdout).write(`${text}\n`);
+            (error ? io.stderr : io.stdout).write(`${scrubText(text)}\n`);
           },
         });
         io.stderr.write(`worker ${process.pid} on ${store.location}, queue ${target.location}\n`);
@@ -136,7 +137,14 @@ export const workerCommand: Command = {
       io.stderr.write('worker stopped\n');
       return ExitCode.ok;
     }
-    const { store } = openStore(values, io);
+    const { store, storeLabel } = openStore(values, io);
+    // A store out of reach at start is a bad setting (exit 2); one that goes away later is ridden out run by run.
+    if (store instanceof UrlStore) {
+      await reachStore(store, storeLabel).catch(async (error: unknown) => {
+        await store.end().catch(() => undefined);
+        throw error;
+      });
+    }
 
     const worker = startWorker({
       store,
@@ -149,7 +157,7 @@ export const workerCommand: Command = {
       ...(stopGraceMs !== undefined ? { stopGraceMs } : {}),
       onEvent: (event) => {
         const { text, error } = line(event);
-        (error ? io.stderr : io.stdout).write(`${text}\n`);
+        (error ? io.stderr : io.stdout).write(`${scrubText(text)}\n`);
       },
     });
     io.stderr.write(`worker ${process.pid} on ${store.dir}\n`);
