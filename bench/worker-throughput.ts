@@ -153,7 +153,7 @@ async function throughput(workers: number, runs: number, ollamaHost: string): Pr
       target = done + count;
       const finished = new Promise<void>((resolve) => (reached = resolve));
       const started = performance.now();
-      await s.queue.queue.addBulk(ids.map((runId) => ({ name: 'drive', data: { runId }, opts: jobOptions(runId) })));
+      await s.queue.queue.addBulk(ids.map((runId) => ({ name: 'drive', data: { runId }, opts: jobOptions(runId, { fresh: true }) })));
       await finished;
       return count / ((performance.now() - started) / 1000);
     };
@@ -207,7 +207,7 @@ async function takeover(ollamaHost: string, takeoverMs: number): Promise<number>
         }),
       );
     });
-    await s.queue.enqueue(runId);
+    await s.queue.enqueue(runId, { fresh: true });
     return await retaken;
   } finally {
     await stopAll(procs, 'SIGKILL'); // the survivor is mid-call on the slow simulator: no graceful wait

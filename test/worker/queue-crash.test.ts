@@ -80,7 +80,7 @@ describe.skipIf(skip)('queue workers under a SIGKILL', { timeout: 150_000 }, () 
       const ids = Array.from({ length: runCount }, (_, i) => `run-${i}`);
       for (const [i, runId] of ids.entries()) {
         await submitRun({ store, workflow: pipeline, modulePath, input: inputOf(i), runId, cwd: repoRoot });
-        await queue.enqueue(runId);
+        await queue.enqueue(runId, { fresh: true });
       }
 
       // The victim: a worker holding a run it has not left yet, killed a random moment later.

@@ -48,7 +48,7 @@ function queueLine(event: QueueWorkerEvent): { text: string; error: boolean } {
     case 'fenced':
       return { text: `fenced ${event.runId}: ${event.message} (stopped driving it)`, error: true };
     case 'refuse':
-      return { text: `refuse ${event.runId} ${event.code}: ${event.message} (job failed with this reason)`, error: true };
+      return { text: `refuse ${event.runId} ${event.code}: ${event.message} (noted on the run; next try ${at(event.retryAt)})`, error: true };
     case 'error':
       return { text: `error  ${event.runId ?? '-'}: ${event.message}`, error: true };
   }
@@ -62,7 +62,7 @@ function line(event: WorkerEvent): { text: string; error: boolean } {
     case 'leave':
       return { text: `leave  ${event.runId} ${event.status}${event.wakeAt !== null ? ` (wakes ${at(event.wakeAt)})` : ''}`, error: false };
     case 'refuse':
-      return { text: `refuse ${event.runId} ${event.code}: ${event.message} (left as is; next try ${at(event.retryAt)})`, error: true };
+      return { text: `refuse ${event.runId} ${event.code}: ${event.message} (noted on the run; next try ${at(event.retryAt)})`, error: true };
     case 'error':
       return { text: `error  ${event.runId ?? '-'}: ${event.message}`, error: true };
   }
@@ -106,7 +106,9 @@ export const workerCommand: Command = {
           hosts: io.env.OLLAMA_HOSTS?.trim() ? HostSet.fromEnv(io.env) : null,
           cwd: io.cwd,
           ...(concurrency !== undefined ? { concurrency } : {}),
-          ...(takeoverMs !== undefined ? { lockMs: takeoverMs } : {}),
+          // The store's lease is --takeover-ms too: a job put off because the store was out of reach comes back once
+          // a dead driver's lease has run out.
+          ...(takeoverMs !== undefined ? { lockMs: takeoverMs, retryMs: takeoverMs } : {}),
           ...(sweepMs !== undefined ? { sweepMs } : {}),
           ...(parkAfterMs !== undefined ? { outage: { parkAfterMs } } : {}),
           onEvent: (event) => {

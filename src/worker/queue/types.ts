@@ -26,6 +26,8 @@ export interface QueueWorkerOptions {
   lockedRetryMs?: number;
   /** The store out of reach, or a parked run with no retry time: tried again after this (default 30000). */
   retryMs?: number;
+  /** A refused run (module failed to load, …) is tried again after this, doubling each time up to 10 min (default 5000). */
+  refusalRetryMs?: number;
   /** Where a run's relative module path is resolved from (a moved checkout); default process.cwd(). */
   cwd?: string;
   /** Ask the hosts for a never-driven run's models before its first drive (default true), as `harness run` does. */
@@ -43,8 +45,11 @@ export type QueueWorkerEvent =
   | { type: 'skip'; runId: string; why: string }
   /** Another driver took the run (the store refused this one's write): this drive stopped, the run is theirs. */
   | { type: 'fenced'; runId: string; message: string }
-  /** The run cannot be driven as it is (WORKFLOW_LOAD, DEFINITION_CHANGED, CORRUPT_RUN, …): the job fails with the reason. */
-  | { type: 'refuse'; runId: string; code: string; message: string }
+  /**
+   * The run cannot be driven as it is (WORKFLOW_LOAD, DEFINITION_CHANGED, MISSING_MODELS, …): the reason is noted on
+   * the run (`blocked`), which is otherwise left as is, and its job tried again at `retryAt`.
+   */
+  | { type: 'refuse'; runId: string; code: string; message: string; retryAt: number }
   /** Something else went wrong (a drive, Redis, a sweep); the worker goes on. */
   | { type: 'error'; runId: string | null; message: string };
 

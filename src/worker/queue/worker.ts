@@ -1,5 +1,6 @@
 // The queue worker: takes BullMQ jobs (one per run) and drives each run against the shared store, until stopped.
 import { Worker } from 'bullmq';
+import { refusalBaseMs } from '../blocked.ts';
 import { driveJob, type JobContext } from './drive-job.ts';
 import { connectionOf, queueName, RunQueue, type RunJobData } from './queue.ts';
 import { sweep } from './sweep.ts';
@@ -24,6 +25,7 @@ export function startQueueWorker(options: QueueWorkerOptions): QueueWorker {
     active: new Set(),
     lockedRetryMs: Math.max(1, options.lockedRetryMs ?? 1_000),
     retryMs: Math.max(1, options.retryMs ?? 30_000),
+    refusalRetryMs: Math.max(1, options.refusalRetryMs ?? refusalBaseMs),
   };
   const queue = new RunQueue(target);
   const worker = new Worker<RunJobData, string>(queueName, (job, token) => driveJob(job, token, context), {
