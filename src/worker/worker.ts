@@ -22,7 +22,7 @@ export function startWorker(options: WorkerOptions): Worker {
       /* a listener's failure must not stop the worker */
     }
   };
-  const holds = new Holds(Math.max(refusalBaseMs, pollMs), refusalCapMs);
+  const holds = new Holds(options.refusalRetryMs ?? Math.max(refusalBaseMs, pollMs), refusalCapMs);
   const active = new Map<string, { controller: AbortController; done: Promise<void> }>();
   const sleeper = new Sleeper();
   let stopping = false;
