@@ -35,22 +35,32 @@ export interface Inversion {
   waiting: string[];
 }
 
+export interface Order {
+  inversions: Inversion[];
+  /** How often a job under way entered waiting: the times the order was put to the test. */
+  underWay: number;
+}
+
 /**
  * Walks the log: a job taken before (or whose run `takenBefore` says was driven, for logs cut by a Redis restart) that
  * enters waiting again — a stalled job put back, a delayed job due — is work under way until it is taken; a job taken
  * for the first time meanwhile is an inversion.
  */
-export function inversions(events: readonly (QueueEvent | 'forget')[], takenBefore: (jobId: string) => boolean = () => false): Inversion[] {
+export function queueOrder(events: readonly (QueueEvent | 'forget')[], takenBefore: (jobId: string) => boolean = () => false): Order {
   const seen = new Set<string>();
   const underWay = new Set<string>();
   const found: Inversion[] = [];
+  let tested = 0;
   for (const e of events) {
     if (e === 'forget') {
       underWay.clear();
       continue;
     }
     if (e.event === 'waiting') {
-      if ((e.prev === 'delayed' || e.prev === 'active') && (seen.has(e.jobId) || takenBefore(e.jobId))) underWay.add(e.jobId);
+      if ((e.prev === 'delayed' || e.prev === 'active') && (seen.has(e.jobId) || takenBefore(e.jobId))) {
+        underWay.add(e.jobId);
+        tested += 1;
+      }
       continue;
     }
     underWay.delete(e.jobId);
@@ -58,5 +68,5 @@ export function inversions(events: readonly (QueueEvent | 'forget')[], takenBefo
     seen.add(e.jobId);
     if (fresh && underWay.size > 0) found.push({ fresh: e.jobId, waiting: [...underWay] });
   }
-  return found;
+  return { inversions: found, underWay: tested };
 }

@@ -15,7 +15,7 @@ import { dropSchema, freshSchema, localPostgresUrl, postgresMissing, sql } from 
 import { dropPrefix, freshPrefix, localRedisUrl, queueUrl, redisMissing } from '../helpers/redis.ts';
 import { writeThrowingModule } from '../helpers/workflow-module.ts';
 import { expiringModule, removeTempDirs, repoRoot, stepsModule, tempDir, until } from './helpers.ts';
-import { inversions, recordQueue } from './queue-order.ts';
+import { queueOrder, recordQueue } from './queue-order.ts';
 
 /** The journal's `requestHash` (src/steps/model-call.ts), recomputed from a request as the simulator received it. */
 const wireHash = (req: SimRequest) => createHash('sha256').update(JSON.stringify([req.model, req.messages])).digest('hex').slice(0, 16);
@@ -204,7 +204,9 @@ describe.skipIf(skip)('queue worker (BullMQ + PostgreSQL)', { timeout: 60_000 },
     const takes = events.filter((e) => e.type === 'take').map((e) => e.runId);
     const lastTake = (id: string) => takes.lastIndexOf(id);
     for (const id of [waker, held]) expect(backlog.filter((f) => takes.indexOf(f) > lastTake(id)).length, id).toBeGreaterThan(12);
-    expect(inversions(log.events)).toEqual([]);
+    const order = queueOrder(log.events);
+    expect(order.inversions).toEqual([]);
+    expect(order.underWay).toBeGreaterThanOrEqual(2); // the wake-up and the put-off run, at least
   });
 
   it('a worker whose run was taken from it (lease lapsed, still alive) is refused by the store: FENCED, it stops', async () => {
