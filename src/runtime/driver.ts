@@ -170,7 +170,17 @@ export async function drive(options: DriveOptions): Promise<RunRecord> {
         await committedUpTo(mark ?? changes);
         journal.set(entry.key, entry);
         addUsage(usage, [entry]);
-        await session.append(entry);
+        try {
+          await session.append(entry);
+        } catch (error) {
+          // A store that loses or refuses the append (out of reach, FENCED) is not a model failure: the drive stops at
+          // its last checkpoint, and the call is made again on resume. Left to the step, the error would count as a
+          // failed attempt and the run would move on without the reply it paid for.
+          failure ??= error;
+          settleWaiters();
+          finish(null, error);
+          throw error;
+        }
       },
     },
     budget: {

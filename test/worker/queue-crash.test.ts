@@ -13,7 +13,7 @@ import { parseQueueUrl, RunQueue } from '../../src/worker/queue/index.ts';
 import { start } from '../cli/harness.ts';
 import { dropSchema, freshSchema, localPostgresUrl, postgresMissing } from '../helpers/postgres.ts';
 import { dropPrefix, freshPrefix, localRedisUrl, queueUrl, redisMissing } from '../helpers/redis.ts';
-import { repaidCalls } from './accounting.ts';
+import { accountCalls } from './accounting.ts';
 import { repoRoot, until } from './helpers.ts';
 import { inputOf, pipelineModel } from './pipeline-model.ts';
 
@@ -120,7 +120,8 @@ describe.skipIf(skip)('queue workers under a SIGKILL', { timeout: 150_000 }, () 
       for (const runId of orphans) expect(survivors).toMatch(new RegExp(`^take +${runId}$`, 'm'));
 
       // Accounting: a call journaled is never asked again; a call paid twice was in flight at the kill.
-      const repaid = repaidCalls(records, log, killedAt);
+      const { repaid, late } = accountCalls(records, log, killedAt);
+      expect(late, 'calls asked again after they were journaled').toEqual([]);
       const journal = records.flatMap((r) => r.journal);
       expect(repaid).toBeLessThanOrEqual(4 * 2); // at most the victim's runs × two calls each in flight
       console.log(`queue crash: killed worker ${victim} holding ${orphans.length} run(s); ${log.length} requests, ${journal.length} journaled, ${repaid} repaid`);

@@ -28,7 +28,8 @@ Options:
   --queue <url>        redis://host:6379[?prefix=p]: take runs from a BullMQ queue on Redis instead of
                        polling (default: $HARNESS_QUEUE; needs --store). Workers on many machines share it.
   --takeover-ms <n>    queue mode: a dead worker's runs are driven again within about 1.5 times this
-                       plus a second (BullMQ job lock and run-store lease; default 30000)
+                       plus a second, whatever the backlog (BullMQ job lock and run-store lease; default
+                       30000); a run put off because the store was out of reach is tried again after it
   --sweep-ms <n>       queue mode: how often the store is swept for runs no job stands for: submitted
                        without a queue, left waiting with a deadline by \`send\` (default 15000; 0: never)
 

@@ -75,7 +75,7 @@ async function decide(job: Job<RunJobData>, context: JobContext): Promise<Outcom
   if (plan.kind === 'leave') return skip(context, runId, plan.why);
   if (plan.kind === 'later') return { kind: 'later', at: plan.at, why: `${before.status} until then` };
   // A run never driven is checked against this worker's hosts first, as `harness run` does: a model no host has is
-  // a refusal with the reason on the job, not calls that fail and escalate.
+  // a refusal with the reason noted on the run, not calls that fail and escalate.
   if (before.snapshot === null && options.checkModels !== false) {
     try {
       await assertModels(before, options.cwd);
