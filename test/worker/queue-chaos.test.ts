@@ -125,6 +125,13 @@ describe.skipIf(skip)('queue workers under chaos (throwaway PostgreSQL and Redis
         const others = new Set(procs.filter((p) => p !== proc).flatMap((p) => takes(p.stdout())));
         return runs.every((id) => others.has(id)) ? true : undefined;
       };
+      /** Every run taken by another worker, or finished (a victim may die between a run's last write and its `leave`). */
+      const settledElsewhere = (proc: Proc, runs: string[]) => async () => {
+        const others = new Set(procs.filter((p) => p !== proc).flatMap((p) => takes(p.stdout())));
+        const open = runs.filter((id) => !others.has(id));
+        const records = await unlessDown(() => Promise.all(open.map((id) => (store ?? expect.unreachable()).read(id))));
+        return records?.every((r) => ['done', 'failed', 'flagged', 'cancelled'].includes(r.status)) ? true : undefined;
+      };
       const disruptions: number[] = [];
       const kills: { orphans: string[]; backlog: number }[] = [];
 
@@ -136,7 +143,7 @@ describe.skipIf(skip)('queue workers under chaos (throwaway PostgreSQL and Redis
         const orphans = inHand(victim);
         kills.push({ orphans, backlog: ids.filter((id) => !everyTake().has(id)).length });
         await spawnWorker();
-        await until(takenByOthers(victim, orphans), 120_000);
+        await until(settledElsewhere(victim, orphans), 120_000);
       };
 
       // 1. A kill with the whole backlog queued.
@@ -148,7 +155,7 @@ describe.skipIf(skip)('queue workers under chaos (throwaway PostgreSQL and Redis
       disruptions.push(Date.now());
       const frozen = inHand(second);
       // Bounded: a transaction the frozen process left open would hold its run's row until it is thawed.
-      await until(takenByOthers(second, frozen), 30_000).catch(() => undefined);
+      await until(settledElsewhere(second, frozen), 30_000).catch(() => undefined);
       second.child.kill('SIGCONT');
       const thawedAt = Date.now();
 
