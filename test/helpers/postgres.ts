@@ -67,8 +67,9 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 /**
  * A PostgreSQL server of its own on a random port with a temporary data directory, for tests that must kill the
  * database. Trust auth, socket in the temp directory, listening on 127.0.0.1 only; fsync off (it is thrown away).
+ * `settings` are passed as `-c name=value` (they win over the defaults here, such as max_connections=30).
  */
-export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
+export async function startThrowawayPostgres(settings: Record<string, string> = {}): Promise<ThrowawayPostgres> {
   const root = mkdtempSync(join(tmpdir(), 'harness-pg-'));
   const data = join(root, 'data');
   if (process.getuid?.() === 0) {
@@ -101,6 +102,7 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
     const [command, args] = asOwner(join(bin, 'postgres'), [
       '-D', data, '-k', root, '-p', String(port),
       '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=30',
+      ...Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
     ]);
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));

@@ -2,11 +2,10 @@
 import { callDetailPanel, callsTable, inflightPanel, takeCallNews, usagePanel } from './calls.js';
 import { highlight, renderDiagram } from './diagram.js';
 import { historyPanel } from './history.js';
-import { blockedOf, el, fmtClock, fmtMs, fmtNum, fmtTime, runStatusBadge, statusBadge, table } from './render.js';
+import { blockedOf, el, finalStatuses, fmtClock, fmtMs, fmtNum, fmtTime, runStatusBadge, statusBadge, table } from './render.js';
 import { filterBar, filterFromHash, queryOf, runsTable } from './runs.js';
 
 const token = new URLSearchParams(location.search).get('token') ?? '';
-const finalStatuses = new Set(['done', 'flagged', 'failed', 'cancelled']);
 const main = document.getElementById('main');
 
 async function getJson(path) {

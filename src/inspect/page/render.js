@@ -70,11 +70,12 @@ export function statusBadge(status, attrs = {}) {
   return el('span', { ...attrs, class: ['badge', `status-${status}`, attrs.class] }, status);
 }
 
-const endedStatuses = new Set(['done', 'flagged', 'failed', 'cancelled']);
+/** Statuses after which a run never moves again. */
+export const finalStatuses = new Set(['done', 'flagged', 'failed', 'cancelled']);
 
 /** Why workers refuse a run (its `blocked` note), or null: never for a run that has ended. */
 export function blockedOf(summary) {
-  return summary.blocked && !endedStatuses.has(summary.status) ? summary.blocked : null;
+  return summary.blocked && !finalStatuses.has(summary.status) ? summary.blocked : null;
 }
 
 /** The status badge of a run summary: `blocked`, the reason on hover, when workers refuse it. */
