@@ -51,8 +51,8 @@ interface BacklogTakeovers {
 
 /**
  * Three workers × concurrency 4 drain one-step runs (a call of ~1 s each) while a refiller keeps 150 fresh runs queued;
- * `kills` times a worker holding runs is SIGKILLed (a replacement started), and each of its runs is timed until another
- * worker takes it.
+ * `kills` times a worker holding runs is SIGKILLed, each of its runs is timed until another worker takes it, and a
+ * replacement is started.
  */
 async function takeoverUnderBacklog(ollamaHost: string, kills: number): Promise<BacklogTakeovers> {
   const s = await scratch();
@@ -103,9 +103,10 @@ async function takeoverUnderBacklog(ollamaHost: string, kills: number): Promise<
       victim.child.kill('SIGKILL');
       const since = performance.now();
       for (const runId of victim.inHand) orphans.set(runId, { since, victim });
-      const replacement = spawnWorker();
       await Promise.race([retaken, sleep(120_000).then(() => Promise.reject(new Error(`orphans not taken over in 120 s: ${[...orphans.keys()].join(', ')}`)))]);
-      await replacement.ready;
+      // The replacement starts once the takeover is timed: a process start (tsx compiling the sources) would take the
+      // survivors' CPU, as a replacement on another machine would not.
+      await spawnWorker().ready;
     }
     refilling = false;
     await refiller;
@@ -151,7 +152,7 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
         }),
       },
       notes: [
-        `takeover: bound 1.5 × --takeover-ms + 1 s = ${bound} ms (the BullMQ lock lapses within --takeover-ms, the stall check runs every half of it; the store's lease is the same length).`,
+        `takeover: bound 1.5 × --takeover-ms + 1 s = ${bound} ms (the BullMQ lock lapses within --takeover-ms, the stall check runs every quarter of it; the store's lease is the same length).`,
         `takeoverP95Ms: ${counts.join(' / ')} orphan(s) timed per rep over ${kills} kills; fresh runs queued at the kills ≥ ${backlogs.join(' / ')}; 1-min load average after each rep ${loads.join(' / ')}; median of takeoverMs ${median(alone).toFixed(0)} ms.`,
       ],
     };

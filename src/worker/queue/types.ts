@@ -15,7 +15,7 @@ export interface QueueWorkerOptions {
   concurrency?: number;
   /**
    * BullMQ's job lock, ms (default 30000; renewed every half of it): a dead worker's jobs go back to the queue once it
-   * lapses, at the next stall check (every half of it). Give the store a lease no longer than this.
+   * lapses, at the next stall check (every quarter of it). Give the store a lease no longer than this.
    */
   lockMs?: number;
   /** Times one job may be taken back from a dead worker before it fails instead (default 5). */

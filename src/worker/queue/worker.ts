@@ -33,9 +33,10 @@ export function startQueueWorker(options: QueueWorkerOptions): QueueWorker {
     prefix: target.prefix,
     concurrency: Math.max(1, options.concurrency ?? 4),
     // Takeover: a SIGKILLed worker stops renewing its locks; within lockMs they lapse, and the next stall check (any
-    // live worker, every lockMs/2) puts the jobs back to wait. The store's lease and epoch fence the dead driver.
+    // live worker, every lockMs/4: a cheap script over the active list) puts the jobs back at the head of the wait
+    // list, within 1.25 × lockMs of the death. The store's lease and epoch fence the dead driver.
     lockDuration: lockMs,
-    stalledInterval: Math.max(500, Math.floor(lockMs / 2)),
+    stalledInterval: Math.max(250, Math.floor(lockMs / 4)),
     maxStalledCount: Math.max(1, options.maxStalledCount ?? 5),
   });
   worker.on('error', (error) => emit({ type: 'error', runId: null, message: `queue ${target.location}: ${messageOf(error)}` }));
