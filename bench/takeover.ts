@@ -78,18 +78,23 @@ async function takeoverUnderBacklog(ollamaHost: string, kills: number): Promise<
     return proc;
   };
   let submitted = 0;
-  const queued = async () => (await s.queue.queue.getJobCounts('prioritized')).prioritized ?? 0;
+  // Fresh runs wait in BullMQ's prioritized set (in the wait list before priorities were used): both are counted.
+  const queued = async () => {
+    const counts = await s.queue.queue.getJobCounts('prioritized', 'waiting');
+    return (counts.prioritized ?? 0) + (counts.waiting ?? 0);
+  };
   const refill = async () => {
     const missing = backlogSize + 20 - (await queued());
     for (let i = 0; i < missing; i++) await s.queue.enqueue(await s.submit(`b-${submitted++}`), { fresh: true });
   };
   let refilling = true;
+  let refiller: Promise<void> = Promise.resolve();
   let minBacklog = Infinity;
   try {
     await refill();
     for (let i = 0; i < 3; i++) spawnWorker();
     await Promise.all(procs.map((p) => p.ready));
-    const refiller = (async () => {
+    refiller = (async () => {
       while (refilling) {
         await refill();
         await sleep(50);
@@ -108,11 +113,10 @@ async function takeoverUnderBacklog(ollamaHost: string, kills: number): Promise<
       // survivors' CPU, as a replacement on another machine would not.
       await spawnWorker().ready;
     }
-    refilling = false;
-    await refiller;
     return { samples, minBacklog };
   } finally {
     refilling = false;
+    await refiller.catch(() => undefined); // never an add on a queue closed below
     await stopAll(procs, 'SIGKILL');
     await s.remove();
   }
