@@ -22,6 +22,7 @@ const benches: Record<string, () => Promise<{ run: (options: BenchOptions) => Pr
   'worker-throughput': () => import('./worker-throughput.ts'),
   'off-thread': () => import('./off-thread.ts'),
   'secrets-scrub': () => import('./secrets-scrub.ts'),
+  takeover: () => import('./takeover.ts'),
 };
 
 const args = process.argv.slice(2);

@@ -3,7 +3,7 @@ import { acceptedEvents, parseDefinition } from '../definition/index.ts';
 import { callPlace, gradedKeyOf } from '../inspect/calls.ts';
 import { isOutage } from '../llm/retryable.ts';
 import { statePaths } from '../runtime/driver.ts';
-import type { RunRecord, RunStatus, StoredJournalEntry } from '../store/index.ts';
+import { finalStatuses, type Blocked, type RunRecord, type RunStatus, type StoredJournalEntry } from '../store/index.ts';
 import type { StoredCall } from '../store/record.ts';
 import type { ErrorKind } from '../llm/types.ts';
 import { ExitCode } from './command.ts';
@@ -35,6 +35,21 @@ export function colorStatus(status: RunStatus, p: Paint): string {
   if (status === 'flagged' || status === 'failed') return p.red(status);
   if (status === 'waiting' || status === 'stopped' || status === 'parked') return p.yellow(status);
   return status;
+}
+
+/** The note of a run workers refuse (never of a finished one): null when nothing blocks it. */
+export function blockedOf(run: { status: RunStatus; blocked?: Blocked | undefined }): Blocked | null {
+  return run.blocked !== undefined && !finalStatuses.includes(run.status) ? run.blocked : null;
+}
+
+/** The status as a person reads it: `blocked` in place of a status no worker can act on. */
+export function statusCell(run: { status: RunStatus; blocked?: Blocked | undefined }, p: Paint): string {
+  return blockedOf(run) !== null ? p.red('blocked') : colorStatus(run.status, p);
+}
+
+/** `WORKFLOW_LOAD cannot load workflow …: … (since 10:42:07)`. */
+export function blockedNote(blocked: Blocked): string {
+  return `${blocked.code} ${blocked.reason} (since ${localTime(blocked.since)})`;
 }
 
 /**
@@ -75,6 +90,14 @@ function acceptedEventsOf(record: RunRecord): string[] {
 /** What to type next: the `send` commands of a waiting run, the `resume` command of a stopped one. */
 export function continueLines(record: RunRecord, snapshotsFlag: string | undefined): string[] {
   const where = snapshotsArg(snapshotsFlag);
+  const blocked = blockedOf(record);
+  if (blocked !== null) {
+    return [
+      `run ${record.runId} is blocked: workers cannot drive it (${blocked.code}). Once the cause is fixed a worker tries it`,
+      'again by itself (the wait doubles after each refusal, up to 10 minutes); or drive it now with:',
+      `  ${harnessCommand()} resume ${record.runId}${where}`,
+    ];
+  }
   if (record.status === 'waiting') {
     const events = acceptedEventsOf(record);
     const states = record.snapshot ? statePaths(record.snapshot.value).join(', ') : '?';

@@ -199,7 +199,17 @@ export async function drive(options: DriveOptions): Promise<RunRecord> {
         // A key written again (a judged reply, now with its score) is the same call: paid and counted once.
         if (!journal.has(entry.key)) addUsage(usage, [entry]);
         journal.set(entry.key, entry);
-        await session.append(entry);
+        try {
+          await session.append(entry);
+        } catch (error) {
+          // A store that loses or refuses the append (out of reach, FENCED) is not a model failure: the drive stops at
+          // its last checkpoint, and the call is made again on resume. Left to the step, the error would count as a
+          // failed attempt and the run would move on without the reply it paid for.
+          failure ??= error;
+          settleWaiters();
+          finish(null, error);
+          throw error;
+        }
       },
     },
     // Outages are timed on the run's driven time: a crash, a stop or a wait between drives never counts as outage.

@@ -71,11 +71,18 @@ function assertEsm(file: string): void {
   );
 }
 
-export async function importModule(absolutePath: string): Promise<Record<string, unknown>> {
+/**
+ * Imports the module at `absolutePath`. Node keeps a module by URL for the life of the process, a failed one included
+ * (its error comes back on every import): `attempt` > 0 imports it under a URL of its own (`?attempt=N`), evaluated
+ * anew from the file as it is now.
+ */
+export async function importModule(absolutePath: string, attempt = 0): Promise<Record<string, unknown>> {
   if (isTypeScriptModule(absolutePath)) {
     assertEsm(absolutePath);
     await registerTsx();
   }
-  const mod: Record<string, unknown> = await import(pathToFileURL(absolutePath).href);
+  const url = pathToFileURL(absolutePath);
+  if (attempt > 0) url.searchParams.set('attempt', String(attempt));
+  const mod: Record<string, unknown> = await import(url.href);
   return mod;
 }

@@ -31,6 +31,7 @@ export function checkpointOf(from: Checkpoint): Checkpoint {
   };
   if (from.output !== undefined) checkpoint.output = from.output;
   if (from.error !== undefined) checkpoint.error = from.error;
+  if (from.blocked !== undefined) checkpoint.blocked = from.blocked;
   return checkpoint;
 }
 
@@ -73,6 +74,7 @@ export function applyCheckpoint(record: RunRecord, state: CheckpointState): void
   record.wakeAt = checkpoint.wakeAt;
   record.output = checkpoint.output;
   record.error = checkpoint.error;
+  record.blocked = checkpoint.blocked;
   record.epoch = state.epoch;
   record.updatedAt = state.updatedAt;
 }

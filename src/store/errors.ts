@@ -33,8 +33,14 @@ export class CorruptRunError extends HarnessError {
 /** Another live session drives this run. */
 export class RunLockedError extends HarnessError {
   override name = 'RunLockedError';
-  constructor(message: string) {
+  /**
+   * When the holder's hold runs out unless it is renewed (ms since the epoch), where the store knows (a lease): a dead
+   * holder's run is free then, so a worker need not look again sooner than that.
+   */
+  readonly until: number | undefined;
+  constructor(message: string, until?: number) {
     super('RUN_LOCKED', message);
+    this.until = until;
   }
 }
 

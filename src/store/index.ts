@@ -11,6 +11,7 @@ export {
   runStatuses,
   finalStatuses,
   summarize,
+  type Blocked,
   type RunRecord,
   type RunStatus,
   type RunSummary,

@@ -7,6 +7,19 @@ export type RunStatus = (typeof runStatuses)[number];
 /** Statuses after which a run never moves again. */
 export const finalStatuses: readonly RunStatus[] = ['done', 'flagged', 'failed', 'cancelled'];
 
+/**
+ * Why a worker could not drive a run (its workflow module failed to load, its definition changed, a model no host
+ * has): the run itself is unchanged and is tried again; the note goes with the next checkpoint a driver writes.
+ */
+export const blockedSchema = z.object({
+  /** The refusal's HarnessError code (WORKFLOW_LOAD, DEFINITION_CHANGED, MISSING_MODELS, …). */
+  code: z.string(),
+  reason: z.string(),
+  /** When it was first seen (ISO); a worker writes the note again only when the reason changes. */
+  since: z.string(),
+});
+export type Blocked = z.infer<typeof blockedSchema>;
+
 const modelResult = z.object({
   content: z.string(),
   model: z.string(),
@@ -99,6 +112,8 @@ export const runRecordSchema = z.object({
   output: z.unknown().optional(),
   /** When the run next needs driving by itself (a deadline or a backoff), ms since the epoch; null when never. */
   wakeAt: z.number().nullable().optional(),
+  /** Set while workers refuse the run (see blockedSchema); absent once a driver checkpoints it again. */
+  blocked: blockedSchema.optional(),
   error: z.string().optional(),
   flags: z.array(z.string()),
   /** Fencing token: bumped by every driver that takes the run, so a stale one can tell it lost it. */
@@ -127,6 +142,7 @@ export const checkpointSchema = runRecordSchema.pick({
   usage: true,
   activeMs: true,
   wakeAt: true,
+  blocked: true,
 });
 export type TimelineEntry = z.infer<typeof timelineEntry>;
 
@@ -146,6 +162,8 @@ export interface RunSummary {
    * Optional so stores written before it still type-check; read it as `wakeAt ?? null`.
    */
   wakeAt?: number | null;
+  /** Why workers cannot drive the run now; absent when nothing blocks it. */
+  blocked?: Blocked;
 }
 
 export function summarize(record: RunRecord): RunSummary {
@@ -160,5 +178,6 @@ export function summarize(record: RunRecord): RunSummary {
     calls: record.usage.calls,
     flags: record.flags,
     wakeAt: record.wakeAt ?? null,
+    ...(record.blocked !== undefined ? { blocked: record.blocked } : {}),
   };
 }

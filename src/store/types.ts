@@ -8,7 +8,7 @@ export type RunMeta = Pick<RunRecord, 'runId' | 'workflow' | 'input' | 'budget' 
  * The latest checkpoint: small and bounded by the run's state, never by the number of calls it made (replies live
  * in the journal). Written whole, atomically, by every commit.
  */
-export type Checkpoint = Pick<RunRecord, 'status' | 'snapshot' | 'output' | 'error' | 'flags' | 'usage' | 'activeMs' | 'wakeAt'>;
+export type Checkpoint = Pick<RunRecord, 'status' | 'snapshot' | 'output' | 'error' | 'flags' | 'usage' | 'activeMs' | 'wakeAt' | 'blocked'>;
 
 /** One kept checkpoint, as a history lists it: no snapshot, so a long history stays cheap to list. */
 export interface HistoryEntry {

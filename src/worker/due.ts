@@ -1,5 +1,5 @@
 // Which runs a worker should drive now, and when it should look again: a pure function of the store's listing.
-import type { RunSummary } from '../store/index.ts';
+import type { Blocked, RunSummary } from '../store/index.ts';
 import type { DueReason } from './types.ts';
 
 export interface DueRun {
@@ -7,6 +7,8 @@ export interface DueRun {
   reason: DueReason;
   /** Oldest first: a deadline or retry time, else the creation time. */
   since: number;
+  /** Why workers refused it last, as listed (a refusal that says the same again is not written again). */
+  blocked?: Blocked;
 }
 
 export interface DuePlan {
@@ -32,7 +34,7 @@ export function planDue(runs: readonly RunSummary[], now: number, skip: (runId: 
     if (skip(run.runId)) continue;
     const reason = dueReason(run, now);
     const wakeAt = run.wakeAt ?? null;
-    if (reason) due.push({ runId: run.runId, reason, since: wakeAt ?? Date.parse(run.createdAt) });
+    if (reason) due.push({ runId: run.runId, reason, since: wakeAt ?? Date.parse(run.createdAt), ...(run.blocked ? { blocked: run.blocked } : {}) });
     else if ((run.status === 'waiting' || run.status === 'parked') && wakeAt !== null && wakeAt > now) {
       if (nextWakeAt === null || wakeAt < nextWakeAt) nextWakeAt = wakeAt;
     }

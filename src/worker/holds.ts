@@ -5,6 +5,9 @@ export interface Hold {
   strikes: number;
 }
 
+/** `baseMs` doubled for each strike after the first, capped: the wait before the next try. */
+export const doublingMs = (strikes: number, baseMs: number, capMs: number): number => Math.min(capMs, baseMs * 2 ** (Math.max(1, strikes) - 1));
+
 export class Holds {
   readonly #holds = new Map<string, Hold>();
 
@@ -24,7 +27,7 @@ export class Holds {
   /** A refusal: the run waits base·2^strikes (capped) before it is tried again; returns the retry time. */
   strike(runId: string, now: number): number {
     const strikes = (this.#holds.get(runId)?.strikes ?? 0) + 1;
-    const until = now + Math.min(this.capMs, this.baseMs * 2 ** (strikes - 1));
+    const until = now + doublingMs(strikes, this.baseMs, this.capMs);
     this.#holds.set(runId, { until, strikes });
     return until;
   }

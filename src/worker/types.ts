@@ -18,6 +18,8 @@ export interface WorkerOptions {
   cwd?: string;
   /** Ask the hosts for a submitted run's models before its first drive (default true), as `harness run` does. */
   checkModels?: boolean;
+  /** A refused run (module failed to load, …) is tried again after this, doubling each time up to 10 min (default 5000). */
+  refusalRetryMs?: number;
   onEvent?: (event: WorkerEvent) => void;
 }
 
@@ -31,7 +33,7 @@ export type WorkerEvent =
    * the calls a stop cut off, made again by whoever drives the run next.
    */
   | { type: 'leave'; runId: string; status: RunStatus; wakeAt: number | null; cutOff?: string[] }
-  /** The run cannot be driven as it is (WORKFLOW_LOAD, DEFINITION_CHANGED, CORRUPT_RUN, …): left untouched, retried at `retryAt`. */
+  /** The run cannot be driven as it is (WORKFLOW_LOAD, DEFINITION_CHANGED, CORRUPT_RUN, …): the reason noted on it (`blocked`), retried at `retryAt`. */
   | { type: 'refuse'; runId: string; code: string; message: string; retryAt: number }
   /** Something else went wrong (listing the store, a drive's write); the worker goes on. */
   | { type: 'error'; runId: string | null; message: string; retryAt: number | null };

@@ -1,14 +1,11 @@
 // The embedded worker: lists any RunStore and drives every run that needs it, a few at a time, until stopped.
 import { hasCode, isHarnessError } from '../errors.ts';
+import { noteBlocked, refusalBaseMs, refusalCapMs } from './blocked.ts';
 import { planDue, type DueRun } from './due.ts';
 import { assertModels, driveRun } from './drive.ts';
 import { Holds } from './holds.ts';
 import { Sleeper } from './sleeper.ts';
 import type { Worker, WorkerEvent, WorkerOptions } from './types.ts';
-
-/** Refusals that stay true until a person acts (fixes the module, migrates, repairs the file): retried with backoff. */
-const refusalBaseMs = 5_000;
-const refusalCapMs = 10 * 60_000;
 /** Runs that just vanished or ended between the listing and the take: nothing to report. */
 const quietCodes = ['RUN_LOCKED', 'RUN_FINISHED', 'RUN_NOT_FOUND'] as const;
 
@@ -25,7 +22,7 @@ export function startWorker(options: WorkerOptions): Worker {
       /* a listener's failure must not stop the worker */
     }
   };
-  const holds = new Holds(Math.max(refusalBaseMs, pollMs), refusalCapMs);
+  const holds = new Holds(options.refusalRetryMs ?? Math.max(refusalBaseMs, pollMs), refusalCapMs);
   const active = new Map<string, { controller: AbortController; done: Promise<void> }>();
   const sleeper = new Sleeper();
   let stopping = false;
@@ -47,6 +44,9 @@ export function startWorker(options: WorkerOptions): Worker {
       if (quietCodes.some((code) => hasCode(error, code))) holds.pause(run.runId, 2 * pollMs, now);
       else if (isHarnessError(error) && !taken) {
         emit({ type: 'refuse', runId: run.runId, code: error.code, message: error.message, retryAt: holds.strike(run.runId, now) });
+        await noteBlocked(store, run.runId, error, run.blocked).catch((noteError: unknown) =>
+          emit({ type: 'error', runId: run.runId, message: `cannot note why it is refused: ${messageOf(noteError)}`, retryAt: null }),
+        );
       } else emit({ type: 'error', runId: run.runId, message: messageOf(error), retryAt: holds.strike(run.runId, now) });
     }
   }

@@ -2,10 +2,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { freePort } from './ports.ts';
 
 /** The shared server of the test machine; HARNESS_TEST_PG_URL points elsewhere. */
 export const localPostgresUrl = process.env.HARNESS_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -62,25 +62,14 @@ function asOwner(command: string, args: string[]): [string, string[]] {
   return process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args];
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * A PostgreSQL server of its own on a random port with a temporary data directory, for tests that must kill the
  * database. Trust auth, socket in the temp directory, listening on 127.0.0.1 only; fsync off (it is thrown away).
+ * `settings` are passed as `-c name=value` (they win over the defaults here, such as max_connections=30).
  */
-export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
+export async function startThrowawayPostgres(settings: Record<string, string> = {}): Promise<ThrowawayPostgres> {
   const root = mkdtempSync(join(tmpdir(), 'harness-pg-'));
   const data = join(root, 'data');
   if (process.getuid?.() === 0) {
@@ -113,6 +102,7 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
     const [command, args] = asOwner(join(bin, 'postgres'), [
       '-D', data, '-k', root, '-p', String(port),
       '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=30',
+      ...Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
     ]);
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));

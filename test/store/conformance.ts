@@ -264,6 +264,26 @@ export function describeRunStore(name: string, make: () => Promise<StoreUnderTes
       expect(runs[0]).toMatchObject({ workflowId: 'wf', status: 'done', createdAt: at(30), tokens: 31, calls: 2, flags: [] });
     });
 
+    it("keeps a refusal's blocked note in the record and the listing until a checkpoint without one", async () => {
+      // Workers note why they cannot drive a run (its module failed to load): `ls`, `show` and the inspector read it.
+      const store = await setup();
+      const blocked = { code: 'WORKFLOW_LOAD', reason: 'cannot load workflow wf.workflow.ts: Unexpected token', since: '2026-11-29T10:00:03.000Z' };
+      const session = held(await store.create(meta('blocked')));
+      await session.commit(checkpoint({ blocked }));
+      expect(session.record.blocked).toEqual(blocked);
+      await session.close();
+      expect((await store.read('blocked')).blocked).toEqual(blocked);
+      expect((await store.list()).runs[0]?.blocked).toEqual(blocked);
+
+      const driver = held(await store.open('blocked'));
+      expect(driver.record.blocked).toEqual(blocked);
+      await driver.commit(checkpoint({ activeMs: 20 }));
+      expect(driver.record.blocked).toBeUndefined();
+      await driver.close();
+      expect((await store.read('blocked')).blocked).toBeUndefined();
+      expect((await store.list()).runs[0]).not.toHaveProperty('blocked');
+    });
+
     it('reports an unknown run as not found', async () => {
       const store = await setup();
       await expect(store.read('nobody')).rejects.toBeInstanceOf(RunNotFoundError);

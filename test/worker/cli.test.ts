@@ -1,10 +1,12 @@
 // `harness submit` and `harness worker` as real processes: several workers share one directory, SIGTERM hands runs back.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { FileStore } from '../../src/store/index.ts';
 import type { Simulator } from '../../src/testing/index.ts';
-import { inProcess, start, type Env, type Result } from '../cli/harness.ts';
+import { harness, inProcess, start, type Env, type Result } from '../cli/harness.ts';
 import { loadWorkflow, runWorkflow } from '../../src/runtime/index.ts';
+import { writeThrowingModule } from '../helpers/workflow-module.ts';
 import { countingSimulator, expiringModule, removeTempDirs, stepsModule, submit, tempDir, until, untilStatus } from './helpers.ts';
 
 const fixture = 'test/worker/fixtures/steps.workflow.ts';
@@ -61,6 +63,42 @@ describe('ls and show', () => {
     expect(ls.stdout).toMatch(/due-1 .* overdue [\d.]+s \(due /);
     expect(show.stdout).toMatch(/^next wake +overdue [\d.]+s \(due /m);
     expect((await inProcess(['ls', '--json'], env)).stdout).toContain(`"wakeAt": ${waiting.wakeAt}`);
+  });
+});
+
+describe('a blocked run', { timeout: 120_000 }, () => {
+  it('harness worker notes why it refuses a run; ls and show name it blocked with the reason; resume drives it once fixed', async () => {
+    const { sim } = await countingSimulator();
+    sims.push(sim);
+    const env: Env = { ollamaHost: sim.url, snapshots: tempDir() };
+    const store = new FileStore({ dir: env.snapshots });
+    const module = join(tempDir(), 'flaky.workflow.mts'); // outside any package.json: .mts is an ES module to tsx
+    writeFileSync(module, `export { default } from ${JSON.stringify(stepsModule)};\n`);
+    await submit(store, module, { question: 'b' }, 'blocked-1');
+    writeThrowingModule(module, 'FLAKY_TOKEN is not set');
+
+    const proc = worker(env);
+    await until(async () => ((await store.read('blocked-1')).blocked ? true : undefined), 90_000);
+    proc.child.kill('SIGTERM');
+    const stopped = await proc.done;
+    expect(stopped.code).toBe(0);
+    expect(stopped.stderr).toMatch(/^refuse +blocked-1 WORKFLOW_LOAD: .*FLAKY_TOKEN is not set \(noted on the run; next try /m);
+
+    const [ls, show, json] = await Promise.all([inProcess(['ls'], env), inProcess(['show', 'blocked-1'], env), inProcess(['ls', '--json'], env)]);
+    expect(ls.stdout).toMatch(/^blocked-1 +steps +blocked /m);
+    expect(ls.stdout).toMatch(/^blocked blocked-1: WORKFLOW_LOAD cannot load workflow .*FLAKY_TOKEN is not set \(since /m);
+    expect(show.stdout).toMatch(/^status +blocked$/m);
+    expect(show.stdout).toMatch(/^blocked +WORKFLOW_LOAD .*FLAKY_TOKEN is not set/m);
+    expect(show.stdout).toMatch(/run blocked-1 is blocked: workers cannot drive it \(WORKFLOW_LOAD\)[^]*resume blocked-1/);
+    expect(JSON.parse(json.stdout).runs[0]).toMatchObject({ status: 'running', blocked: { code: 'WORKFLOW_LOAD' } });
+
+    writeFileSync(module, `export { default } from ${JSON.stringify(stepsModule)};\n`);
+    const resumed = await harness(['resume', 'blocked-1'], env);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const record = await store.read('blocked-1');
+    expect(record.status).toBe('done');
+    expect(record.blocked).toBeUndefined();
+    expect((await inProcess(['ls'], env)).stdout).toMatch(/^blocked-1 +steps +done +[^\n]*\n$/m); // no note below the table
   });
 });
 

@@ -1,15 +1,21 @@
 // The BullMQ queue worker against real Redis and PostgreSQL: submit → done, a deadline through a delayed job, refusals.
 import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connectStore, type UrlStore } from '../../src/cli/store-url.ts';
 import { loadWorkflow } from '../../src/runtime/index.ts';
 import { submitRun } from '../../src/runtime/runs.ts';
 import { startSimulator, type Simulator, type SimRequest } from '../../src/testing/index.ts';
-import { jobIdOf, parseQueueUrl, RunQueue, startQueueWorker, type QueueWorker, type QueueWorkerEvent } from '../../src/worker/queue/index.ts';
+import { jobIdOf, parseQueueUrl, RunQueue, startQueueWorker, type QueueWorker, type QueueWorkerEvent, type QueueWorkerOptions } from '../../src/worker/queue/index.ts';
+import { connectionOf, jobOptions, queueName } from '../../src/worker/queue/queue.ts';
 import { inProcess, type Env } from '../cli/harness.ts';
 import { dropSchema, freshSchema, localPostgresUrl, postgresMissing, sql } from '../helpers/postgres.ts';
 import { dropPrefix, freshPrefix, localRedisUrl, queueUrl, redisMissing } from '../helpers/redis.ts';
-import { expiringModule, repoRoot, stepsModule, until } from './helpers.ts';
+import { writeThrowingModule } from '../helpers/workflow-module.ts';
+import { expiringModule, removeTempDirs, repoRoot, stepsModule, tempDir, until } from './helpers.ts';
+import { queueOrder, recordQueue } from './queue-order.ts';
 
 /** The journal's `requestHash` (src/steps/model-call.ts), recomputed from a request as the simulator received it. */
 const wireHash = (req: SimRequest) => createHash('sha256').update(JSON.stringify([req.model, req.messages])).digest('hex').slice(0, 16);
@@ -41,13 +47,14 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 afterAll(async () => {
+  removeTempDirs();
   await sim?.close();
   if (savedHost === undefined) delete process.env.OLLAMA_HOST;
   else process.env.OLLAMA_HOST = savedHost;
 });
 
 /** A fresh schema and key prefix, a store and queue on them, and a worker; all removed after the test. */
-async function setup(options: { sweepMs?: number } = {}) {
+async function setup(options: Pick<QueueWorkerOptions, 'sweepMs' | 'concurrency' | 'refusalRetryMs'> = {}) {
   const schema = freshSchema();
   const prefix = freshPrefix();
   const storeUrl = `${localPostgresUrl}${localPostgresUrl.includes('?') ? '&' : '?'}schema=${schema}`;
@@ -59,7 +66,7 @@ async function setup(options: { sweepMs?: number } = {}) {
   const events: QueueWorkerEvent[] = [];
   const workers: QueueWorker[] = [];
   const startWorker = () => {
-    const worker = startQueueWorker({ store, queue: target, lockMs: 2_000, sweepMs: options.sweepMs ?? 0, cwd: repoRoot, onEvent: (e) => events.push(e) });
+    const worker = startQueueWorker({ store, queue: target, lockMs: 2_000, cwd: repoRoot, ...options, sweepMs: options.sweepMs ?? 0, onEvent: (e) => events.push(e) });
     workers.push(worker);
     return worker;
   };
@@ -70,7 +77,7 @@ async function setup(options: { sweepMs?: number } = {}) {
     await dropPrefix(prefix);
     await dropSchema(localPostgresUrl, schema);
   });
-  return { store, queue, events, startWorker, storeUrl, qUrl, schema };
+  return { store, queue, target, events, startWorker, storeUrl, qUrl, schema };
 }
 
 const finished = (store: UrlStore, runId: string, ms = 20_000) =>
@@ -103,7 +110,7 @@ describe.skipIf(skip)('queue worker (BullMQ + PostgreSQL)', { timeout: 60_000 },
     const { workflow, modulePath } = await loadWorkflow(expiringModule);
     // Submitted after the worker's start-up sweep: only the job makes the worker see it.
     const id = await submitRun({ store, workflow, modulePath, input: {}, runId: 'expiring-1', cwd: repoRoot });
-    await queue.enqueue(id);
+    await queue.enqueue(id, { fresh: true });
     const waiting = await until(() => events.find((e) => e.type === 'leave' && e.runId === id && e.status === 'waiting'));
     const wakeAt = waiting.type === 'leave' ? waiting.wakeAt : null;
     expect(wakeAt).toBeGreaterThan(Date.now() - 1_000);
@@ -116,23 +123,90 @@ describe.skipIf(skip)('queue worker (BullMQ + PostgreSQL)', { timeout: 60_000 },
     expect(Date.parse(record.updatedAt)).toBeGreaterThanOrEqual(wakeAt ?? Infinity);
   });
 
-  it('a run whose workflow cannot be loaded fails its job with the reason; the others go on', async () => {
-    const { store, queue, events, startWorker } = await setup();
-    const { workflow } = await loadWorkflow(expiringModule);
-    const lost = await submitRun({ store, workflow, modulePath: '/gone/away.workflow.ts', input: {}, runId: 'lost-1', cwd: '/gone' });
+  it('a run whose module fails to load is noted blocked and tried again; fixed, the same worker drives it and new runs of it', async () => {
+    const { store, queue, events, startWorker, storeUrl } = await setup({ refusalRetryMs: 200 });
+    const file = join(tempDir(), 'flaky.workflow.ts');
+    writeThrowingModule(file, 'FLAKY_TOKEN is not set');
     const steps = await loadWorkflow(stepsModule);
+    // The run records the flaky path; fixed, the file re-exports the steps workflow, so the definition hash matches.
+    const flaky = await submitRun({ store, workflow: steps.workflow, modulePath: file, input: { question: 'flaky' }, runId: 'flaky-1', cwd: repoRoot });
     const good = await submitRun({ store, ...steps, input: { question: 'fine' }, runId: 'good-1', cwd: repoRoot });
-    await queue.enqueue(lost);
-    await queue.enqueue(good);
+    await queue.enqueue(flaky, { fresh: true });
+    await queue.enqueue(good, { fresh: true });
     startWorker();
     expect((await finished(store, good)).status).toBe('done');
-    const job = await until(async () => {
-      const found = await queue.queue.getJob(jobIdOf(lost));
-      return found && (await found.getState()) === 'failed' ? found : undefined;
+    const refused = await until(() => events.find((e) => e.type === 'refuse' && e.runId === flaky));
+    expect(refused).toMatchObject({ code: 'WORKFLOW_LOAD', message: expect.stringContaining('FLAKY_TOKEN is not set') });
+    // Left as it was but for the note, which ls and show print; its job waits for the next try, not failed and kept.
+    const blocked = await until(async () => (await store.read(flaky)).blocked);
+    expect(blocked).toMatchObject({ code: 'WORKFLOW_LOAD', reason: expect.stringContaining('FLAKY_TOKEN is not set') });
+    expect((await store.read(flaky)).status).toBe('running');
+    expect(await (await queue.queue.getJob(jobIdOf(flaky)))?.getState()).toMatch(/^(delayed|waiting|active)$/);
+    const env: Env = { ollamaHost: sim.url, snapshots: '/nonexistent-snapshots' };
+    const ls = await inProcess(['ls', '--store', storeUrl], env);
+    expect(ls.stdout).toMatch(/^flaky-1 .*\bblocked\b/m);
+    const show = await inProcess(['show', flaky, '--store', storeUrl], env);
+    expect(show.stdout).toMatch(/blocked +WORKFLOW_LOAD .*FLAKY_TOKEN is not set/);
+
+    writeFileSync(file, `export { default } from ${JSON.stringify(stepsModule)};\n`);
+    const record = await finished(store, flaky);
+    expect(record.status).toBe('done');
+    expect(record.blocked).toBeUndefined();
+    // A run submitted now loads the fixed module in the same worker process: the failure was not kept.
+    const again = await submitRun({ store, workflow: steps.workflow, modulePath: file, input: { question: 'again' }, runId: 'flaky-2', cwd: repoRoot });
+    await queue.enqueue(again, { fresh: true });
+    expect((await finished(store, again)).status).toBe('done');
+    expect(events.filter((e) => e.type === 'refuse' && e.runId === again)).toEqual([]);
+  });
+
+  it('a job that failed never blocks a later offer of its run: ended jobs are not kept', async () => {
+    const { queue, target } = await setup();
+    // A failure as BullMQ records it (a drive that threw, a job stalled too often), with the options every job gets.
+    await queue.queue.add('drive', { runId: 'crashed-1' }, jobOptions('crashed-1', { fresh: true }));
+    const failing = new Worker(queueName, async () => {
+      throw new Error('drive crashed');
+    }, { connection: connectionOf(target), prefix: target.prefix });
+    await until(async () => ((await queue.queue.getJob(jobIdOf('crashed-1'))) === undefined ? true : undefined));
+    await failing.close();
+    await queue.enqueue('crashed-1', { fresh: false }); // the sweep's offer
+    expect(await (await queue.queue.getJob(jobIdOf('crashed-1')))?.getState()).toBe('waiting');
+  });
+
+  it('a wake-up and a run put off (held by another driver) are driven before a backlog of fresh runs', async () => {
+    const slow = await startSimulator({ latency: { ttftMs: 80 }, script: { '*': () => JSON.stringify({ answer: 'slow' }) } });
+    process.env.OLLAMA_HOST = slow.url;
+    cleanups.push(async () => {
+      process.env.OLLAMA_HOST = sim.url;
+      await slow.close();
     });
-    expect(job.failedReason).toMatch(/^WORKFLOW_LOAD: .*away\.workflow\.ts/);
-    expect(events).toContainEqual(expect.objectContaining({ type: 'refuse', runId: lost, code: 'WORKFLOW_LOAD' }));
-    expect((await store.read(lost)).status).toBe('running'); // left as it was: resumable once the module is back
+    const { store, queue, target, events, startWorker } = await setup({ concurrency: 1 });
+    const log = await recordQueue(target);
+    cleanups.push(() => log.close());
+    const steps = await loadWorkflow(stepsModule);
+    const expiring = await loadWorkflow(expiringModule);
+    // First in line: a run that waits 300 ms for a sign-off (its wake-up is a delayed job), and one another driver holds.
+    const waker = await submitRun({ store, ...expiring, input: {}, runId: 'waker', cwd: repoRoot });
+    const held = await submitRun({ store, ...steps, input: { question: 'held' }, runId: 'held', cwd: repoRoot });
+    const holder = await store.open(held);
+    const backlog: string[] = [];
+    for (const id of [waker, held]) await queue.enqueue(id, { fresh: true });
+    for (let i = 0; i < 24; i++) {
+      backlog.push(await submitRun({ store, ...steps, input: { question: `fresh ${i}` }, runId: `fresh-${i}`, cwd: repoRoot }));
+      await queue.enqueue(`fresh-${i}`, { fresh: true });
+    }
+    startWorker();
+    await until(() => events.find((e) => e.type === 'later' && e.runId === held && e.why === 'held by another driver'));
+    await holder.close();
+    await Promise.all([waker, held, ...backlog].map((id) => finished(store, id, 60_000)));
+
+    // Each fresh run takes two calls of at least 80 ms, one at a time: when the wake-up fell due and the holder let
+    // go, most of the backlog was still queued. Both went ahead of it, as BullMQ's own log shows.
+    const takes = events.filter((e) => e.type === 'take').map((e) => e.runId);
+    const lastTake = (id: string) => takes.lastIndexOf(id);
+    for (const id of [waker, held]) expect(backlog.filter((f) => takes.indexOf(f) > lastTake(id)).length, id).toBeGreaterThan(12);
+    const order = queueOrder(log.events);
+    expect(order.inversions).toEqual([]);
+    expect(order.underWay).toBeGreaterThanOrEqual(2); // the wake-up and the put-off run, at least
   });
 
   it('a worker whose run was taken from it (lease lapsed, still alive) is refused by the store: FENCED, it stops', async () => {
@@ -145,7 +219,7 @@ describe.skipIf(skip)('queue worker (BullMQ + PostgreSQL)', { timeout: 60_000 },
     const { store, queue, events, startWorker, schema } = await setup();
     const steps = await loadWorkflow(stepsModule);
     const id = await submitRun({ store, ...steps, input: { question: 'stale' }, runId: 'stale-1', cwd: repoRoot });
-    await queue.enqueue(id);
+    await queue.enqueue(id, { fresh: true });
     startWorker();
     await until(() => events.find((e) => e.type === 'take' && e.runId === id));
     // As if the worker had stalled past its lease (a long pause, a partition): the lease lapses and another takes it.
@@ -157,7 +231,7 @@ describe.skipIf(skip)('queue worker (BullMQ + PostgreSQL)', { timeout: 60_000 },
     expect(record.journal).toEqual([]); // the stale worker's reply, paid, was not written over the new holder
     expect(events.filter((e) => e.type === 'leave' && e.runId === id)).toEqual([]);
     await thief.close();
-    await queue.enqueue(id); // the run is resumable: handed to the queue again, a worker finishes it
+    await queue.enqueue(id, { fresh: false }); // the run is resumable: handed to the queue again, a worker finishes it
     expect((await finished(store, id)).status).toBe('done');
   });
 
@@ -171,7 +245,7 @@ describe.skipIf(skip)('queue worker (BullMQ + PostgreSQL)', { timeout: 60_000 },
     const { store, queue, events, startWorker } = await setup();
     const steps = await loadWorkflow(stepsModule);
     const id = await submitRun({ store, ...steps, input: { question: 'handed' }, runId: 'handed-1', cwd: repoRoot });
-    await queue.enqueue(id);
+    await queue.enqueue(id, { fresh: true });
     const first = startWorker();
     await until(() => events.find((e) => e.type === 'take' && e.runId === id));
     await first.stop();

@@ -107,7 +107,7 @@ describe('startWorker', () => {
     expect(log.events.filter((e) => e.type === 'take').map((e) => e.type === 'take' && e.reason)).toEqual(['submitted', 'parked']);
   });
 
-  it('refuses a run whose workflow cannot be loaded, leaves it as is with a backoff, and drives the others', async () => {
+  it('refuses a run whose workflow cannot be loaded, notes why, retries it with a backoff, and drives the others', async () => {
     const { sim } = await countingSimulator();
     trackSim(sim);
     process.env.OLLAMA_HOST = sim.url;
@@ -118,18 +118,23 @@ describe('startWorker', () => {
     await submit(store, stepsModule, { question: 'y' }, 'fine-1');
     rmSync(moved); // the module the run was submitted with is gone
     const log = eventLog();
-    track(startWorker({ store, pollMs: 30, onEvent: log.onEvent }));
+    track(startWorker({ store, pollMs: 30, refusalRetryMs: 1_000, onEvent: log.onEvent }));
     await untilStatus(store, 'fine-1', ['done']);
     const refusals = await until(() => {
       const found = log.events.filter((e) => e.type === 'refuse');
       return found.length > 0 ? found : undefined;
     });
     expect(refusals[0]).toMatchObject({ runId: 'broken-1', code: 'WORKFLOW_LOAD' });
-    await new Promise((r) => setTimeout(r, 300)); // ten polls: the backoff (≥ 5 s) keeps it from being retried
+    await new Promise((r) => setTimeout(r, 300)); // ten polls: the backoff (1 s here) keeps it from being retried
     expect(log.events.filter((e) => e.type === 'refuse')).toHaveLength(1);
     const broken = await store.read('broken-1');
     expect(broken.status).toBe('running');
-    expect(broken.snapshot).toBeNull(); // untouched
+    expect(broken.snapshot).toBeNull(); // untouched but for the note, which ls and show print
+    expect(broken.blocked).toMatchObject({ code: 'WORKFLOW_LOAD', reason: expect.stringContaining('moved.workflow.ts') });
+
+    writeFileSync(moved, `export { default } from ${JSON.stringify(pathToFileURL(stepsModule).href)};\n`); // put back
+    const fixed = await untilStatus(store, 'broken-1', ['done']);
+    expect(fixed.blocked).toBeUndefined();
   });
 
   it('stop() ends drives gracefully and hands the runs back for another worker', async () => {

@@ -3,15 +3,17 @@ import { listRuns } from '../../runtime/index.ts';
 import { type CliIO, type Command, ExitCode, parseFlags, UsageError } from '../command.ts';
 import { duration, localTime, table } from '../format.ts';
 import { colorEnabled, paint } from '../io.ts';
-import { colorStatus, wakeNote } from '../print-run.ts';
+import { blockedNote, blockedOf, statusCell, wakeNote } from '../print-run.ts';
 import { openStore, storeFlags } from '../snapshots-dir.ts';
 
 const help = `Usage: harness ls [--json] [--snapshots <dir> | --store <url>]
 
 Lists the runs in the snapshots directory, newest first: id, workflow, status, start time, time
 spent being driven, tokens, model calls and flags; for waiting and parked runs with a deadline or
-retry time, when they next wake (marked overdue once it passed with no worker moving them). Files
-that are not readable run records are listed with the reason (they are never modified).
+retry time, when they next wake (marked overdue once it passed with no worker moving them). A run
+workers refuse (its workflow module fails to load, its definition changed, a model no host has)
+shows as blocked, with the reason below the table. Files that are not readable run records are
+listed with the reason (they are never modified).
 
 Options:
   --json             print { dir, runs, unreadable } as JSON
@@ -42,7 +44,7 @@ export const lsCommand: Command = {
       const rows = runs.map((r, i) => [
         r.runId,
         r.workflowId,
-        colorStatus(r.status, p),
+        statusCell(r, p),
         localTime(r.createdAt),
         duration(r.activeMs),
         String(r.tokens),
@@ -51,6 +53,10 @@ export const lsCommand: Command = {
         ...(withWake ? [wakes[i] ?? '-'] : []),
       ]);
       lines.push(...table([header, ...rows]));
+    }
+    for (const run of runs) {
+      const blocked = blockedOf(run);
+      if (blocked !== null) lines.push(p.red(`blocked ${run.runId}: ${blockedNote(blocked)}`));
     }
     for (const bad of unreadable) lines.push(p.red(`unreadable ${bad.file}: ${bad.reason}`));
     io.stdout.write(`${lines.join('\n')}\n`);

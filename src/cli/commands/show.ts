@@ -5,7 +5,7 @@ import { assertRunId, type RunRecord } from '../../store/index.ts';
 import { type CliIO, type Command, ExitCode, parseFlags, UsageError } from '../command.ts';
 import { compactJson, duration, localTime, prettyJson, table, tokens } from '../format.ts';
 import { colorEnabled, paint, type Paint } from '../io.ts';
-import { callRows, colorStatus, continueLines, flagReasons, wakeNote } from '../print-run.ts';
+import { blockedNote, blockedOf, callRows, continueLines, flagReasons, statusCell, wakeNote } from '../print-run.ts';
 import { openStore, storeFlags } from '../snapshots-dir.ts';
 
 const help = `Usage: harness show <run-id> [--json] [--snapshots <dir> | --store <url>]
@@ -14,7 +14,7 @@ Prints a run: status, workflow and definition hash, timings, usage and budget, a
 call (step, model, attempt, ok or error kind, score, tokens, time to first token, duration; a judge's
 call under the call it graded, a try the host failed as attempt "1 (outage)", which spent no attempt),
 flags with their reasons, person decisions, and the output. A waiting or stopped run also shows how
-to continue it.
+to continue it; a run workers refuse shows as blocked, with the reason.
 
 Options:
   --json             print the whole run record as JSON
@@ -39,9 +39,11 @@ export const showCommand: Command = {
 
 export function describeRun(record: RunRecord, snapshotsFlag: string | undefined, p: Paint): string[] {
   const wake = wakeNote(record, p);
+  const blocked = blockedOf(record);
   const head: string[][] = [
     ['run', p.bold(record.runId)],
-    ['status', colorStatus(record.status, p)],
+    ['status', statusCell(record, p)],
+    ...(blocked !== null ? [['blocked', p.red(blockedNote(blocked))]] : []),
     ...(wake !== null ? [['next wake', wake]] : []),
     ['workflow', `${record.workflow.id}  (${record.workflow.moduleRelative || record.workflow.module})`],
     ['hash', record.workflow.hash],

@@ -94,7 +94,7 @@ async function submitToQueue(
     try {
       const id = await submitRun({ store, workflow, modulePath, input, cwd: io.cwd, ...(runId !== undefined ? { runId } : {}) });
       // Should Redis fail here, the run exists all the same: a worker's sweep of the store queues it.
-      await queue.enqueue(id);
+      await queue.enqueue(id, { fresh: true });
       io.stdout.write(`${id}\n`);
       return ExitCode.ok;
     } finally {

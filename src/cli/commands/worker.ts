@@ -33,7 +33,8 @@ Options:
   --queue <url>        redis://host:6379[?prefix=p]: take runs from a BullMQ queue on Redis instead of
                        polling (default: $HARNESS_QUEUE; needs --store). Workers on many machines share it.
   --takeover-ms <n>    queue mode: a dead worker's runs are driven again within about 1.5 times this
-                       plus a second (BullMQ job lock and run-store lease; default 30000)
+                       plus a second, whatever the backlog (BullMQ job lock and run-store lease; default
+                       30000); a run put off because the store was out of reach is tried again after it
   --sweep-ms <n>       queue mode: how often the store is swept for runs no job stands for: submitted
                        without a queue, left waiting with a deadline by \`send\` (default 15000; 0: never)
 
@@ -60,7 +61,7 @@ function queueLine(event: QueueWorkerEvent): { text: string; error: boolean } {
     case 'fenced':
       return { text: `fenced ${event.runId}: ${event.message} (stopped driving it)`, error: true };
     case 'refuse':
-      return { text: `refuse ${event.runId} ${event.code}: ${event.message} (job failed with this reason)`, error: true };
+      return { text: `refuse ${event.runId} ${event.code}: ${event.message} (noted on the run; next try ${at(event.retryAt)})`, error: true };
     case 'error':
       return { text: `error  ${event.runId ?? '-'}: ${event.message}`, error: true };
   }
@@ -74,7 +75,7 @@ function line(event: WorkerEvent): { text: string; error: boolean } {
     case 'leave':
       return leaveLine(event);
     case 'refuse':
-      return { text: `refuse ${event.runId} ${event.code}: ${event.message} (left as is; next try ${at(event.retryAt)})`, error: true };
+      return { text: `refuse ${event.runId} ${event.code}: ${event.message} (noted on the run; next try ${at(event.retryAt)})`, error: true };
     case 'error':
       return { text: `error  ${event.runId ?? '-'}: ${event.message}`, error: true };
   }
@@ -120,7 +121,9 @@ export const workerCommand: Command = {
           hosts: io.env.OLLAMA_HOSTS?.trim() ? HostSet.fromEnv(io.env) : null,
           cwd: io.cwd,
           ...(concurrency !== undefined ? { concurrency } : {}),
-          ...(takeoverMs !== undefined ? { lockMs: takeoverMs } : {}),
+          // The store's lease is --takeover-ms too: a job put off because the store was out of reach comes back once
+          // a dead driver's lease has run out.
+          ...(takeoverMs !== undefined ? { lockMs: takeoverMs, retryMs: takeoverMs } : {}),
           ...(sweepMs !== undefined ? { sweepMs } : {}),
           ...(parkAfterMs !== undefined ? { outage: { parkAfterMs } } : {}),
           ...(stopGraceMs !== undefined ? { stopGraceMs } : {}),

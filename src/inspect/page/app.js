@@ -2,11 +2,10 @@
 import { callDetailPanel, callsTable, inflightPanel, takeCallNews, usagePanel } from './calls.js';
 import { highlight, renderDiagram } from './diagram.js';
 import { historyPanel } from './history.js';
-import { el, fmtClock, fmtMs, fmtNum, fmtTime, statusBadge, table } from './render.js';
+import { blockedOf, el, finalStatuses, fmtClock, fmtMs, fmtNum, fmtTime, runStatusBadge, statusBadge, table } from './render.js';
 import { filterBar, filterFromHash, queryOf, runsTable } from './runs.js';
 
 const token = new URLSearchParams(location.search).get('token') ?? '';
-const finalStatuses = new Set(['done', 'flagged', 'failed', 'cancelled']);
 const main = document.getElementById('main');
 
 async function getJson(path) {
@@ -180,13 +179,16 @@ async function loadRun(runId, parts) {
   if (view.kind !== 'run' || view.runId !== runId) return;
   const s = run.summary;
   parts.head.replaceChildren(
-    el('h1', {}, s.runId, ' ', statusBadge(s.status, { id: 'run-status' })),
+    el('h1', {}, s.runId, ' ', runStatusBadge(s, { id: 'run-status' })),
     el('p', { class: 'meta' },
       `workflow ${run.workflow.id} · started ${fmtTime(s.createdAt)} · elapsed ${fmtMs(s.activeMs)} · `,
       `${fmtNum(run.usage.tokensIn)} tokens in / ${fmtNum(run.usage.tokensOut)} out · ${fmtNum(run.usage.calls)} model calls · epoch ${run.epoch}`),
     el('p', { class: 'meta muted' }, `${run.workflow.module} (definition ${run.workflow.hash})`),
     ...(run.flags.length > 0 ? [el('ul', { class: 'flags' }, run.flags.map((f) => el('li', {}, f)))] : []),
     ...(run.error ? [el('p', { class: 'error' }, run.error)] : []),
+    ...(blockedOf(s) ? [el('p', { class: 'error', id: 'run-blocked' },
+      `Workers cannot drive this run (${s.blocked.code}, since ${fmtTime(s.blocked.since)}): ${s.blocked.reason}. `,
+      'Once the cause is fixed a worker tries it again by itself; Resume drives it now.')] : []),
   );
   parts.actions.update(run);
 

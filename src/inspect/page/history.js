@@ -1,7 +1,6 @@
 // A run's kept checkpoints (seq, time, status, active states, calls journaled), each with "fork from here".
-import { el, fmtClock, statusBadge, table } from './render.js';
+import { el, finalStatuses, fmtClock, statusBadge, table } from './render.js';
 
-const finalStatuses = new Set(['done', 'flagged', 'failed', 'cancelled']);
 const shown = 300;
 
 /**

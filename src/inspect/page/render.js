@@ -69,3 +69,17 @@ export function fmtNum(n) {
 export function statusBadge(status, attrs = {}) {
   return el('span', { ...attrs, class: ['badge', `status-${status}`, attrs.class] }, status);
 }
+
+/** Statuses after which a run never moves again. */
+export const finalStatuses = new Set(['done', 'flagged', 'failed', 'cancelled']);
+
+/** Why workers refuse a run (its `blocked` note), or null: never for a run that has ended. */
+export function blockedOf(summary) {
+  return summary.blocked && !finalStatuses.has(summary.status) ? summary.blocked : null;
+}
+
+/** The status badge of a run summary: `blocked`, the reason on hover, when workers refuse it. */
+export function runStatusBadge(summary, attrs = {}) {
+  const blocked = blockedOf(summary);
+  return blocked ? statusBadge('blocked', { ...attrs, title: `${blocked.code}: ${blocked.reason}` }) : statusBadge(summary.status, attrs);
+}

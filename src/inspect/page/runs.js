@@ -1,5 +1,5 @@
 // The runs list: a search box and workflow/status filters (kept in the URL hash), and the table of runs.
-import { el, fmtMs, fmtNum, fmtTime, statusBadge, table } from './render.js';
+import { el, fmtMs, fmtNum, fmtTime, runStatusBadge, table } from './render.js';
 
 /** The filter in the hash `#/?workflow=…&status=…&q=…`. */
 export function filterFromHash() {
@@ -51,7 +51,7 @@ export function runsTable(runs) {
   return table([
     { title: 'run', cell: link },
     { title: 'workflow', cell: (r) => r.workflowId },
-    { title: 'status', cell: (r) => statusBadge(r.status) },
+    { title: 'status', cell: (r) => runStatusBadge(r) },
     { title: 'started', cell: (r) => fmtTime(r.createdAt) },
     { title: 'elapsed', cell: (r) => fmtMs(r.activeMs), className: 'num' },
     { title: 'tokens', cell: (r) => fmtNum(r.tokens), className: 'num' },

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { assembleRecord, timelineKept } from '../assemble.ts';
 import { CorruptRunError } from '../errors.ts';
 import { Journal } from '../journal.ts';
-import { checkpointSchema, runMetaSchema, runRecordSchema, type RunRecord, type RunSummary } from '../record.ts';
+import { blockedSchema, checkpointSchema, runMetaSchema, runRecordSchema, type RunRecord, type RunSummary } from '../record.ts';
 import type { Checkpoint, HistoricCheckpoint, HistoryEntry } from '../types.ts';
 
 
@@ -81,6 +81,7 @@ const summaryFields = z.object({
   calls: z.number(),
   activeMs: z.number(),
   flags: z.array(z.string()),
+  blocked: blockedSchema.optional(),
 });
 type SummaryFields = z.infer<typeof summaryFields>;
 
@@ -96,6 +97,7 @@ export function summaryJson(meta: Pick<RunRecord, 'workflow' | 'createdAt'>, che
     calls: checkpoint.usage.calls,
     activeMs: checkpoint.activeMs,
     flags: checkpoint.flags,
+    ...(checkpoint.blocked !== undefined ? { blocked: checkpoint.blocked } : {}),
   };
   return JSON.stringify(fields, (_key, value: unknown) => (typeof value === 'string' ? value.replaceAll('\u0000', '\ufffd') : value));
 }
@@ -113,6 +115,7 @@ export function summaryOf(row: SummaryRow): RunSummary {
     calls: fields.calls,
     flags: fields.flags,
     wakeAt: row.wake_at ? row.wake_at.getTime() : null,
+    ...(fields.blocked !== undefined ? { blocked: fields.blocked } : {}),
   };
 }
 

@@ -211,7 +211,7 @@ export class PostgresStore implements RunStore {
     const row = rows[0];
     if (row === undefined) return new RunNotFoundError(`no run ${runId} in ${this.location}`);
     const until = row.held_until ? ` until ${row.held_until.toISOString()} unless renewed` : '';
-    return new RunLockedError(`run ${runId} is being driven by ${row.holder ?? 'another session'} (lease${until}) in ${this.location}`);
+    return new RunLockedError(`run ${runId} is being driven by ${row.holder ?? 'another session'} (lease${until}) in ${this.location}`, row.held_until?.getTime());
   }
 
   /** Each session gets its own holder name: two sessions of one process must not renew each other's lease. */

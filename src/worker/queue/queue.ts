@@ -11,6 +11,8 @@ export interface RunJobData {
   runId: string;
   /** Times in a row the run was found held by another driver (each doubles the wait before the next try). */
   locked?: number;
+  /** Times in a row the run was refused (its module failed to load, …): each doubles the wait, up to 10 minutes. */
+  refused?: number;
 }
 
 /**
@@ -20,15 +22,31 @@ export interface RunJobData {
 export const jobIdOf = (runId: string): string => `run.${runId}`;
 
 /**
- * A finished job is removed at once, or its id would block the run's next job (BullMQ ignores an add whose id a
- * completed job still holds). A failed job (a refused run) is kept an hour with its reason, then dropped so the
- * worker's sweep offers the run again.
+ * The priority of a run never driven. BullMQ hands out its wait list (jobs of priority 0) before any prioritized job,
+ * and a delayed job rejoins the list its priority names: so work already under way — a dead worker's run taken over
+ * (BullMQ puts a stalled job back at the head of the wait list), a wake-up, a run put off or handed back — goes
+ * first, and fresh submissions wait behind it however many there are. A fresh job that is put off loses its priority.
  */
-export const jobOptions = (runId: string, at?: number): JobsOptions => ({
+export const freshPriority = 1;
+
+/** How a run is offered: `fresh` for a run never driven (queued behind work under way), `at` to wait until then. */
+export interface Offer {
+  fresh: boolean;
+  /** ms since the epoch; now when absent or past. */
+  at?: number | undefined;
+}
+
+/**
+ * A job is removed as soon as it ends, completed or failed: BullMQ ignores an add whose id a kept job still holds, so a
+ * kept failed job would make every later offer of its run a silent no-op and leave the run with no driver. Why a run
+ * is refused is noted on the run itself (its `blocked` field), where `ls`, `show` and the inspector read it.
+ */
+export const jobOptions = (runId: string, offer: Offer): JobsOptions => ({
   jobId: jobIdOf(runId),
   removeOnComplete: true,
-  removeOnFail: { age: 3_600 },
-  ...(at !== undefined && at > Date.now() ? { delay: at - Date.now() } : {}),
+  removeOnFail: true,
+  ...(offer.fresh ? { priority: freshPriority } : {}),
+  ...(offer.at !== undefined && offer.at > Date.now() ? { delay: offer.at - Date.now() } : {}),
 });
 
 /** BullMQ's connection options for a target: a worker's blocking connection must retry forever (BullMQ's rule). */
@@ -74,9 +92,9 @@ export class RunQueue {
     return new RunQueue(target);
   }
 
-  /** Queues the run to be driven now, or at `at` (ms since the epoch); nothing happens while a job for it exists. */
-  async enqueue(runId: string, at?: number): Promise<void> {
-    await this.queue.add('drive', { runId }, jobOptions(runId, at));
+  /** Queues the run to be driven (see Offer); nothing happens while a job for it exists. */
+  async enqueue(runId: string, offer: Offer): Promise<void> {
+    await this.queue.add('drive', { runId }, jobOptions(runId, offer));
   }
 
   close(): Promise<void> {

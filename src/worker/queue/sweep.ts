@@ -14,7 +14,9 @@ export async function sweep(store: RunStore, queue: RunQueue, now = Date.now()):
   for (const run of runs) {
     const plan = planJob(run, now);
     if (plan.kind === 'leave') continue;
-    await queue.enqueue(run.runId, plan.kind === 'later' ? plan.at : undefined);
+    // A run driven before (a dead worker's, one left waiting by `send`) is work under way: it goes before fresh runs.
+    const fresh = run.status === 'running' && run.activeMs === 0;
+    await queue.enqueue(run.runId, { fresh, at: plan.kind === 'later' ? plan.at : undefined });
     offered += 1;
   }
   return offered;

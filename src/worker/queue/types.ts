@@ -17,7 +17,7 @@ export interface QueueWorkerOptions {
   concurrency?: number;
   /**
    * BullMQ's job lock, ms (default 30000; renewed every half of it): a dead worker's jobs go back to the queue once it
-   * lapses, at the next stall check (every half of it). Give the store a lease no longer than this.
+   * lapses, at the next stall check (every quarter of it). Give the store a lease no longer than this.
    */
   lockMs?: number;
   /** Times one job may be taken back from a dead worker before it fails instead (default 5). */
@@ -28,6 +28,8 @@ export interface QueueWorkerOptions {
   lockedRetryMs?: number;
   /** The store out of reach, or a parked run with no retry time: tried again after this (default 30000). */
   retryMs?: number;
+  /** A refused run (module failed to load, …) is tried again after this, doubling each time up to 10 min (default 5000). */
+  refusalRetryMs?: number;
   /** Where a run's relative module path is resolved from (a moved checkout); default process.cwd(). */
   cwd?: string;
   /** Ask the hosts for a never-driven run's models before its first drive (default true), as `harness run` does. */
@@ -45,8 +47,11 @@ export type QueueWorkerEvent =
   | { type: 'skip'; runId: string; why: string }
   /** Another driver took the run (the store refused this one's write): this drive stopped, the run is theirs. */
   | { type: 'fenced'; runId: string; message: string }
-  /** The run cannot be driven as it is (WORKFLOW_LOAD, DEFINITION_CHANGED, CORRUPT_RUN, …): the job fails with the reason. */
-  | { type: 'refuse'; runId: string; code: string; message: string }
+  /**
+   * The run cannot be driven as it is (WORKFLOW_LOAD, DEFINITION_CHANGED, MISSING_MODELS, …): the reason is noted on
+   * the run (`blocked`), which is otherwise left as is, and its job tried again at `retryAt`.
+   */
+  | { type: 'refuse'; runId: string; code: string; message: string; retryAt: number }
   /** Something else went wrong (a drive, Redis, a sweep); the worker goes on. */
   | { type: 'error'; runId: string | null; message: string };
 

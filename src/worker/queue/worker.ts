@@ -1,5 +1,6 @@
 // The queue worker: takes BullMQ jobs (one per run) and drives each run against the shared store, until stopped.
 import { Worker } from 'bullmq';
+import { refusalBaseMs } from '../blocked.ts';
 import { driveJob, type JobContext } from './drive-job.ts';
 import { connectionOf, queueName, RunQueue, type RunJobData } from './queue.ts';
 import { sweep } from './sweep.ts';
@@ -24,6 +25,7 @@ export function startQueueWorker(options: QueueWorkerOptions): QueueWorker {
     active: new Set(),
     lockedRetryMs: Math.max(1, options.lockedRetryMs ?? 1_000),
     retryMs: Math.max(1, options.retryMs ?? 30_000),
+    refusalRetryMs: Math.max(1, options.refusalRetryMs ?? refusalBaseMs),
   };
   const queue = new RunQueue(target);
   const worker = new Worker<RunJobData, string>(queueName, (job, token) => driveJob(job, token, context), {
@@ -31,9 +33,10 @@ export function startQueueWorker(options: QueueWorkerOptions): QueueWorker {
     prefix: target.prefix,
     concurrency: Math.max(1, options.concurrency ?? 4),
     // Takeover: a SIGKILLed worker stops renewing its locks; within lockMs they lapse, and the next stall check (any
-    // live worker, every lockMs/2) puts the jobs back to wait. The store's lease and epoch fence the dead driver.
+    // live worker, every lockMs/4: a cheap script over the active list) puts the jobs back at the head of the wait
+    // list, within 1.25 × lockMs of the death. The store's lease and epoch fence the dead driver.
     lockDuration: lockMs,
-    stalledInterval: Math.max(500, Math.floor(lockMs / 2)),
+    stalledInterval: Math.max(250, Math.floor(lockMs / 4)),
     maxStalledCount: Math.max(1, options.maxStalledCount ?? 5),
   });
   worker.on('error', (error) => emit({ type: 'error', runId: null, message: `queue ${target.location}: ${messageOf(error)}` }));
