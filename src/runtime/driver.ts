@@ -2,6 +2,7 @@
 import { createActor, type AnyActorRef, type AnyEventObject, type AnyMachineSnapshot, type InspectionEvent, type Snapshot } from 'xstate';
 import { actorPath, provideServices, type CallEvent, type HostLimiter, type JournalEntry, type OutagePolicy, type StepServices } from '../steps/services.ts';
 import type { HostSet } from '../llm/hosts.ts';
+import type { CallCache } from '../steps/call-cache.ts';
 import { sleepUntil } from '../steps/sleep-until.ts';
 import { parkedTag, retryParkedEvent, waitingTag } from '../steps/wait-for.ts';
 import type { PersistedSnapshot, Workflow } from '../steps/workflow.ts';
@@ -33,6 +34,8 @@ export interface DriveOptions {
   onCheckpoint?: (record: RunRecord) => void;
   /** OpenTelemetry spans (API only: a no-op without a registered SDK); `content` opts in to prompts and replies. */
   telemetry?: TelemetryOptions;
+  /** Replies kept across runs by request (evaluations): consulted after the journal, before a call is paid. */
+  cache?: CallCache;
 }
 
 /** Flattens a state value into its active leaf paths (`review.security.deciding`). */
@@ -184,6 +187,7 @@ export async function drive(options: DriveOptions): Promise<RunRecord> {
       },
     },
     ...(options.onCall ? { onCall: options.onCall } : {}),
+    ...(options.cache ? { cache: options.cache } : {}),
   };
 
   function committedUpTo(upTo: number): Promise<void> {

@@ -29,6 +29,8 @@ export interface DriveHooks {
   onCheckpoint?: DriveOptions['onCheckpoint'];
   /** OpenTelemetry options (`content`: record prompts and replies; default HARNESS_OTEL_CONTENT=1). */
   telemetry?: DriveOptions['telemetry'];
+  /** Replies kept across runs by request (evaluations): a call the cache answers is not paid for again. */
+  cache?: DriveOptions['cache'];
 }
 
 export interface RunOptions extends DriveHooks {
@@ -62,6 +64,7 @@ function hooksOf(hooks: DriveHooks, workflow: Workflow): Omit<DriveOptions, 'ses
     ...(hooks.onCall ? { onCall: hooks.onCall } : {}),
     ...(hooks.onCheckpoint ? { onCheckpoint: hooks.onCheckpoint } : {}),
     ...(hooks.telemetry ? { telemetry: hooks.telemetry } : {}),
+    ...(hooks.cache ? { cache: hooks.cache } : {}),
   };
 }
 

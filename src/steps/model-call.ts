@@ -7,6 +7,7 @@ import { HostPool } from '../llm/pool.ts';
 import type { CallError, ChatMessage, ModelResult } from '../llm/types.ts';
 import { attachScore, scoreCalls, type Score, type Scorer } from '../score/index.ts';
 import { recordReplayedCall, startCallSpan, type CallSpanInfo } from '../telemetry/call-span.ts';
+import { throughCache } from './call-cache.ts';
 import { actorPath, defaultOutagePolicy, serviceLogic, stepLabel, type JournalEntry, type OutagePolicy, type StepServices } from './services.ts';
 
 /** Plain JSON: persisted with the snapshot while the call is in flight, and replayed as-is on restore. */
@@ -90,9 +91,9 @@ async function attempt(spec: ModelCallSpec, services: StepServices, input: Model
     services.onCall?.({ type: 'call.start', key, step, model: input.model, attempt: input.attempt });
     const onToken = services.onCall ? (piece: string) => services.onCall?.({ type: 'call.token', key, piece }) : undefined;
     const options = { signal, ...(onToken ? { onToken } : {}) };
-    let result = await span.call(() => services.hosts
+    let result = await throughCache(services.cache, { messages: input.messages, config }, () => span.call(() => services.hosts
       ? services.hosts.call(input.messages, config, { ...options, ...(services.runKey ? { runKey: services.runKey } : {}), ...(isPool(services.limiter) ? { pool: services.limiter } : {}) })
-      : callModel(input.messages, config, options));
+      : callModel(input.messages, config, options)));
     let judges: ModelResult[] = [];
     // A reply that calls tools is a step of an agent's loop, not its answer: there is nothing to score yet.
     if (result.success && spec.scorer && !signal.aborted && !callsTools(result)) {

@@ -1,6 +1,7 @@
 // What a run lends the harness's actors (journal, host limiter, budget, call listener), and how they are handed in.
 import type { AnyActorLogic, AnyActorRef, AnyStateMachine } from 'xstate';
 import type { HostSet } from '../llm/hosts.ts';
+import type { CallCache } from './call-cache.ts';
 import type { ChatMessage, ModelResult } from '../llm/types.ts';
 import type { RunTelemetry } from '../telemetry/types.ts';
 
@@ -77,6 +78,8 @@ export interface StepServices {
   onCall?: (event: CallEvent) => void;
   /** The run's span context (set by the driver): call and tool spans become its children. */
   telemetry?: RunTelemetry;
+  /** Replies kept across runs by request (evaluations, opt-in): consulted after the journal, before a call is paid. */
+  cache?: CallCache;
 }
 
 /** What an actor started with plain `createActor` gets: its own calls, no journal, no limits, nothing shared. */
