@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { assign, createActor, setup, toPromise } from 'xstate';
+import { assign, createActor, setup, toPromise, type AnyStateMachine } from 'xstate';
 import { afterAll, describe, expect, it } from 'vitest';
 import { applyVariant, describeVariant, EvalInputError, parseVariantFlag } from '../../src/eval/index.ts';
 import { variantModuleSource } from '../../src/eval/variant-module.ts';
@@ -18,9 +18,13 @@ const dir = mkdtempSync(join(tmpdir(), 'harness-variants-'));
 const newSimulator = useSimulators();
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function stepOf(machine: typeof sum.machine, name: string) {
-  const logic = machine.implementations.actors[name];
-  if (!logic || !('root' in logic)) throw new Error(`no machine ${name}`);
+function isMachine(logic: unknown): logic is AnyStateMachine {
+  return typeof logic === 'object' && logic !== null && 'root' in logic && 'implementations' in logic;
+}
+
+function stepOf(machine: AnyStateMachine, name: string): AnyStateMachine {
+  const logic: unknown = machine.implementations.actors[name];
+  if (!isMachine(logic)) throw new Error(`no machine ${name}`);
   return logic;
 }
 

@@ -38,8 +38,8 @@ function variantsTable(report) {
     { title: 'tokens p50 / p95', cell: (v) => `${fmtNum(v.tokens.p50)} / ${fmtNum(v.tokens.p95)}`, className: 'num' },
     { title: 'time p50 / p95', cell: (v) => `${fmtMs(v.timeMs.p50)} / ${fmtMs(v.timeMs.p95)}`, className: 'num' },
     { title: 'calls (cached)', cell: (v) => `${fmtNum(v.calls.total)} (${fmtNum(v.calls.cached)})`, className: 'num' },
-    { title: 'not run yet', cell: (v) => (v.pending > 0 ? fmtNum(v.pending) : ''), className: 'num' },
-  ], report.variants, { attrs: { class: 'eval-variants' }, rowAttrs: (v) => ({ dataset: { variant: v.name } }) });
+    report.variants.some((v) => v.pending > 0) && { title: 'not run yet', cell: (v) => fmtNum(v.pending), className: 'num' },
+  ].filter(Boolean), report.variants, { attrs: { class: 'eval-variants' }, rowAttrs: (v) => ({ dataset: { variant: v.name } }) });
 }
 
 function stepsTable(report) {
