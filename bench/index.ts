@@ -20,6 +20,7 @@ const benches: Record<string, () => Promise<{ run: (options: BenchOptions) => Pr
   hosts: () => import('./hosts.ts'),
   'faulty-hosts': () => import('./faulty-hosts.ts'),
   'worker-throughput': () => import('./worker-throughput.ts'),
+  'eval-overhead': () => import('./eval-overhead.ts'),
 };
 
 const args = process.argv.slice(2);

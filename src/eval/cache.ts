@@ -3,7 +3,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { formatSchema, resolveConfig } from '../llm/index.ts';
+import type { ZodType } from 'zod';
+import { defaultModelConfig, formatSchema } from '../llm/index.ts';
 import type { ModelResult } from '../llm/types.ts';
 import { validateContent } from '../llm/validate.ts';
 import type { CachedRequest, CallCache } from '../steps/call-cache.ts';
@@ -13,24 +14,29 @@ import { EvalInputError } from './errors.ts';
 const marker = 'HARNESS-CALL-CACHE';
 const format = 1;
 
+/** A schema's JSON Schema as text, made once per schema: a key is computed for every call of a cached run. */
+const schemaTexts = new WeakMap<ZodType, string>();
+function schemaText(schema: ZodType): string {
+  let text = schemaTexts.get(schema);
+  if (text === undefined) {
+    text = JSON.stringify(formatSchema(schema));
+    schemaTexts.set(schema, text);
+  }
+  return text;
+}
+
 /**
- * The request as the model sees it: model, messages, the format's JSON Schema, generation options, tools and think.
- * Where the call goes (host) and how long it may take (timeout, retries) are not part of it.
+ * The request as the model sees it: model, messages, the format's JSON Schema, generation options (the defaults a
+ * call would use filled in), tools and think. Where the call goes (host) and how long it may take are not part of it.
  */
 export function cacheKey(request: CachedRequest): string {
-  const cfg = resolveConfig(request.config);
-  const key = [
-    format,
-    cfg.model,
-    request.messages,
-    cfg.schema ? formatSchema(cfg.schema) : cfg.json ? 'json' : null,
-    cfg.temperature,
-    cfg.maxTokens,
-    cfg.options ?? null,
-    cfg.think ?? null,
-    cfg.tools?.map((tool) => [tool.name, tool.description, formatSchema(tool.input)]) ?? null,
-  ];
-  return createHash('sha256').update(JSON.stringify(key)).digest('hex');
+  const { config } = request;
+  const hash = createHash('sha256').update(`${format}\n${config.model ?? defaultModelConfig.model}\n`);
+  hash.update(config.schema ? schemaText(config.schema) : config.json ? '"json"' : 'null');
+  hash.update(`\n${config.temperature ?? defaultModelConfig.temperature}\n${config.maxTokens ?? defaultModelConfig.maxTokens}\n`);
+  hash.update(`${JSON.stringify(config.options ?? null)}\n${JSON.stringify(config.think ?? null)}\n`);
+  for (const tool of config.tools ?? []) hash.update(`${JSON.stringify([tool.name, tool.description])}${schemaText(tool.input)}\n`);
+  return hash.update(JSON.stringify(request.messages)).digest('hex');
 }
 
 /** A reply worth keeping: the model answered (validly or not). A host's failure says nothing about the request. */

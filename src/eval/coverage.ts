@@ -120,13 +120,22 @@ function timelineStates(record: RunRecord): Map<string, Set<string>> {
   return found;
 }
 
+/** Invoke id → `src` of a definition, read once per definition object (a process's runs of one machine share it). */
+const sources = new WeakMap<object, Map<string, string>>();
+
 /** The `src` an invoke of this definition runs under `invokeId`, or null. */
 function sourceOf(definition: unknown, invokeId: string): string | null {
-  try {
-    return invokeSources(parseDefinition(definition)).get(invokeId) ?? null;
-  } catch {
-    return null;
+  if (typeof definition !== 'object' || definition === null) return null;
+  let map = sources.get(definition);
+  if (!map) {
+    try {
+      map = invokeSources(parseDefinition(definition));
+    } catch {
+      map = new Map();
+    }
+    sources.set(definition, map);
   }
+  return map.get(invokeId) ?? null;
 }
 
 /** One machine's coverage over many runs. */

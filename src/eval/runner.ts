@@ -9,7 +9,8 @@ import { resumeWorkflow, runWorkflow, type DriveHooks } from '../runtime/runs.ts
 import type { HostLimiter, OutagePolicy } from '../steps/services.ts';
 import type { RunRecord, RunStatus } from '../store/index.ts';
 import { assert } from './assertions.ts';
-import { countingCache, type FileCallCache } from './cache.ts';
+import type { CallCache } from '../steps/call-cache.ts';
+import { countingCache } from './cache.ts';
 import { CoverageCollector } from './coverage.ts';
 import { EvalDir, paths, readResults, resultKey } from './eval-dir.ts';
 import type { EvalPlan, PlannedVariant } from './plan.ts';
@@ -28,8 +29,8 @@ export interface RunEvalOptions {
   plan: EvalPlan;
   /** Cases run at once (default 4). */
   concurrency?: number;
-  /** The call cache (opt-in): a request answered before is not paid for again. */
-  cache?: FileCallCache | null;
+  /** The call cache (opt-in, `FileCallCache`): a request answered before is not paid for again. */
+  cache?: CallCache | null;
   /** Calls per Ollama host, shared by every run of the eval (`hostLimiter()`). */
   limiter?: HostLimiter | null;
   hosts?: HostSet | null;
@@ -67,6 +68,7 @@ export const runIdOf = (variant: string, caseId: string) => `${variant}_${caseId
 
 /** The run if it exists; a directory left by a create cut short (no run.json) is removed, as the eval owns its store. */
 async function existingRun(dir: EvalDir, runId: string): Promise<RunRecord | null> {
+  if (!existsSync(join(paths(dir.dir).runs, runId))) return null; // a case not started: the common case, no read
   try {
     return await dir.store.read(runId);
   } catch (error) {
