@@ -4,8 +4,10 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { EvalReport } from '../../src/eval/index.ts';
-import { inProcess, type Env } from './harness.ts';
+import { loadEvalSource, planEval, runEval, type EvalReport } from '../../src/eval/index.ts';
+import { startRecorder, startSimulator } from '../../src/testing/index.ts';
+import { script } from '../eval/fixtures/sum-script.ts';
+import { inProcess, repoRoot, type Env } from './harness.ts';
 
 const evals = mkdtempSync(join(tmpdir(), 'harness-cli-evals-'));
 const env: Env = { ollamaHost: 'http://127.0.0.1:9', snapshots: join(evals, 'snapshots') };
@@ -106,6 +108,27 @@ describe('an eval against the simulator', { timeout: 60_000 }, () => {
     expect(cleared.stdout).toMatch(/^cleared call cache .*cache: 17 replies, [\d.]+ KiB$/m);
     expect(existsSync(join(evals, 'cache'))).toBe(false);
   });
+});
+
+it('runs offline from a cassette recorded from a model host, with the same outcomes', { timeout: 60_000 }, async () => {
+  const sim = await startSimulator({ script });
+  const cassette = join(evals, 'sum.ndjson');
+  const recorder = await startRecorder({ upstream: sim.url, to: cassette });
+  const saved = process.env.OLLAMA_HOST;
+  process.env.OLLAMA_HOST = recorder.url;
+  try {
+    const plan = planEval({ source: await loadEvalSource(sumEval, repoRoot), cwd: repoRoot, evalsDir: join(evals, 'recorded'), evalId: 'rec' });
+    await runEval({ plan, concurrency: 2, cwd: repoRoot });
+  } finally {
+    if (saved === undefined) delete process.env.OLLAMA_HOST;
+    else process.env.OLLAMA_HOST = saved;
+    await recorder.close();
+    await sim.close();
+  }
+  const replayed = await evalCli([sumEval, '--cassette', cassette, '--id', 'replay', '--json']);
+  expect(replayed.code).toBe(0);
+  const { report } = JSON.parse(replayed.stdout) as { report: EvalReport };
+  expect(report.variants.map((v) => [v.pass, v.fail, v.flagged, v.error])).toEqual([[4, 1, 1, 0], [5, 0, 1, 0]]);
 });
 
 it('the shipped invoice eval runs offline: the ladder against the big model alone', { timeout: 120_000 }, async () => {

@@ -14,6 +14,7 @@ import { runEval, type EvalRun } from '../../eval/runner.ts';
 import type { Assertion } from '../../eval/types.ts';
 import { parseVariantFlag } from '../../eval/variants.ts';
 import { HostSet } from '../../llm/hosts.ts';
+import { HostPool } from '../../llm/pool.ts';
 import { hostLimiter } from '../../runtime/index.ts';
 import { startSimulator } from '../../testing/index.ts';
 import type { Simulator } from '../../testing/simulator/types.ts';
@@ -249,7 +250,8 @@ async function evaluate(values: Values, file: string, io: CliIO): Promise<number
       plan,
       concurrency: prepared.concurrency,
       cache,
-      limiter: hostLimiter(env),
+      // A simulator of ours serves the eval's concurrency; a real host, what HARNESS_HOST_CONCURRENCY allows it.
+      limiter: simulated ? new HostPool(prepared.concurrency) : hostLimiter(env),
       ...(!simulated && env.OLLAMA_HOSTS?.trim() ? { hosts: HostSet.fromEnv(env) } : {}),
       ...(prepared.parkAfterMs !== undefined ? { outage: { parkAfterMs: prepared.parkAfterMs } } : {}),
       signal: controller.signal,
