@@ -42,8 +42,8 @@ function isReport(value: unknown): value is EvalReport {
 }
 
 /**
- * The baseline's report: `--baseline` names an eval by id (in `evalsDir`), its directory, or a report.json (e.g. one
- * kept from the main branch). EvalInputError when it is none of those.
+ * The baseline's report: `--baseline` names an eval by id (in `evalsDir`), its directory, a report.json, or what
+ * `--json` printed (e.g. kept from the main branch). EvalInputError when it is none of those.
  */
 export function readBaseline(ref: string, evalsDir: string, cwd: string): { file: string; report: EvalReport } {
   const candidates = [resolve(cwd, ref), join(resolve(cwd, evalsDir), ref)];
@@ -57,8 +57,10 @@ export function readBaseline(ref: string, evalsDir: string, cwd: string): { file
     } catch (error) {
       throw new EvalInputError(`--baseline ${ref}: ${file} is not JSON (${error instanceof Error ? error.message : String(error)})`);
     }
-    if (!isReport(json)) throw new EvalInputError(`--baseline ${ref}: ${file} is not an eval report`);
-    return { file, report: json };
+    // What `harness eval --json` prints holds the report under `report`: kept as a baseline, it works as well.
+    const report = isReport(json) ? json : typeof json === 'object' && json !== null ? Reflect.get(json, 'report') : undefined;
+    if (!isReport(report)) throw new EvalInputError(`--baseline ${ref}: ${file} is not an eval report`);
+    return { file, report };
   }
   throw new EvalInputError(`--baseline ${ref}: no such eval, directory or report (looked in ${candidates.join(' and ')})`);
 }
