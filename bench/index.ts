@@ -23,6 +23,7 @@ const benches: Record<string, () => Promise<{ run: (options: BenchOptions) => Pr
   'off-thread': () => import('./off-thread.ts'),
   'secrets-scrub': () => import('./secrets-scrub.ts'),
   takeover: () => import('./takeover.ts'),
+  'eval-overhead': () => import('./eval-overhead.ts'),
 };
 
 const args = process.argv.slice(2);

@@ -1,4 +1,4 @@
-// The harness's public API: what a workflow author and an embedding application use. Subpaths: ./testing, ./check, ./inspect.
+// The harness's public API: what a workflow author and an embedding application use. Subpaths: ./testing, ./check, ./inspect, ./eval.
 
 // Writing workflows: steps, their typed outputs, waits and fan-outs.
 export {
@@ -22,6 +22,8 @@ export {
   type WaitForSpec,
   type SleepUntilInput,
   type CallEvent,
+  type CallCache,
+  type CachedRequest,
 } from './steps/index.ts';
 // Agents: a tool loop as a step, and the tools it may call.
 export { agentStep, tool, defaultToolTimeoutMs, type AgentStepSpec, type AgentOutput, type AgentTranscript, type ToolCallRecord, type Tool, type ToolContext, type ToolResult } from './steps/index.ts';

@@ -18,6 +18,7 @@ export const commands: CommandRegistry = {
   diagram: async () => (await import('./commands/diagram.ts')).diagramCommand,
   inspect: async () => (await import('./commands/inspect.ts')).inspectCommand,
   usage: async () => (await import('./commands/usage.ts')).usageCommand,
+  eval: async () => (await import('./commands/eval.ts')).evalCommand,
   simulate: async () => (await import('./commands/simulate.ts')).simulateCommand,
   record: async () => (await import('./commands/record.ts')).recordCommand,
   models: async () => (await import('./commands/models.ts')).modelsCommand,

@@ -15,6 +15,7 @@ const files: Record<string, { file: string; type: string }> = {
   '/calls.js': { file: 'calls.js', type: 'text/javascript; charset=utf-8' },
   '/runs.js': { file: 'runs.js', type: 'text/javascript; charset=utf-8' },
   '/history.js': { file: 'history.js', type: 'text/javascript; charset=utf-8' },
+  '/evals.js': { file: 'evals.js', type: 'text/javascript; charset=utf-8' },
   '/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
 };
 

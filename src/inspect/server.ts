@@ -12,6 +12,7 @@ import { callDetail } from './call-detail.ts';
 import { CallRelay, type CallNews } from './call-relay.ts';
 import { BackgroundDrives } from './drives.ts';
 import { followRuns } from './follow.ts';
+import { evalsApi } from './evals.ts';
 import { forkRequestOf, historyView } from './fork.ts';
 import { baseHeaders, HttpError, readJsonBody, sendError, sendJson, statusOf } from './http.ts';
 import { isPageFile, sendPageFile } from './page-files.ts';
@@ -34,6 +35,8 @@ export interface InspectorOptions {
   pollMs?: number;
   /** A background drive (resume, send, fork) failed after it had started. */
   onDriveError?: (runId: string, error: unknown) => void;
+  /** A directory of evals (`harness eval --evals`): their reports and case runs are served read-only. */
+  evals?: string;
 }
 
 export interface Inspector {
@@ -147,7 +150,11 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
     }
     if (method !== 'GET') throw new HttpError(405, `${method} not allowed on ${path}`);
     if (parts[0] === 'events' && parts.length === 1) return openStream(req, res);
-    if (parts[0] === 'info' && parts.length === 1) return sendJson(res, 200, { dir: store.location, live: drives.size, modelHosts });
+    if (parts[0] === 'info' && parts.length === 1) return sendJson(res, 200, { dir: store.location, live: drives.size, modelHosts, evals: options.evals ?? null });
+    if (parts[0] === 'evals') {
+      if (options.evals === undefined) throw new HttpError(404, 'this inspector serves no evals (harness inspect --evals <dir>)');
+      return sendJson(res, 200, await evalsApi(options.evals, parts.slice(1)));
+    }
     if (parts[0] === 'runs' && parts.length === 1) return sendJson(res, 200, filterRuns(await store.list(), runFilterOf(url.searchParams)));
     if (parts[0] === 'runs' && parts.length === 2) return sendJson(res, 200, runView(await store.read(assertRunId(parts[1] as string))));
     if (parts[0] === 'runs' && parts[2] === 'history' && parts.length === 3) {

@@ -2,6 +2,7 @@
 import { createActor, type AnyActorRef, type AnyEventObject, type AnyMachineSnapshot, type InspectionEvent, type Snapshot } from 'xstate';
 import { actorPath, provideServices, type CallEvent, type HostLimiter, type JournalEntry, type OutagePolicy, type StepServices } from '../steps/services.ts';
 import type { HostSet } from '../llm/hosts.ts';
+import type { CallCache } from '../steps/call-cache.ts';
 import { sleepUntil } from '../steps/sleep-until.ts';
 import { parkedTag, retryParkedEvent, waitingTag } from '../steps/wait-for.ts';
 import type { PersistedSnapshot, Workflow } from '../steps/workflow.ts';
@@ -54,6 +55,8 @@ export interface DriveOptions {
    * its own retry time (a worker's wake-up or takeover, an event sent to another branch). Default false.
    */
   retryParked?: boolean;
+  /** Replies kept across runs by request (evaluations): consulted after the journal, before a call is paid. */
+  cache?: CallCache;
 }
 
 /** Flattens a state value into its active leaf paths (`review.security.deciding`). */
@@ -225,6 +228,7 @@ export async function drive(options: DriveOptions): Promise<RunRecord> {
       },
     },
     ...(options.onCall ? { onCall: options.onCall } : {}),
+    ...(options.cache ? { cache: options.cache } : {}),
   };
 
   function committedUpTo(upTo: number): Promise<void> {

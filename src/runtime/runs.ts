@@ -38,6 +38,8 @@ export interface DriveHooks {
    * (and a fork) means. Default: true for `resumeWorkflow` and forks, false for `sendToRun`; workers pass false.
    */
   retryParked?: boolean;
+  /** Replies kept across runs by request (evaluations): a call the cache answers is not paid for again. */
+  cache?: DriveOptions['cache'];
 }
 
 export interface RunOptions extends DriveHooks {
@@ -74,6 +76,7 @@ function hooksOf(hooks: DriveHooks, workflow: Workflow): Omit<DriveOptions, 'ses
     ...(hooks.onCheckpoint ? { onCheckpoint: hooks.onCheckpoint } : {}),
     ...(hooks.telemetry ? { telemetry: hooks.telemetry } : {}),
     ...(hooks.retryParked ? { retryParked: true } : {}),
+    ...(hooks.cache ? { cache: hooks.cache } : {}),
   };
 }
 

@@ -6,6 +6,7 @@ import { HostPool } from '../llm/pool.ts';
 import type { CallError, ChatMessage, ModelResult } from '../llm/types.ts';
 import { startCallSpan, type CallSpan, type CallSpanInfo } from '../telemetry/call-span.ts';
 import type { StepServices } from './services.ts';
+import { throughCache } from './call-cache.ts';
 
 /** Hash of model + messages: a journaled result is reused only for the very same request. */
 export function requestHash(model: string, messages: readonly ChatMessage[]): string {
@@ -57,9 +58,10 @@ export async function callThrough<T>(services: StepServices, request: CallReques
     services.onCall?.({ type: 'call.start', key: request.key, step: request.step, model: config.model, attempt: request.attempt });
     const onToken = services.onCall ? (piece: string) => services.onCall?.({ type: 'call.token', key: request.key, piece }) : undefined;
     const options = { signal, ...(onToken ? { onToken } : {}) };
-    const result = await span.call(() => hosts
+    // A reply the run's cache kept (evaluations) is not paid again; it is journaled like any reply.
+    const result = await span.call(() => throughCache(services.cache, { messages: request.messages, config }, () => hosts
       ? hosts.call(request.messages, config, { ...options, ...(services.runKey ? { runKey: services.runKey } : {}), ...(services.limiter instanceof HostPool ? { pool: services.limiter } : {}) })
-      : callModel(request.messages, config, options));
+      : callModel(request.messages, config, options)));
     return { result, span, leave };
   } catch (error) {
     leave();

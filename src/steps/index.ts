@@ -9,6 +9,7 @@ export { toolCall, toolCallHash, type ToolCallInput, type ToolCallOutput, type T
 export type { AgentOutput, AgentTranscript, ToolCallRecord } from './agent-output.ts';
 export { waitFor, waitingTag, type WaitForSpec } from './wait-for.ts';
 export { sleepUntil, type SleepUntilInput } from './sleep-until.ts';
+export { throughCache, type CallCache, type CachedRequest } from './call-cache.ts';
 export { modelCall, requestHash, type ModelCallInput, type ModelCallOutput, type ModelCallSpec } from './model-call.ts';
 export {
   provideServices,

@@ -16,6 +16,7 @@ import { parkedTag, retryParkedEvent } from './wait-for.ts';
 import { attemptRecord, describeAttempt, outageTry, type AttemptRecord, type OutageTry, type StepOutput } from './output.ts';
 import { sleepUntil } from './sleep-until.ts';
 import { newPassId } from './pass-id.ts';
+import { keepStepSpec } from './step-spec.ts';
 
 export interface ModelStepSpec<TInput, T = never> {
   /** Names the step in journal keys, labels and flags (`extract: ladder exhausted…`). */
@@ -138,7 +139,7 @@ export function modelStep<TInput, T = never>(spec: ModelStepSpec<TInput, T>) {
     return parsed.success ? parsed.data : null;
   };
 
-  return setup({
+  return keepStepSpec(spec, setup({
     types: {
       context: {} as StepContext,
       input: {} as TInput,
@@ -312,5 +313,5 @@ export function modelStep<TInput, T = never>(spec: ModelStepSpec<TInput, T>) {
         flags: done ? [] : [`${context.step}: ${context.reasons[0] ?? 'flagged'}`],
       };
     },
-  });
+  }));
 }

@@ -1,6 +1,7 @@
 // What a run lends the harness's actors (journal, host limiter, budget, call listener), and how they are handed in.
 import type { AnyActorLogic, AnyActorRef, AnyStateMachine } from 'xstate';
 import type { HostSet } from '../llm/hosts.ts';
+import type { CallCache } from './call-cache.ts';
 import type { ChatMessage, ModelResult } from '../llm/types.ts';
 import type { RunTelemetry } from '../telemetry/types.ts';
 
@@ -92,6 +93,8 @@ export interface StepServices {
    * measured on it, so time a run was not driven (after a crash, a stop, a wait) never counts towards parking it.
    */
   clock?: () => number;
+  /** Replies kept across runs by request (evaluations, opt-in): consulted after the journal, before a call is paid. */
+  cache?: CallCache;
 }
 
 /** What an actor started with plain `createActor` gets: its own calls, no journal, no limits, nothing shared. */

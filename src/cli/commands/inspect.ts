@@ -1,6 +1,8 @@
 // `harness inspect`: serves the local inspector page (runs, live statecharts, calls, actions) until SIGINT/SIGTERM.
+import { resolve } from 'node:path';
 import { startInspector, type Inspector } from '../../inspect/index.ts';
 import { type CliIO, type Command, ExitCode, parseFlags, UsageError } from '../command.ts';
+import { effectiveEnv } from '../config.ts';
 import { listenRefusal, portFlag } from '../listen.ts';
 import { stopped, untilSignalled } from '../io.ts';
 import { openStore, storeFlags, type StoreChoice } from '../snapshots-dir.ts';
@@ -9,12 +11,14 @@ import { scrubText } from '../../util/secrets.ts';
 
 const defaultPort = 4777;
 
-const help = `Usage: harness inspect [--port <port>] [--host <address>] [--snapshots <dir> | --store <url>]
+const help = `Usage: harness inspect [--port <port>] [--host <address>] [--snapshots <dir> | --store <url>] [--evals <dir>]
 
 Serves a page that shows the runs in the snapshots directory (or in PostgreSQL): each run's statechart
 with its active states (live, also for runs driven by other processes), its events, its model calls,
 its checkpoints and its snapshot. From the page you can resume a run, send it an event with JSON data,
-cancel it, or fork a new run from one of its checkpoints. The page needs no internet connection.
+cancel it, or fork a new run from one of its checkpoints. Its Evaluations tab shows the evals of harness
+eval: each one's variants, coverage and a cases × variants matrix whose cells open the case's run. The page
+needs no internet connection.
 
 Writes (resume, send, cancel, fork) need the token in the printed URL; requests from other origins are refused.
 Runs until Ctrl+C (SIGINT) or SIGTERM; runs the page resumed are stopped at a checkpoint (resumable).
@@ -24,26 +28,29 @@ Options:
   --host <address>   address to bind (default 127.0.0.1: this machine only)
   --snapshots <dir>  directory of run files (default: $HARNESS_SNAPSHOTS, else ./snapshots)
   --store <url>      postgres://user:pw@host/db[?schema=s]: runs in PostgreSQL, polled for changes every
-                     second (default: $HARNESS_STORE)`;
+                     second (default: $HARNESS_STORE)
+  --evals <dir>      the evals to show (default: $HARNESS_EVALS, else ./evals)`;
 
 /** Serves until `stop` aborts, then closes. Separate from `run` so it can be driven without process signals. */
 export async function serveInspector(argv: string[], io: CliIO, stop: AbortSignal): Promise<number> {
-  const { values, positionals } = parseFlags(argv, { ...storeFlags, port: { type: 'string' }, host: { type: 'string' } });
+  const { values, positionals } = parseFlags(argv, { ...storeFlags, port: { type: 'string' }, host: { type: 'string' }, evals: { type: 'string' } });
   if (positionals.length > 0) throw new UsageError(`inspect takes no arguments, got "${positionals.join(' ')}"`);
   const port = portFlag('port', values.port, defaultPort);
   const host = values.host ?? '127.0.0.1';
   if (host.trim() === '') throw new UsageError('--host must not be empty');
   const { store, storeLabel } = openStore(values, io);
+  if (values.evals !== undefined && values.evals.trim() === '') throw new UsageError('--evals must not be empty');
+  const evals = resolve(io.cwd, values.evals ?? (effectiveEnv(io).HARNESS_EVALS?.trim() || 'evals'));
   try {
     // Asked now, so a database out of reach is one STORE_UNAVAILABLE line rather than a page of errors.
     if (store instanceof UrlStore) await reachStore(store, storeLabel);
-    return await serve(store, host, port, io, stop);
+    return await serve(store, host, port, evals, io, stop);
   } finally {
     if (store instanceof UrlStore) await store.end();
   }
 }
 
-async function serve(store: StoreChoice['store'], host: string, port: number, io: CliIO, stop: AbortSignal): Promise<number> {
+async function serve(store: StoreChoice['store'], host: string, port: number, evals: string, io: CliIO, stop: AbortSignal): Promise<number> {
   let inspector: Inspector;
   try {
     inspector = await startInspector({
@@ -51,6 +58,7 @@ async function serve(store: StoreChoice['store'], host: string, port: number, io
       host,
       port,
       cwd: io.cwd,
+      evals,
       onDriveError: (runId, error) => io.stderr.write(`harness inspect: run ${runId}: ${scrubText(error instanceof Error ? error.message : String(error))}\n`),
     });
   } catch (error) {

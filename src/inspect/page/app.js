@@ -1,6 +1,8 @@
-// The inspector page: runs list and one run (diagram, actions, calls, timeline, checkpoints to fork from, snapshot), kept live over SSE.
+// The inspector page: runs list and one run (diagram, actions, calls, timeline, checkpoints to fork from, snapshot), kept live over SSE;
+// evals (harness eval) and their cases × variants matrix, whose cells open a case's run.
 import { callDetailPanel, callsTable, inflightPanel, takeCallNews, usagePanel } from './calls.js';
 import { highlight, renderDiagram } from './diagram.js';
+import { evalPage, evalsList } from './evals.js';
 import { historyPanel } from './history.js';
 import { blockedOf, el, finalStatuses, fmtClock, fmtMs, fmtNum, fmtTime, runStatusBadge, statusBadge, table } from './render.js';
 import { filterBar, filterFromHash, queryOf, runsTable } from './runs.js';
@@ -30,9 +32,19 @@ async function postJson(path, body) {
 
 let view = { kind: 'none' };
 
+/** Where a run page reads its run: the inspector's own store, or an eval's (read-only: the eval drives its runs). */
+const storeRuns = { api: '/api', back: '#/', backLabel: '← all runs', readOnly: false };
+
 function route() {
   const match = /^#\/runs\/([^/]+)$/.exec(location.hash);
+  const evalRun = /^#\/evals\/([^/]+)\/runs\/([^/]+)$/.exec(location.hash);
+  const evalOne = /^#\/evals\/([^/?]+)(?:\?.*)?$/.exec(location.hash);
   if (match) showRun(decodeURIComponent(match[1]));
+  else if (evalRun) {
+    const evalId = decodeURIComponent(evalRun[1]);
+    showRun(decodeURIComponent(evalRun[2]), { api: `/api/evals/${encodeURIComponent(evalId)}`, back: `#/evals/${encodeURIComponent(evalId)}`, backLabel: `← eval ${evalId}`, readOnly: true });
+  } else if (evalOne) showEval(decodeURIComponent(evalOne[1]));
+  else if (/^#\/evals\/?$/.test(location.hash)) showEvals();
   else showList();
 }
 
@@ -113,12 +125,52 @@ async function loadList(container, bar, filter) {
   container.replaceChildren(...parts);
 }
 
+// ---- evals ----
+
+function showEvals() {
+  const box = el('div', { id: 'evals' }, el('p', { class: 'muted' }, 'Loading evals…'));
+  main.replaceChildren(el('h1', {}, 'Evaluations'), box);
+  view = { kind: 'evals', refresh: refresher(async () => {
+    try {
+      box.replaceChildren(evalsList(await getJson('/api/evals')));
+    } catch (error) {
+      box.replaceChildren(el('p', { class: 'error' }, `Cannot list evals: ${error.message}`));
+    }
+  }) };
+  view.refresh();
+}
+
+/** One eval; an eval still running is read again every two seconds until every case has a result. */
+function showEval(evalId) {
+  const box = el('div', { id: 'eval' }, el('p', { class: 'muted' }, 'Loading the eval…'));
+  main.replaceChildren(el('p', {}, el('a', { href: '#/evals' }, '← all evals')), box);
+  let filter = 'all';
+  let last = null;
+  const draw = () => last && box.replaceChildren(evalPage(last, (next) => {
+    filter = next;
+    draw();
+  }, filter));
+  const load = async () => {
+    try {
+      last = await getJson(`/api/evals/${encodeURIComponent(evalId)}`);
+      draw();
+    } catch (error) {
+      box.replaceChildren(el('h1', {}, `eval ${evalId}`), el('p', { class: 'error', id: 'eval-error' }, error.message));
+      return;
+    }
+    if (!last.complete && view.kind === 'eval' && view.evalId === evalId) setTimeout(() => view.kind === 'eval' && view.evalId === evalId && view.refresh(), 2000);
+  };
+  view = { kind: 'eval', evalId, refresh: refresher(load) };
+  view.refresh();
+}
+
 // ---- one run ----
 
-function showRun(runId) {
+function showRun(runId, place = storeRuns) {
+  const { api } = place;
   const parts = {
     head: el('div', { class: 'run-head' }),
-    actions: actionsPanel(runId),
+    actions: place.readOnly ? { node: el('p', { class: 'muted', id: 'eval-run-note' }, 'A case of an eval: the eval drives it.'), update() {} } : actionsPanel(runId),
     diagram: el('div', { id: 'diagram', class: 'diagram' }),
     active: el('p', { class: 'active-line' }, 'active: ', el('code', { id: 'active-states' })),
     children: el('div', { id: 'children' }),
@@ -128,15 +180,15 @@ function showRun(runId) {
     inflight: el('div', { id: 'inflight' }),
     usage: el('div', { id: 'usage' }),
     timeline: el('div', { id: 'timeline' }),
-    history: historyPanel(async (body) => {
-      const answer = await postJson(`/api/runs/${encodeURIComponent(runId)}/fork`, body);
+    history: historyPanel(place.readOnly ? null : async (body) => {
+      const answer = await postJson(`${api}/runs/${encodeURIComponent(runId)}/fork`, body);
       location.hash = `#/runs/${encodeURIComponent(answer.runId)}`;
     }),
     data: el('div', { id: 'data' }),
     snapshot: el('pre', { id: 'snapshot-json', class: 'json' }),
   };
   main.replaceChildren(
-    el('p', {}, el('a', { href: '#/' }, '← all runs')),
+    el('p', {}, el('a', { href: place.back }, place.backLabel)),
     parts.head,
     parts.actions.node,
     el('section', {}, el('h2', {}, 'In flight'), parts.inflight),
@@ -149,13 +201,13 @@ function showRun(runId) {
     el('section', {}, el('h2', {}, 'Input and output'), parts.data),
     el('section', {}, el('details', { id: 'snapshot' }, el('summary', {}, 'Snapshot (JSON)'), parts.snapshot)),
   );
-  view = { kind: 'run', runId, selected: null, last: null, refresh: refresher(() => loadRun(runId, parts)) };
+  view = { kind: 'run', runId, selected: null, last: null, refresh: refresher(() => loadRun(runId, parts, api)) };
   view.showInflight = () => view.last && parts.inflight.replaceChildren(inflightPanel(view.last));
   view.select = async (callId) => {
     view.selected = callId;
     if (view.last) parts.calls.replaceChildren(callsTable(view.last.calls, callId, view.select));
     try {
-      const detail = await getJson(`/api/runs/${encodeURIComponent(runId)}/calls/${encodeURIComponent(callId)}`);
+      const detail = await getJson(`${api}/runs/${encodeURIComponent(runId)}/calls/${encodeURIComponent(callId)}`);
       if (view.selected === callId) parts.detail.replaceChildren(callDetailPanel(detail, view.select));
     } catch (error) {
       parts.detail.replaceChildren(el('p', { class: 'error' }, `Cannot load call ${callId}: ${error.message}`));
@@ -164,13 +216,13 @@ function showRun(runId) {
   view.refresh();
 }
 
-async function loadRun(runId, parts) {
+async function loadRun(runId, parts, api) {
   let run;
   let kept;
   try {
     [run, kept] = await Promise.all([
-      getJson(`/api/runs/${encodeURIComponent(runId)}`),
-      getJson(`/api/runs/${encodeURIComponent(runId)}/history`),
+      getJson(`${api}/runs/${encodeURIComponent(runId)}`),
+      getJson(`${api}/runs/${encodeURIComponent(runId)}/history`),
     ]);
   } catch (error) {
     parts.head.replaceChildren(el('h1', {}, runId), el('p', { class: 'error', id: 'run-error' }, error.message));
@@ -191,6 +243,10 @@ async function loadRun(runId, parts) {
       'Once the cause is fixed a worker tries it again by itself; Resume drives it now.')] : []),
   );
   parts.actions.update(run);
+  if (run.snapshotsDir) {
+    document.getElementById('eval-run-note').textContent = `A case of an eval: the eval drives it (run the same harness eval --id again to resume it). `
+      + `Its files: harness show ${s.runId} --snapshots ${run.snapshotsDir}; fork it with harness fork ${s.runId} --at <seq> --snapshots ${run.snapshotsDir}.`;
+  }
 
   if (run.diagram) {
     if (parts.diagram.dataset.hash !== run.workflow.hash) {

@@ -5,7 +5,7 @@ const shown = 300;
 
 /**
  * The history panel of one run. `fork({ at, runId?, contextPatch? })` posts the fork and resolves with the new run's
- * id (the page then opens it) or throws the refusal, which is shown here.
+ * id (the page then opens it) or throws the refusal, which is shown here; null lists the checkpoints without forks.
  */
 export function historyPanel(fork) {
   const result = el('span', { id: 'fork-result', class: 'muted' });
@@ -38,8 +38,8 @@ export function historyPanel(fork) {
   };
 
   const node = el('div', { class: 'history' },
-    el('p', { class: 'muted small' }, 'A fork is a new run from a checkpoint: model calls journaled before it are reused, the rest are made again.'),
-    el('div', { class: 'fork-form' }, newId, patch, result),
+    fork ? el('p', { class: 'muted small' }, 'A fork is a new run from a checkpoint: model calls journaled before it are reused, the rest are made again.') : null,
+    fork ? el('div', { class: 'fork-form' }, newId, patch, result) : null,
     rows,
   );
   return {
@@ -60,13 +60,13 @@ export function historyPanel(fork) {
           { title: 'status', cell: (c) => statusBadge(c.status) },
           { title: 'active states', cell: (c) => el('code', {}, c.active.join(', ') || '–') },
           { title: 'calls', cell: (c) => String(c.journalCount), className: 'num' },
-          {
+          fork && {
             title: '',
             cell: (c) => finalStatuses.has(c.status)
               ? el('span', { class: 'muted small' }, 'run ended here')
               : el('button', { class: 'fork', dataset: { seq: c.seq }, onclick: () => forkAt(c.seq) }, 'fork from here'),
           },
-        ], newest, { attrs: { class: 'history-table' }, rowAttrs: (c) => ({ dataset: { seq: c.seq } }) }),
+        ].filter(Boolean), newest, { attrs: { class: 'history-table' }, rowAttrs: (c) => ({ dataset: { seq: c.seq } }) }),
       );
     },
   };
