@@ -5,6 +5,7 @@ import { ConfigError } from './errors.ts';
 import { displayHost, hostAuth, resolveHost } from './host.ts';
 import { parseHostList, type HostEntry } from './host-list.ts';
 import { canonicalModel, listModels } from './listing.ts';
+import { unsentResult as emptyResult } from './result.ts';
 import type { HostPool } from './pool.ts';
 import type { CallError, CallOptions, ChatMessage, HostFailure, ModelResult } from './types.ts';
 
@@ -301,21 +302,6 @@ function compareHosts(a: HostState, b: HostState, model: string): number {
   const cold = (h: HostState): number => (h.loaded.has(model) ? 0 : 1);
   return full(a) - full(b) || cold(a) - cold(b) || load(a) - load(b) ||
     a.calls / a.slots - b.calls / b.slots;
-}
-
-function emptyResult<T>(model: string, host: string, error: CallError): ModelResult<T> {
-  return {
-    content: '',
-    model,
-    tokensIn: 0,
-    tokensOut: 0,
-    durationMs: 0,
-    ttftMs: null,
-    success: false,
-    retries: 0,
-    score: null,
-    metadata: { host, error },
-  };
 }
 
 /** `hostSet.call` as a function, next to callModel. */

@@ -3,7 +3,8 @@ import type { ErrorKind } from './types.ts';
 
 // Transient trouble and bad output may go away on a second try; a missing model, a rejected request or a
 // caller's cancellation never will. A spent budget stays spent (another attempt would overspend it), and an
-// internal failure is our bug: retrying would pay for more calls to hide it.
+// internal failure is our bug: retrying would pay for more calls to hide it. A prompt too long for the model's
+// window is as long on a second try (a step escalates it to a model with a larger window, or compacts it first).
 const retryable: Readonly<Record<ErrorKind, boolean>> = {
   timeout: true,
   connection: true,
@@ -15,6 +16,7 @@ const retryable: Readonly<Record<ErrorKind, boolean>> = {
   aborted: false,
   budget: false,
   internal: false,
+  context: false,
 };
 
 export function isRetryable(kind: ErrorKind): boolean {

@@ -231,7 +231,7 @@ describe('callModel: cancellation', () => {
     const sim = await simulator({ faults: { hang: 1 } });
     const controller = new AbortController();
     const pending = callModel(ask, { host: sim.url, timeoutMs: 10_000 }, { signal: controller.signal });
-    await eventually(() => sim.stats().requests === 1);
+    await eventually(() => sim.stats().byModel['qwen2.5-coder:7b']?.requests === 1);
     controller.abort();
     const r = await pending;
     expect(r.metadata.error).toEqual({ kind: 'aborted', message: 'aborted by the caller' });

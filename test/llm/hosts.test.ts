@@ -193,7 +193,7 @@ describe('HostSet failover', () => {
     expect(r.metadata.error?.kind).toBe('server');
     expect(isRetryable('server')).toBe(true);
     expect(r.metadata.failovers?.map((f) => f.host)).toEqual([a.url, b.url]);
-    expect(a.stats().requests + b.stats().requests).toBe(4 + 2); // two listings each, one chat each
+    expect(a.stats().requests + b.stats().requests).toBe(4 + 4 + 2); // two listings each, a window probe (show, ps) each, one chat each
 
     const again = await set.call(ask(), {});
     expect(again.metadata.error?.kind).toBe('connection');

@@ -14,10 +14,10 @@ export function handleTags(ex: Exchange, ctx: SimContext): void {
 }
 
 export function handlePs(ex: Exchange, ctx: SimContext): void {
-  const models = ctx.scheduler.loaded().map(({ entry, expiresAt }) => {
+  const models = ctx.scheduler.loaded().map(({ entry, expiresAt, numCtx }) => {
     // A model serving a request has no countdown yet; Ollama shows the default keep-alive from now.
     const shown = Number.isFinite(expiresAt) ? expiresAt : Date.now() + keepAliveMs(undefined);
-    return psEntry(entry, new Date(shown));
+    return psEntry(entry, new Date(shown), numCtx);
   });
   sendJson(ex.res, 200, { models });
 }

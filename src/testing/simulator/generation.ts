@@ -4,7 +4,8 @@ import { watchExchange as watch, type Exchange, type SimContext } from './contex
 import { drawFault } from './faults.ts';
 import type { ModelEntry } from './models.ts';
 import { QueueFullError, type Release } from './queue.ts';
-import { countTokens, hasFormat, planReply, toolCallTokens, type Reply } from './replies.ts';
+import { hasFormat, planReply, toolCallTokens, type Reply } from './replies.ts';
+import { fitPrompt, numCtxFor } from './prompt.ts';
 import { nativeResponder, type Responder } from './responder.ts';
 import { readTools } from './tools.ts';
 import { keepAliveMs, sleep, untilAborted } from './time.ts';
@@ -88,6 +89,7 @@ function readMessage(m: Record<string, unknown>): SimMessage {
     ...(typeof m.thinking === 'string' && m.thinking !== '' ? { thinking: m.thinking } : {}),
     ...(toolCalls ? { tool_calls: toolCalls } : {}),
     ...(typeof m.tool_name === 'string' && m.tool_name !== '' ? { tool_name: m.tool_name } : {}),
+    ...(Array.isArray(m.images) && m.images.length > 0 ? { images: m.images.filter((i): i is string => typeof i === 'string') } : {}),
   };
 }
 
@@ -190,7 +192,8 @@ async function loadOnly(endpoint: Endpoint, ex: Exchange, ctx: SimContext, check
   try {
     if (keep === 0) ctx.scheduler.unload(checked.entry);
     else {
-      await ctx.scheduler.ensureLoaded(checked.entry, w.signal);
+      const options = isRecord(checked.body.options) ? checked.body.options : undefined;
+      await ctx.scheduler.ensureLoaded(checked.entry, w.signal, numCtxFor(checked.entry, options, ctx.contextLength));
       ctx.scheduler.keepAlive(checked.entry, keep);
     }
     const reason = keep === 0 ? 'unload' : 'load';
@@ -227,17 +230,32 @@ export async function runGeneration(
   const key = `${hashString(identity)}:${identity.length}`;
   const attempt = (ctx.attempts.get(key) ?? 0) + 1;
   ctx.attempts.set(key, attempt);
+  const options = isRecord(body.options) ? body.options : undefined;
+  // What the model sees under its num_ctx: Ollama cuts a prompt that is too long without a word to the client.
+  const fit = fitPrompt({
+    entry,
+    messages,
+    tools: checked.tools,
+    think: checked.think,
+    ...(endpoint === 'generate' && body.raw === true ? { raw: checked.prompt ?? '' } : {}),
+    options,
+    serverDefault: ctx.contextLength,
+  });
+  if (fit.truncated) ctx.stats.truncation();
   const request: SimRequest = {
     endpoint,
     model,
-    messages: structuredClone(messages),
+    messages: structuredClone(fit.messages),
     ...(checked.tools.length > 0 ? { tools: structuredClone(checked.tools) } : {}),
     think: checked.think,
-    ...(checked.prompt !== undefined ? { prompt: checked.prompt } : {}),
+    ...(checked.prompt !== undefined ? { prompt: fit.prompt ?? checked.prompt } : {}),
     ...(body.format !== undefined ? { format: body.format } : {}),
-    ...(isRecord(body.options) ? { options: body.options } : {}),
+    ...(options ? { options } : {}),
     stream: checked.stream,
     attempt,
+    numCtx: fit.numCtx,
+    promptTokens: fit.promptTokens,
+    truncated: fit.truncated,
   };
   const w = watch(ex, ctx, true);
   try {
@@ -308,7 +326,7 @@ async function generate(
 ): Promise<void> {
   const { entry, model } = checked;
   const startedAt = Date.now();
-  await ctx.scheduler.ensureLoaded(entry, signal);
+  await ctx.scheduler.ensureLoaded(entry, signal, request.numCtx);
   const loaded = process.hrtime.bigint();
   const fault = reply.fault;
   if (fault === 'hang') {
@@ -345,7 +363,7 @@ async function generate(
       write({ ...piece(endpoint, model, '', { tool_calls: toolCalls }), done: false });
       ctx.stats.tokens(entry.name, callTokens);
     }
-    write(doneLine(endpoint, ex, checked, reply, { content: '', thinking: '' }, evalCount, loaded, evalStart));
+    write(doneLine(endpoint, ex, checked, request, reply, { content: '', thinking: '' }, evalCount, loaded, evalStart));
     out.end();
   } else {
     await sleep(ctx.latency.perTokenMs * tokens.length, signal);
@@ -355,7 +373,7 @@ async function generate(
       content: tokens.filter((t) => !t.thinking).map((t) => t.text).join(''),
       thinking: tokens.filter((t) => t.thinking).map((t) => t.text).join(''),
     };
-    out.whole(doneLine(endpoint, ex, checked, reply, text, evalCount, loaded, evalStart, toolCalls));
+    out.whole(doneLine(endpoint, ex, checked, request, reply, text, evalCount, loaded, evalStart, toolCalls));
     ctx.stats.tokens(entry.name, evalCount);
   }
   const entryLog: CompletedRequest = {
@@ -368,6 +386,9 @@ async function generate(
     finishedAt: Date.now(),
     doneReason: reply.doneReason,
     evalCount,
+    promptEvalCount: request.promptTokens,
+    numCtx: request.numCtx,
+    truncated: request.truncated,
     ...(fault === 'badjson' || fault === 'schema' || fault === 'truncate' || fault === 'tools' ? { fault } : {}),
   };
   ctx.stats.completed(entryLog);
@@ -378,6 +399,7 @@ function doneLine(
   endpoint: Endpoint,
   ex: Exchange,
   checked: Checked,
+  request: SimRequest,
   reply: Reply,
   text: { content: string; thinking: string },
   evalCount: number,
@@ -386,7 +408,7 @@ function doneLine(
   toolCalls?: Reply['toolCalls'],
 ): Record<string, unknown> {
   const end = process.hrtime.bigint();
-  const promptTokens = countTokens(checked.messages);
+  const promptTokens = request.promptTokens;
   return {
     ...piece(endpoint, checked.model, text.content, { thinking: text.thinking, ...(toolCalls ? { tool_calls: toolCalls } : {}) }),
     done: true,
