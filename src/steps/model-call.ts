@@ -69,6 +69,10 @@ async function attempt(spec: ModelCallSpec, services: StepServices, input: Model
     return { result: revalidated(journaled.result, spec), key, replayed: true, outage };
   }
 
+  // This actor starts inside the transition that invoked it: the snapshot that holds its key (the step's pass) is counted
+  // only once that transition ends. Marking before would let the journal entry reach disk ahead of the checkpoint that
+  // can find it again — a crash in between would pay for the call twice (seen under load, killing after a summary).
+  await Promise.resolve();
   const mark = services.journal?.mark?.();
   const spent = services.budget?.exceeded() ?? null;
   if (spent) return { result: failed(input.model, { kind: 'budget', message: spent }), key, replayed: false, outage };
