@@ -4,7 +4,7 @@ import { fromPromise } from 'xstate';
 import type { ZodType } from 'zod';
 import { callModel, resolveHost, type ModelConfigInput } from '../llm/index.ts';
 import { HostPool } from '../llm/pool.ts';
-import type { CallError, ChatMessage, ModelResult } from '../llm/types.ts';
+import type { CallError, ChatMessage, ContextConfig, ModelResult } from '../llm/types.ts';
 import { attachScore, scoreCalls, type Score, type Scorer } from '../score/index.ts';
 import { recordReplayedCall, startCallSpan, type CallSpanInfo } from '../telemetry/call-span.ts';
 import { actorPath, defaultOutagePolicy, serviceLogic, stepLabel, type JournalEntry, type OutagePolicy, type StepServices } from './services.ts';
@@ -77,7 +77,7 @@ async function attempt(spec: ModelCallSpec, services: StepServices, input: Model
   const spent = services.budget?.exceeded() ?? null;
   if (spent) return { result: failed(input.model, { kind: 'budget', message: spent }), key, replayed: false, outage };
 
-  const config: ModelConfigInput = { ...spec.config, model: input.model };
+  const config: ModelConfigInput = { ...spec.config, model: input.model, ...withContextLimit(spec.config?.context, services) };
   if (spec.schema) config.schema = spec.schema;
   if (spec.json) config.json = true;
   // A stopping run sends nothing new: this attempt waits for the stop, and is made on resume.
@@ -93,7 +93,7 @@ async function attempt(spec: ModelCallSpec, services: StepServices, input: Model
   try {
     services.onCall?.({ type: 'call.start', key, step, model: input.model, attempt: input.attempt });
     const onToken = services.onCall ? (piece: string) => services.onCall?.({ type: 'call.token', key, piece }) : undefined;
-    const options = { signal, ...(onToken ? { onToken } : {}) };
+    const options = { signal, ...(onToken ? { onToken } : {}), ...(services.context ? { windows: services.context.windows } : {}) };
     let result = await span.call(() => services.hosts
       ? services.hosts.call(input.messages, config, { ...options, ...(services.runKey ? { runKey: services.runKey } : {}), ...(isPool(services.limiter) ? { pool: services.limiter } : {}) })
       : callModel(input.messages, config, options));
@@ -125,6 +125,13 @@ async function attempt(spec: ModelCallSpec, services: StepServices, input: Model
   }
   services.onCall?.({ type: 'call.end', key, step, result: entry.result, replayed: false });
   return { result: entry.result, key, replayed: false, outage };
+}
+
+/** The step's context config with the run's num_ctx limit applied (the smaller limit wins). */
+function withContextLimit(context: ContextConfig | undefined, services: StepServices): { context?: ContextConfig } {
+  const limit = services.context?.maxNumCtx;
+  if (limit === undefined) return context ? { context } : {};
+  return { context: { ...context, maxNumCtx: Math.min(limit, context?.maxNumCtx ?? limit) } };
 }
 
 /** What the call's span is told before the call (see src/telemetry/call-span.ts). */

@@ -1,6 +1,6 @@
 // What a step gives its parent: the typed output, and the named guards and helpers a workflow reads it with.
 import type { AnyEventObject } from 'xstate';
-import type { CallError, ModelResult, ValidationIssue } from '../llm/types.ts';
+import type { CallContext, CallError, ModelResult, ValidationIssue } from '../llm/types.ts';
 import type { ModelCallOutput } from './model-call.ts';
 
 /** One attempt of a model step, as the step's output and the run's files show it. */
@@ -20,6 +20,8 @@ export interface AttemptRecord {
   ttftMs: number | null;
   /** True when the result came from the step journal (paid for before a restart). */
   replayed: boolean;
+  /** The prompt against the model's window (estimate, num_ctx, tokens evaluated, truncation). */
+  context?: CallContext;
 }
 
 /** A model step's output: `data` is typed by the step's schema and set once the step is `done`. */
@@ -51,6 +53,7 @@ export function attemptRecord(attempt: number, output: ModelCallOutput): Attempt
     ...(r.metadata.error ? { error: r.metadata.error } : {}),
     ...(r.metadata.issues ? { issues: r.metadata.issues } : {}),
     ...(r.metadata.scoreReasons ? { scoreReasons: r.metadata.scoreReasons } : {}),
+    ...(r.metadata.context ? { context: r.metadata.context } : {}),
   };
 }
 

@@ -106,16 +106,23 @@ export function estimateMessageTokens(message: EstimatedMessage): number {
   return tokens;
 }
 
-const perToolSet = new WeakMap<readonly ToolSpec[], number>();
+// A tool's JSON Schema is the same object call after call (config copies the list, not the schemas): estimated once.
+const perTool = new WeakMap<object, { name: string; description: string; tokens: number }>();
 
 /** Tokens the tools' block takes in the prompt (their JSON Schemas as the template writes them). */
 export function estimateToolTokens(tools: readonly ToolSpec[] | undefined): number {
   if (tools === undefined || tools.length === 0) return 0;
-  const known = perToolSet.get(tools);
-  if (known !== undefined) return known;
   let tokens = TOOLS_PREAMBLE;
-  for (const tool of toolsForOllama(tools)) tokens += 1 + estimateTextTokens(JSON.stringify(tool));
-  perToolSet.set(tools, tokens);
+  for (const tool of tools) {
+    const known = perTool.get(tool.input);
+    if (known !== undefined && known.name === tool.name && known.description === tool.description) {
+      tokens += known.tokens;
+      continue;
+    }
+    const own = 1 + estimateTextTokens(JSON.stringify(toolsForOllama([tool])[0]));
+    perTool.set(tool.input, { name: tool.name, description: tool.description, tokens: own });
+    tokens += own;
+  }
   return tokens;
 }
 
