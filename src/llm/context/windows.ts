@@ -33,7 +33,18 @@ export interface ContextRequest {
 }
 
 export type ContextPlan =
-  | { ok: true; key: string; raw: number; maxTokens: number; numCtx: number | undefined; context: CallContext; onTruncation: 'fail' | 'flag' }
+  | {
+    ok: true;
+    key: string;
+    raw: number;
+    maxTokens: number;
+    /** The num_ctx sent; undefined: none (mode off). */
+    numCtx: number | undefined;
+    /** The context the call is known to run with: the num_ctx sent, else an explicit option or the Modelfile's. */
+    runsWith: number | undefined;
+    context: CallContext;
+    onTruncation: 'fail' | 'flag';
+  }
   | { ok: false; error: CallError; context: CallContext };
 
 /** What one host+model has taught: its window and how its tokenizer counts against the estimate. */
@@ -69,9 +80,11 @@ const SMOOTHING = 0.25;
 const FAILED_RETRY_MS = 5_000;
 /**
  * A count this far below the estimate is a cut, not an estimate error: the estimator overshoots varied text by less
- * (its worst case is a table of numbers under a vocabulary that groups digits, ~35 % over after calibration).
+ * (its worst case is a table of numbers under a vocabulary that groups digits, ~25 % over once calibrated).
  */
-const CUT_DROP = 0.4;
+const CUT_DROP = 0.3;
+/** How far below the host's count an estimate may fall (the estimator's worst underestimate of varied text, ~12 %). */
+const ESTIMATE_SPREAD = 0.15;
 
 const key = (host: string, model: string): string => `${displayHost(host)}\0${canonicalModel(model)}`;
 
@@ -139,10 +152,14 @@ export class ContextWindows {
     const purpose = config.purpose !== undefined ? { purpose: config.purpose } : {};
     const asked = request.options?.num_ctx;
     const explicit = typeof asked === 'number' && Number.isFinite(asked) && asked > 0 ? Math.floor(asked) : undefined;
-    if (config.mode === 'off') {
-      return { ok: true, key: k, raw, maxTokens: request.maxTokens, numCtx: explicit, context: { estimate, ...(explicit ? { numCtx: explicit } : {}), ...purpose }, onTruncation };
-    }
     const info = await this.window(request.host, request.model);
+    if (config.mode === 'off') {
+      // Nothing is chosen or refused; what the model runs with is known only when the request or its Modelfile says.
+      const runsWith = explicit ?? info?.modelfileNumCtx ?? undefined;
+      const window = Math.min(info?.trained ?? Infinity, runsWith ?? Infinity);
+      const context: CallContext = { estimate, ...(explicit ? { numCtx: explicit } : {}), ...(Number.isFinite(window) ? { window } : {}), ...purpose };
+      return { ok: true, key: k, raw, maxTokens: request.maxTokens, numCtx: explicit, runsWith, context, onTruncation };
+    }
     const margin = entry.samples >= LEARNED_AFTER ? Math.max(MIN_MARGIN, 3 * entry.deviation) : UNCALIBRATED_MARGIN;
     const need = Math.ceil(estimate * (1 + margin)) + request.maxTokens;
     const trained = info?.trained ?? Infinity;
@@ -160,7 +177,7 @@ export class ContextWindows {
         `${request.model}'s window of ${window} tokens on ${displayHost(request.host)} (${limits}): not sent`;
       return { ok: false, error: { kind: 'context', message }, context: { estimate, ...shown, ...purpose } };
     }
-    return { ok: true, key: k, raw, maxTokens: request.maxTokens, numCtx, context: { estimate, numCtx, ...shown, ...purpose }, onTruncation };
+    return { ok: true, key: k, raw, maxTokens: request.maxTokens, numCtx, runsWith: numCtx, context: { estimate, numCtx, ...shown, ...purpose }, onTruncation };
   }
 
   /**
@@ -176,9 +193,11 @@ export class ContextWindows {
     if (!entry) return context;
     const expected = plan.context.estimate;
     if (plan.numCtx !== undefined) entry.lastNumCtx = plan.numCtx;
-    if (promptEvalCount < expected * (1 - CUT_DROP)) {
+    const runsWith = plan.runsWith;
+    const overWindow = runsWith !== undefined && expected * (1 - ESTIMATE_SPREAD) > runsWith && promptEvalCount <= runsWith;
+    if (promptEvalCount < expected * (1 - CUT_DROP) || overWindow) {
       context.truncated = true;
-      context.truncation = `the host evaluated ${promptEvalCount} tokens of a prompt estimated at ${expected}${plan.numCtx !== undefined ? ` (num_ctx ${plan.numCtx})` : ''}: it cut the prompt`;
+      context.truncation = `the host evaluated ${promptEvalCount} tokens of a prompt estimated at ${expected}${runsWith !== undefined ? ` (num_ctx ${runsWith})` : ''}: it cut the prompt`;
       return context; // a cut prompt says nothing about the tokenizer
     }
     // num_ctx was chosen to hold the estimate, its margin and the reply: a prompt that left less than that for the reply
