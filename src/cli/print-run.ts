@@ -1,5 +1,6 @@
 // How a run record reads to a person: its exit code, end-of-run summary, how to continue it, and its model calls.
 import { acceptedEvents, parseDefinition } from '../definition/index.ts';
+import { callContext, promptAgainstWindow } from '../inspect/call-context.ts';
 import { callPlace } from '../inspect/calls.ts';
 import { statePaths } from '../runtime/driver.ts';
 import type { RunRecord, RunStatus, StoredJournalEntry } from '../store/index.ts';
@@ -112,6 +113,8 @@ export interface CallRow {
   durationMs: number;
   /** Length of a thinking model's reasoning (`thinking 312 chars`), kept apart from its answer; null without any. */
   thinkingChars: number | null;
+  /** Prompt tokens against num_ctx (`3934/8192`, `cut 4090/4096`); null for calls journaled before windows were measured. */
+  context: string | null;
 }
 
 /** The step's name as a person knows it: the sub-agents and fan-out items it ran in, then its id (`security/review`). */
@@ -126,7 +129,7 @@ export function outcomeOf(call: StoredCall): string {
 }
 
 export function callRows(record: RunRecord): CallRow[] {
-  const row = (step: string, call: StoredCall): CallRow => ({
+  const row = (step: string, call: StoredCall, context = callContext(call)): CallRow => ({
     step,
     model: call.model,
     attempt: call.retries + 1,
@@ -137,6 +140,7 @@ export function callRows(record: RunRecord): CallRow[] {
     ttftMs: call.ttftMs,
     durationMs: call.durationMs,
     thinkingChars: 'thinking' in call && typeof call.thinking === 'string' ? call.thinking.length : null,
+    context: context === null ? null : promptAgainstWindow(context),
   });
   return record.journal.flatMap((entry) => {
     const step = stepLabel(entry);

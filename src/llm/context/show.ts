@@ -1,6 +1,6 @@
 // What a host says about a model's context: the trained length and Modelfile num_ctx (/api/show), and the num_ctx a
 // loaded model runs with (/api/ps).
-import { errorOf, hostFetch } from '../models/http.ts';
+import { errorOf, hostFetch, type HostRequest } from '../models/http.ts';
 import { canonicalModel } from '../listing.ts';
 
 export interface ModelWindowInfo {
@@ -49,6 +49,20 @@ export function loadedContext(psBody: unknown, model: string): number | null {
   return null;
 }
 
+/** What `/api/show` says of a model's window (everything but what is loaded); throws with the host's words. */
+export async function fetchShowWindow(host: string, model: string, request: HostRequest): Promise<Omit<ModelWindowInfo, 'loadedNumCtx'>> {
+  const show = await hostFetch(host, '/api/show', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model }), ...request });
+  if (!show.ok) throw new Error(`/api/show answered ${await errorOf(show)}`);
+  const body: unknown = await show.json().catch(() => null);
+  if (!isRecord(body)) throw new Error('/api/show sent no model description');
+  return {
+    trained: trainedLength(body.model_info),
+    modelfileNumCtx: modelfileNumCtx(body.parameters),
+    modifiedAt: typeof body.modified_at === 'string' ? body.modified_at : null,
+    capabilities: Array.isArray(body.capabilities) ? body.capabilities.filter((c): c is string => typeof c === 'string') : [],
+  };
+}
+
 /**
  * Asks `host` (as resolveHost gives it, credentials included) about `model`'s window; throws with the host's words
  * when it cannot tell (unreachable, unknown model, not an Ollama server).
@@ -56,18 +70,9 @@ export function loadedContext(psBody: unknown, model: string): number | null {
 export async function fetchModelWindow(host: string, model: string, timeoutMs: number, signal?: AbortSignal): Promise<ModelWindowInfo> {
   const request = { timeoutMs, ...(signal ? { signal } : {}) };
   const [show, ps] = await Promise.all([
-    hostFetch(host, '/api/show', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model }), ...request }),
+    fetchShowWindow(host, model, request),
     hostFetch(host, '/api/ps', request).catch(() => null),
   ]);
-  if (!show.ok) throw new Error(`/api/show answered ${await errorOf(show)}`);
-  const body: unknown = await show.json().catch(() => null);
-  if (!isRecord(body)) throw new Error('/api/show sent no model description');
   const psBody: unknown = ps?.ok ? await ps.json().catch(() => null) : null;
-  return {
-    trained: trainedLength(body.model_info),
-    modelfileNumCtx: modelfileNumCtx(body.parameters),
-    loadedNumCtx: loadedContext(psBody, model),
-    modifiedAt: typeof body.modified_at === 'string' ? body.modified_at : null,
-    capabilities: Array.isArray(body.capabilities) ? body.capabilities.filter((c): c is string => typeof c === 'string') : [],
-  };
+  return { ...show, loadedNumCtx: loadedContext(psBody, model) };
 }
