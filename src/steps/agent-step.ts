@@ -73,9 +73,9 @@ export function agentStep<TInput, T = never>(spec: AgentStepSpec<TInput, T>) {
   const policy = resolvePolicy(id, spec.context === false ? {} : spec.context);
   const maxTokens = spec.config?.maxTokens ?? defaultModelConfig.maxTokens;
   const toolSpecs: ToolSpec[] = tools.map(({ name, description, input }) => ({ name, description, input }));
-  /** The longest tool result the transcript takes whole: the policy's, else an eighth of the window once it is known. */
+  /** The longest tool result the transcript takes whole: the policy's, else a quarter of the window once it is known. */
   const clipAt = (context: AgentContext<TInput, T>): number | null =>
-    !compaction ? null : (policy.maxToolResultTokens ?? (context.window.window === null ? null : Math.floor(context.window.window / 8)));
+    !compaction ? null : (policy.maxToolResultTokens ?? (context.window.window === null ? null : Math.floor(context.window.window / 4)));
   const spanOf = (context: AgentContext<TInput, T>) =>
     context.window.window === null ? null : compactionSpan(context.messages, context.head, context.summarised, policy.keepTurns, context.window.window);
   // Each turn is a model step with the agent's policy (ladder, retries, schema, scorer, backoff, outage), offered the tools.

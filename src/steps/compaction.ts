@@ -18,7 +18,7 @@ export interface ContextPolicy {
   compactAt?: number;
   /** Turns (a model reply and its tools' results) kept word for word at the end. Default 2. */
   keepTurns?: number;
-  /** A tool result longer than this is clipped, with a note to the model. Default: an eighth of the window. */
+  /** A tool result longer than this is clipped, with a note to the model. Default: a quarter of the window. */
   maxToolResultTokens?: number;
   /** The model that writes summaries. Default: the first model of the agent's ladder. */
   summarizer?: string;
