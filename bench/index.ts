@@ -19,6 +19,7 @@ const benches: Record<string, () => Promise<{ run: (options: BenchOptions) => Pr
   'fanout-efficiency': () => import('./fanout-efficiency.ts'),
   hosts: () => import('./hosts.ts'),
   'worker-throughput': () => import('./worker-throughput.ts'),
+  context: () => import('./context.ts'),
 };
 
 const args = process.argv.slice(2);
