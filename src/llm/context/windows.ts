@@ -49,6 +49,7 @@ export type ContextPlan =
 
 /** What one host+model has taught: its window and how its tokenizer counts against the estimate. */
 interface Entry {
+  key: string;
   info: ModelWindowInfo | null;
   fetchedAt: number;
   fetching: Promise<void> | undefined;
@@ -106,6 +107,8 @@ export function chooseNumCtx(need: number, cap: number, ladder: readonly number[
  */
 export class ContextWindows {
   readonly #entries = new Map<string, Entry>();
+  /** `host \0 model` as callers spell them → their entry: a call finds its entry without normalising names again. */
+  readonly #spelled = new Map<string, Entry>();
   readonly #refreshMs: number;
   readonly #probeTimeoutMs: number;
   readonly #now: () => number;
@@ -118,7 +121,10 @@ export class ContextWindows {
 
   /** The model's window on the host, asked once and refreshed in the background; null when the host cannot tell. */
   async window(host: string, model: string): Promise<ModelWindowInfo | null> {
-    const entry = this.#entry(host, model);
+    return this.#window(this.#entry(host, model), host, model);
+  }
+
+  async #window(entry: Entry, host: string, model: string): Promise<ModelWindowInfo | null> {
     const age = this.#now() - entry.fetchedAt;
     const due = entry.info === null ? age >= FAILED_RETRY_MS : age >= this.#refreshMs;
     if (due) {
@@ -144,15 +150,15 @@ export class ContextWindows {
    */
   async plan(request: ContextRequest): Promise<ContextPlan> {
     const config = request.config ?? {};
-    const k = key(request.host, request.model);
-    const raw = estimatePromptTokens(request.messages, request.tools);
     const entry = this.#entry(request.host, request.model);
+    const k = entry.key;
+    const raw = estimatePromptTokens(request.messages, request.tools);
     const estimate = Math.ceil(raw * entry.ratio);
     const onTruncation = config.onTruncation ?? 'fail';
     const purpose = config.purpose !== undefined ? { purpose: config.purpose } : {};
     const asked = request.options?.num_ctx;
     const explicit = typeof asked === 'number' && Number.isFinite(asked) && asked > 0 ? Math.floor(asked) : undefined;
-    const info = await this.window(request.host, request.model);
+    const info = await this.#window(entry, request.host, request.model);
     if (config.mode === 'off') {
       // Nothing is chosen or refused; what the model runs with is known only when the request or its Modelfile says.
       const runsWith = explicit ?? info?.modelfileNumCtx ?? undefined;
@@ -231,12 +237,17 @@ export class ContextWindows {
   }
 
   #entry(host: string, model: string): Entry {
+    const spelled = `${host}\0${model}`;
+    const known = this.#spelled.get(spelled);
+    if (known) return known;
     const k = key(host, model);
     let entry = this.#entries.get(k);
     if (!entry) {
-      entry = { info: null, fetchedAt: -Infinity, fetching: undefined, lastNumCtx: null, ratio: 1, deviation: 0, samples: 0 };
+      entry = { key: k, info: null, fetchedAt: -Infinity, fetching: undefined, lastNumCtx: null, ratio: 1, deviation: 0, samples: 0 };
       this.#entries.set(k, entry);
     }
+    // Spellings are few per process (the hosts and models a workflow names): kept as long as the entry.
+    this.#spelled.set(spelled, entry);
     return entry;
   }
 
