@@ -23,7 +23,7 @@ export {
   type CallEvent,
 } from './steps/index.ts';
 // Agents: a tool loop as a step, and the tools it may call.
-export { agentStep, tool, type AgentStepSpec, type AgentOutput, type AgentTranscript, type ToolCallRecord, type Tool, type ToolContext, type ToolResult } from './steps/index.ts';
+export { agentStep, tool, type AgentStepSpec, type AgentOutput, type AgentTranscript, type CompactionRecord, type ContextPolicy, type ToolCallRecord, type Tool, type ToolContext, type ToolResult } from './steps/index.ts';
 
 // Running them: start, resume, send events, cancel, list and read runs.
 export {

@@ -160,7 +160,7 @@ export async function trackedCall<T = unknown>(
   const context = windows.observe(plan, final?.prompt_eval_count);
   metadata.context = context;
   // A prompt the host cut is not an answer to the question asked: it fails (and escalates), unless the step said flag.
-  if (error === undefined && context.truncated && plan.onTruncation === 'fail') {
+  if (error === undefined && context.truncated && plan.onTruncation === 'escalate') {
     error = { kind: 'context', message: `prompt truncated by the host: ${context.truncation ?? 'fewer tokens evaluated than sent'}` };
   }
   let data: T | undefined;

@@ -54,7 +54,7 @@ const configSchema = z.object({
     mode: z.enum(['auto', 'off'], { error: 'must be "auto" or "off"' }).optional(),
     maxNumCtx: z.number({ error: 'must be an integer' }).int('must be an integer').positive('must be > 0').optional(),
     ladder: z.array(z.number().int().positive(), { error: 'must be an array of positive integers' }).min(1, 'must not be empty').optional(),
-    onTruncation: z.enum(['fail', 'flag'], { error: 'must be "fail" or "flag"' }).optional(),
+    onTruncation: z.enum(['escalate', 'flag'], { error: 'must be "escalate" or "flag"' }).optional(),
     purpose: z.enum(['compaction'], { error: 'must be "compaction"' }).optional(),
   }, { error: 'must be an object' }).optional(),
 });

@@ -117,8 +117,11 @@ export interface ContextConfig {
   maxNumCtx?: number;
   /** The sizes `num_ctx` is chosen from, so the model is not reloaded for every prompt size. */
   ladder?: number[];
-  /** A reply whose prompt was cut: `fail` (error kind `context`: the step escalates) or `flag` (accepted, marked). */
-  onTruncation?: 'fail' | 'flag';
+  /**
+   * A reply whose prompt the host cut: `escalate` (default: the call fails with kind `context`, and a step escalates it
+   * to the next model) or `flag` (accepted, marked in `metadata.context`, and the step flags it). An agent compacts.
+   */
+  onTruncation?: 'escalate' | 'flag';
   /** What the call is for, recorded in `metadata.context.purpose`. */
   purpose?: 'compaction';
 }

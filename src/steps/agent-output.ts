@@ -66,6 +66,8 @@ export interface AgentContext<TInput, T> {
   data: T | null;
   status: 'running' | 'done' | 'flagged';
   reasons: string[];
+  /** Flags of turns accepted with one (a prompt the host cut, under `onTruncation: 'flag'`): the step ends with them. */
+  turnFlags: string[];
   /** Messages at the front that `prompt` built (the system prompt and the task): never compacted. */
   head: number;
   /** A summary of earlier turns follows the head. */

@@ -137,6 +137,7 @@ export function agentStep<TInput, T = never>(spec: AgentStepSpec<TInput, T>) {
         return {
           window: learnWindow(context.window, output.attempts, context.messages, toolSpecs, policy.window),
           rescues: flagged ? context.rescues : 0,
+          turnFlags: flagged ? context.turnFlags : [...context.turnFlags, ...output.flags],
           turns: context.turns + 1,
           attempts: [...context.attempts, ...output.attempts],
           last: output.result,
@@ -245,6 +246,7 @@ export function agentStep<TInput, T = never>(spec: AgentStepSpec<TInput, T>) {
         data: null,
         status: 'running',
         reasons: [],
+        turnFlags: [],
         head: messages.length,
         summarised: false,
         window: { window: policy.window, lastPrompt: null, ratio: 1 },
@@ -325,7 +327,7 @@ export function agentStep<TInput, T = never>(spec: AgentStepSpec<TInput, T>) {
         result: done ? context.last : null,
         attempts: context.attempts,
         reasons: context.reasons,
-        flags: done ? [] : [`${id}: ${context.reasons[0] ?? 'flagged'}`],
+        flags: done ? context.turnFlags : [`${id}: ${context.reasons[0] ?? 'flagged'}`],
         transcript: { turns: context.turns, toolCalls: context.toolCalls, calls: context.calls, compactions: context.compactions },
       };
     },

@@ -4,10 +4,10 @@ import { createActor, toPromise } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { Ollama } from 'ollama';
 import { ContextWindows } from '../../src/llm/context/windows.ts';
-import { defineWorkflow } from '../../src/steps/index.ts';
+import { agentStep, defineWorkflow, tool } from '../../src/steps/index.ts';
 import { runWorkflow } from '../../src/runtime/index.ts';
 import { MemoryStore } from '../../src/store/index.ts';
-import { askStep, modulePath, oneStepMachine, validReply } from './fixtures.ts';
+import { answerSchema, askStep, modulePath, oneStepMachine, validReply } from './fixtures.ts';
 import { useSimulators } from '../helpers/simulators.ts';
 import { z } from 'zod';
 
@@ -36,6 +36,27 @@ describe('model step: context windows', () => {
     expect(failed.status).toBe('flagged');
     expect(failed.attempts.map((a) => a.error?.kind)).toEqual(['context']);
     expect(failed.reasons[0]).toMatch(/ladder exhausted after 1 attempt\(s\) \(last: context: prompt truncated by the host/);
+  });
+});
+
+describe('agent step: context windows', () => {
+  it('ends with the flag of a turn accepted although the host cut its prompt (onTruncation: flag)', async () => {
+    const sim = await simulator({ script: { '*': () => validReply() } });
+    const echo = tool({ name: 'echo', description: 'Echoes.', input: z.object({ text: z.string() }), run: ({ text }) => text });
+    const agent = agentStep({
+      id: 'reader',
+      prompt: (input: { text: string }) => [{ role: 'user', content: input.text }],
+      tools: [echo],
+      schema: answerSchema,
+      ladder: ['qwen2.5-coder:7b'],
+      maxTurns: 2,
+      maxToolCalls: 2,
+      config: { host: sim.url, timeoutMs: 5000, context: { mode: 'off', onTruncation: 'flag' } },
+    });
+    const output = await toPromise(createActor(agent, { input: { text: long + long } }).start());
+    expect(output.status).toBe('done');
+    expect(output.data).toEqual({ answer: '42', confidence: 0.9 });
+    expect(output.flags).toEqual([expect.stringMatching(/^reader: prompt truncated by the host/)]);
   });
 });
 

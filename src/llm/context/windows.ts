@@ -43,7 +43,7 @@ export type ContextPlan =
     /** The context the call is known to run with: the num_ctx sent, else an explicit option or the Modelfile's. */
     runsWith: number | undefined;
     context: CallContext;
-    onTruncation: 'fail' | 'flag';
+    onTruncation: 'escalate' | 'flag';
   }
   | { ok: false; error: CallError; context: CallContext };
 
@@ -154,7 +154,7 @@ export class ContextWindows {
     const k = entry.key;
     const raw = estimatePromptTokens(request.messages, request.tools);
     const estimate = Math.ceil(raw * entry.ratio);
-    const onTruncation = config.onTruncation ?? 'fail';
+    const onTruncation = config.onTruncation ?? 'escalate';
     const purpose = config.purpose !== undefined ? { purpose: config.purpose } : {};
     const asked = request.options?.num_ctx;
     const explicit = typeof asked === 'number' && Number.isFinite(asked) && asked > 0 ? Math.floor(asked) : undefined;
