@@ -18,7 +18,10 @@ const benches: Record<string, () => Promise<{ run: (options: BenchOptions) => Pr
   memory: () => import('./memory.ts'),
   'fanout-efficiency': () => import('./fanout-efficiency.ts'),
   hosts: () => import('./hosts.ts'),
+  'faulty-hosts': () => import('./faulty-hosts.ts'),
   'worker-throughput': () => import('./worker-throughput.ts'),
+  'off-thread': () => import('./off-thread.ts'),
+  'secrets-scrub': () => import('./secrets-scrub.ts'),
   context: () => import('./context.ts'),
 };
 

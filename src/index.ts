@@ -16,6 +16,7 @@ export {
   type ModelStepSpec,
   type StepOutput,
   type AttemptRecord,
+  type OutageTry,
   type FanOutSpec,
   type FanOutOutput,
   type WaitForSpec,
@@ -23,7 +24,10 @@ export {
   type CallEvent,
 } from './steps/index.ts';
 // Agents: a tool loop as a step, and the tools it may call.
-export { agentStep, tool, type AgentStepSpec, type AgentOutput, type AgentTranscript, type CompactionRecord, type ContextPolicy, type ToolCallRecord, type Tool, type ToolContext, type ToolResult } from './steps/index.ts';
+export { agentStep, tool, defaultToolTimeoutMs, type AgentStepSpec, type AgentOutput, type AgentTranscript, type CompactionRecord, type ContextPolicy, type ToolCallRecord, type Tool, type ToolContext, type ToolResult } from './steps/index.ts';
+// Work that may hog the CPU or hang (a model-given regex, a parser), run in a worker thread that a signal really ends.
+export { runOffThread, type OffThreadOptions } from './util/off-thread.ts';
+export { grepLines, grepOffThread, literalPattern, type GrepRequest, type GrepResult, type GrepMatch } from './util/grep.ts';
 
 // Running them: start, resume, send events, cancel, list and read runs.
 export {
@@ -39,6 +43,7 @@ export {
   hostLimiter,
   definitionHash,
   statePaths,
+  defaultStopGraceMs,
   type RunOptions,
   type ResumeOptions,
   type SendOptions,
@@ -46,6 +51,7 @@ export {
   type HistoryEntry,
   type HistoricCheckpoint,
   type DriveHooks,
+  type StopReport,
   type LoadedWorkflow,
 } from './runtime/index.ts';
 
@@ -86,6 +92,8 @@ export {
   estimatePromptTokens,
   type HostSetOptions,
   type HostStatus,
+  type BreakerOptions,
+  type BreakerStatus,
   type ModelConfigInput,
   type CallContext,
   type CallError,

@@ -3,33 +3,14 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
+import { readmeSnippets } from './helpers/readme.ts';
 
 const repoRoot = fileURLToPath(new URL('../', import.meta.url));
-const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-
-interface Snippet {
-  /** README line of the snippet's first code line (1-based). */
-  line: number;
-  code: string;
-}
-
-/** ```ts blocks; ```ts skip-check opts a fragment out (a signature, a piece of a larger example). */
-function readmeSnippets(markdown: string): Snippet[] {
-  const snippets: Snippet[] = [];
-  const lines = markdown.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const open = /^```ts(?:\s+(.*))?$/.exec(lines[i] ?? '');
-    if (!open) continue;
-    const end = lines.findIndex((l, j) => j > i && l.startsWith('```'));
-    if (end < 0) break;
-    if (!(open[1] ?? '').split(/\s+/).includes('skip-check')) snippets.push({ line: i + 2, code: lines.slice(i + 1, end).join('\n') });
-    i = end;
-  }
-  return snippets;
-}
+// TypeScript 7 exports no bin/tsc subpath: find the package, then its bin.
+const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin', 'tsc');
 
 const src = (path: string) => [join(repoRoot, 'src', path)];
 const tsconfig = {

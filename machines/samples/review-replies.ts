@@ -2,7 +2,6 @@
 // small model and a careful one from the large model, and a rule-based judge that grades a verdict by the findings.
 import type { ScriptedReply, SimReply, SimRequest } from '../../src/testing/index.ts';
 import { synthesize } from '../../src/testing/index.ts';
-import { createRandom, hashString } from '../../src/util/random.ts';
 
 type Severity = 'info' | 'warning' | 'error';
 interface CannedFinding {
@@ -131,9 +130,12 @@ export function judgeByRules(req: SimRequest): { score: number; reasons: string[
   return { score: Math.max(1, score), reasons };
 }
 
-/** A reply the simulator would have synthesized for the request's format: for requests this script does not know. */
+/**
+ * A valid instance of the request's format, for requests this script does not know. Its random source is a constant:
+ * the same reply every time, from public API only (this file ships as an example).
+ */
 function synthesized(req: SimRequest): string {
-  const random = createRandom(hashString(JSON.stringify(req.messages)));
+  const random = () => 0.5;
   return typeof req.format === 'object' && req.format !== null ? JSON.stringify(synthesize(req.format, random)) : 'Simulated reply.';
 }
 

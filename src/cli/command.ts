@@ -58,11 +58,37 @@ export function watchFlagOptions(watch: ((options: FlagOptions) => void) | undef
   observer = watch;
 }
 
+/** A value that starts with a dash but is a number (`-3`, `-0.5`, `-1e3`), not an option. */
+const negativeNumber = /^-(?:\d|\.\d)/;
+
+/**
+ * `--at -3` joined into `--at=-3`: parseArgs calls a dash-led value "ambiguous" and suggests syntax, where the person
+ * needs to hear what is wrong with the number; joined, the flag's own check says it. Only for options that take a
+ * value, only before a `--`.
+ */
+function joinNegativeValues(argv: readonly string[], options: FlagOptions): string[] {
+  const takesValue = (arg: string): boolean => {
+    const name = arg.startsWith('--') ? arg.slice(2) : Object.keys(options).find((key) => options[key]?.short === arg.slice(1));
+    return name !== undefined && options[name]?.type === 'string';
+  };
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--') return [...out, ...argv.slice(i)];
+    const next = argv[i + 1];
+    if (arg.startsWith('-') && !arg.includes('=') && next !== undefined && negativeNumber.test(next) && takesValue(arg)) {
+      out.push(arg.startsWith('--') ? `${arg}=${next}` : `${arg}${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
+}
+
 /** node:util parseArgs with our error type, so a bad flag is a usage error and never a stack trace. */
 export function parseFlags<O extends FlagOptions>(argv: string[], options: O, allowPositionals = true): ParsedFlags<O> {
   observer?.(options);
   try {
-    return parseArgs({ args: argv, options, allowPositionals, strict: true });
+    return parseArgs({ args: joinNegativeValues(argv, options), options, allowPositionals, strict: true });
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }

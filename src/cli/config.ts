@@ -1,11 +1,11 @@
-// The CLI's settings: flags win, then environment variables, then harness.config.{json,js,ts} in the cwd, then defaults.
+// The CLI's settings: flags win, then environment variables, then harness.config.{json,js,ts,mts} in the cwd, then defaults.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { importModule } from '../runtime/import-module.ts';
 import { SettingError, type CliIO } from './command.ts';
 
-export const configFileNames = ['harness.config.json', 'harness.config.js', 'harness.config.ts'] as const;
+export const configFileNames = ['harness.config.json', 'harness.config.js', 'harness.config.ts', 'harness.config.mts'] as const;
 
 const fileSchema = z.strictObject({
   /** Directory of run files, relative to the cwd (where the config file is). */
@@ -16,6 +16,8 @@ const fileSchema = z.strictObject({
   hostConcurrency: z.number().int().min(1).optional(),
   /** How long a run rides out an unreachable host before it parks (--park-after). */
   parkAfterMs: z.number().int().min(0).optional(),
+  /** How long a graceful stop waits for calls in flight before cutting them off (--stop-grace-ms). */
+  stopGraceMs: z.number().int().min(0).optional(),
 });
 
 export type ConfigFile = z.infer<typeof fileSchema>;
@@ -99,8 +101,11 @@ export function effectiveEnv(io: Pick<CliIO, 'env' | 'cwd'>): NodeJS.ProcessEnv 
   return env;
 }
 
-/** --park-after as typed, else the config file's parkAfterMs (as the flag's text), else undefined. */
-export function parkAfterSetting(flag: string | undefined, io: Pick<CliIO, 'cwd'>): string | undefined {
-  const fromFile = configOf(io.cwd).values.parkAfterMs;
+/** The config file's keys that a flag of a whole number of ms also sets: --park-after, --stop-grace-ms. */
+export type MsKey = 'parkAfterMs' | 'stopGraceMs';
+
+/** A flag as typed, else the config file's `key` (as the flag's text), else undefined. */
+export function msSetting(flag: string | undefined, key: MsKey, io: Pick<CliIO, 'cwd'>): string | undefined {
+  const fromFile = configOf(io.cwd).values[key];
   return flag ?? (fromFile !== undefined ? String(fromFile) : undefined);
 }

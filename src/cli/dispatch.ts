@@ -1,6 +1,7 @@
 // Picks the subcommand, answers --help, and turns every error into one line on stderr and an exit code.
 import { type CliIO, type Command, ExitCode, UsageError } from './command.ts';
 import { loadConfig } from './config.ts';
+import { scrubText } from '../util/secrets.ts';
 import { exitCodeOf } from './exit-codes.ts';
 import { packageVersion } from './version.ts';
 
@@ -96,11 +97,12 @@ export async function runCli(registry: CommandRegistry, argv: readonly string[],
   }
 }
 
+/** Prints an error as one line (its stack too with HARNESS_DEBUG=1), every URL in it scrubbed of credentials. */
 export function report(error: unknown, io: Pick<CliIO, 'stderr' | 'env'>): number {
   const debug = io.env.HARNESS_DEBUG === '1';
-  const message = error instanceof Error ? error.message : String(error);
+  const message = scrubText(error instanceof Error ? error.message : String(error));
   const code = exitCodeOf(error);
-  const stack = debug && error instanceof Error && error.stack ? `\n${error.stack}` : '';
+  const stack = debug && error instanceof Error && error.stack ? `\n${scrubText(error.stack)}` : '';
   if (code !== undefined) {
     io.stderr.write(`harness: ${message.trim()}${stack}\n`);
     return code;

@@ -1,17 +1,19 @@
 // Drives a run from the command line: live view, Ctrl-C handling, the final record printed, and the exit code.
 import { startStatelyBridge, type StatelyBridge } from '../inspect/stately.ts';
 import { HostSet } from '../llm/hosts.ts';
-import { hostLimiter, type DriveHooks } from '../runtime/index.ts';
+import { defaultStopGraceMs, hostLimiter, type DriveHooks } from '../runtime/index.ts';
 import type { RunRecord, RunStore } from '../store/index.ts';
-import { integerFlag, type CliIO } from './command.ts';
+import { scrubUrl } from '../util/secrets.ts';
+import { integerFlag, SettingError, type CliIO } from './command.ts';
+import { portFlag } from './listen.ts';
 import { assertModelHost } from './host-arg.ts';
 import { colorEnabled, paint } from './io.ts';
 import { LiveView } from './live-view.ts';
 import { openStore } from './snapshots-dir.ts';
 import { otelWanted } from '../telemetry/cli.ts';
 import { contentEnabled } from '../telemetry/types.ts';
-import { effectiveEnv, parkAfterSetting } from './config.ts';
-import { continueLines, exitCodeFor, interruptedExitCode, summaryLines } from './print-run.ts';
+import { effectiveEnv, msSetting } from './config.ts';
+import { continueLines, exitCodeFor, interruptedExitCode, resumeCommand, summaryLines } from './print-run.ts';
 
 /** Flags of every command that drives a run (run, resume, send). */
 export const driveFlags = {
@@ -20,6 +22,7 @@ export const driveFlags = {
   store: { type: 'string' },
   fsync: { type: 'boolean', default: false },
   'park-after': { type: 'string' },
+  'stop-grace-ms': { type: 'string' },
   inspect: { type: 'boolean', default: false },
   'inspect-port': { type: 'string' },
   'inspect-url': { type: 'string' },
@@ -32,11 +35,18 @@ export const driveFlagsHelp = `  --json               print only the final run r
   --fsync              fsync every checkpoint: durable against power loss, slower
   --park-after <ms>    ride out an unreachable or overloaded Ollama host this long (default 180000, or the
                        workflow's own), retrying with backoff; then park the run (exit 75) to resume later
+  --stop-grace-ms <ms> on Ctrl-C, wait this long for calls in flight (default 30000, or the config file's
+                       stopGraceMs); then cut them off (named on stderr) and stop: they are made again on resume
   --inspect            send the run to Stately's inspector: starts the relay on --inspect-port (default 8080);
                        open the printed http://localhost:<port> page (it embeds stately.ai/inspect: needs internet)
   --inspect-url <ws>   send to a relay already running at ws://host:port instead
   --otel               export OpenTelemetry spans (run, model calls) over OTLP/HTTP to $OTEL_EXPORTER_OTLP_ENDPOINT
                        (default http://localhost:4318; on whenever that is set); HARNESS_OTEL_CONTENT=1 adds prompts/replies`;
+
+/** What a stop that could not wait for every call says: which calls were cut off, to be made again on resume. */
+export function cutOffLine(cutOff: readonly string[], graceMs: number | undefined): string {
+  return `stop: waited ${graceMs ?? defaultStopGraceMs} ms for calls in flight; cut off, made again on resume: ${cutOff.join(', ')}`;
+}
 
 /** The parsed values of `driveFlags` that concern the Stately inspector. */
 export interface InspectFlags {
@@ -44,16 +54,18 @@ export interface InspectFlags {
   'inspect-port'?: string | undefined;
   'inspect-url'?: string | undefined;
   'park-after'?: string | undefined;
+  'stop-grace-ms'?: string | undefined;
   otel?: boolean | undefined;
 }
 
 export const driveExitHelp = `Exit codes: 0 done or waiting for a person, 1 flagged or failed, 2 bad usage or input (or run not
 found), 3 refused (run locked by another process, definition changed, corrupt run file, run finished),
 75 parked (an Ollama host stayed unreachable: resume it later, or let a worker), 130 stopped by Ctrl-C
-(the calls in flight finish and are kept; a second Ctrl-C quits at once; the run can be resumed).`;
+(the calls in flight finish and are kept, for --stop-grace-ms at most; a second Ctrl-C quits at once; the run
+can be resumed).`;
 
 /** The hooks a driving command hands to the runtime verb. */
-export type LiveHooks = Pick<DriveHooks, 'signal' | 'onCall' | 'onCheckpoint' | 'inspect' | 'limiter' | 'hosts' | 'outage' | 'telemetry'>;
+export type LiveHooks = Pick<DriveHooks, 'signal' | 'stopGraceMs' | 'onStop' | 'onCall' | 'onCheckpoint' | 'inspect' | 'limiter' | 'hosts' | 'outage' | 'telemetry'>;
 
 export interface DriveRequest {
   io: CliIO;
@@ -71,7 +83,11 @@ export interface DriveRequest {
 /** Starts the Stately bridge when asked for; a bad port or an unreachable relay is a usage error. */
 async function statelyBridge(flags: InspectFlags | undefined, io: CliIO): Promise<StatelyBridge | null> {
   if (!flags?.inspect && flags?.['inspect-url'] === undefined) return null;
-  const port = integerFlag('inspect-port', flags['inspect-port'], 1) ?? 8080;
+  const port = portFlag('inspect-port', flags['inspect-port'], 8080, 1);
+  const url = flags['inspect-url'];
+  if (url !== undefined && !/^wss?:\/\/[^/?#\s]+/.test(url)) {
+    throw new SettingError(`--inspect-url ${JSON.stringify(scrubUrl(url))} is not a ws:// (or wss://) URL with a host, e.g. ws://127.0.0.1:8080`);
+  }
   const bridge = await startStatelyBridge(flags['inspect-url'] !== undefined ? { url: flags['inspect-url'] } : { port });
   const where = bridge.viewerUrl
     ? `open ${bridge.viewerUrl} in a browser with internet access (the page embeds https://stately.ai/inspect)`
@@ -91,6 +107,7 @@ export async function driveFromCli(request: DriveRequest): Promise<number> {
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     if (controller.signal.aborted) {
+      io.stderr.write(`quit at once: run ${runId} is left at its last checkpoint; calls in flight are made again when you resume it:\n  ${resumeCommand(runId, request.snapshotsFlag)}\n`);
       process.exit(interruptedExitCode);
     }
     view.note(`${signal === 'SIGINT' ? 'Ctrl-C' : signal}: stopping run ${runId} at a checkpoint (press Ctrl-C again to quit now)`);
@@ -103,8 +120,15 @@ export async function driveFromCli(request: DriveRequest): Promise<number> {
   const hooks: LiveHooks = { signal: controller.signal, onCall: view.onCall, onCheckpoint: view.onCheckpoint, limiter: hostLimiter(env) };
   // Several hosts (OLLAMA_HOSTS): calls are routed among the ones that have the model, and fail over.
   if (env.OLLAMA_HOSTS?.trim()) hooks.hosts = HostSet.fromEnv(env);
-  const parkAfterMs = integerFlag('park-after', parkAfterSetting(request.flags?.['park-after'], io), 0);
+  const parkAfterMs = integerFlag('park-after', msSetting(request.flags?.['park-after'], 'parkAfterMs', io), 0);
   if (parkAfterMs !== undefined) hooks.outage = { parkAfterMs };
+  const stopGraceMs = integerFlag('stop-grace-ms', msSetting(request.flags?.['stop-grace-ms'], 'stopGraceMs', io), 0);
+  if (stopGraceMs !== undefined) hooks.stopGraceMs = stopGraceMs;
+  // Said once the live view is closed, beside the summary: which calls the stop cut off.
+  let cutOff: string[] = [];
+  hooks.onStop = (report) => {
+    cutOff = report.cutOff;
+  };
   hooks.telemetry = { content: contentEnabled(undefined, io.env) };
   let bridge: StatelyBridge | null = null;
   let otel: { shutdown(): Promise<void> } | null = null;
@@ -123,6 +147,7 @@ export async function driveFromCli(request: DriveRequest): Promise<number> {
     process.off('SIGTERM', onSignal);
   }
 
+  if (cutOff.length > 0) io.stderr.write(`${cutOffLine(cutOff, stopGraceMs)}\n`);
   const next = continueLines(record, request.snapshotsFlag);
   if (json) {
     io.stdout.write(`${JSON.stringify(record, null, 2)}\n`);

@@ -17,3 +17,6 @@ process.on('uncaughtException', escaped);
 process.on('unhandledRejection', escaped);
 
 process.exitCode = await runCli(commands, process.argv.slice(2), io);
+// The command is over. Work it gave up on — a tool call a stop cut off that ignores its signal and keeps a timer or a
+// file open — must not keep the process alive: if anything still does a moment later, exit anyway.
+setTimeout(() => process.exit(), 1000).unref();

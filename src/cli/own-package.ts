@@ -6,6 +6,14 @@ import { fileURLToPath } from 'node:url';
 export interface OwnPackage {
   name: string;
   version: string;
+  /** The directory of the package.json: the checkout, or the installed package (its real path, links followed). */
+  dir: string;
+  /**
+   * A checkout (tsconfig.json is there, and it is not in the package's `files`): the CLI runs src/, examples are
+   * machines/. Otherwise the installed package: dist/ and examples/.
+   */
+  checkout: boolean;
+  dependencies: Record<string, string>;
   peerDependencies: Record<string, string>;
   devDependencies: Record<string, string>;
 }
@@ -22,12 +30,20 @@ export function ownPackage(fromDir: string = dirname(fileURLToPath(import.meta.u
   for (let dir = fromDir; ; dir = dirname(dir)) {
     const file = join(dir, 'package.json');
     if (existsSync(file)) {
-      const pkg: unknown = JSON.parse(readFileSync(file, 'utf8'));
+      let pkg: unknown;
+      try {
+        pkg = JSON.parse(readFileSync(file, 'utf8'));
+      } catch {
+        pkg = undefined; // not readable JSON (a fixture, a half-written file): keep looking further up
+      }
       if (typeof pkg === 'object' && pkg !== null && 'name' in pkg && pkg.name === packageName) {
         const version = 'version' in pkg && typeof pkg.version === 'string' ? pkg.version : '0.0.0';
         return {
           name: packageName,
           version,
+          dir,
+          checkout: existsSync(join(dir, 'tsconfig.json')),
+          dependencies: record('dependencies' in pkg ? pkg.dependencies : undefined),
           peerDependencies: record('peerDependencies' in pkg ? pkg.peerDependencies : undefined),
           devDependencies: record('devDependencies' in pkg ? pkg.devDependencies : undefined),
         };

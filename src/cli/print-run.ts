@@ -1,10 +1,12 @@
 // How a run record reads to a person: its exit code, end-of-run summary, how to continue it, and its model calls.
 import { acceptedEvents, parseDefinition } from '../definition/index.ts';
 import { callContext, promptAgainstWindow } from '../inspect/call-context.ts';
-import { callPlace } from '../inspect/calls.ts';
+import { callPlace, gradedKeyOf } from '../inspect/calls.ts';
+import { isOutage } from '../llm/retryable.ts';
 import { statePaths } from '../runtime/driver.ts';
 import type { RunRecord, RunStatus, StoredJournalEntry } from '../store/index.ts';
 import type { StoredCall } from '../store/record.ts';
+import type { ErrorKind } from '../llm/types.ts';
 import { ExitCode } from './command.ts';
 import { compactJson, duration, localTime, shellWord, tokens } from './format.ts';
 import { harnessCommand } from './invocation.ts';
@@ -50,6 +52,9 @@ export function wakeNote(run: { status: RunStatus; wakeAt?: number | null | unde
 /** The `--snapshots DIR` to repeat in a printed command, when the user chose the directory by flag. */
 export const snapshotsArg = (flag: string | undefined): string => (flag === undefined ? '' : ` --snapshots ${shellWord(flag)}`);
 
+/** The command that continues a run: `harness resume <id> [--snapshots DIR]`. */
+export const resumeCommand = (runId: string, snapshotsFlag: string | undefined): string => `${harnessCommand()} resume ${runId}${snapshotsArg(snapshotsFlag)}`;
+
 /** The lines printed when a run/resume/send ends. */
 export function summaryLines(record: RunRecord, p: Paint): string[] {
   const lines = [`${p.bold(colorStatus(record.status, p))}  run ${record.runId}`];
@@ -75,7 +80,7 @@ export function continueLines(record: RunRecord, snapshotsFlag: string | undefin
     const events = acceptedEventsOf(record);
     const states = record.snapshot ? statePaths(record.snapshot.value).join(', ') : '?';
     if (events.length === 0) {
-      return [`run ${record.runId} is waiting in ${states} and accepts no events; resume it with:`, `  ${harnessCommand()} resume ${record.runId}${where}`];
+      return [`run ${record.runId} is waiting in ${states} and accepts no events; resume it with:`, `  ${resumeCommand(record.runId, snapshotsFlag)}`];
     }
     return [
       `run ${record.runId} is waiting for a person in ${states}. To continue, send one of:`,
@@ -87,15 +92,15 @@ export function continueLines(record: RunRecord, snapshotsFlag: string | undefin
     const when = record.wakeAt ? ` (next retry ${new Date(record.wakeAt).toLocaleTimeString()})` : '';
     return [
       `run ${record.runId} is parked: an Ollama host stayed unreachable${when}. A worker retries it then; or now:`,
-      `  ${harnessCommand()} resume ${record.runId}${where}`,
+      `  ${resumeCommand(record.runId, snapshotsFlag)}`,
     ];
   }
   if (record.status === 'stopped') {
-    return [`run ${record.runId} stopped at its last checkpoint; continue it with:`, `  ${harnessCommand()} resume ${record.runId}${where}`];
+    return [`run ${record.runId} stopped at its last checkpoint; continue it with:`, `  ${resumeCommand(record.runId, snapshotsFlag)}`];
   }
   if (record.status === 'running') {
     // Either a process is driving it now, or its driver died: resume tells the two apart by the run's lock.
-    return [`run ${record.runId} is running, or its process died; if none drives it, continue it with:`, `  ${harnessCommand()} resume ${record.runId}${where}`];
+    return [`run ${record.runId} is running, or its process died; if none drives it, continue it with:`, `  ${resumeCommand(record.runId, snapshotsFlag)}`];
   }
   return [];
 }
@@ -105,6 +110,8 @@ export interface CallRow {
   step: string;
   model: string;
   attempt: number;
+  /** A try the host failed (refused, timed out, busy, 5xx): it spent no attempt. */
+  outageTry: boolean;
   outcome: string;
   score: number | null;
   tokensIn: number;
@@ -113,6 +120,8 @@ export interface CallRow {
   durationMs: number;
   /** Length of a thinking model's reasoning (`thinking 312 chars`), kept apart from its answer; null without any. */
   thinkingChars: number | null;
+  /** Why the scorer gave less than 1; empty for a full score or no scorer. */
+  scoreReasons: string[];
   /** Prompt tokens against num_ctx (`3934/8192`, `cut 4090/4096`); null for calls journaled before windows were measured. */
   context: string | null;
 }
@@ -122,10 +131,13 @@ export function stepLabel(entry: StoredJournalEntry): string {
   return callPlace(entry)?.label ?? entry.step;
 }
 
+function errorOf(call: StoredCall): { kind?: ErrorKind; message?: string } | undefined {
+  return (call.metadata as { error?: { kind?: ErrorKind; message?: string } }).error;
+}
+
 export function outcomeOf(call: StoredCall): string {
   if (call.success) return 'ok';
-  const error = (call.metadata as { error?: { kind?: string } }).error;
-  return error?.kind ?? 'error';
+  return errorOf(call)?.kind ?? 'error';
 }
 
 export function callRows(record: RunRecord): CallRow[] {
@@ -133,6 +145,7 @@ export function callRows(record: RunRecord): CallRow[] {
     step,
     model: call.model,
     attempt: call.retries + 1,
+    outageTry: isOutage(errorOf(call)?.kind),
     outcome: outcomeOf(call),
     score: call.score,
     tokensIn: call.tokensIn,
@@ -140,35 +153,61 @@ export function callRows(record: RunRecord): CallRow[] {
     ttftMs: call.ttftMs,
     durationMs: call.durationMs,
     thinkingChars: 'thinking' in call && typeof call.thinking === 'string' ? call.thinking.length : null,
+    scoreReasons: call.score === null || call.score >= 1 ? [] : scoreReasonsOf(call),
     context: context === null ? null : promptAgainstWindow(context),
   });
+  // A judge's call has an entry of its own (older runs kept it inside the entry it graded): listed under that call.
+  const keys = new Set(record.journal.map((entry) => entry.key));
+  const judgesOf = new Map<string, StoredCall[]>();
+  for (const entry of record.journal) {
+    const graded = gradedKeyOf(entry.key);
+    if (graded !== null && keys.has(graded)) judgesOf.set(graded, [...(judgesOf.get(graded) ?? []), entry.result]);
+  }
   return record.journal.flatMap((entry) => {
+    const graded = gradedKeyOf(entry.key);
+    if (graded !== null && keys.has(graded)) return [];
     const step = stepLabel(entry);
-    return [row(step, entry.result), ...(entry.judges ?? []).map((judge) => row(`${step} (judge)`, judge))];
+    const judges = [...(entry.judges ?? []), ...(judgesOf.get(entry.key) ?? [])];
+    return [row(step, entry.result), ...judges.map((judge) => ({ ...row(`${step} (judge)`, judge), attempt: entry.result.retries + 1 }))];
   });
 }
 
-/** One attempt as a flag's reasons list it (the same words as the step's own `reasons`). */
-function describeCall(call: StoredCall, attempt: number): string {
-  const error = (call.metadata as { error?: { kind?: string; message?: string } }).error;
-  if (error) return `${call.model} attempt ${attempt}: ${error.kind ?? 'error'} (${error.message ?? ''})`;
-  return `${call.model} attempt ${attempt}: score ${call.score ?? 'none'}`;
+/** Why a call's scorer gave less than 1 (failed rules, a judge's words), as the journal keeps them. */
+export function scoreReasonsOf(call: StoredCall): string[] {
+  const { metadata } = call;
+  return 'scoreReasons' in metadata && Array.isArray(metadata.scoreReasons) ? metadata.scoreReasons.map(String) : [];
+}
+
+/** One attempt as a flag's reasons list it (the same words as the step's own `reasons`), with its scorer's reasons. */
+function describeCall(call: StoredCall, attempt: number, outageTries: number): string {
+  const error = errorOf(call);
+  const after = outageTries > 0 ? `, after ${outageTries} outage tr${outageTries === 1 ? 'y' : 'ies'}` : '';
+  if (error) return `${call.model} attempt ${attempt}: ${error.kind ?? 'error'} (${error.message ?? ''})${after}`;
+  const reasons = call.score === null || call.score >= 1 ? [] : scoreReasonsOf(call);
+  return `${call.model} attempt ${attempt}: score ${call.score ?? 'none'}${reasons.length > 0 ? ` (${reasons.join('; ')})` : ''}${after}`;
 }
 
 /**
- * Why each flagged step was flagged: the flag's own reason, then every attempt of the step's last pass, read from
- * the journal (a step keeps its attempts in its own machine, which is gone once it ended). A flag that names no
- * journaled step (a sub-agent's own flag, a budget spent before any call) gets no block.
+ * Why each flagged step was flagged: the flag's own reason, then every model attempt of the step's last pass (the
+ * tries an outage cost are counted with the attempt they preceded), read from the journal (a step keeps its attempts
+ * in its own machine, which is gone once it ended). A flag that names no journaled step (a sub-agent's own flag, a
+ * budget spent before any call) gets no block.
  */
 export function flagReasons(record: RunRecord): { label: string; reasons: string[] }[] {
-  const byLabel = new Map<string, { pass: string; attempts: string[] }>();
+  const byLabel = new Map<string, { pass: string; attempts: string[]; outageTries: number }>();
   for (const entry of record.journal) {
     const place = callPlace(entry);
     if (!place) continue;
-    const seen = byLabel.get(place.label);
-    const line = describeCall(entry.result, place.attempt);
-    if (seen && seen.pass === place.pass) seen.attempts.push(line);
-    else byLabel.set(place.label, { pass: place.pass, attempts: [line] });
+    let seen = byLabel.get(place.label);
+    if (seen?.pass !== place.pass) {
+      seen = { pass: place.pass, attempts: [], outageTries: 0 };
+      byLabel.set(place.label, seen);
+    }
+    if (isOutage(errorOf(entry.result)?.kind)) seen.outageTries += 1;
+    else {
+      seen.attempts.push(describeCall(entry.result, place.attempt, seen.outageTries));
+      seen.outageTries = 0;
+    }
   }
   const blocks: { label: string; reasons: string[] }[] = [];
   for (const flag of record.flags) {

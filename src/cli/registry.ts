@@ -24,5 +24,6 @@ export const commands: CommandRegistry = {
   hosts: async () => (await import('./commands/hosts.ts')).hostsCommand,
   pull: async () => (await import('./commands/pull.ts')).pullCommand,
   init: async () => (await import('./commands/init.ts')).initCommand,
+  demo: async () => (await import('./commands/demo.ts')).demoCommand,
   config: async () => (await import('./commands/config.ts')).configCommand,
 };

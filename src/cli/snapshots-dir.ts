@@ -12,6 +12,8 @@ export interface StoreChoice {
   store: FileStore | UrlStore;
   /** The --snapshots value as typed, repeated in printed follow-up commands; undefined when it came from env/default. */
   flag: string | undefined;
+  /** The setting that named a PostgreSQL store (`--store`, `HARNESS_STORE`), for refusals; undefined for run files. */
+  storeLabel?: string;
 }
 
 /** What a command does with the directory: `read` commands (ls, show) never create or write anything in it. */
@@ -40,13 +42,13 @@ function lineage(dir: string): string[] {
  * write. A directory that does not exist yet is fine: `read` commands list nothing, `write` ones create it later.
  * Each ancestor is examined here rather than left to mkdirSync's recursion, which is what loops on /proc.
  */
-export function checkSnapshotsDir(dir: string, access: SnapshotsAccess, label: string): void {
+export function checkSnapshotsDir(dir: string, access: SnapshotsAccess, label: string, what = 'run files'): void {
   const refuse = (problem: string): never => {
     throw new SettingError(`${label} ${dir}: ${problem}`);
   };
   const pseudo = (path: string) => pseudoFileSystems.find((root) => under(path, root));
   const lexical = pseudo(dir);
-  if (lexical) refuse(`run files cannot live under ${lexical}`);
+  if (lexical) refuse(`${what} cannot live under ${lexical}`);
 
   let deepest = '/';
   for (const path of lineage(dir)) {
@@ -71,7 +73,7 @@ export function checkSnapshotsDir(dir: string, access: SnapshotsAccess, label: s
   // A symbolic link may lead into /proc or /sys: judge where the existing part of the path really is.
   const real = realpathSync(deepest);
   const linked = pseudo(real);
-  if (linked) refuse(`run files cannot live under ${linked} (it leads to ${real})`);
+  if (linked) refuse(`${what} cannot live under ${linked} (it leads to ${real})`);
   if (access === 'write') {
     try {
       accessSync(deepest, constants.W_OK);
@@ -89,7 +91,7 @@ export function openStore(
   const url = storeUrlOf(values.store, io.env);
   if (url !== undefined) {
     if (values.snapshots !== undefined) throw new UsageError('give --store or --snapshots, not both');
-    return { store: postgresStoreFor(url), flag: undefined };
+    return { store: postgresStoreFor(url.url, {}, url.label), flag: undefined, storeLabel: url.label };
   }
   const dir = snapshotsDir(values.snapshots, io);
   const label = values.snapshots !== undefined ? '--snapshots' : io.env.HARNESS_SNAPSHOTS?.trim() ? 'HARNESS_SNAPSHOTS' : configOf(io.cwd).values.snapshots ? `${configOf(io.cwd).file} snapshots` : 'snapshots directory';

@@ -79,7 +79,7 @@ function detailOf(call: StoredCall, row: CallRow, rows: readonly CallRow[], entr
     messagesMissing:
       messages !== null ? null
         : judgeIndex === null ? 'this journal entry has no `messages` (runs journaled before requests were kept)'
-          : `a judge's request is not journaled: it would need \`judges[${judgeIndex}].messages\` in the journal entry`,
+          : 'this judge call was journaled inside the entry it graded, without its request (runs from before judges had entries of their own)',
     reply: {
       content: call.content,
       thinking: stringOr(result.thinking),
@@ -89,7 +89,7 @@ function detailOf(call: StoredCall, row: CallRow, rows: readonly CallRow[], entr
     issues: row.issues,
     score: call.score,
     scoreReasons: Array.isArray(metadata.scoreReasons) ? metadata.scoreReasons.map(String) : [],
-    judges: judgeIndex === null ? rows.filter((r) => r.kind === 'judge' && r.id.startsWith(`${row.id}.j`)) : [],
+    judges: rows.filter((r) => r.kind === 'judge' && r.of === row.id),
     timings: {
       ttftMs: call.ttftMs,
       durationMs: call.durationMs,
@@ -112,7 +112,7 @@ function detailOf(call: StoredCall, row: CallRow, rows: readonly CallRow[], entr
   };
 }
 
-/** The detail of call `id` of a run (`3`: journal entry 3; `3.j0`: the first judge call under it). */
+/** The detail of call `id` of a run (`3`: journal entry 3, a judge's own entry too; `3.j0`: a judge call kept inside entry 3). */
 export function callDetail(record: RunRecord, id: string): CallDetail {
   const match = /^(\d+)(?:\.j(\d+))?$/.exec(id);
   const entry = match ? record.journal[Number(match[1])] : undefined;

@@ -31,6 +31,8 @@ export interface CallRow {
   escalatedFrom: string | null;
   /** Calls a judge scorer made for this one. */
   judgeCalls: number;
+  /** For a judge's call: the id of the row it graded. */
+  of: string | null;
   at: string;
   /** The epoch of the session that journaled it (null for entries written before epochs were stored). */
   epoch: number | null;
@@ -46,11 +48,21 @@ export interface CallPlace {
   pass: string;
   rung: number;
   attempt: number;
+  /** Set on a try after the attempt's earlier tries were lost to an outage (`….a<attempt>.o<try>`). */
+  outageTry?: number;
   label: string;
 }
 
-// A step is a child machine: `root/…/<step>/<call>:<pass>.m<rung>.a<attempt>`, the pass a random token per entry.
-const stepKey = /^(.*):([0-9A-Za-z]+)\.m(\d+)\.a(\d+)$/;
+// A step is a child machine: `root/…/<step>/<call>:<pass>.m<rung>.a<attempt>`, the pass a random token per entry; a
+// try after an outage adds `.o<try>`.
+const stepKey = /^(.*):([0-9A-Za-z]+)\.m(\d+)\.a(\d+)(?:\.o(\d+))?$/;
+// A scorer's call (a judge's) is journaled under the call it graded: `<graded key>/judge.<request hash>[.<n>]`.
+const judgeKey = /^(.+)\/judge\.[0-9a-f]+(?:\.\d+)?$/;
+
+/** The key of the call a judge's call graded; null for any other call. */
+export function gradedKeyOf(key: string): string | null {
+  return judgeKey.exec(key)?.[1] ?? null;
+}
 // First-release runs: the call was the workflow's own child, `root/…/<call>:<step>.p<pass>.m<rung>.a<attempt>`.
 const firstReleaseKey = /^(.*):(?:.*\.)?p(\d+)\.m(\d+)\.a(\d+)$/;
 
@@ -82,6 +94,7 @@ export function callPlace(entry: Pick<StoredJournalEntry, 'key' | 'step'>): Call
       pass: current[2] as string,
       rung: Number(current[3]),
       attempt: Number(current[4]),
+      ...(current[5] !== undefined ? { outageTry: Number(current[5]) } : {}),
       label: labelOf(path.slice(1, -2), entry.step, path.at(-2)),
     };
   }
@@ -121,31 +134,56 @@ export function errorKindOf(metadata: Record<string, unknown>): string | null {
   return null;
 }
 
+/** A judge's call and where it is journaled: its own entry (newer runs), or inside the entry it graded (`<id>.j<n>`). */
+interface JudgeCall {
+  call: StoredCall;
+  id: string;
+  key: string;
+  at: string;
+  epoch: number | null;
+}
+
 /** The row of a judge's call, under the call it graded: `correctness/review · judge`. */
-function judgeRow(parent: CallRow, judge: StoredCall, index: number, count: number): CallRow {
+function judgeRow(parent: CallRow, judge: JudgeCall, index: number, count: number): CallRow {
+  const { call } = judge;
   return {
     ...parent,
-    id: `${parent.id}.j${index}`,
+    id: judge.id,
     kind: 'judge',
+    key: judge.key,
+    of: parent.id,
     label: `${parent.label} · judge${count > 1 ? ` ${index + 1}` : ''}`,
-    model: judge.model,
-    tokensIn: judge.tokensIn,
-    tokensOut: judge.tokensOut,
-    ttftMs: judge.ttftMs,
-    durationMs: judge.durationMs,
-    score: judge.score,
-    success: judge.success,
-    issues: issuesOf(judge.metadata),
-    errorKind: errorKindOf(judge.metadata),
+    model: call.model,
+    tokensIn: call.tokensIn,
+    tokensOut: call.tokensOut,
+    ttftMs: call.ttftMs,
+    durationMs: call.durationMs,
+    score: call.score,
+    success: call.success,
+    issues: issuesOf(call.metadata),
+    errorKind: errorKindOf(call.metadata),
     escalatedFrom: null,
     judgeCalls: 0,
+    at: judge.at,
+    epoch: judge.epoch,
   };
 }
 
+/** Every call of a journal: each step's call in journal order, each followed by the judges' calls that graded it. */
 export function callRows(journal: readonly StoredJournalEntry[]): CallRow[] {
+  // Judges' own entries, by the key of the call they graded.
+  const judgesOf = new Map<string, { entry: StoredJournalEntry; index: number }[]>();
+  journal.forEach((entry, index) => {
+    const graded = gradedKeyOf(entry.key);
+    if (graded !== null) judgesOf.set(graded, [...(judgesOf.get(graded) ?? []), { entry, index }]);
+  });
+  const keys = new Set(journal.map((entry) => entry.key));
   const lastModel = new Map<string, string>();
   const passes = new Map<string, string[]>();
   return journal.flatMap((entry, index) => {
+    const graded = gradedKeyOf(entry.key);
+    // A judge's entry is listed under the call it graded (unless that call is missing from the journal).
+    if (graded !== null && keys.has(graded)) return [];
     const { result } = entry;
     const metadata: Record<string, unknown> = result.metadata;
     const place = callPlace(entry);
@@ -181,11 +219,15 @@ export function callRows(journal: readonly StoredJournalEntry[]): CallRow[] {
       issues: issuesOf(metadata),
       errorKind: errorKindOf(metadata),
       escalatedFrom: before !== undefined && before !== result.model ? before : null,
-      judgeCalls: entry.judges?.length ?? 0,
+      judgeCalls: 0,
+      of: null,
       at: entry.at,
       epoch: entry.epoch ?? null,
     };
-    const judges = entry.judges ?? [];
+    const inside = (entry.judges ?? []).map((call, i): JudgeCall => ({ call, id: `${row.id}.j${i}`, key: entry.key, at: entry.at, epoch: row.epoch }));
+    const own = (judgesOf.get(entry.key) ?? []).map(({ entry: j, index: at }): JudgeCall => ({ call: j.result, id: String(at), key: j.key, at: j.at, epoch: j.epoch ?? null }));
+    const judges = [...inside, ...own];
+    row.judgeCalls = judges.length;
     return [row, ...judges.map((judge, i) => judgeRow(row, judge, i, judges.length))];
   });
 }

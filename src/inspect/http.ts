@@ -1,5 +1,6 @@
 // Small HTTP pieces of the inspector: JSON replies, bounded JSON bodies, and the status code of each named error.
 import { isHarnessError, type ErrorCode } from '../errors.ts';
+import { scrubText } from '../util/secrets.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** A request the inspector refuses, with the HTTP status to answer. */
@@ -20,8 +21,12 @@ export const baseHeaders: Record<string, string> = {
     "frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
 };
 
+/**
+ * Every answer of the API goes through here, so every URL in it (a host in a flag, a store in an error) is scrubbed of
+ * credentials: JSON's quotes and escapes end a URL for the scrubber, so the text stays valid JSON.
+ */
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
+  const text = scrubText(JSON.stringify(body));
   res.writeHead(status, { ...baseHeaders, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }

@@ -7,6 +7,7 @@ import { displayHost, resolveHost } from '../llm/host.ts';
 import { HostSet } from '../llm/hosts.ts';
 import { cancelRun, driveFork, hostLimiter, prepareFork, resumeWorkflow, sendToRun } from '../runtime/index.ts';
 import { assertRunId, type RunStore } from '../store/index.ts';
+import { scrubText } from '../util/secrets.ts';
 import { callDetail } from './call-detail.ts';
 import { CallRelay, type CallNews } from './call-relay.ts';
 import { BackgroundDrives } from './drives.ts';
@@ -63,7 +64,7 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
   };
   // Calls of runs driven from here stream to the page; other processes' calls show from their snapshots.
   const relay = new CallRelay((news: CallNews) => {
-    const message = `event: call\ndata: ${JSON.stringify(news)}\n\n`;
+    const message = `event: call\ndata: ${scrubText(JSON.stringify(news))}\n\n`;
     for (const res of streams) res.write(message);
   });
   const drives = new BackgroundDrives(options.onDriveError, (runId, event) => relay.push(runId, event));

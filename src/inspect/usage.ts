@@ -1,7 +1,7 @@
 // Usage of model calls (judges' included): per run by model and step, and across runs by workflow and model.
-import type { RunRecord, StoredCall } from '../store/index.ts';
+import type { RunRecord, StoredCall, StoredJournalEntry } from '../store/index.ts';
 import { callContext } from './call-context.ts';
-import { callPlace } from './calls.ts';
+import { callPlace, gradedKeyOf } from './calls.ts';
 
 export interface UsageRow {
   /** The model, step label or workflow id the row sums. */
@@ -46,9 +46,14 @@ function add(rows: Map<string, UsageRow>, name: string, call: StoredCall): void 
 const sorted = (rows: Map<string, UsageRow>): UsageRow[] =>
   [...rows.values()].sort((a, b) => b.tokensIn + b.tokensOut - (a.tokensIn + a.tokensOut) || a.name.localeCompare(b.name));
 
+/** Every paid call once: each entry (a judge's own entry too), and the judges' calls kept inside older entries. */
 function callsOf(record: Pick<RunRecord, 'journal'>): { label: string; call: StoredCall }[] {
+  const byKey = new Map(record.journal.map((entry) => [entry.key, entry]));
+  const labelOf = (entry: StoredJournalEntry) => callPlace(entry)?.label ?? entry.step;
   return record.journal.flatMap((entry) => {
-    const label = callPlace(entry)?.label ?? entry.step;
+    const graded = byKey.get(gradedKeyOf(entry.key) ?? '');
+    if (graded) return [{ label: `${labelOf(graded)} · judge`, call: entry.result }];
+    const label = labelOf(entry);
     return [{ label, call: entry.result }, ...(entry.judges ?? []).map((call) => ({ label: `${label} · judge`, call }))];
   });
 }

@@ -63,8 +63,9 @@ export async function trackedCall<T = unknown>(
   // reply, or the call is refused (Ollama would cut the prompt silently).
   // A call cancelled before it began asks the host nothing at all.
   const windows = options.windows ?? defaultContextWindows;
-  const contextConfig = options.signal?.aborted ? { ...cfg.context, mode: 'off' as const } : cfg.context;
-  const plan = await windows.plan({ host: resolved, model: cfg.model, messages, ...(cfg.tools ? { tools: cfg.tools } : {}), maxTokens: cfg.maxTokens, ...(cfg.options ? { options: cfg.options } : {}), ...(contextConfig ? { config: contextConfig } : {}) });
+  const cancelled = options.signal?.aborted === true;
+  const contextConfig = cancelled ? { ...cfg.context, mode: 'off' as const } : cfg.context;
+  const plan = await windows.plan({ host: resolved, model: cfg.model, messages, ...(cfg.tools ? { tools: cfg.tools } : {}), maxTokens: cfg.maxTokens, ...(cfg.options ? { options: cfg.options } : {}), ...(contextConfig ? { config: contextConfig } : {}), ...(cancelled ? { probe: false } : {}) });
   if (!plan.ok) return { result: unsentResult<T>(cfg.model, host, plan.error, { context: plan.context }), responded: false };
   if (plan.numCtx !== undefined) modelOptions.num_ctx = plan.numCtx;
 

@@ -1,9 +1,13 @@
 // Named errors of the model layer and the one place that turns any thrown value into a CallError.
+import { HarnessError } from '../errors.ts';
 import type { CallError } from './types.ts';
 
-/** A model config that fails validation: a caller's mistake, so it is thrown rather than returned. */
-export class ConfigError extends Error {
+/** A model config or host setting that fails validation: a caller's mistake, so it is thrown rather than returned. */
+export class ConfigError extends HarnessError {
   override name = 'ConfigError';
+  constructor(message: string) {
+    super('INVALID_CONFIG', message);
+  }
 }
 
 /** The abort reason of a call that ran out of time (queueing, load and generation all count). */
@@ -79,6 +83,11 @@ function messageOf(err: unknown): string {
   return String(err);
 }
 
+// Ollama answers two of the request's own mistakes with 500, through generic error branches (server/routes.go
+// handleScheduleError, llm/llama_server.go): an option value of the wrong type (api.Options.FromMap) and a format
+// that is neither "json" nor a schema. No retry and no other host can help, so they are bad requests.
+const REQUEST_REFUSED_500 = [/^option ".+" must be of (type \w+|an array of strings)$/, /^invalid format: [\s\S]*; expected "json" or a valid JSON Schema object$/];
+
 /**
  * Classifies whatever a call threw. Timeout and abort are decided by the caller's flags first, because an
  * aborted fetch surfaces as an AbortError (or as our reason) no matter which signal fired.
@@ -103,6 +112,7 @@ export function classifyError(err: unknown, context: ErrorContext): CallError {
         : { kind: 'bad-request', message: `${message} (is ${host} an Ollama server?)`, status };
     }
     if (status === 503) return { kind: 'busy', message, status };
+    if (status === 500 && REQUEST_REFUSED_500.some((text) => text.test(message))) return { kind: 'bad-request', message, status };
     if (status >= 500) return { kind: 'server', message, status };
     return { kind: 'bad-request', message, status };
   }

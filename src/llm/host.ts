@@ -1,16 +1,14 @@
 // Where Ollama lives: OLLAMA_HOST (or an explicit host) read with the rules of Ollama's own envconfig.Host.
+import { scrubUrl, withoutCredentials } from '../util/secrets.ts';
 import { ConfigError } from './errors.ts';
 
-// `scheme://user:pw@` or a bare `user:pw@` at the start of a host: everything up to the LAST `@` before the path
-// is userinfo (greedy, so an unencoded `@` in a password cannot leave half of it behind).
-const userinfo = /^((?:[a-zA-Z][a-zA-Z0-9+.-]*:)?\/\/)?[^/?#]*@/;
-
 /**
- * The host as it may be stored or shown: any `user:password@` removed. Works on resolved URLs and on raw,
- * unparsable input alike, because an error message about a bad host must not leak its password either.
+ * The host as it may be stored or shown: any `user:password@` removed, whatever characters the password holds. Works
+ * on resolved URLs and on raw, unparsable input alike, because an error message about a bad host must not leak its
+ * password either.
  */
 export function displayHost(host: string): string {
-  return host.replace(userinfo, '$1');
+  return withoutCredentials(host);
 }
 
 export interface HostAuth {
@@ -30,8 +28,9 @@ export function hostAuth(host: string): HostAuth {
   } catch {
     return { base };
   }
-  // URL keeps userinfo percent-encoded; Basic auth wants the plain text.
-  const pair = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+  // URL keeps userinfo percent-encoded; Basic auth wants the plain text. A host not made by resolveHost may hold a
+  // literal `%`: taken as it is rather than failing every call.
+  const pair = `${safeDecode(url.username)}:${safeDecode(url.password)}`;
   return { base, authorization: `Basic ${Buffer.from(pair, 'utf8').toString('base64')}` };
 }
 
@@ -46,13 +45,40 @@ export const defaultHost = 'http://127.0.0.1:11434';
  * showing it.
  */
 export function resolveHost(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
-  const source = explicit !== undefined ? 'host' : 'OLLAMA_HOST';
-  // Ollama trims spaces and quotes (`OLLAMA_HOST="0.0.0.0"` in a systemd unit is common).
-  const raw = (explicit ?? env.OLLAMA_HOST ?? '').trim().replace(/^["']+|["']+$/g, '').trim();
-  if (raw === '') return defaultHost;
+  const value = explicit ?? env.OLLAMA_HOST ?? '';
+  const read = readHost(value);
+  if ('problem' in read) {
+    const source = explicit !== undefined ? 'host' : 'OLLAMA_HOST';
+    throw new ConfigError(`invalid model config: ${source} ${JSON.stringify(scrubUrl(unquoted(value)))} ${read.problem}`);
+  }
+  return read.url;
+}
 
+/** Why a host value names no server: the words that follow the (scrubbed) value in a message. */
+class HostProblem extends Error {}
+
+/**
+ * `resolveHost` for one value, reporting a bad one as data: `{ url }`, or `{ problem }` such as `has an invalid port
+ * "99999"`, for callers that word the refusal themselves (a CLI setting, an entry of OLLAMA_HOSTS).
+ */
+export function readHost(value: string): { url: string } | { problem: string } {
+  try {
+    return { url: parseHost(unquoted(value)) };
+  } catch (error) {
+    if (error instanceof HostProblem) return { problem: error.message };
+    throw error;
+  }
+}
+
+/** Ollama trims spaces and quotes (`OLLAMA_HOST="0.0.0.0"` in a systemd unit is common). */
+function unquoted(value: string): string {
+  return value.trim().replace(/^["']+|["']+$/g, '').trim();
+}
+
+function parseHost(raw: string): string {
+  if (raw === '') return defaultHost;
   const fail = (why: string): never => {
-    throw new ConfigError(`invalid model config: ${source} ${JSON.stringify(displayHost(raw))} ${why}`);
+    throw new HostProblem(why);
   };
 
   let scheme = 'http';
@@ -67,8 +93,10 @@ export function resolveHost(explicit?: string, env: NodeJS.ProcessEnv = process.
     else fail('must use http:// or https://');
   }
 
-  // Userinfo is split off before the host:port rules, which know nothing of it, and added back at the end.
-  const at = /^[^/?#]*@/.exec(rest)?.[0] ?? '';
+  // Userinfo is split off before the host:port rules, which know nothing of it, and added back at the end. It runs to
+  // the LAST `@`, as src/util/secrets.ts reads it: a password may hold `/`, `?` or `#` (Go's url.Parse, and so Ollama,
+  // would cut it at the first and take half of it for the host), while an `@` in an Ollama host's path is unheard of.
+  const at = rest.slice(0, rest.lastIndexOf('@') + 1);
   rest = rest.slice(at.length);
   const slash = rest.indexOf('/');
   const hostport = slash >= 0 ? rest.slice(0, slash) : rest;
@@ -103,12 +131,12 @@ export function resolveHost(explicit?: string, env: NodeJS.ProcessEnv = process.
   let credentials = '';
   if (at !== '') {
     const [user = '', ...pw] = at.slice(0, -1).split(':');
-    // Re-encoded through URL so that a `@` or `:` in a password cannot shift the host part.
-    const probe = new URL('http://x');
-    probe.username = safeDecode(user);
-    probe.password = safeDecode(pw.join(':'));
-    if (probe.username === '') fail('has credentials without a user name');
-    credentials = `${probe.username}${probe.password === '' ? '' : `:${probe.password}`}@`;
+    // Re-encoded whole, so that a `@` or `:` in a password cannot shift the host part, and a literal `%` (which URL's
+    // own userinfo encoding leaves as it is) cannot be read back as an escape.
+    const username = safeDecode(user);
+    const password = safeDecode(pw.join(':'));
+    if (username === '') fail('has credentials without a user name');
+    credentials = `${encodeURIComponent(username)}${password === '' ? '' : `:${encodeURIComponent(password)}`}@`;
   }
   // URL drops default ports (http:80, https:443); spell them out so the base URL always shows the port.
   const shownPort = url.port || (scheme === 'https' ? '443' : '80');

@@ -1,6 +1,7 @@
 // Public API of the model layer: one trustworthy call, and the pieces a retry policy is built from.
 export { callModel } from './client.ts';
 export { callWithHosts, HostSet, type HostCallOptions, type HostSetOptions, type HostStatus } from './hosts.ts';
+export type { BreakerOptions, BreakerState, BreakerStatus } from './breaker.ts';
 export { parseHostList, type HostEntry } from './host-list.ts';
 export { canonicalModel } from './listing.ts';
 export { defaultModelConfig, formatSchema, resolveConfig, type ModelConfigInput } from './config.ts';
@@ -8,7 +9,7 @@ export { defaultHost, displayHost, hostAuth, resolveHost, type HostAuth } from '
 export { assistantMessage, toolMessage } from './messages.ts';
 export { checkToolCalls, toolsForOllama, type CheckedToolCalls } from './tools.ts';
 export { ConfigError, TimeoutError, classifyError, type ErrorContext } from './errors.ts';
-export { isRetryable } from './retryable.ts';
+export { isOutage, isRetryable } from './retryable.ts';
 export {
   ContextWindows,
   chooseNumCtx,

@@ -17,7 +17,7 @@ export interface ListingRequest {
   timeoutMs: number;
 }
 
-/** Canonical names from `/api/tags` or `/api/ps`; throws on any failure (the caller cools the host down). */
+/** Canonical names from `/api/tags` or `/api/ps`; throws on any failure (the caller opens the host's breaker). */
 export async function listModels(what: 'tags' | 'ps', request: ListingRequest): Promise<string[]> {
   let response: Response;
   try {

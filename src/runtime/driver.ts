@@ -11,6 +11,15 @@ import { contentEnabled, type TelemetryOptions } from '../telemetry/types.ts';
 
 export type DriveStart = { input: unknown } | { snapshot: Snapshot<unknown>; event?: AnyEventObject };
 
+/** A graceful stop waits this long for calls in flight, unless told otherwise (`stopGraceMs`, `--stop-grace-ms`). */
+export const defaultStopGraceMs = 30_000;
+
+/** How a graceful stop went. */
+export interface StopReport {
+  /** The calls still in flight when the grace ran out, named for people (`answer/search`): made again on resume. */
+  cutOff: string[];
+}
+
 export interface DriveOptions {
   session: RunSession;
   workflow: Workflow;
@@ -26,6 +35,13 @@ export interface DriveOptions {
    * the run is checkpointed `stopped`. It can be resumed.
    */
   signal?: AbortSignal;
+  /**
+   * How long a graceful stop waits for the calls in flight, ms (default `defaultStopGraceMs`): past it they are cut
+   * off (their signals fire) and the run is checkpointed `stopped` all the same; they are made again on resume.
+   */
+  stopGraceMs?: number;
+  /** Called once when the run stops (signal): which calls, if any, were cut off and will be made again on resume. */
+  onStop?: (report: StopReport) => void;
   /** Subscribes to cancel requests for this run (from another process); returns the unsubscribe function. */
   onCancelRequest?: (cancel: () => void) => () => void;
   /** Every inspection event of the run's actor system (for the Stately inspector). */
@@ -35,6 +51,11 @@ export interface DriveOptions {
   onCheckpoint?: (record: RunRecord) => void;
   /** OpenTelemetry spans (API only: a no-op without a registered SDK); `content` opts in to prompts and replies. */
   telemetry?: TelemetryOptions;
+  /**
+   * A restored run's parked steps try their host again at once (a person's resume means "now"); otherwise each waits for
+   * its own retry time (a worker's wake-up or takeover, an event sent to another branch). Default false.
+   */
+  retryParked?: boolean;
 }
 
 /** Flattens a state value into its active leaf paths (`review.security.deciding`). */
@@ -53,7 +74,9 @@ interface Activity {
   busy: boolean;
   waiting: boolean;
   parked: boolean;
-  /** The earliest deadline of a running timer (backoff, wait deadline), ms since the epoch. */
+  /** A timer outside parked steps and person waits is running (a backoff inside its outage window): the run moves on its own. */
+  ticking: boolean;
+  /** The earliest deadline of a running timer (backoff, wait deadline, a parked step's retry), ms since the epoch. */
   wakeAt: number | null;
 }
 
@@ -64,12 +87,18 @@ function deadlineOf(ref: AnyActorRef): number | null {
   return typeof input === 'object' && input !== null && 'until' in input && typeof input.until === 'number' ? input.until : null;
 }
 
-/** What the actor tree is doing: a timer alone keeps a run `running` only if nobody is waiting for a person. */
-function activity(ref: AnyActorRef, into: Activity = { busy: false, waiting: false, parked: false, wakeAt: null }): Activity {
+/**
+ * What the actor tree is doing. A timer in a state that waits for a person (a deadline) or in a parked step (its retry
+ * time) does not keep a run `running`; any other timer (a backoff) does: one branch backing off, or busy, while another
+ * is parked or waits, still moves the run on by itself.
+ */
+function activity(ref: AnyActorRef, into: Activity = { busy: false, waiting: false, parked: false, ticking: false, wakeAt: null }): Activity {
   const snapshot: Snapshot<unknown> = ref.getSnapshot();
   if (!isMachineSnapshot(snapshot)) return into;
-  if (snapshot.hasTag(waitingTag)) into.waiting = true;
-  if (snapshot.hasTag(parkedTag)) into.parked = true;
+  const waiting = snapshot.hasTag(waitingTag);
+  const parked = snapshot.hasTag(parkedTag);
+  if (waiting) into.waiting = true;
+  if (parked) into.parked = true;
   for (const child of Object.values<AnyActorRef | undefined>(snapshot.children)) {
     if (!child) continue;
     const childSnapshot: Snapshot<unknown> = child.getSnapshot();
@@ -78,12 +107,13 @@ function activity(ref: AnyActorRef, into: Activity = { busy: false, waiting: fal
     else if ('logic' in child && child.logic === sleepUntil) {
       const until = deadlineOf(child);
       if (until !== null && (into.wakeAt === null || until < into.wakeAt)) into.wakeAt = until;
+      if (until !== null && !waiting && !parked) into.ticking = true;
     } else into.busy = true;
   }
   return into;
 }
 
-/** Every parked step in the tree is told to try again (a resume means "now", not "at the parked retry time"). */
+/** Every parked step in the tree is told to try again (a person's resume means "now", not "at the parked retry time"). */
 function retryParked(ref: AnyActorRef): void {
   const snapshot: Snapshot<unknown> = ref.getSnapshot();
   if (!isMachineSnapshot(snapshot)) return;
@@ -104,7 +134,7 @@ function journalIndex(entries: readonly StoredJournalEntry[]): Map<string, Journ
   return new Map(entries.map(({ messages: _sent, ...replayable }) => [replayable.key, replayable]));
 }
 
-/** Adds what `entries` paid (each call and its judges' calls) to `usage`. */
+/** Adds what `entries` paid (each call, and the judges' calls kept inside entries of older runs) to `usage`. */
 function addUsage(usage: Checkpoint['usage'], entries: readonly StoredJournalEntry[]): Checkpoint['usage'] {
   for (const entry of entries) {
     for (const call of [entry.result, ...(entry.judges ?? [])]) {
@@ -135,20 +165,18 @@ export async function drive(options: DriveOptions): Promise<RunRecord> {
   const waiters: { upTo: number; resolve: () => void; reject: (error: unknown) => void }[] = [];
   let timeline: TimelineEntry[] = [];
 
-  // Calls in flight: a graceful stop closes the gate and waits for them to be journaled before its checkpoint.
+  // Calls in flight: a graceful stop closes the gate and waits — at most `stopGraceMs` — for them to be journaled
+  // before its checkpoint.
   let stopping = false;
-  let inCalls = 0;
+  const inCalls = new Set<{ label: string }>();
   let drained: (() => void) | null = null;
   const gate = {
     closed: () => stopping,
-    enter: () => {
-      inCalls += 1;
-      let left = false;
+    enter: (label = 'a call') => {
+      const call = { label };
+      inCalls.add(call);
       return () => {
-        if (left) return;
-        left = true;
-        inCalls -= 1;
-        if (inCalls === 0) drained?.();
+        if (inCalls.delete(call) && inCalls.size === 0) drained?.();
       };
     },
   };
@@ -171,11 +199,14 @@ export async function drive(options: DriveOptions): Promise<RunRecord> {
         // The checkpoint that started this call is written first: its keys (the step's pass) must be on disk
         // before a result is journaled under them, or a crash in between would pay for the call again.
         await committedUpTo(mark ?? changes);
+        // A key written again (a judged reply, now with its score) is the same call: paid and counted once.
+        if (!journal.has(entry.key)) addUsage(usage, [entry]);
         journal.set(entry.key, entry);
-        addUsage(usage, [entry]);
         await session.append(entry);
       },
     },
+    // Outages are timed on the run's driven time: a crash, a stop or a wait between drives never counts as outage.
+    clock: () => activeBefore + (Date.now() - drivenSince),
     budget: {
       exceeded: () => {
         const { tokens, wallMs } = record.budget;
@@ -245,9 +276,10 @@ export async function drive(options: DriveOptions): Promise<RunRecord> {
     if (stopStatus) status = stopStatus;
     else if (snapshot.status === 'done') status = flagsIn(snapshot.context).length > 0 ? 'flagged' : 'done';
     else if (snapshot.status === 'error') status = 'failed';
-    else if (now.busy) status = 'running';
+    // Parked only when no branch can move on by itself: a call in flight or a backoff keeps the run running.
+    else if (now.busy || now.ticking) status = 'running';
     else if (now.parked) status = 'parked';
-    else status = now.waiting || now.wakeAt === null ? 'waiting' : 'running';
+    else status = 'waiting';
     const persisted: PersistedSnapshot = actor.getPersistedSnapshot();
     return {
       status,
@@ -314,6 +346,7 @@ export async function drive(options: DriveOptions): Promise<RunRecord> {
     if (stopped) return;
     if (as) stopStatus = as;
     stopped = true;
+    clearTimeout(graceTimer);
     unwatchCancel?.();
     options.signal?.removeEventListener('abort', onAbort);
     if (error === undefined) {
@@ -330,20 +363,32 @@ export async function drive(options: DriveOptions): Promise<RunRecord> {
     else settle?.();
   }
 
-  // A graceful stop: nothing new is sent; once the calls in flight are journaled, the run is checkpointed `stopped`.
+  // A graceful stop: nothing new is sent; once the calls in flight are journaled — or the grace has run out, cutting
+  // off those still in flight (stopping the actor fires their signals) — the run is checkpointed `stopped`.
+  let graceTimer: NodeJS.Timeout | undefined;
+  const stopNow = (cutOff: string[]) => {
+    if (stopped) return;
+    finish('stopped');
+    try {
+      options.onStop?.({ cutOff });
+    } catch {
+      /* a listener's failure must never stop the stop */
+    }
+  };
   const onAbort = () => {
     stopping = true;
-    if (inCalls === 0) return finish('stopped');
-    drained = () => finish('stopped');
+    if (inCalls.size === 0) return stopNow([]);
+    drained = () => stopNow([]);
+    graceTimer = setTimeout(() => stopNow([...inCalls].map((call) => call.label)), options.stopGraceMs ?? defaultStopGraceMs);
   };
   options.signal?.addEventListener('abort', onAbort, { once: true });
   const unwatchCancel = options.onCancelRequest?.(() => finish('cancelled'));
 
   actor.subscribe({ error: () => schedule() }); // an errored machine must not crash the process (DESIGN.md)
   actor.start();
-  if ('snapshot' in start) retryParked(actor);
+  if ('snapshot' in start && options.retryParked) retryParked(actor);
   if ('snapshot' in start && start.event) actor.send(start.event);
-  if (options.signal?.aborted) finish('stopped');
+  if (options.signal?.aborted) stopNow([]);
   schedule();
 
   try {

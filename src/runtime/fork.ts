@@ -1,7 +1,7 @@
 // Forking a run: a new run from one of a run's kept checkpoints, its journal reused up to there, driven like resume.
 import { machineDefinition } from '../definition/index.ts';
 import type { Workflow } from '../steps/workflow.ts';
-import { finalStatuses, newRunId, assertRunId, type RunMeta, type RunRecord, type StoredJournalEntry } from '../store/index.ts';
+import { assertJournalCovers, finalStatuses, newRunId, assertRunId, type RunMeta, type RunRecord, type StoredJournalEntry } from '../store/index.ts';
 import { definitionHash } from './definition.ts';
 import type { DriveStart } from './driver.ts';
 import { InputError, RunFinishedError } from './errors.ts';
@@ -74,6 +74,8 @@ export async function prepareFork(options: Omit<ForkOptions, keyof DriveHooks> &
   const { store, runId, at } = options;
   const source = await store.read(runId);
   const kept = await store.checkpointAt(runId, at);
+  // A fork reuses the journal up to the checkpoint: with part of it gone, the fork would pay for those calls again.
+  assertJournalCovers(runId, undefined, source.journal.length, at, kept.journalCount);
   const wf = options.workflow ?? (await workflowOf(source, options.cwd ?? process.cwd())).workflow;
   if (finalStatuses.includes(kept.checkpoint.status)) {
     throw new RunFinishedError(`checkpoint ${at} of run ${runId} is ${kept.checkpoint.status}: nothing to fork from there; pick an earlier one (harness history ${runId})`);
@@ -105,7 +107,8 @@ export async function driveFork(plan: ForkPlan, hooks: DriveHooks): Promise<RunR
     await session.close();
     throw error;
   }
-  return driveSession(session, plan.workflow, plan.start, hooks);
+  // A fork is a person's act, like a resume: a step parked at that checkpoint tries its host again at once.
+  return driveSession(session, plan.workflow, plan.start, { ...hooks, retryParked: hooks.retryParked ?? true });
 }
 
 /**

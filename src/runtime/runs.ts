@@ -27,11 +27,20 @@ export interface DriveHooks {
   /** How long an outage is ridden out before the run parks; overrides the workflow's own `outage`. */
   outage?: Partial<OutagePolicy>;
   signal?: AbortSignal;
+  /** How long a graceful stop (`signal`) waits for calls in flight before cutting them off (default 30 s). */
+  stopGraceMs?: number;
+  /** Told once when `signal` stops the run: the calls cut off, to be made again on resume. */
+  onStop?: DriveOptions['onStop'];
   inspect?: DriveOptions['inspect'];
   onCall?: DriveOptions['onCall'];
   onCheckpoint?: DriveOptions['onCheckpoint'];
   /** OpenTelemetry options (`content`: record prompts and replies; default HARNESS_OTEL_CONTENT=1). */
   telemetry?: DriveOptions['telemetry'];
+  /**
+   * Parked steps of a restored run try their host at once instead of at their retry time: what a person's resume
+   * (and a fork) means. Default: true for `resumeWorkflow` and forks, false for `sendToRun`; workers pass false.
+   */
+  retryParked?: boolean;
 }
 
 export interface RunOptions extends DriveHooks {
@@ -62,10 +71,13 @@ function hooksOf(hooks: DriveHooks, workflow: Workflow): Omit<DriveOptions, 'ses
     context: { windows: hooks.windows ?? defaultContextWindows, ...(workflow.context?.maxNumCtx !== undefined ? { maxNumCtx: workflow.context.maxNumCtx } : {}) },
     outage: { ...defaultOutagePolicy, ...workflow.outage, ...hooks.outage },
     ...(hooks.signal ? { signal: hooks.signal } : {}),
+    ...(hooks.stopGraceMs !== undefined ? { stopGraceMs: hooks.stopGraceMs } : {}),
+    ...(hooks.onStop ? { onStop: hooks.onStop } : {}),
     ...(hooks.inspect ? { inspect: hooks.inspect } : {}),
     ...(hooks.onCall ? { onCall: hooks.onCall } : {}),
     ...(hooks.onCheckpoint ? { onCheckpoint: hooks.onCheckpoint } : {}),
     ...(hooks.telemetry ? { telemetry: hooks.telemetry } : {}),
+    ...(hooks.retryParked ? { retryParked: true } : {}),
   };
 }
 
@@ -217,11 +229,14 @@ export interface ResumeOptions extends DriveHooks {
   cwd?: string;
 }
 
-/** Restores a stopped, crashed or waiting run from its last checkpoint and drives it on. */
+/**
+ * Restores a stopped, crashed, waiting or parked run from its last checkpoint and drives it on. Its parked steps try
+ * their host again at once, unless `retryParked: false` (a worker's wake-up: each waits for its own retry time).
+ */
 export async function resumeWorkflow(options: ResumeOptions): Promise<RunRecord> {
   const { session, workflow, snapshot } = await takeRun(options.store, options.runId, options.workflow, options.cwd ?? process.cwd());
   const start: DriveStart = snapshot ? { snapshot } : { input: session.record.input };
-  return driveSession(session, workflow, start, options);
+  return driveSession(session, workflow, start, { ...options, retryParked: options.retryParked ?? true });
 }
 
 export interface SendOptions extends ResumeOptions {

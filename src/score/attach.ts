@@ -8,7 +8,7 @@ export interface ScoreResultOptions extends ScoreOptions {
   messages?: ScoreInput['messages'];
 }
 
-/** Every model call a score made (a judge's, or several inside a composite), for token accounting. */
+/** Every model call a score made (a judge's, or several inside a composite), as the score keeps them. */
 export function scoreCalls(score: Score): ModelResult[] {
   const calls = score.call ? [score.call] : [];
   for (const part of Object.values(score.parts ?? {})) calls.push(...scoreCalls(part));

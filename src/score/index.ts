@@ -1,5 +1,5 @@
 // Public API of scoring: plain scorer functions and the way a score is attached to a call's result.
-export type { Score, ScoreInput, ScoreOptions, Scorer } from './types.ts';
+export type { Score, ScoreCall, ScoreInput, ScoreOptions, Scorer } from './types.ts';
 export { clampScore, normalizeScore } from './normalize.ts';
 export { schemaScorer } from './schema.ts';
 export { rulesScorer, type RulesSpec } from './rules.ts';

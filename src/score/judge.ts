@@ -59,7 +59,9 @@ function failed(reasons: string[], passThreshold: number | undefined, call?: Mod
 /**
  * Scores verdict.score / 10. Never throws: a failed or invalid judge call scores 0 with a reason naming the
  * failure kind, so a flaky judge lowers a score rather than crashing a workflow. The judge's own call is kept
- * in `call` for token accounting.
+ * in `call`. Its model call goes through `options.call` when the scorer is lent one (a model step lends the run's: hosts,
+ * limiter, journal, budget, spans), else straight to the judge's host; an explicit `host` is kept either way. A step
+ * discards the score of a judge call the host failed (an outage is no verdict) and judges again once the host is back.
  */
 export function judgeScorer(spec: JudgeSpec): Scorer & { readonly models: readonly string[] } {
   if (!spec.model) throw new RangeError('judgeScorer: model must be a non-empty string');
@@ -80,7 +82,10 @@ export function judgeScorer(spec: JudgeSpec): Scorer & { readonly models: readon
   const scorer: Scorer = async (input, options) => {
     let call: ModelResult;
     try {
-      call = await callModel(judgeMessages(spec.rubric, input), config, options?.signal ? { signal: options.signal } : {});
+      const messages = judgeMessages(spec.rubric, input);
+      call = options?.call
+        ? await options.call(messages, config)
+        : await callModel(messages, config, options?.signal ? { signal: options.signal } : {});
     } catch (error) {
       const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       return failed([`judge failed (error): ${message}`], passThreshold);

@@ -21,7 +21,7 @@ import {
 import { modelStep, type ModelStepSpec } from './model-step.ts';
 import type { StepOutput } from './output.ts';
 import { toolCall, type ToolCallOutput } from './tool-call.ts';
-import type { Tool } from './tool.ts';
+import { assertTimeoutMs, type Tool } from './tool.ts';
 import { newPassId } from './pass-id.ts';
 
 export interface AgentStepSpec<TInput, T = never> extends Omit<ModelStepSpec<TInput, T>, 'json'> {
@@ -31,6 +31,8 @@ export interface AgentStepSpec<TInput, T = never> extends Omit<ModelStepSpec<TIn
   maxTurns: number;
   /** Tool calls at most over the whole step, failed and refused ones included. */
   maxToolCalls: number;
+  /** Every tool call's deadline in this step, ms: overrides each tool's own `timeoutMs` (default 60 s). */
+  toolTimeoutMs?: number;
   /**
    * How the transcript is kept within the model's window (see ContextPolicy): on by default; `false` turns compaction
    * and the clipping of tool results off.
@@ -95,7 +97,8 @@ export function agentStep<TInput, T = never>(spec: AgentStepSpec<TInput, T>) {
   const compact = summarizerStep(id, spec, spec.context === false ? undefined : spec.context?.summarizer, policy.summaryTokens);
   // One named actor per tool (`tool.read_file`), spawned per call: persisted by name, bound to the run's services.
   // Typed as a plain map so calls can be spawned by the tool's name; the turn's output is typed where it is read.
-  const actors: Record<string, AnyActorLogic> = { ...Object.fromEntries(tools.map((t) => [`tool.${t.name}`, toolCall(t)])), turn, compact };
+  const deadline = spec.toolTimeoutMs !== undefined ? { timeoutMs: assertTimeoutMs(spec.toolTimeoutMs, `agent step "${id}"`) } : {};
+  const actors: Record<string, AnyActorLogic> = { ...Object.fromEntries(tools.map((t) => [`tool.${t.name}`, toolCall(t, deadline)])), turn, compact };
 
   return setup({
     types: {

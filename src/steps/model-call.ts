@@ -1,13 +1,15 @@
-// The actor logic behind one attempt of a model step: journal first, then (if not yet paid) the call and its score.
-import { createHash } from 'node:crypto';
+// The actor logic behind one attempt of a model step: journal first, then (if not yet paid) the call, then its score.
 import { fromPromise } from 'xstate';
 import type { ZodType } from 'zod';
-import { callModel, resolveHost, type ModelConfigInput } from '../llm/index.ts';
-import { HostPool } from '../llm/pool.ts';
-import type { CallError, ChatMessage, ContextConfig, ModelResult } from '../llm/types.ts';
-import { attachScore, scoreCalls, type Score, type Scorer } from '../score/index.ts';
-import { recordReplayedCall, startCallSpan, type CallSpanInfo } from '../telemetry/call-span.ts';
+import type { ModelConfigInput } from '../llm/index.ts';
+import type { CallError, ChatMessage, ModelResult } from '../llm/types.ts';
+import { attachScore, type Score, type ScoreCall, type Scorer } from '../score/index.ts';
+import { recordReplayedCall, type CallSpan } from '../telemetry/call-span.ts';
+import { callThrough, notMade, requestHash, revalidated, spanInfo } from './call-through.ts';
+import { scoreSession } from './score-call.ts';
 import { actorPath, defaultOutagePolicy, serviceLogic, stepLabel, type JournalEntry, type OutagePolicy, type StepServices } from './services.ts';
+
+export { requestHash } from './call-through.ts';
 
 /** Plain JSON: persisted with the snapshot while the call is in flight, and replayed as-is on restore. */
 export interface ModelCallInput {
@@ -25,6 +27,13 @@ export interface ModelCallOutput {
   replayed: boolean;
   /** The run's outage policy, handed to the step's guards (services reach guards only through their actors). */
   outage: OutagePolicy;
+  /** When the attempt settled, on the run's driven clock (see `StepServices.clock`): outage windows are measured on it. */
+  at: number;
+  /**
+   * The reply was paid and journaled, but the calls grading it could not be made (an outage, a spent budget): the
+   * result carries that error, and the same attempt key judges the journaled reply again without paying for it.
+   */
+  scoreInterrupted?: true;
 }
 
 /** What a step knows that is not JSON (schema, scorer): closed over here, never put in a snapshot. */
@@ -35,10 +44,6 @@ export interface ModelCallSpec {
   config?: Omit<ModelConfigInput, 'model' | 'schema' | 'json'>;
   /** Used when the run gives no policy (plain `createActor`). */
   outage?: OutagePolicy;
-}
-
-export function requestHash(model: string, messages: readonly ChatMessage[]): string {
-  return createHash('sha256').update(JSON.stringify([model, messages])).digest('hex').slice(0, 16);
 }
 
 /**
@@ -56,126 +61,165 @@ export function modelCall(spec: ModelCallSpec) {
 
 type Self = Parameters<typeof stepLabel>[0];
 
+/** The reply of an attempt, journaled or still to be: what the scoring that follows needs to know about it. */
+interface Reply {
+  result: ModelResult;
+  replayed: boolean;
+  /** The entry to journal (or journaled unscored, and to be written again with the score). */
+  entry: JournalEntry;
+  journaled: boolean;
+  span: CallSpan | null;
+  /** The gate ticket of the call, given back once it is journaled. */
+  leave: () => void;
+}
+
 async function attempt(spec: ModelCallSpec, services: StepServices, input: ModelCallInput, self: Self, signal: AbortSignal): Promise<ModelCallOutput> {
   const key = `${actorPath(self)}:${input.attemptKey}`;
   const hash = requestHash(input.model, input.messages);
   const step = stepLabel(self, input.step);
   const outage = services.outage ?? spec.outage ?? defaultOutagePolicy;
-
-  const journaled = services.journal?.get(key);
-  if (journaled && journaled.requestHash === hash) {
-    recordReplayedCall(services.telemetry, spanInfo(input, step, spec.config), journaled.result);
-    services.onCall?.({ type: 'call.end', key, step, result: journaled.result, replayed: true });
-    return { result: revalidated(journaled.result, spec), key, replayed: true, outage };
-  }
-
-  // This actor starts inside the transition that invoked it: the snapshot that holds its key (the step's pass) is counted
-  // only once that transition ends. Marking before would let the journal entry reach disk ahead of the checkpoint that
-  // can find it again — a crash in between would pay for the call twice (seen under load, killing after a summary).
-  await Promise.resolve();
-  const mark = services.journal?.mark?.();
-  const spent = services.budget?.exceeded() ?? null;
-  if (spent) return { result: failed(input.model, { kind: 'budget', message: spent }), key, replayed: false, outage };
-
-  const config: ModelConfigInput = { ...spec.config, model: input.model, ...withContextLimit(spec.config?.context, services) };
+  const clock = services.clock ?? Date.now;
+  const settle = (result: ModelResult, replayed: boolean, scoreInterrupted = false): ModelCallOutput => ({
+    result, key, replayed, outage, at: clock(), ...(scoreInterrupted ? { scoreInterrupted: true } : {}),
+  });
+  const config: ModelConfigInput & { model: string } = { ...spec.config, model: input.model };
   if (spec.schema) config.schema = spec.schema;
   if (spec.json) config.json = true;
-  // A stopping run sends nothing new: this attempt waits for the stop, and is made on resume.
-  if (services.gate?.closed()) await stopped(signal);
-  const release = services.limiter && !services.hosts ? await services.limiter.acquire(resolveHost(config.host), signal) : undefined;
-  if (services.gate?.closed()) {
-    release?.();
-    await stopped(signal);
-  }
-  const leave = services.gate?.enter();
-  let entry: JournalEntry;
-  const span = startCallSpan(services.telemetry, spanInfo(input, step, config, services.hosts ? undefined : config.host));
-  try {
-    services.onCall?.({ type: 'call.start', key, step, model: input.model, attempt: input.attempt });
-    const onToken = services.onCall ? (piece: string) => services.onCall?.({ type: 'call.token', key, piece }) : undefined;
-    const options = { signal, ...(onToken ? { onToken } : {}), ...(services.context ? { windows: services.context.windows } : {}) };
-    let result = await span.call(() => services.hosts
-      ? services.hosts.call(input.messages, config, { ...options, ...(services.runKey ? { runKey: services.runKey } : {}), ...(isPool(services.limiter) ? { pool: services.limiter } : {}) })
-      : callModel(input.messages, config, options));
-    let judges: ModelResult[] = [];
-    // A reply that calls tools is a step of an agent's loop, not its answer: there is nothing to score yet.
-    if (result.success && spec.scorer && !signal.aborted && !callsTools(result)) {
-      const score = await scoreSafely(spec.scorer, result, input.messages, signal);
-      // A score cut off by a stop is no verdict: the call is made again on resume rather than journaled as a 0.
-      if (score === null) {
-        leave?.();
-        return { result: failed(input.model, { kind: 'aborted', message: 'stopped while scoring' }), key, replayed: false, outage };
-      }
-      result = attachScore(result, score);
-      span.scored(result.score);
-      judges = scoreCalls(score);
-    }
-    result = { ...result, retries: input.attempt - 1 };
-    entry = { key, requestHash: hash, step: input.step, result, messages: input.messages, at: new Date().toISOString(), ...(judges.length > 0 ? { judges } : {}) };
-  } finally {
-    release?.();
-    span.end();
-  }
-  try {
+  const request = { key, step, attemptKey: input.attemptKey, attempt: input.attempt, messages: input.messages, config };
+  // The checkpoint that started this call: its keys are on disk before any of its results is journaled. This actor
+  // starts inside the transition that invoked it, and the snapshot that holds its key (the step's pass) is counted only
+  // once that transition ends: marking before would let the journal entry reach disk ahead of the checkpoint that can
+  // find it again — a crash in between would pay for the call twice (seen under load, killing after a summary).
+  await Promise.resolve();
+  const mark = services.journal?.mark?.();
+
+  let reply: Reply;
+  const journaled = services.journal?.get(key);
+  if (journaled && journaled.requestHash === hash) {
+    const result = revalidated(journaled.result, spec.schema);
+    recordReplayedCall(services.telemetry, spanInfo(request), journaled.result);
+    if (!awaitsScore(spec.scorer, result)) return done(settle(result, true));
+    // Paid for and journaled before a crash or an outage cut its scoring off: only the scoring is left to do.
+    const entry: JournalEntry = { key, requestHash: hash, step: input.step, result: journaled.result, messages: input.messages, at: journaled.at };
+    reply = { result, replayed: true, entry, journaled: true, span: null, leave: () => undefined };
+  } else {
+    const spent = services.budget?.exceeded() ?? null;
+    if (spent) return settle(notMade(input.model, { kind: 'budget', message: spent }), false);
+    const made = await callThrough(services, request, signal);
+    const result = { ...made.result, retries: input.attempt - 1 };
+    const entry: JournalEntry = { key, requestHash: hash, step: input.step, result, messages: input.messages, at: new Date().toISOString() };
+    reply = { result, replayed: false, entry, journaled: false, span: made.span, leave: made.leave };
     // A call cut off by a stop was not (fully) paid for and is made again on resume; one that completed is journaled.
-    if (entry.result.metadata.error?.kind === 'aborted') return { result: entry.result, key, replayed: false, outage };
-    await services.journal?.record(entry, mark);
-  } finally {
-    leave?.();
+    if (result.metadata.error?.kind === 'aborted') return finish(reply, () => settle(result, false), false);
+    if (!awaitsScore(spec.scorer, result) || signal.aborted) return finish(reply, () => done(settle(result, false)));
   }
-  services.onCall?.({ type: 'call.end', key, step, result: entry.result, replayed: false });
-  return { result: entry.result, key, replayed: false, outage };
+  return judged(services, { ...request, scorer: spec.scorer, mark, reply }, signal, settle, done);
+
+  function done(output: ModelCallOutput): ModelCallOutput {
+    services.onCall?.({ type: 'call.end', key, step, result: output.result, replayed: output.replayed });
+    return output;
+  }
+
+  /** Journals the reply as it is (unless `journal` is false), then settles; the gate ticket and the span end with it. */
+  async function finish(r: Reply, then: () => ModelCallOutput, journal = true): Promise<ModelCallOutput> {
+    try {
+      if (journal) await services.journal?.record(r.entry, mark);
+    } finally {
+      r.span?.end();
+      r.leave();
+    }
+    return then();
+  }
 }
 
-/** The step's context config with the run's num_ctx limit applied (the smaller limit wins). */
-function withContextLimit(context: ContextConfig | undefined, services: StepServices): { context?: ContextConfig } {
-  const limit = services.context?.maxNumCtx;
-  if (limit === undefined) return context ? { context } : {};
-  return { context: { ...context, maxNumCtx: Math.min(limit, context?.maxNumCtx ?? limit) } };
+interface Judging {
+  scorer: Scorer;
+  key: string;
+  step: string;
+  attemptKey: string;
+  attempt: number;
+  messages: ChatMessage[];
+  mark: number | undefined;
+  reply: Reply;
 }
 
-/** What the call's span is told before the call (see src/telemetry/call-span.ts). */
-function spanInfo(input: ModelCallInput, step: string, config: ModelCallSpec['config'], host?: string): CallSpanInfo {
-  return { step, attemptKey: input.attemptKey, attempt: input.attempt, model: input.model, messages: input.messages, maxTokens: config?.maxTokens, temperature: config?.temperature, options: config?.options, host };
+/**
+ * Scores a valid reply. The scorer's model calls go through the run's services (see score-call.ts); before the first
+ * of them the reply is journaled on its own, so an outage that cuts the scoring off costs the judge's call only. The
+ * reply's entry is then written again with its score (the same key: one call, paid and counted once). A scorer that
+ * calls no model leaves one entry, written once, as before.
+ */
+async function judged(
+  services: StepServices,
+  judging: Judging,
+  signal: AbortSignal,
+  settle: (result: ModelResult, replayed: boolean, scoreInterrupted?: boolean) => ModelCallOutput,
+  done: (output: ModelCallOutput) => ModelCallOutput,
+): Promise<ModelCallOutput> {
+  const { reply, mark } = judging;
+  let journaling: Promise<void> | null = reply.journaled ? Promise.resolve() : null;
+  const journalReply = () => {
+    journaling ??= (async () => {
+      try {
+        await services.journal?.record(reply.entry, mark);
+      } finally {
+        // The reply's gate ticket is given back before a judge's call takes its own: a stop never waits on itself.
+        reply.leave();
+      }
+    })();
+    return journaling;
+  };
+  const graded = { key: judging.key, stepId: reply.entry.step, step: judging.step, attemptKey: judging.attemptKey, attempt: judging.attempt, mark, journalReply };
+  const session = scoreSession(services, graded, signal);
+  try {
+    const score = await scoreSafely(judging.scorer, reply.result, judging.messages, signal, session.call);
+    await session.settled();
+    const interrupted = session.interrupted();
+    // A score cut off by a stop is no verdict: the scoring is done again on resume rather than journaled as a 0.
+    if (score === null || signal.aborted || interrupted?.kind === 'aborted') {
+      return settle(notMade(reply.result.model, { kind: 'aborted', message: 'stopped while scoring' }), reply.replayed);
+    }
+    if (interrupted) {
+      await journalReply();
+      // An outage says whose call it was (the reply's own is journaled and fine); a spent budget speaks for itself.
+      const error: CallError = interrupted.kind === 'budget' ? interrupted : { ...interrupted, message: `judging the reply: ${interrupted.message}` };
+      return done(settle({ ...reply.result, success: false, metadata: { ...reply.result.metadata, error } }, reply.replayed, true));
+    }
+    const scored = attachScore(reply.result, score);
+    reply.span?.scored(scored.score);
+    // The journal keeps the reply as it was recorded (a replayed one was revalidated for this run only).
+    const entry: JournalEntry = { ...reply.entry, result: attachScore(reply.entry.result, score) };
+    if (journaling === null) {
+      // No model call graded it: the reply and its score are one entry, written once.
+      await services.journal?.record(entry, mark);
+    } else if (!services.gate?.closed()) {
+      // A stopping run skips this: the reply is journaled, and a resumed run scores it again from the journal.
+      const leave = services.gate?.enter(`${judging.step} (scoring)`);
+      try {
+        await services.journal?.record(entry, mark);
+      } finally {
+        leave?.();
+      }
+    }
+    return done(settle(scored, reply.replayed));
+  } finally {
+    reply.span?.end();
+    reply.leave();
+  }
 }
 
-/** Settles only by rejecting when the actor is stopped: an attempt that must not start waits here for the stop. */
-function stopped(signal: AbortSignal): Promise<never> {
-  return new Promise((_resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-  });
-}
-
-function isPool(limiter: StepServices['limiter']): limiter is HostPool {
-  return limiter instanceof HostPool;
+/** A valid answer with a scorer and no score yet (a reply that calls tools is a step of an agent's loop, not an answer). */
+function awaitsScore(scorer: Scorer | undefined, result: ModelResult): scorer is Scorer {
+  return scorer !== undefined && result.success && result.score === null && (result.toolCalls?.length ?? 0) === 0;
 }
 
 /** A scorer that throws scores 0 with the reason (the paid call is still journaled); null when the stop cut it off. */
-async function scoreSafely(scorer: Scorer, result: ModelResult, messages: ChatMessage[], signal: AbortSignal): Promise<Score | null> {
+async function scoreSafely(scorer: Scorer, result: ModelResult, messages: ChatMessage[], signal: AbortSignal, call: ScoreCall): Promise<Score | null> {
   try {
-    const score = await scorer({ content: result.content, ...(result.data !== undefined ? { data: result.data } : {}), messages }, { signal });
+    const score = await scorer({ content: result.content, ...(result.data !== undefined ? { data: result.data } : {}), messages }, { signal, call });
     return signal.aborted ? null : score;
   } catch (error) {
     if (signal.aborted) return null;
     return { value: 0, reasons: [`scorer failed: ${error instanceof Error ? error.message : String(error)}`] };
   }
-}
-
-/** A journaled reply is checked against today's schema, so one journaled under an older schema never passes as valid. */
-function revalidated(result: ModelResult, spec: ModelCallSpec): ModelResult {
-  if (!result.success || !spec.schema || callsTools(result)) return result;
-  const parsed = spec.schema.safeParse(result.data);
-  if (parsed.success) return { ...result, data: parsed.data };
-  const error: CallError = { kind: 'invalid-output', message: 'the journaled reply no longer matches the step schema' };
-  return { ...result, success: false, metadata: { ...result.metadata, error } };
-}
-
-/** The reply called tools (its arguments were checked when it arrived): it carries no answer for the schema or scorer. */
-function callsTools(result: ModelResult): boolean {
-  return (result.toolCalls?.length ?? 0) > 0;
-}
-
-function failed(model: string, error: CallError): ModelResult {
-  return { content: '', model, tokensIn: 0, tokensOut: 0, durationMs: 0, ttftMs: null, success: false, retries: 0, score: null, metadata: { host: '', error } };
 }

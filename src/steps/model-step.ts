@@ -4,6 +4,7 @@ import type { ZodType } from 'zod';
 import { backoffDelay } from '../llm/backoff.ts';
 import { defaultModelConfig } from '../llm/config.ts';
 import { retryFeedback } from '../llm/feedback.ts';
+import { isOutage } from '../llm/retryable.ts';
 import type { CallError, ChatMessage, ModelResult } from '../llm/types.ts';
 import type { Scorer } from '../score/types.ts';
 import { createRandom, hashString } from '../util/random.ts';
@@ -12,7 +13,7 @@ import { assertZod4Schema } from '../util/zod-version.ts';
 import { modelCall, type ModelCallOutput, type ModelCallSpec } from './model-call.ts';
 import { defaultOutagePolicy, type OutagePolicy } from './services.ts';
 import { parkedTag, retryParkedEvent } from './wait-for.ts';
-import { attemptRecord, describeAttempt, type AttemptRecord, type StepOutput } from './output.ts';
+import { attemptRecord, describeAttempt, outageTry, type AttemptRecord, type OutageTry, type StepOutput } from './output.ts';
 import { sleepUntil } from './sleep-until.ts';
 import { newPassId } from './pass-id.ts';
 
@@ -50,10 +51,21 @@ export interface StepContext {
   attempt: number;
   /** Tries of the current attempt lost to an outage (an unreachable or overloaded host): they spend no retry. */
   outageTries: number;
+  /** Those tries, kept for the attempt's record (absent in steps persisted before they were kept). */
+  outages?: OutageTry[];
   /** The next entry of `attempting` repeats the attempt after an outage instead of starting a new one. */
   repeating: boolean;
-  /** When the current outage began (ms since epoch); null when the last call reached a model. */
+  /**
+   * When the current outage began and when it was last seen, on the run's driven clock (`StepServices.clock`: the
+   * time a run was not driven never counts); null when the last call reached a model.
+   */
   outageSince: number | null;
+  outageAt?: number | null;
+  /**
+   * The step-local key of a reply that is paid and journaled while its judging was cut off by an outage: the repeat
+   * uses it, so the reply is replayed from the journal and only the judge is called again.
+   */
+  replyKey?: string | null;
   /** The run's outage policy, as the last attempt reported it. */
   outage: OutagePolicy;
   attempts: AttemptRecord[];
@@ -70,8 +82,17 @@ export interface StepContext {
 
 const lastError = (context: StepContext): CallError | undefined => context.last?.metadata.error;
 
-/** Failures of the infrastructure, not the model: retried without spending the step's retries or its ladder. */
-const outageKinds: ReadonlySet<CallError['kind']> = new Set(['connection', 'timeout', 'busy', 'server']);
+/** The step-local journal key of the current try: `<pass>.m<rung>.a<attempt>[.o<outage try>]`, or the reply still being judged. */
+function attemptKeyOf(context: StepContext): string {
+  return context.replyKey ?? `${context.pass}.m${context.rung}.a${context.attempt}${context.outageTries > 0 ? `.o${context.outageTries}` : ''}`;
+}
+
+/** How long the current outage has lasted, in driven time (0 when there is none). */
+function outageLasted(context: StepContext): number {
+  const { outageSince } = context;
+  const at = context.outageAt ?? null;
+  return outageSince === null || at === null ? 0 : at - outageSince;
+}
 
 function flagReason(context: StepContext): string {
   const error = lastError(context);
@@ -136,12 +157,9 @@ export function modelStep<TInput, T = never>(spec: ModelStepSpec<TInput, T>) {
       withinBudget: ({ context }) => lastError(context)?.kind !== 'budget',
       isInvalidOutput: ({ context }) => lastError(context)?.kind === 'invalid-output',
       /** The host, not the model, failed: refused, reset, timed out, busy (503) or a server error (5xx). */
-      isOutage: ({ context }) => {
-        const kind = lastError(context)?.kind;
-        return kind !== undefined && outageKinds.has(kind);
-      },
-      /** The outage is younger than the run's bound: keep retrying; past it, the run is parked. */
-      withinOutageBound: ({ context }) => context.outageSince === null || Date.now() - context.outageSince < context.outage.parkAfterMs,
+      isOutage: ({ context }) => isOutage(lastError(context)?.kind),
+      /** The outage has lasted less than the run's bound, in driven time: keep retrying; past it, the run is parked. */
+      withinOutageBound: ({ context }) => outageLasted(context) < context.outage.parkAfterMs,
       /** Retries left on the current model (attempt counts from 1; `maxRetries` retries follow the first try). */
       canRetry: ({ context }, params: { maxRetries: number }) => context.attempt <= params.maxRetries,
       /** A larger model is left on the ladder. */
@@ -151,20 +169,34 @@ export function modelStep<TInput, T = never>(spec: ModelStepSpec<TInput, T>) {
       beginAttempt: assign(({ context }) =>
         context.repeating
           ? update(context, { outageTries: context.outageTries + 1, repeating: false, retryAt: null })
-          : update(context, { attempt: context.attempt + 1, outageTries: 0, retryAt: null }),
+          : update(context, { attempt: context.attempt + 1, outageTries: 0, outages: [], replyKey: null, retryAt: null }),
       ),
+      /** A model's outcome becomes an attempt; an outage's becomes a try of the current attempt, counted apart. */
       recordAttempt: assign(({ context, event }) => {
         const output = (event as DoneActorEvent<ModelCallOutput>).output;
-        const kind = output.result.metadata.error?.kind;
-        const outageSince = kind !== undefined && outageKinds.has(kind) ? (context.outageSince ?? Date.now()) : null;
-        return update(context, { last: output.result, outage: output.outage, outageSince, attempts: [...context.attempts, attemptRecord(context.attempt, output)] });
+        const outages = context.outages ?? [];
+        if (!isOutage(output.result.metadata.error?.kind)) {
+          const attempts = [...context.attempts, attemptRecord(context.attempt, output, outages)];
+          return update(context, { last: output.result, outage: output.outage, outageSince: null, outageAt: null, outages: [], replyKey: null, attempts });
+        }
+        // A window begun on another clock (a step persisted before outages were timed in driven time) starts again.
+        const since = context.outageSince !== null && context.outageSince <= output.at ? context.outageSince : output.at;
+        return update(context, {
+          last: output.result,
+          outage: output.outage,
+          outageSince: since,
+          outageAt: output.at,
+          outages: [...outages, outageTry(output)],
+          replyKey: output.scoreInterrupted ? attemptKeyOf(context) : null,
+        });
       }),
       /** The attempt's actor itself failed (a bug or a storage error, not a model failure): not retryable. */
       recordCrash: assign(({ context, event }) => {
         const raw = (event as ErrorActorEvent).error;
         const error: CallError = { kind: 'internal', message: `step actor failed: ${raw instanceof Error ? raw.message : String(raw)}` };
         const last: ModelResult = { content: '', model: context.model, tokensIn: 0, tokensOut: 0, durationMs: 0, ttftMs: null, success: false, retries: context.attempt - 1, score: null, metadata: { host: '', error } };
-        return update(context, { last, attempts: [...context.attempts, attemptRecord(context.attempt, { result: last, key: '', replayed: false, outage: context.outage })] });
+        const record = attemptRecord(context.attempt, { result: last, key: '', replayed: false }, context.outages ?? []);
+        return update(context, { last, outages: [], attempts: [...context.attempts, record] });
       }),
       /** Shows the model its invalid reply and the exact validation errors on the next attempt. */
       addFeedback: assign(({ context }) => (context.last ? update(context, { feedback: retryFeedback(context.feedback, context.last) }) : context)),
@@ -176,11 +208,11 @@ export function modelStep<TInput, T = never>(spec: ModelStepSpec<TInput, T>) {
       }),
       park: assign(({ context }) => {
         const error = lastError(context);
-        const why = `${context.model}: ${error ? `${error.kind} (${error.message})` : 'host unreachable'} for ${Math.round((Date.now() - (context.outageSince ?? Date.now())) / 1000)} s`;
+        const why = `${context.model}: ${error ? `${error.kind} (${error.message})` : 'host unreachable'} for ${Math.round(outageLasted(context) / 1000)} s`;
         return update(context, { parked: why, retryAt: Date.now() + context.outage.retryParkedMs });
       }),
       /** Back from parking: a fresh outage window, the same attempt again. */
-      unpark: assign(({ context }) => update(context, { parked: null, outageSince: null, repeating: true })),
+      unpark: assign(({ context }) => update(context, { parked: null, outageSince: null, outageAt: null, repeating: true })),
       escalate: assign(({ context }, params: { ladder: readonly string[] }) =>
         update(context, { rung: context.rung + 1, model: params.ladder[context.rung + 1] ?? '', attempt: 0, feedback: [] }),
       ),
@@ -203,8 +235,11 @@ export function modelStep<TInput, T = never>(spec: ModelStepSpec<TInput, T>) {
       model: ladder[0] ?? defaultModelConfig.model,
       attempt: 0,
       outageTries: 0,
+      outages: [],
       repeating: false,
       outageSince: null,
+      outageAt: null,
+      replyKey: null,
       outage: defaultOutagePolicy,
       attempts: [],
       feedback: [],
@@ -222,7 +257,7 @@ export function modelStep<TInput, T = never>(spec: ModelStepSpec<TInput, T>) {
           src: 'attempt',
           input: ({ context }) => ({
             step: id,
-            attemptKey: `${context.pass}.m${context.rung}.a${context.attempt}${context.outageTries > 0 ? `.o${context.outageTries}` : ''}`,
+            attemptKey: attemptKeyOf(context),
             model: context.model,
             attempt: context.attempt,
             messages: [...context.messages, ...context.feedback],

@@ -3,7 +3,17 @@ import type { AnyEventObject } from 'xstate';
 import type { CallContext, CallError, ModelResult, ValidationIssue } from '../llm/types.ts';
 import type { ModelCallOutput } from './model-call.ts';
 
-/** One attempt of a model step, as the step's output and the run's files show it. */
+/**
+ * One try of an attempt that the infrastructure failed (a host refused, reset, timed out, answered 503 or 5xx — for the
+ * reply or for a judge grading it): retried with backoff, never counted as a model attempt.
+ */
+export interface OutageTry {
+  key: string;
+  error: CallError;
+  durationMs: number;
+}
+
+/** One attempt of a model step (a model's answer, or a failure that is the model's), as the step's output shows it. */
 export interface AttemptRecord {
   model: string;
   attempt: number;
@@ -18,8 +28,10 @@ export interface AttemptRecord {
   tokensOut: number;
   durationMs: number;
   ttftMs: number | null;
-  /** True when the result came from the step journal (paid for before a restart). */
+  /** True when the result came from the step journal (paid for before a restart, or before its judge's outage). */
   replayed: boolean;
+  /** The tries of this attempt lost to an outage before it got its answer, in order: they spent no retry or rung. */
+  outageTries?: OutageTry[];
   /** The prompt against the model's window (estimate, num_ctx, tokens evaluated, truncation). */
   context?: CallContext;
 }
@@ -37,7 +49,7 @@ export interface StepOutput<T> {
   flags: string[];
 }
 
-export function attemptRecord(attempt: number, output: ModelCallOutput): AttemptRecord {
+export function attemptRecord(attempt: number, output: Pick<ModelCallOutput, 'result' | 'key' | 'replayed'>, outageTries: readonly OutageTry[] = []): AttemptRecord {
   const r = output.result;
   return {
     model: r.model,
@@ -53,13 +65,22 @@ export function attemptRecord(attempt: number, output: ModelCallOutput): Attempt
     ...(r.metadata.error ? { error: r.metadata.error } : {}),
     ...(r.metadata.issues ? { issues: r.metadata.issues } : {}),
     ...(r.metadata.scoreReasons ? { scoreReasons: r.metadata.scoreReasons } : {}),
+    ...(outageTries.length > 0 ? { outageTries: [...outageTries] } : {}),
     ...(r.metadata.context ? { context: r.metadata.context } : {}),
   };
 }
 
+/** The try an outage cost: kept apart from the attempts (see `AttemptRecord.outageTries`). */
+export function outageTry(output: Pick<ModelCallOutput, 'result' | 'key'>): OutageTry {
+  const { result } = output;
+  return { key: output.key, error: result.metadata.error ?? { kind: 'connection', message: 'host unreachable' }, durationMs: result.durationMs };
+}
+
 export function describeAttempt(a: AttemptRecord): string {
-  if (a.error) return `${a.model} attempt ${a.attempt}: ${a.error.kind} (${a.error.message})`;
-  return `${a.model} attempt ${a.attempt}: score ${a.score ?? 'none'}`;
+  const tries = a.outageTries?.length ?? 0;
+  const after = tries > 0 ? `, after ${tries} outage tr${tries === 1 ? 'y' : 'ies'}` : '';
+  if (a.error) return `${a.model} attempt ${a.attempt}: ${a.error.kind} (${a.error.message})${after}`;
+  return `${a.model} attempt ${a.attempt}: score ${a.score ?? 'none'}${after}`;
 }
 
 /** The flags a child reported in its output (a step's, or a sub-agent's `{ flags }`), if any. */

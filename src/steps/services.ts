@@ -5,14 +5,17 @@ import type { HostSet } from '../llm/hosts.ts';
 import type { ChatMessage, ModelResult } from '../llm/types.ts';
 import type { RunTelemetry } from '../telemetry/types.ts';
 
-/** One journaled model call: durable in the run's journal before the call's actor resolves. */
+/**
+ * One journaled model call: durable in the run's journal before the call's actor resolves. A scorer's call (a judge's)
+ * is an entry of its own, keyed under the call it grades (`<key>/judge.<request hash>`).
+ */
 export interface JournalEntry {
   key: string;
   /** Hash of model + messages: a journaled result is reused only for the very same request. */
   requestHash: string;
   step: string;
   result: ModelResult;
-  /** The judges' own calls, when the step's scorer made any (their tokens count too). */
+  /** Judges' calls kept inside the entry they graded: runs journaled before judges had entries of their own. */
   judges?: ModelResult[];
   /** The messages sent, so a person (the inspector, `harness show`) can see what the model was asked. */
   messages?: ChatMessage[];
@@ -26,7 +29,11 @@ export interface Journal {
    * holds this state (the call's keys), not for every change made since by other branches of the run.
    */
   mark?(): number;
-  /** Resolves once the entry is durable, after the checkpoint of `mark` (default: of the state as of now). */
+  /**
+   * Resolves once the entry is durable, after the checkpoint of `mark` (default: of the state as of now). A key written
+   * again replaces its entry (a judged reply, first journaled before its judge was called, then with its score): it is
+   * the same call, paid once and counted once.
+   */
   record(entry: JournalEntry, mark?: number): Promise<void>;
 }
 
@@ -68,8 +75,11 @@ export interface ContextServices {
 export interface CallGate {
   /** True once the run is stopping: a call not yet sent waits for the stop instead of starting. */
   closed(): boolean;
-  /** Marks a call in flight; the returned function marks it done (journaled, or failed). */
-  enter(): () => void;
+  /**
+   * Marks a call in flight, named for people (`answer/search`, `review (qwen2.5-coder:7b)`): a stop that cannot wait
+   * for it says so. The returned function marks it done (journaled, or failed).
+   */
+  enter(label?: string): () => void;
 }
 
 export interface StepServices {
@@ -86,6 +96,11 @@ export interface StepServices {
   onCall?: (event: CallEvent) => void;
   /** The run's span context (set by the driver): call and tool spans become its children. */
   telemetry?: RunTelemetry;
+  /**
+   * The run's driven time in ms (time spent being driven, summed over its drives); default: the wall clock. Outages are
+   * measured on it, so time a run was not driven (after a crash, a stop, a wait) never counts towards parking it.
+   */
+  clock?: () => number;
   /** Model windows and the workflow's num_ctx limit; absent: the process's default windows, no limit. */
   context?: ContextServices;
 }

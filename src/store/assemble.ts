@@ -1,5 +1,5 @@
 // How a run's parts (meta, checkpoint, journal, timeline) make the RunRecord readers see, shared by every store.
-import { CheckpointNotFoundError } from './errors.ts';
+import { CheckpointNotFoundError, CorruptRunError } from './errors.ts';
 import type { RunRecord, TimelineEntry } from './record.ts';
 import type { Checkpoint, HistoricCheckpoint, HistoryEntry, RunMeta } from './types.ts';
 
@@ -93,6 +93,21 @@ export interface KeptCheckpoint extends HistoricCheckpoint {
 export function historyEntryOf(kept: KeptCheckpoint): HistoryEntry {
   const value = kept.checkpoint.snapshot?.['value'];
   return { seq: kept.seq, at: kept.at, status: kept.checkpoint.status, value: value ?? null, journalCount: kept.journalCount };
+}
+
+/**
+ * Refuses a run whose journal holds fewer calls than checkpoint `seq` was committed with: the journal only ever grows,
+ * so it was emptied or cut (a torn last line is a write that never completed, and never counted). Driving such a run
+ * would pay again for every call that is gone. `journal` names where the journal lives, for the message.
+ */
+export function assertJournalCovers(runId: string, journal: string | undefined, held: number, seq: number, journalCount: number): void {
+  if (held >= journalCount) return;
+  const calls = (n: number) => `${n} call${n === 1 ? '' : 's'}`;
+  throw new CorruptRunError(
+    `run ${runId}: its journal${journal === undefined ? '' : ` (${journal})`} holds ${calls(held)} but checkpoint ${seq} was written when it held ${journalCount}: ` +
+      `it was emptied or cut, and driving the run would pay for the missing calls again; it was left untouched ` +
+      `(restore the journal, or fork from a checkpoint it still covers: harness history ${runId})`,
+  );
 }
 
 /** The refusal for an unknown seq, naming the seqs there are. */

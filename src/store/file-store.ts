@@ -5,6 +5,7 @@ import { Low } from 'lowdb';
 import { AtomicJsonFile, syncDirectory } from './atomic-json-file.ts';
 import {
   assembleRecord,
+  assertJournalCovers,
   checkpointNotFound,
   checkpointOf,
   historyEntryOf,
@@ -106,6 +107,10 @@ export class FileStore implements RunStore {
       const journal = await readJournal(paths);
       const timeline = await readTimeline(paths);
       const history = await readHistory(paths);
+      const journalEntries = new Journal(journal.entries);
+      const last = history.entries.at(-1);
+      // Before anything is written, the torn tails below included: a refused run is left exactly as found.
+      if (last) assertJournalCovers(runId, paths.journal, journalEntries.entries.length, last.seq, last.journalCount);
       // A crash mid-append leaves a torn line; the next append must not be glued onto it.
       await this.#cutTornTail(paths.journal, journal.validBytes);
       await this.#cutTornTail(paths.timeline, timeline.validBytes);
@@ -113,7 +118,7 @@ export class FileStore implements RunStore {
       const nextSeq = (history.entries.at(-1)?.seq ?? 0) + 1;
       const bumped: CheckpointState = { ...state, epoch: state.epoch + 1, updatedAt: new Date().toISOString() };
       await this.#checkpointFile(paths, lock).write(bumped);
-      return await this.#session(paths, lock, meta, bumped, new Journal(journal.entries), timeline.entries.slice(-timelineKept), nextSeq);
+      return await this.#session(paths, lock, meta, bumped, journalEntries, timeline.entries.slice(-timelineKept), nextSeq);
     } catch (error) {
       lock.release();
       throw error;

@@ -3,7 +3,7 @@ export type { RunStore, RunSession, RunMeta, Checkpoint, RunListing, HistoryEntr
 export { FileStore, type FileStoreOptions } from './file-store.ts';
 export { MemoryStore } from './memory-store.ts';
 export { assertRunId, newRunId } from './run-id.ts';
-export { checkpointOf } from './assemble.ts';
+export { assertJournalCovers, checkpointOf } from './assemble.ts';
 export {
   runRecordSchema,
   journalEntrySchema,

@@ -1,20 +1,46 @@
-// One driver per run: an exclusive lock file with staleness detection (dead pid or missed heartbeats).
-import { closeSync, openSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
+// One driver per run: an exclusive lock file held by a lease (a heartbeat renews it), with an epoch-style fence.
+import { closeSync, openSync, readFileSync, readlinkSync, renameSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { z } from 'zod';
 import { FencedError, RunLockedError } from './errors.ts';
 
-export interface LockOwner {
-  pid: number;
-  hostname: string;
-  acquiredAt: string;
+/** What a lock file says of its holder. Fields after `token` are missing from locks written by earlier releases. */
+const lockOwnerSchema = z.object({
+  pid: z.number().int(),
+  hostname: z.string(),
+  acquiredAt: z.string(),
   /** Unique per acquisition: filesystems reuse a deleted lock's inode at once, so only the content tells locks apart. */
-  token: string;
-}
+  token: z.string().optional(),
+  /** The holder's kernel boot (`/proc/sys/kernel/random/boot_id`): a pid means nothing across reboots or machines. */
+  bootId: z.string().optional(),
+  /** The holder's PID namespace (`/proc/self/ns/pid`): a pid means nothing in another container. */
+  pidNamespace: z.string().optional(),
+});
+export type LockOwner = z.infer<typeof lockOwnerSchema>;
 
 export interface LockOptions {
-  /** A lock whose heartbeat is older than this is stale and may be taken. Default 30 s. */
+  /** The lease: a lock whose heartbeat is older than this is stale and may be taken. Default 30 s. */
   staleMs?: number;
+}
+
+/** Where this process runs, as far as a pid can be compared: null where /proc cannot say (not Linux). */
+export interface ProcessPlace {
+  bootId: string;
+  pidNamespace: string;
+}
+
+let place: ProcessPlace | null | undefined;
+
+export function processPlace(): ProcessPlace | null {
+  if (place === undefined) {
+    try {
+      place = { bootId: readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(), pidNamespace: readlinkSync('/proc/self/ns/pid') };
+    } catch {
+      place = null;
+    }
+  }
+  return place;
 }
 
 function pidAlive(pid: number): boolean {
@@ -26,13 +52,29 @@ function pidAlive(pid: number): boolean {
   }
 }
 
+/**
+ * A holder known to be gone before its lease runs out: only when its pid is provably one of ours to ask about — the
+ * same host name, the same kernel boot and the same PID namespace — and no process has it. Anywhere else (another
+ * container sharing the host name, another machine, a lock of an earlier release that does not say) a pid that is not
+ * visible proves nothing, and the lease alone decides.
+ */
+function provablyGone(owner: LockOwner | null): boolean {
+  const here = processPlace();
+  if (owner === null || here === null) return false;
+  if (owner.hostname !== hostname() || owner.bootId !== here.bootId || owner.pidNamespace !== here.pidNamespace) return false;
+  return owner.pid !== process.pid && !pidAlive(owner.pid);
+}
+
+const shown = (ms: number): string => (ms < 10_000 ? `${Math.round(ms)} ms` : `${Math.round(ms / 1000)} s`);
+
 function readOwner(path: string): { owner: LockOwner | null; raw: string; mtimeMs: number } | null {
   try {
     const raw = readFileSync(path, 'utf8');
     const { mtimeMs } = statSync(path);
     let owner: LockOwner | null = null;
     try {
-      owner = JSON.parse(raw) as LockOwner;
+      const parsed = lockOwnerSchema.safeParse(JSON.parse(raw));
+      owner = parsed.success ? parsed.data : null;
     } catch {
       owner = null; // a half-written lock of a crashed process: stale by its age
     }
@@ -62,7 +104,7 @@ export class RunLock {
     for (let tries = 0; tries < 3; tries++) {
       try {
         const fd = openSync(path, 'wx');
-        const owner: LockOwner = { pid: process.pid, hostname: hostname(), acquiredAt: new Date().toISOString(), token: randomUUID() };
+        const owner: LockOwner = { pid: process.pid, hostname: hostname(), acquiredAt: new Date().toISOString(), token: randomUUID(), ...processPlace() };
         const raw = JSON.stringify(owner);
         writeSync(fd, raw);
         closeSync(fd);
@@ -73,11 +115,14 @@ export class RunLock {
       const current = readOwner(path);
       if (current === null) continue; // released meanwhile: try again
       const { owner } = current;
-      const deadHere = owner !== null && owner.hostname === hostname() && owner.pid !== process.pid && !pidAlive(owner.pid);
-      const silent = Date.now() - current.mtimeMs > staleMs;
-      if (!deadHere && !silent) {
+      // The lease: the holder's heartbeat renews the file's time every third of it. Silent past it, the holder is
+      // taken for gone (dead, frozen or cut off); a driver that wakes up after that is fenced at its next write.
+      const silentMs = Date.now() - current.mtimeMs;
+      if (silentMs <= staleMs && !provablyGone(owner)) {
         const who = owner ? `process ${owner.pid} on ${owner.hostname} (since ${owner.acquiredAt})` : 'another process';
-        throw new RunLockedError(`run ${runId} is being driven by ${who}; wait for it to finish or stop it first`);
+        throw new RunLockedError(
+          `run ${runId} is being driven by ${who}; wait for it to finish or stop it first (its lease was renewed ${shown(Math.max(0, silentMs))} ago and lapses ${shown(staleMs)} after a renewal)`,
+        );
       }
       // Move the stale lock aside, then make sure what we moved is what we judged stale (not a newer lock).
       const aside = `${path}.stale-${process.pid}-${Date.now()}`;

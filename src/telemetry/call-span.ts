@@ -4,7 +4,7 @@ import { defaultModelConfig } from '../llm/config.ts';
 import { resolveHost } from '../llm/host.ts';
 import type { ChatMessage, ModelResult } from '../llm/types.ts';
 import { GenAI, General, Harness, Operation, providerOllama } from './attributes.ts';
-import { errorType } from './errors.ts';
+import { recordError, statusMessage } from './errors.ts';
 import { inputMessages, outputMessages } from './messages.ts';
 import { serverAttributes } from './server.ts';
 import { harnessTracer } from './tracer.ts';
@@ -77,7 +77,7 @@ function recordResult(span: Span, result: ModelResult, content: boolean, paid: b
   const error = result.metadata.error;
   if (!result.success && error) {
     span.setAttribute(General.errorType, error.kind);
-    span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+    span.setStatus({ code: SpanStatusCode.ERROR, message: statusMessage(error.message) });
   }
   if (content) span.setAttribute(GenAI.outputMessages, outputMessages(result, reason ?? (result.success ? 'stop' : 'error')));
 }
@@ -108,9 +108,7 @@ export function startCallSpan(telemetry: RunTelemetry | undefined, info: CallSpa
         recordResult(span, result, content, true);
         return result;
       } catch (error) {
-        span.recordException(error instanceof Error ? error : String(error));
-        span.setAttribute(General.errorType, errorType(error));
-        span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+        recordError(span, error);
         end();
         throw error;
       }

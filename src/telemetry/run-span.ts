@@ -1,7 +1,7 @@
 // The span of one drive of a run (`invoke_workflow <workflow>`): in the run's own trace, ended with the run's status.
 import { SpanKind, SpanStatusCode, context, trace, type Link, type Span } from '@opentelemetry/api';
 import { GenAI, General, Harness, Operation } from './attributes.ts';
-import { errorType } from './errors.ts';
+import { recordError, statusMessage } from './errors.ts';
 import { runParentContext } from './trace-id.ts';
 import { harnessTracer } from './tracer.ts';
 import type { RunTelemetry } from './types.ts';
@@ -66,16 +66,14 @@ export function startRunSpan(start: RunSpanStart): RunSpan {
       }
       if (run.status === 'failed') {
         span.setAttribute(General.errorType, 'failed');
-        span.setStatus({ code: SpanStatusCode.ERROR, ...(run.error !== undefined ? { message: run.error } : {}) });
+        span.setStatus({ code: SpanStatusCode.ERROR, ...(run.error !== undefined ? { message: statusMessage(run.error) } : {}) });
       }
       span.end();
     },
     fail(error) {
       if (ended) return;
       ended = true;
-      span.recordException(error instanceof Error ? error : String(error));
-      span.setAttribute(General.errorType, errorType(error));
-      span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+      recordError(span, error);
       span.end();
     },
   };

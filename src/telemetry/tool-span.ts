@@ -1,7 +1,7 @@
 // A span around one tool call (`execute_tool <name>`): for code that runs the tools a model asked for.
-import { SpanKind, SpanStatusCode, context, trace, type Attributes, type Span } from '@opentelemetry/api';
-import { GenAI, General, Harness, Operation } from './attributes.ts';
-import { errorType } from './errors.ts';
+import { SpanKind, context, trace, type Attributes, type Span } from '@opentelemetry/api';
+import { GenAI, Harness, Operation } from './attributes.ts';
+import { recordError } from './errors.ts';
 import { contentEnabled, type RunTelemetry } from './types.ts';
 import { harnessTracer } from './tracer.ts';
 
@@ -54,9 +54,7 @@ export async function withToolSpan<T>(name: string, attrs: Attributes, fn: (span
     if (recorded !== undefined) span.setAttribute(GenAI.toolCallResult, recorded);
     return result;
   } catch (error) {
-    span.recordException(error instanceof Error ? error : String(error));
-    span.setAttribute(General.errorType, errorType(error));
-    span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+    recordError(span, error);
     throw error;
   } finally {
     span.end();

@@ -7,7 +7,7 @@ import { handBack } from './hand-back.ts';
 import type { WorkerOptions } from './types.ts';
 
 /** What both workers hand every drive. */
-export type DriveSettings = Pick<WorkerOptions, 'limiter' | 'hosts' | 'outage' | 'cwd'>;
+export type DriveSettings = Pick<WorkerOptions, 'limiter' | 'hosts' | 'outage' | 'stopGraceMs' | 'cwd'>;
 
 /**
  * A run never driven is checked against the hosts this worker calls, as `harness run` checks before it starts: a
@@ -22,7 +22,8 @@ export async function assertModels(record: RunRecord, cwd: string | undefined): 
 
 /**
  * Resumes the run until it settles; `onActivity` fires at its first checkpoint or call (the run is really taken).
- * A run stopped because this worker is stopping goes back to `running`, for another worker.
+ * A run stopped because this worker is stopping goes back to `running`, for another worker, with the calls the stop
+ * cut off named (`cutOff`).
  */
 export async function driveRun(
   store: RunStore,
@@ -30,19 +31,26 @@ export async function driveRun(
   settings: DriveSettings,
   signal: AbortSignal,
   onActivity: () => void,
-): Promise<{ status: RunStatus; wakeAt: number | null }> {
+): Promise<{ status: RunStatus; wakeAt: number | null; cutOff?: string[] }> {
+  let cutOff: string[] = [];
   const record = await resumeWorkflow({
     store,
     runId,
     signal,
+    onStop: (report) => {
+      cutOff = report.cutOff;
+    },
     limiter: settings.limiter ?? null,
     hosts: settings.hosts ?? null,
     ...(settings.outage ? { outage: settings.outage } : {}),
+    ...(settings.stopGraceMs !== undefined ? { stopGraceMs: settings.stopGraceMs } : {}),
     ...(settings.cwd !== undefined ? { cwd: settings.cwd } : {}),
     onCall: onActivity,
     onCheckpoint: onActivity,
+    // A wake-up is not a person's "now": each parked step waits for its own retry time, which its timer keeps.
+    retryParked: false,
   });
   onActivity();
   const status = record.status === 'stopped' && signal.aborted && (await handBack(store, runId)) ? 'running' : record.status;
-  return { status, wakeAt: status === 'running' ? null : (record.wakeAt ?? null) };
+  return { status, wakeAt: status === 'running' ? null : (record.wakeAt ?? null), ...(cutOff.length > 0 ? { cutOff } : {}) };
 }

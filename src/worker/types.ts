@@ -8,6 +8,8 @@ export interface WorkerOptions {
   limiter?: DriveHooks['limiter'];
   hosts?: DriveHooks['hosts'];
   outage?: DriveHooks['outage'];
+  /** How long a drive being stopped (`stop()`) waits for its calls in flight before cutting them off (default 30 s). */
+  stopGraceMs?: number;
   /** Longest sleep between two looks at the store, ms (default 1000); an earlier wake-up time shortens it. */
   pollMs?: number;
   /** Runs driven at once (default 4). */
@@ -24,8 +26,11 @@ export type DueReason = 'submitted' | 'orphaned' | 'deadline' | 'parked';
 
 export type WorkerEvent =
   | { type: 'take'; runId: string; reason: DueReason }
-  /** A drive ended: the run's status as left (a run the worker stopped is handed back as `running`). */
-  | { type: 'leave'; runId: string; status: RunStatus; wakeAt: number | null }
+  /**
+   * A drive ended: the run's status as left (a run the worker stopped is handed back as `running`); `cutOff` names
+   * the calls a stop cut off, made again by whoever drives the run next.
+   */
+  | { type: 'leave'; runId: string; status: RunStatus; wakeAt: number | null; cutOff?: string[] }
   /** The run cannot be driven as it is (WORKFLOW_LOAD, DEFINITION_CHANGED, CORRUPT_RUN, …): left untouched, retried at `retryAt`. */
   | { type: 'refuse'; runId: string; code: string; message: string; retryAt: number }
   /** Something else went wrong (listing the store, a drive's write); the worker goes on. */

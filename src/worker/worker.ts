@@ -39,9 +39,9 @@ export function startWorker(options: WorkerOptions): Worker {
     };
     try {
       if (run.reason === 'submitted' && options.checkModels !== false) await assertModels(await store.read(run.runId), options.cwd);
-      const { status, wakeAt } = await driveRun(store, run.runId, options, controller.signal, take);
+      const { status, wakeAt, cutOff } = await driveRun(store, run.runId, options, controller.signal, take);
       holds.clear(run.runId);
-      emit({ type: 'leave', runId: run.runId, status, wakeAt });
+      emit({ type: 'leave', runId: run.runId, status, wakeAt, ...(cutOff ? { cutOff } : {}) });
     } catch (error) {
       const now = Date.now();
       if (quietCodes.some((code) => hasCode(error, code))) holds.pause(run.runId, 2 * pollMs, now);

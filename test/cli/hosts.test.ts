@@ -33,10 +33,12 @@ describe('harness hosts', () => {
         `${a.url}  ok  2 slots, 0 in flight, 2 models, 1 loaded`,
         `  models  ${small}, qwen3:8b`,
         '  loaded  qwen3:8b',
+        '  breaker closed, no recent calls',
         '',
         `${b.url}  ok  1 slot, 0 in flight, 1 model, 0 loaded`,
         `  models  ${large}`,
         '  loaded  -',
+        '  breaker closed, no recent calls',
         '',
       ].join('\n'),
     );
@@ -44,28 +46,29 @@ describe('harness hosts', () => {
     const json = await inProcess(['hosts', '--json'], env, extra);
     expect(json.code).toBe(0);
     const { hosts } = JSON.parse(json.stdout) as { hosts: HostStatus[] };
+    const closed = { state: 'closed', openUntil: null, trial: false, calls: 0, failures: 0, failureRate: null, openedBecause: null };
     expect(hosts).toEqual([
-      { host: a.url, slots: 2, models: [small, 'qwen3:8b'], loaded: ['qwen3:8b'], inFlight: 0, calls: 0, healthy: true, cooldownUntil: null, lastError: null, checkedAt: expect.any(Number) },
-      { host: b.url, slots: 1, models: [large], loaded: [], inFlight: 0, calls: 0, healthy: true, cooldownUntil: null, lastError: null, checkedAt: expect.any(Number) },
+      { host: a.url, slots: 2, models: [small, 'qwen3:8b'], loaded: ['qwen3:8b'], inFlight: 0, calls: 0, healthy: true, breaker: closed, lastError: null, checkedAt: expect.any(Number) },
+      { host: b.url, slots: 1, models: [large], loaded: [], inFlight: 0, calls: 0, healthy: true, breaker: closed, lastError: null, checkedAt: expect.any(Number) },
     ]);
     for (const out of [text, json]) expect(out.stdout + out.stderr).not.toMatch(/s3cret|ann:/);
   });
 
-  it('exits 1 when a host is down, saying why and how long it cools down', async () => {
+  it('exits 1 when a host is down, saying why and how long its breaker stays open', async () => {
     const sim = await simulator({ models: [small] });
     const down = await downHost();
     const env: Env = { ollamaHost: sim.url, snapshots: tempDir() };
     const result = await inProcess(['hosts'], env, { OLLAMA_HOSTS: `${sim.url},${withPassword(Number(new URL(down).port))}` });
     expect(result.code).toBe(1);
     expect(result.stdout).toContain(`${sim.url}  ok  1 slot, 0 in flight, 1 model, 0 loaded`);
-    expect(result.stdout).toMatch(new RegExp(`^${down.replace(/[.]/g, '\\.')}  down  1 slot, 0 in flight, cooling down \\d+(\\.\\d+)?s$`, 'm'));
+    expect(result.stdout).toMatch(new RegExp(`^${down.replace(/[.]/g, '\\.')}  down  1 slot, 0 in flight\n  breaker open for \\d+(\\.\\d+)?s more, then a trial call$`, 'm'));
     expect(result.stdout).toContain(`  error   cannot list models on ${down}: connection refused`);
     expect(result.stdout).not.toMatch(/s3cret|ann:/);
 
     const json = await inProcess(['hosts', '--json'], env, { OLLAMA_HOSTS: `${sim.url},${down}` });
     expect(json.code).toBe(1);
     const { hosts } = JSON.parse(json.stdout) as { hosts: HostStatus[] };
-    expect(hosts[1]).toMatchObject({ host: down, healthy: false, models: null, cooldownUntil: expect.any(Number) });
+    expect(hosts[1]).toMatchObject({ host: down, healthy: false, models: null, breaker: { state: 'open', openUntil: expect.any(Number) } });
   });
 
   it('falls back to OLLAMA_HOST; refuses arguments and a malformed list (exit 2, password masked)', async () => {

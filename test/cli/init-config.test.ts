@@ -1,4 +1,4 @@
-// harness init (scaffold, refusal of a non-empty directory, --from), harness config (precedence), and the hint prefix.
+// harness init (a new project, completing an existing one, --from, --example), harness config (precedence), and the hint prefix.
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,16 +42,82 @@ describe('harness init', () => {
     expect(readFileSync(join(made, 'test/triage.test.ts'), 'utf8')).toContain("from 'xstate-llm-harness/testing'");
   });
 
-  it('refuses a non-empty directory with exit 2 and writes nothing', async () => {
+  it('adds to a directory with files what it lacks, and leaves every file it has as it was', async () => {
     const cwd = temp();
     const target = join(cwd, 'busy');
-    mkdirSync(target);
+    mkdirSync(join(target, 'machines'), { recursive: true });
     writeFileSync(join(target, 'notes.txt'), 'mine');
-    const { code, stderr, stdout } = await cli(['init', 'busy'], cwd);
+    writeFileSync(join(target, 'machines/triage.ts'), '// my own triage\n');
+    const { code, stdout } = await cli(['init', 'busy', '--from', '^0.1.0'], cwd);
+    expect(code).toBe(0);
+    // No package.json yet: a new project, whatever else the directory holds.
+    expect(stdout).toMatch(/^created busy: package\.json, tsconfig\.json, \.gitignore, README\.md, test\/triage\.test\.ts\n/);
+    expect(stdout).toContain('skipped (already there, left as it is): machines/triage.ts');
+    expect(readFileSync(join(target, 'notes.txt'), 'utf8')).toBe('mine');
+    expect(readFileSync(join(target, 'machines/triage.ts'), 'utf8')).toBe('// my own triage\n');
+  });
+
+  it('completes an npm init project: .mts workflows, package.json entries added, its own values and comments kept', async () => {
+    const cwd = temp();
+    const npmInit = { name: 'app', version: '1.0.0', main: 'index.js', scripts: { test: 'echo "Error: no test specified" && exit 1', lint: 'eslint .' }, type: 'commonjs' };
+    writeFileSync(join(cwd, 'package.json'), `${JSON.stringify(npmInit, null, 2)}\n`);
+    writeFileSync(join(cwd, 'tsconfig.json'), '{\n  // mine\n  "compilerOptions": {\n    "strict": true,\n  },\n}\n');
+    const { code, stdout } = await cli(['init', '--from', '^0.1.0'], cwd);
+    expect(code).toBe(0);
+    expect(stdout).toContain('added to .: .gitignore, machines/triage.mts, test/triage.test.mts\n');
+    expect(stdout).toContain('updated package.json: dependencies xstate-llm-harness, xstate, zod; devDependencies @types/node, tsx, typescript, vitest; scripts test, typecheck, check\n');
+    expect(stdout).toContain('updated tsconfig.json: compilerOptions.module "NodeNext"\n');
+    expect(stdout).toContain('next: npm install && npm test\n');
+    const pkg = JSON.parse(readFileSync(join(cwd, 'package.json'), 'utf8')) as Record<string, unknown>;
+    expect(pkg).toMatchObject({ type: 'commonjs', main: 'index.js', scripts: { test: 'vitest run', lint: 'eslint .', check: 'harness check machines/*.mts' } });
+    expect(pkg).toMatchObject({ dependencies: { 'xstate-llm-harness': '^0.1.0' } });
+    const tsconfig = readFileSync(join(cwd, 'tsconfig.json'), 'utf8');
+    expect(tsconfig).toContain('// mine');
+    expect(tsconfig).toMatch(/"module": "NodeNext",\n\s*"strict": true/);
+    expect(readFileSync(join(cwd, 'test/triage.test.mts'), 'utf8')).toContain("from '../machines/triage.mjs'");
+    expect(readdirSync(cwd).sort()).toEqual(['.gitignore', 'machines', 'package.json', 'test', 'tsconfig.json']);
+
+    const again = await cli(['init'], cwd);
+    expect(again.stdout).toContain('nothing to add to .: it has everything init writes\n');
+    expect(again.stdout).toContain('depends on xstate-llm-harness ^0.1.0 (kept)\n');
+  });
+
+  it('keeps a script of the same name and a module setting that does not fit, and says so', async () => {
+    const cwd = temp();
+    writeFileSync(join(cwd, 'package.json'), JSON.stringify({ name: 'app', type: 'module', scripts: { test: 'jest' } }));
+    writeFileSync(join(cwd, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'commonjs' }, include: ['src'] }));
+    const { stdout } = await cli(['init', '--from', '^0.1.0'], cwd);
+    expect(stdout).toContain('package.json: kept your "test" script; ours would be: vitest run\n');
+    expect(stdout).toContain('tsconfig.json: "include" leaves out machines and test/ (kept as it is)\n');
+    expect(stdout).toContain('tsconfig.json: "module" "commonjs" / "moduleResolution" null cannot resolve the package\'s exports; use "module": "NodeNext" (kept as it is)\n');
+    expect(JSON.parse(readFileSync(join(cwd, 'tsconfig.json'), 'utf8'))).toEqual({ compilerOptions: { module: 'commonjs' }, include: ['src'] });
+    // An ES module project keeps .ts workflows.
+    expect(readdirSync(join(cwd, 'machines'))).toEqual(['triage.ts']);
+  });
+
+  it('refuses a package.json it cannot read with exit 2, writing nothing', async () => {
+    const cwd = temp();
+    writeFileSync(join(cwd, 'package.json'), '{ "name": ');
+    const { code, stdout, stderr } = await cli(['init', '--from', '^0.1.0'], cwd);
     expect(code).toBe(2);
     expect(stdout).toBe('');
-    expect(stderr).toMatch(/^harness: .*busy is not empty \(notes\.txt\); init writes only into an empty or new directory\n$/);
-    expect(readdirSync(target)).toEqual(['notes.txt']);
+    expect(stderr).toMatch(/^harness: .*package\.json: package\.json is not valid JSON \(.*\); fix it, then run init again\n$/);
+    expect(readdirSync(cwd)).toEqual(['package.json']);
+  });
+
+  it('copies shipped examples with --example, their imports those of a project, and refuses an unknown one', async () => {
+    const cwd = temp();
+    const { code, stdout } = await cli(['init', 'app', '--from', '^0.1.0', '--example', 'repo-qa', '--example', 'extract'], cwd);
+    expect(code).toBe(0);
+    expect(stdout).toContain('machines/repo-qa.ts, machines/repo-qa/tools.ts, machines/repo-qa/confine.ts, machines/repo-qa/walk.ts, machines/extract.ts, machines/samples/invoice-input.json');
+    const repoQa = readFileSync(join(cwd, 'app/machines/repo-qa.ts'), 'utf8');
+    expect(repoQa).toContain("from 'xstate-llm-harness'");
+    expect(repoQa).toContain("from './repo-qa/tools.js'");
+    expect(repoQa).not.toMatch(/src\/|\.ts'/);
+    const unknown = await cli(['init', 'other', '--example', 'nope'], cwd);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^harness: --example: no example named "nope"; the examples are code-review, extract, feature-pipeline, long-read, repo-qa\n/);
+    expect(readdirSync(cwd)).toEqual(['app']);
   });
 
   it('turns a path given as --from into a file: spec relative to the new project, and keeps a range as it is', () => {
@@ -68,7 +134,7 @@ describe('harness init', () => {
 describe('harness config', () => {
   it('takes flags first, then the environment, then harness.config.json, then the defaults, and says which', async () => {
     const cwd = temp();
-    writeFileSync(join(cwd, 'harness.config.json'), JSON.stringify({ snapshots: 'runs', hosts: ['gpu1:11434*4', 'gpu2:11434'], hostConcurrency: 3, parkAfterMs: 5000 }));
+    writeFileSync(join(cwd, 'harness.config.json'), JSON.stringify({ snapshots: 'runs', hosts: ['gpu1:11434*4', 'gpu2:11434'], hostConcurrency: 3, parkAfterMs: 5000, stopGraceMs: 900 }));
     const fromFile = await cli(['config', '--json'], cwd);
     expect(fromFile.code).toBe(0);
     expect(JSON.parse(fromFile.stdout)).toEqual({
@@ -78,9 +144,10 @@ describe('harness config', () => {
         hosts: { value: ['http://gpu1:11434*4', 'http://gpu2:11434'], source: 'harness.config.json' },
         hostConcurrency: { value: 3, source: 'harness.config.json' },
         parkAfterMs: { value: 5000, source: 'harness.config.json' },
+        stopGraceMs: { value: 900, source: 'harness.config.json' },
       },
     });
-    const overridden = await cli(['config', '--snapshots', 'flagged', '--park-after', '7'], cwd, {
+    const overridden = await cli(['config', '--snapshots', 'flagged', '--park-after', '7', '--stop-grace-ms', '8'], cwd, {
       HARNESS_SNAPSHOTS: 'env-runs',
       OLLAMA_HOST: 'box:11434',
       HARNESS_HOST_CONCURRENCY: '2',
@@ -92,6 +159,7 @@ describe('harness config', () => {
         'hosts           http://box:11434  (OLLAMA_HOST)',
         'hostConcurrency 2  (HARNESS_HOST_CONCURRENCY)',
         'parkAfterMs     7  (--park-after)',
+        'stopGraceMs     8  (--stop-grace-ms)',
         '',
       ].join('\n'),
     );
@@ -99,6 +167,8 @@ describe('harness config', () => {
 
   it('reads a harness.config.ts, and refuses an unknown key in one line', async () => {
     const cwd = temp();
+    // An ES module project: a .ts config in a CommonJS one is refused (see the CommonJS test below).
+    writeFileSync(join(cwd, 'package.json'), JSON.stringify({ type: 'module' }));
     writeFileSync(join(cwd, 'harness.config.ts'), "const config: { snapshots: string } = { snapshots: 'ts-runs' };\nexport default config;\n");
     const ts = await cli(['config'], cwd);
     expect(ts.stdout).toContain(`snapshots       ${join(cwd, 'ts-runs')}  (harness.config.ts)`);

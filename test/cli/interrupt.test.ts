@@ -69,6 +69,7 @@ describe('Ctrl-C', { timeout: 90_000 }, () => {
     run.child.kill('SIGINT');
     const quit = await run.done;
     expect(quit.code).toBe(130);
+    expect(quit.stderr).toMatch(/^quit at once: run int2 is left at its last checkpoint; calls in flight are made again when you resume it:\n {2}\S*harness resume int2\n/m);
     const record: RunRecord = await readRun(env, 'int2');
     expect(record.journal).toEqual([]); // the interrupted call was not paid in full
     expect(stepUnderWay(record)).toBe(true); // the checkpoint holds the step's machine mid-attempt, to restore

@@ -93,6 +93,31 @@ describe('refusals: exit 3, files untouched', { timeout: 90_000 }, () => {
     rmSync(runDir(env, 'damaged1'), { recursive: true });
   });
 
+  it('refuses to drive a run whose journal was emptied or cut short of its last checkpoint, and never rewrites it', async () => {
+    const run = await harness(['run', fixture('approval.workflow.ts'), '--run-id', 'cut1'], env);
+    expect(run.code).toBe(0);
+    const journal = join(runDir(env, 'cut1'), 'journal.ndjson');
+    const whole = readFileSync(journal, 'utf8');
+    const lines = whole.split('\n').filter((line) => line !== '');
+    expect(lines.length).toBeGreaterThan(0);
+    const cut = /^harness: run cut1: its journal \(.*journal\.ndjson\) holds \d+ calls? but checkpoint \d+ was written when it held \d+: it was emptied or cut, .*left untouched .*\n$/;
+    // Emptied, then cut at a line boundary (the last complete line gone).
+    for (const damaged of ['', lines.slice(0, -1).map((line) => `${line}\n`).join('')]) {
+      writeFileSync(journal, damaged);
+      const before = runFiles(env, 'cut1');
+      const epoch = (await readRun(env, 'cut1')).epoch;
+      refused(await harness(['resume', 'cut1'], env), 3, cut);
+      refused(await inProcess(['send', 'cut1', 'APPROVE'], env), 3, cut);
+      expect(runFiles(env, 'cut1')).toEqual(before); // not a byte: not the epoch, not a torn tail
+      expect((await readRun(env, 'cut1')).epoch).toBe(epoch);
+    }
+    // A torn last line is a write that never completed: still accepted, as it always was.
+    writeFileSync(journal, `${whole}{"key":"torn`);
+    const resumed = await harness(['send', 'cut1', 'APPROVE'], env);
+    expect(resumed.code).toBe(0);
+    expect((await readRun(env, 'cut1')).status).toBe('done');
+  });
+
   it('refuses to drive a run whose lock a live process holds, and takes it once the lock is gone', async () => {
     const run = await harness(['run', fixture('approval.workflow.ts'), '--run-id', 'locked1'], env);
     expect(run.code).toBe(0);

@@ -88,8 +88,8 @@ describe.skipIf(skip)('inspector page: calls, filters, in flight (Chromium)', ()
     await page.waitForFunction(() => document.getElementById('run-status')?.textContent === 'flagged');
     expect(await page.locator('#calls-title').textContent()).toBe('Model calls (7)');
     expect(await page.locator('table.calls tr.judge').count()).toBe(2);
-    await page.locator('table.calls tr[data-call-id="4"]').click();
-    const detail = page.locator('#call-detail[data-call-id="4"]');
+    await page.locator('table.calls tr[data-call-id="5"]').click();
+    const detail = page.locator('#call-detail[data-call-id="5"]');
     await detail.waitFor();
     expect(await detail.locator('h3').textContent()).toContain('verdict');
     expect(await detail.locator('.message.role-system pre').textContent()).toMatch(/^You are the lead reviewer/);
@@ -97,8 +97,10 @@ describe.skipIf(skip)('inspector page: calls, filters, in flight (Chromium)', ()
     expect(await detail.locator('ul.reasons').textContent()).toContain('too vague');
     expect(await detail.textContent()).toContain('load / prompt / eval');
     await detail.locator('ul.judges a').click();
-    await page.locator('#call-detail[data-call-id="4.j0"]').waitFor();
-    expect(await page.locator('#call-detail .missing').textContent()).toContain('judges[0].messages');
+    // The judge's call has its own entry: what the judge was asked is shown.
+    const judge = page.locator('#call-detail[data-call-id="6"]');
+    await judge.waitFor();
+    expect(await judge.locator('.message.role-system pre').textContent()).toMatch(/^You are a strict, impartial evaluator/);
     await page.locator('table.calls tr[data-call-id="3"]').click();
     await page.locator('#call-detail[data-call-id="3"]').waitFor();
     expect(await page.locator('table.calls tr.selected').getAttribute('data-call-id')).toBe('3');

@@ -59,11 +59,12 @@ describe('inspector views', () => {
       ['correctness/review', 'call'], ['security/review', 'call'], ['style/review', 'call'],
       ['verdict', 'call'], ['verdict · judge', 'judge'], ['verdict', 'call'], ['verdict · judge', 'judge'],
     ]);
-    expect(view.calls.filter((c) => c.kind === 'judge').map((c) => c.id)).toEqual(['3.j0', '4.j0']);
+    // A judge's call is a journal entry of its own (4 grades 3, 6 grades 5), listed under the call it graded.
+    expect(view.calls.filter((c) => c.kind === 'judge').map((c) => [c.id, c.of])).toEqual([['4', '3'], ['6', '5']]);
   });
 
   it('gives a call’s detail: messages sent, reply, parsed data, score and reasons, judges, timings, host', async () => {
-    const { status, body: d } = await get<CallDetail>('/api/runs/review-flagged/calls/4');
+    const { status, body: d } = await get<CallDetail>('/api/runs/review-flagged/calls/5');
     expect(status).toBe(200);
     expect(d.row).toMatchObject({ label: 'verdict', model: 'qwen2.5-coder:32b', escalatedFrom: 'qwen2.5-coder:7b' });
     expect(d.messages?.map((m) => m.role)).toEqual(['system', 'user']);
@@ -73,16 +74,18 @@ describe('inspector views', () => {
     expect(d.data).toMatchObject({ decision: 'request-changes' });
     expect(d.score).toBe(0.2);
     expect(d.scoreReasons).toEqual(['too vague: names no file']);
-    expect(d.judges.map((j) => [j.id, j.label, j.model])).toEqual([['4.j0', 'verdict · judge', 'qwen2.5-coder:32b']]);
+    expect(d.judges.map((j) => [j.id, j.label, j.model])).toEqual([['6', 'verdict · judge', 'qwen2.5-coder:32b']]);
     expect(d.timings.durationMs).toBeGreaterThan(0);
     expect(d.timings.evalMs).not.toBeNull();
     expect(d.host).toBe(fixture.sim.url);
     expect(d.replayed).toBeNull();
 
-    const judge = (await get<CallDetail>('/api/runs/review-flagged/calls/4.j0')).body;
+    // What the judge was asked is journaled with its call.
+    const judge = (await get<CallDetail>('/api/runs/review-flagged/calls/6')).body;
     expect(judge.row.kind).toBe('judge');
-    expect(judge.messages).toBeNull();
-    expect(judge.messagesMissing).toContain('judges[0].messages');
+    expect(judge.messages?.[0]?.content).toMatch(/^You are a strict, impartial evaluator/);
+    expect(judge.messagesMissing).toBeNull();
+    expect(judge.judges).toEqual([]);
     expect(judge.data).toEqual({ score: 2, reasons: ['too vague: names no file'] });
 
     expect((await get<{ error: string }>('/api/runs/review-flagged/calls/99')).status).toBe(404);

@@ -117,6 +117,14 @@ describe('callModel: every failure resolves, classified', () => {
     expect(isRetryable('server')).toBe(true);
   });
 
+  it('a wrong option type → 500 from Ollama, but a bad request: one request, no retry', async () => {
+    const sim = await simulator();
+    const r = await callModel(ask, { host: sim.url, options: { num_ctx: '8k' } });
+    expect(r.metadata.error).toEqual({ kind: 'bad-request', status: 500, message: 'option "num_ctx" must be of type integer' });
+    expect(r.retries).toBe(0);
+    expect(sim.stats().byModel['qwen2.5-coder:7b']?.requests).toBe(1); // one chat request (the window probe aside)
+  });
+
   it('503 → busy, with Ollama text', async () => {
     const sim = await simulator({ faults: { '503': 1 } });
     const r = await callModel(ask, { host: sim.url });

@@ -32,6 +32,10 @@ describe('classifyError', () => {
     [422, 'unprocessable', 'bad-request'],
     [503, 'server busy, please try again.  maximum pending requests exceeded', 'busy'],
     [500, 'llama runner process has terminated', 'server'],
+    // Ollama's 500s for the request's own mistakes: retrying or another host cannot help.
+    [500, 'option "temperature" must be of type float32', 'bad-request'],
+    [500, 'option "stop" must be of an array of strings', 'bad-request'],
+    [500, 'invalid format: "\\"yaml\\""; expected "json" or a valid JSON Schema object', 'bad-request'],
     [502, 'bad gateway', 'server'],
   ] as const)('ResponseError %i %j → %s', (status, message, kind) => {
     const result = classifyError(responseError(message, status), ctx);

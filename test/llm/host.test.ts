@@ -66,8 +66,10 @@ describe('hosts with credentials', () => {
     expect(hostAuth(resolved)).toEqual({ base: shown, authorization: `Basic ${Buffer.from(pair).toString('base64')}` });
   });
 
-  it('leaves a host without credentials alone', () => {
-    expect(displayHost('http://h:1/p@x')).toBe('http://h:1/p@x');
+  it('leaves a host without credentials alone, and reads up to the last @ as credentials', () => {
+    expect(displayHost('http://h:1/p')).toBe('http://h:1/p');
+    // A password may hold `/`: what comes before the last `@` is never shown, even where it could have been a path.
+    expect(displayHost('http://h:1/p@x')).toBe('http://x');
     expect(hostAuth('http://h:1')).toEqual({ base: 'http://h:1' });
   });
 

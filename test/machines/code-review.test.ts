@@ -43,7 +43,9 @@ describe('machines/code-review', () => {
     const verdictCalls = record.journal.filter((entry) => entry.step === 'verdict');
     expect(verdictCalls.map((entry) => entry.result.model)).toEqual(['qwen2.5-coder:7b', 'qwen2.5-coder:32b']);
     expect(verdictCalls.map((entry) => entry.result.score)).toEqual([0.1, 1]);
-    expect(verdictCalls.every((entry) => entry.judges?.length === 1)).toBe(true);
+    // Each verdict was graded by one judge call, journaled on its own under the verdict's key.
+    const judgeCalls = record.journal.filter((entry) => entry.step === 'verdict (judge)');
+    expect(judgeCalls.map((entry) => entry.key.slice(0, entry.key.lastIndexOf('/judge.')))).toEqual(verdictCalls.map((entry) => entry.key));
     expect(record.journal.filter((entry) => entry.step === 'review')).toHaveLength(3);
   });
 

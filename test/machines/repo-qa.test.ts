@@ -1,35 +1,18 @@
 // repo-qa against the simulator through runWorkflow and a FileStore: the tools' confinement (every escape refused and
 // shown to the model as an error), a full look-and-answer loop with citations, judged and escalated, and harness check.
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import repoQa, { type RepoQaOutput } from '../../machines/repo-qa.ts';
 import { checkMachine } from '../../src/check/index.ts';
-import { runWorkflow } from '../../src/runtime/index.ts';
+import { resumeWorkflow, runWorkflow } from '../../src/runtime/index.ts';
+import type { RunRecord } from '../../src/store/index.ts';
 import type { SimMessage, SimReply, SimRequest } from '../../src/testing/index.ts';
 import { useModelRuns } from '../helpers/runs.ts';
-import { tempDir } from '../steps/fixtures.ts';
+import { secret, useRepositories } from './repository.ts';
 
 const modulePath = join(import.meta.dirname, '../../machines/repo-qa.ts');
 const runs = useModelRuns('harness-repo-qa-');
-const secret = 'TOP-SECRET-OUTSIDE';
-
-/** A repository dir with a sibling holding a secret, a symlink out to it, a symlink in, and an oversized file. */
-function repository(): { dir: string; outside: string } {
-  const base = tempDir();
-  const dir = join(base, 'repo');
-  const outside = join(base, 'outside');
-  mkdirSync(join(dir, 'src'), { recursive: true });
-  mkdirSync(outside);
-  writeFileSync(join(outside, 'secret.txt'), `${secret}\n`);
-  writeFileSync(join(dir, 'src/server.ts'), ['import http from "node:http";', '', 'export const port = 8080;', 'http.createServer().listen(port);'].join('\n'));
-  writeFileSync(join(dir, 'README.md'), '# demo\nA tiny server.\n');
-  writeFileSync(join(dir, 'big.log'), 'x'.repeat(300 * 1024));
-  symlinkSync(join(outside, 'secret.txt'), join(dir, 'link-out.txt'));
-  symlinkSync(outside, join(dir, 'dir-out'));
-  symlinkSync(join(dir, 'src/server.ts'), join(dir, 'link-in.ts'));
-  return { dir, outside };
-}
+const repository = useRepositories();
 
 const isJudge = (req: SimRequest): boolean => (req.messages[0]?.content ?? '').startsWith('You are a strict, impartial evaluator');
 const toolResults = (req: SimRequest | undefined): SimMessage[] => (req?.messages ?? []).filter((m) => m.role === 'tool');
@@ -48,7 +31,7 @@ describe('machines/repo-qa', () => {
   });
 
   it('refuses every path that escapes the directory, shows the model why, and never reads outside', async () => {
-    const { dir, outside } = repository();
+    const { dir, outside } = await repository();
     const escapes = ['../outside/secret.txt', join(outside, 'secret.txt'), 'link-out.txt', 'dir-out/secret.txt', 'src/../../outside/secret.txt', 'big.log', '/etc/passwd'];
     let seenResults: SimMessage[] = [];
     const { record, output } = await ask(dir, (req) => {
@@ -78,7 +61,7 @@ describe('machines/repo-qa', () => {
   });
 
   it('lists, searches and reads, then answers with citations; a weak answer is escalated to the larger model', async () => {
-    const { dir } = repository();
+    const { dir } = await repository();
     const seen: SimRequest[] = [];
     const { record, output } = await ask(dir, (req) => {
       if (isJudge(req)) return JSON.stringify(req.messages[0]?.content.includes('port 8080') ? { score: 9, reasons: ['cited'] } : { score: 2, reasons: ['vague'] });
@@ -108,10 +91,44 @@ describe('machines/repo-qa', () => {
   });
 
   it('flags the run when the judge rejects every model\'s answer', async () => {
-    const { dir } = repository();
+    const { dir } = await repository();
     const { record, output } = await ask(dir, (req) => (isJudge(req) ? JSON.stringify({ score: 1, reasons: ['wrong'] }) : finalAnswer));
     expect(record.status).toBe('flagged');
     expect(output.answer).toBeNull();
     expect(record.flags).toEqual([expect.stringMatching(/^answer: ladder exhausted after 2 attempt\(s\)/)]);
+  });
+
+  it('a FIFO given to search and read_file is refused, and a graceful stop while they run completes: stopped, then resumed', async () => {
+    const { dir } = await repository();
+    const seen: SimRequest[] = [];
+    const { store } = await runs.start({
+      seed: 3,
+      script: {
+        '*': (req) => {
+          if (isJudge(req)) return JSON.stringify({ score: 9, reasons: ['cited'] });
+          seen.push(req);
+          const results = toolResults(req);
+          if (results.length === 0) return { content: '', toolCalls: [call('search', { pattern: 'listen' }), call('search', { pattern: 'x', path: 'src/pipe' }), call('read_file', { path: 'src/pipe' })] };
+          return finalAnswer;
+        },
+      },
+    });
+    // Stopped once a checkpoint shows the agent acting on the tool calls (before this fix, search was reading the FIFO
+    // then, forever, and the stop waited for it forever).
+    const controller = new AbortController();
+    const acting = (record: RunRecord) => {
+      const children = (record.snapshot?.children ?? {}) as Record<string, { snapshot?: { value?: unknown } }>;
+      if (children.answer?.snapshot?.value === 'acting') controller.abort();
+    };
+    const input = { dir, question: 'Which port does the server listen on?' };
+    const stopped = await runWorkflow({ store, workflow: repoQa, modulePath, input, runId: 'fifo', signal: controller.signal, stopGraceMs: 2000, onCheckpoint: acting });
+    expect(stopped.status).toBe('stopped');
+
+    const done = await resumeWorkflow({ store, runId: 'fifo', workflow: repoQa });
+    expect(done.status).toBe('done');
+    const [listen, fifoSearch, fifoRead] = toolResults(seen.at(-1));
+    expect(listen?.content).toBe('link-in.ts:4: http.createServer().listen(port);\nsrc/server.ts:4: http.createServer().listen(port);');
+    expect(fifoSearch?.content).toBe('error: refused: "src/pipe" is not a regular file');
+    expect(fifoRead?.content).toBe('error: refused: "src/pipe" is not a regular file');
   });
 });

@@ -1,107 +1,37 @@
 // The package as a user gets it: npm pack, installed into a fresh project, used with plain node, tsc, esbuild, npx harness.
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/testing/index.ts';
-
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const minutes = (n: number) => n * 60_000;
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** The environment of a user's shell: none of this test run's npm or vitest variables leak into the commands. */
-function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (!/^(?:npm_|VITEST|NODE_OPTIONS$|OLLAMA_HOST|HARNESS_|INIT_CWD$)/i.test(key)) env[key] = value;
-  }
-  return { ...env, NO_COLOR: '1', ...extra };
-}
-
-function sh(command: string, args: string[], cwd: string, extra?: Record<string, string>): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(command, args, { cwd, env: userEnv(extra), maxBuffer: 32 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-/** Runs and fails the test with everything printed when the exit code is not 0. */
-async function ok(command: string, args: string[], cwd: string, extra?: Record<string, string>): Promise<Result> {
-  const result = await sh(command, args, cwd, extra);
-  if (result.code !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.code}\n${result.stdout}\n${result.stderr}`);
-  return result;
-}
-
-const install = ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'];
-
-const workflow = `import { setup } from 'xstate';
-import { z } from 'zod';
-import { defineWorkflow, modelStep, stepGuards } from 'xstate-llm-harness';
-
-const reply = modelStep({
-  id: 'reply',
-  prompt: (input: { text: string }) => [{ role: 'user', content: input.text }],
-  schema: z.object({ answer: z.string() }),
-});
-
-export default defineWorkflow({
-  id: 'hello',
-  input: z.object({ text: z.string() }),
-  machine: setup({ actors: { reply }, guards: stepGuards, types: { input: {} as { text: string } } }).createMachine({
-    id: 'hello',
-    context: ({ input }) => ({ text: input.text }),
-    initial: 'replying',
-    states: {
-      replying: { invoke: { src: 'reply', input: ({ context }) => ({ text: context.text }), onDone: 'done' } },
-      done: { type: 'final' },
-    },
-  }),
-});
-`;
+import { helloWorkflow, install, minutes, ok, repoRoot, tarball as packedTarball, workDir } from './helpers.ts';
 
 const tsconfig = {
   compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, skipLibCheck: true, noEmit: true, types: ['node'] },
   include: ['machines'],
 };
 
-describe('the packed package, installed in a fresh project', { timeout: minutes(3) }, () => {
-  let work = '';
+describe('the packed package, installed in a fresh project', { timeout: minutes(5) }, () => {
+  const work = workDir('pack');
+  const project = join(work, 'project');
   let tarball = '';
-  let project = '';
   let sim: Simulator;
 
   beforeAll(async () => {
-    work = mkdtempSync(join(tmpdir(), 'harness-pack-'));
-    // prepack builds dist/ first: the tarball is exactly what `npm publish` would upload.
-    await ok('npm', ['pack', '--pack-destination', work, '--loglevel=error'], repoRoot);
-    const packed = readdirSync(work).find((f) => f.endsWith('.tgz'));
-    if (!packed) throw new Error('npm pack wrote no tarball');
-    tarball = join(work, packed);
-    project = join(work, 'project');
+    tarball = packedTarball();
     mkdirSync(join(project, 'machines'), { recursive: true });
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'user-project', private: true, type: 'module' }));
     writeFileSync(join(project, 'tsconfig.json'), JSON.stringify(tsconfig));
-    writeFileSync(join(project, 'machines/hello.ts'), workflow);
+    writeFileSync(join(project, 'machines/hello.ts'), helloWorkflow);
     // The CLI tests' approval workflow (a model step, then a wait for a person), importing the package by name.
     const approval = readFileSync(join(repoRoot, 'test/cli/fixtures/approval.workflow.ts'), 'utf8');
     writeFileSync(join(project, 'machines/approval.ts'), approval.replace('../../../src/steps/index.ts', 'xstate-llm-harness'));
     // Only registry packages and the tarball; pg because ./postgres is imported below (an optional peer otherwise).
     await ok('npm', [...install, tarball, 'xstate@^5.33', 'zod@^4', 'tsx@^4', 'typescript@~5.9', '@types/node@^20', 'pg@^8'], project);
     sim = await startSimulator({ seed: 5, script: { '*': () => JSON.stringify({ answer: 'hi', title: 'Hello' }) } });
-  }, minutes(6));
+  }, minutes(10));
 
   afterAll(async () => {
     await sim?.close();
-    if (work) rmSync(work, { recursive: true, force: true });
   });
 
   it('ships dist, the inspector page and the bin, and no tests or benches', async () => {
@@ -112,7 +42,12 @@ describe('the packed package, installed in a fresh project', { timeout: minutes(
     expect(files).toContain('package/dist/index.d.ts.map');
     expect(files).toContain('package/dist/inspect/page/index.html');
     expect(files).toContain('package/bin/harness.js');
-    expect(files.filter((f) => /^package\/(?:test|bench|machines)\//.test(f))).toEqual([]);
+    // The examples, with the imports a user's project writes, and what the demo runs them with.
+    expect(files).toEqual(expect.arrayContaining(['package/examples/code-review.ts', 'package/examples/samples/review-replies.ts', 'package/examples/repo-qa/tools.ts']));
+    expect(files.filter((f) => /^package\/(?:test|bench|machines|scripts)\//.test(f))).toEqual([]);
+    const example = readFileSync(join(project, 'node_modules/xstate-llm-harness/examples/code-review.ts'), 'utf8');
+    expect(example).toContain("from 'xstate-llm-harness'");
+    expect(example).not.toContain('/src/');
   });
 
   it('imports with plain node: the root and every subpath', async () => {
@@ -183,14 +118,14 @@ catch (error) { console.log(error.message); }`;
     expect(stdout).toMatch(/^xstate-llm-harness needs zod 4 schemas \(defineWorkflow "old" input is a zod 3 schema: zod@3\.\d+\.\d+ is installed\); upgrade zod/);
   });
 
-  it("scaffolds a project with harness init --from <tarball> whose own npm test passes", async () => {
-    const init = await ok('npx', ['--no', 'harness', 'init', 'fresh', '--from', tarball], project);
-    expect(init.stdout).toContain('next: cd fresh && npm install && npm test');
-    const fresh = join(project, 'fresh');
-    await ok('npm', install, fresh);
-    const test = await ok('npm', ['test'], fresh);
-    expect(test.stdout).toMatch(/Tests +2 passed/);
-    await ok('npx', ['--no', '--', 'tsc', '--noEmit'], fresh);
-    await ok('npm', ['run', 'check'], fresh);
-  }, minutes(5));
+  it('runs the code-review demo from the installed package, offline, against the built-in simulator', async () => {
+    const demo = await ok('npx', ['--no', 'harness', 'demo'], project);
+    expect(demo.stdout).toContain('Replies are simulated by the built-in Ollama simulator');
+    expect(demo.stdout).toMatch(/^ {2}decision {3}request-changes/m);
+    expect(demo.stdout).toMatch(/^ {2}qwen2\.5-coder:7b .*below 0\.7: escalated$/m);
+    const runId = /npx harness show (demo-review-\S+)/.exec(demo.stdout)?.[1];
+    expect(runId, demo.stdout).toBeDefined();
+    const show = await ok('npx', ['--no', 'harness', 'show', runId ?? ''], project);
+    expect(show.stdout).toMatch(/^status +done/m);
+  });
 });

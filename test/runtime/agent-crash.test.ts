@@ -1,6 +1,5 @@
 // Agent crash test: an agent run in a child process is SIGKILLed during a tool call and between turns, then resumed;
 // no completed tool may run twice, no model turn be paid twice, and the output must equal an uninterrupted run's.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,8 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { FileStore, type RunRecord } from '../../src/store/index.ts';
 import { startSimulator, type SimReply, type SimRequest, type Simulator } from '../../src/testing/index.ts';
+import { settled, spawnChild } from '../helpers/child-run.ts';
+import { eventually } from '../helpers/simulators.ts';
 
-const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 const childScript = fileURLToPath(new URL('./fixtures/agent-child.ts', import.meta.url));
 const workflowModule = fileURLToPath(new URL('./fixtures/agent-workflow.ts', import.meta.url));
 const runId = 'agent-run';
@@ -34,36 +34,11 @@ function script(req: SimRequest): SimReply | string {
 
 /** Runs the child to its exit; a child that hangs is killed after a bounded wait and reported. */
 function child(sim: Simulator, dir: string, args: string[], env: Record<string, string> = {}) {
-  const proc = spawn(process.execPath, ['--import', 'tsx', childScript, ...args], {
-    cwd: projectRoot,
-    env: { ...process.env, OLLAMA_HOST: sim.url, AGENT_TOOL_LOG: join(dir, 'tools.log'), ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  proc.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const watchdog = setTimeout(() => proc.kill('SIGKILL'), 60_000);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) =>
-    proc.once('exit', (code, signal) => {
-      clearTimeout(watchdog);
-      resolve({ code, signal, stderr });
-    }),
-  );
-  return { exited, kill: () => proc.kill('SIGKILL') };
-}
-
-async function settled(run: ReturnType<typeof child>): Promise<void> {
-  const exit = await run.exited;
-  if (exit.code !== 0) throw new Error(`child exited ${exit.code ?? exit.signal}:\n${exit.stderr}`);
+  return spawnChild(childScript, args, { OLLAMA_HOST: sim.url, AGENT_TOOL_LOG: join(dir, 'tools.log'), ...env });
 }
 
 /** Polls (bounded) until `check` holds. */
-async function until(check: () => boolean, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+const until = (check: () => boolean) => eventually(check, 30_000);
 
 const toolLog = (dir: string): string[] => (existsSync(join(dir, 'tools.log')) ? readFileSync(join(dir, 'tools.log'), 'utf8').trim().split('\n') : []);
 const completed = (dir: string): string[] => toolLog(dir).filter((line) => line.startsWith('done '));

@@ -1,5 +1,5 @@
 // forkRun against the Ollama simulator: reuse before the fork point, new calls after it, context patches, refusals.
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { assign, setup } from 'xstate';
 import { z } from 'zod';
@@ -7,7 +7,7 @@ import { CheckpointNotFoundError, forkRun } from '../../src/runtime/fork.ts';
 import { DefinitionChangedError, InputError, RunFinishedError } from '../../src/runtime/errors.ts';
 import { runWorkflow } from '../../src/runtime/runs.ts';
 import { defineWorkflow, flagsFrom, modelStep, stepGuards } from '../../src/steps/index.ts';
-import type { FileStore, RunRecord } from '../../src/store/index.ts';
+import { CorruptRunError, type FileStore, type RunRecord } from '../../src/store/index.ts';
 import { runPaths } from '../../src/store/run-files.ts';
 import type { Simulator } from '../../src/testing/index.ts';
 import { answerSchema, lastUser, modulePath, removeTempDirs, small, tempStore, validReply } from '../steps/fixtures.ts';
@@ -180,6 +180,24 @@ describe('forkRun', () => {
     expect((await store.list()).runs.map((run) => run.runId)).toEqual(['source']);
     expect(filesOf(store, 'source')).toEqual(before);
     expect(sim.stats().completed).toBe(3);
+  });
+
+  it('refuses to fork from a checkpoint its cut journal no longer covers, and forks from one it still does', async () => {
+    const sim = await echo();
+    const store = tempStore();
+    await finishedChain(sim, store);
+    const at = await middleSeq(store, 'source'); // counted 1 journaled call
+    const journal = runPaths(store.dir, 'source').journal;
+    writeFileSync(journal, '');
+    const before = filesOf(store, 'source');
+    const refusal = forkRun({ store, runId: 'source', at, newRunId: 'short', workflow: chainWorkflow(sim.url) });
+    await expect(refusal).rejects.toBeInstanceOf(CorruptRunError);
+    await expect(refusal).rejects.toThrow(`run source: its journal holds 0 calls but checkpoint ${at} was written when it held 1`);
+    expect((await store.list()).runs.map((run) => run.runId)).toEqual(['source']);
+    expect(filesOf(store, 'source')).toEqual(before);
+    expect(sim.stats().completed).toBe(3);
+    const fromStart = await forkRun({ store, runId: 'source', at: 1, newRunId: 'whole', workflow: chainWorkflow(sim.url) });
+    expect(fromStart.status).toBe('done');
   });
 
   it('numbers the history as fork takes it, and refuses what it cannot fork from with nothing written', async () => {

@@ -1,4 +1,4 @@
-// Runs over several Ollama hosts (real HTTP simulators): routing by model, failover mid-run, cooldown and return, no credentials stored.
+// Runs over several Ollama hosts (real HTTP simulators): routing by model, failover mid-run, a breaker that opens and closes, no credentials stored.
 import dc from 'node:diagnostics_channel';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ import { runWorkflow } from '../../src/runtime/runs.ts';
 import { defineWorkflow, fanOut, flagsFrom, stepGuards, type AttemptRecord } from '../../src/steps/index.ts';
 import { FileStore, type RunRecord } from '../../src/store/index.ts';
 import type { Simulator, SimRequest } from '../../src/testing/index.ts';
-import { eventually, useSimulators } from '../helpers/simulators.ts';
+import { useSimulators } from '../helpers/simulators.ts';
 import { askAgent, askStep, contextOf, invalidReply, large, lastUser, modulePath, oneStepWorkflow, removeTempDirs, small, tempDir, tempStore, validReply } from '../steps/fixtures.ts';
 
 const simulator = useSimulators();
@@ -194,11 +194,12 @@ describe('runs over several hosts: a host dies mid-run', () => {
   });
 });
 
-describe('runs over several hosts: cooldown and return', () => {
-  it('leaves a dead host alone, and sends it calls again once it is back and its cooldown is over', async () => {
+describe('runs over several hosts: a breaker that opens and closes', () => {
+  it('leaves a dead host alone, and sends it calls again once it is back and a trial call closed its breaker', async () => {
+    let t = 1_000_000;
     const a = await simulator({ script: { '*': echo } });
     const b = await simulator({ latency: { ttftMs: 100 }, script: { '*': echo } });
-    const hosts = new HostSet([a.url, b.url], { cooldownMs: 300 });
+    const hosts = new HostSet([a.url, b.url], { now: () => t, breaker: { openMs: 300 } });
     const store = tempStore();
     const workflow = oneStepWorkflow();
     const run = (question: string) => runWorkflow({ store, workflow, modulePath, input: { question }, hosts });
@@ -210,10 +211,16 @@ describe('runs over several hosts: cooldown and return', () => {
     expect(hostsOf(during)).toEqual([b.url]);
     expect(during.journal[0]?.result.metadata).toMatchObject({ failovers: [{ host: a.url, kind: 'connection' }] });
     expect(hosts.status()[0]?.lastError).toMatch(/connection refused|cannot connect/);
+    // The next run finds a's listing refused too: its breaker opens, and the run goes to b without trying a.
+    const known = await run('third');
+    expect(hostsOf(known)).toEqual([b.url]);
+    expect(known.journal[0]?.result.metadata).not.toHaveProperty('failovers');
+    expect(hosts.status()[0]).toMatchObject({ healthy: false, breaker: { state: 'open', openUntil: t + 300 } });
 
     const back = await simulator({ port: a.port, script: { '*': echo } });
     expect(back.url).toBe(a.url);
-    await eventually(() => hosts.status()[0]?.healthy === true, 5000);
+    t += 300;
+    expect(hosts.status()[0]?.breaker.state).toBe('half-open');
     // Four runs at once: more calls than b has slots, so the host that is back takes some of them.
     const after = await Promise.all(['3', '4', '5', '6'].map(run));
     expect(after.map((r) => r.status)).toEqual(['done', 'done', 'done', 'done']);
@@ -221,7 +228,7 @@ describe('runs over several hosts: cooldown and return', () => {
     expect(served.filter((host) => host === a.url).length).toBeGreaterThan(0);
     expect(back.stats().completed).toBe(served.filter((host) => host === a.url).length);
     expect(after.every((r) => r.journal.every((e) => !('failovers' in e.result.metadata)))).toBe(true);
-    expect(hosts.status()[0]).toMatchObject({ host: a.url, healthy: true, cooldownUntil: null, models: expect.arrayContaining([small]) });
+    expect(hosts.status()[0]).toMatchObject({ host: a.url, healthy: true, breaker: { state: 'closed' }, models: expect.arrayContaining([small]) });
   });
 });
 

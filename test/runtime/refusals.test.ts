@@ -9,6 +9,7 @@ import { DefinitionChangedError, InputError, RunFinishedError } from '../../src/
 import { cancelRun, resumeWorkflow, runWorkflow, sendToRun } from '../../src/runtime/runs.ts';
 import { defineWorkflow, type PersistedSnapshot } from '../../src/steps/index.ts';
 import { CorruptRunError, FileStore, InvalidRunIdError, RunLockedError, RunNotFoundError } from '../../src/store/index.ts';
+import { processPlace } from '../../src/store/lock.ts';
 import type { Simulator } from '../../src/testing/index.ts';
 import { modulePath, oneStepWorkflow, removeTempDirs, small, tempDir, tempStore, validReply } from '../steps/fixtures.ts';
 import { useSimulators } from '../helpers/simulators.ts';
@@ -86,16 +87,21 @@ describe('locks', () => {
     expect(done.status).toBe('done');
   });
 
-  it('takes over the lock of a dead process on this host, and refuses the lock of a live one', async () => {
+  it('takes over the lock of a dead process in this PID namespace, and refuses the lock of a live one', async () => {
     const store = tempStore();
     const { workflow, runId } = await waitingRun(store);
-    const lockOf = (pid: number) => JSON.stringify({ pid, hostname: hostname(), acquiredAt: new Date().toISOString() });
+    // Where this process runs (boot and PID namespace), as a lock of this release records it: only then is a pid trusted.
+    const lockOf = (pid: number, place: object | null = processPlace()) =>
+      JSON.stringify({ pid, hostname: hostname(), acquiredAt: new Date().toISOString(), ...place });
 
     writeFileSync(lockPath(store, runId), lockOf(process.ppid)); // alive, and not us
     await expect(resumeWorkflow({ store, runId, workflow })).rejects.toBeInstanceOf(RunLockedError);
 
     const dead = spawnSync(process.execPath, ['-e', '']).pid;
     expect(dead).toBeGreaterThan(0);
+    // A lock that does not say where its holder runs proves nothing by its pid: its lease decides (30 s by default).
+    writeFileSync(lockPath(store, runId), lockOf(dead as number, null));
+    await expect(resumeWorkflow({ store, runId, workflow })).rejects.toBeInstanceOf(RunLockedError);
     writeFileSync(lockPath(store, runId), lockOf(dead as number));
     const done = await sendToRun({ store, runId, workflow, event: { type: 'APPROVE' } });
     expect(done.status).toBe('done');

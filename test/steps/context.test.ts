@@ -10,6 +10,8 @@ import { MemoryStore } from '../../src/store/index.ts';
 import { answerSchema, askStep, modulePath, oneStepMachine, validReply } from './fixtures.ts';
 import { useSimulators } from '../helpers/simulators.ts';
 import { z } from 'zod';
+import type { ModelResult } from '../../src/llm/types.ts';
+import type { Scorer } from '../../src/score/index.ts';
 
 const simulator = useSimulators();
 const long = 'the river station kept a ledger of water and weather '.repeat(400); // ~6,000 tokens
@@ -75,6 +77,27 @@ describe('a run against model windows', () => {
     expect(big.status).toBe('flagged');
     expect(big.flags[0]).toMatch(/context: prompt of ~\d+ tokens .* does not fit qwen2.5-coder:7b's window of 8192 tokens .*limit 8192/);
     expect(sim.log()).toHaveLength(2); // the warm-up and the small run: the big prompt was never sent
+  });
+
+  it('measures a judge\'s calls like the step\'s own: held to the workflow\'s limit, refused before sending when too long', async () => {
+    const sim = await simulator({ script: { '*': () => validReply() } });
+    const judged: ModelResult[] = [];
+    const scorer: Scorer = async (reply, options) => {
+      const call = options?.call;
+      if (!call) throw new Error('no call service');
+      const config = { model: 'qwen2.5-coder:7b', host: sim.url, timeoutMs: 5000 };
+      judged.push(await call([{ role: 'user', content: `Grade this answer: ${reply.content}` }], config));
+      judged.push(await call([{ role: 'user', content: `Grade it against this text: ${long + long}` }], config));
+      return { value: 1, reasons: [] };
+    };
+    const machine = oneStepMachine({ ladder: ['qwen2.5-coder:7b'], scorer, config: { host: sim.url, timeoutMs: 5000 } });
+    const workflow = defineWorkflow({ id: 'judged', input: z.object({ question: z.string() }), machine, context: { maxNumCtx: 8192 } });
+    const record = await runWorkflow({ store: new MemoryStore(), workflow, modulePath, windows: new ContextWindows(), input: { question: 'six times seven?' } });
+    expect(record.status).toBe('done');
+    expect(judged.map((r) => r.metadata.error?.kind ?? 'ok')).toEqual(['ok', 'context']);
+    expect(judged[0]?.metadata.context).toMatchObject({ numCtx: 4096, window: 8192 });
+    expect(judged[1]?.metadata.error?.message).toMatch(/does not fit qwen2.5-coder:7b's window of 8192 tokens .*limit 8192.*not sent/);
+    expect(sim.log()).toHaveLength(2); // the step's call and the short judge call: the long one was never sent
   });
 
   it('refuses a workflow limit that is not a positive integer', () => {

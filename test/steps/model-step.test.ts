@@ -87,8 +87,10 @@ describe('model step: transient errors', () => {
       { config: { timeoutMs: 300 } },
     );
     expect(output.status).toBe('done');
-    expect(output.attempts.map((a) => a.error?.kind ?? 'ok')).toEqual([kind, 'ok']);
-    expect(output.attempts.map((a) => a.model)).toEqual([small, small]);
+    // The fault cost a try, not an attempt: one attempt, the lost try kept apart on it.
+    expect(output.attempts.map((a) => a.error?.kind ?? 'ok')).toEqual(['ok']);
+    expect(output.attempts[0]?.outageTries?.map((t) => t.error.kind)).toEqual([kind]);
+    expect(output.attempts.map((a) => a.model)).toEqual([small]);
     expect(states).toContain('backingOff');
     expect(stats.faults[fault]).toBe(1);
     expect(output.data).toEqual({ answer: 'after backoff', confidence: 0.9 });
@@ -103,9 +105,8 @@ describe('model step: score and escalation', () => {
       { maxRetries: 0 },
     );
     expect(output.status).toBe('done');
-    expect(output.attempts.map((a) => [a.model, a.attempt, a.error?.kind ?? 'ok'])).toEqual([
-      [small, 1, 'busy'], [small, 1, 'busy'], [small, 1, 'busy'], [small, 1, 'ok'],
-    ]);
+    expect(output.attempts.map((a) => [a.model, a.attempt, a.error?.kind ?? 'ok'])).toEqual([[small, 1, 'ok']]);
+    expect(output.attempts[0]?.outageTries?.map((t) => t.error.kind)).toEqual(['busy', 'busy', 'busy']);
     expect(states.filter((s) => s === 'backingOff')).toHaveLength(3);
     expect(output.data?.answer).toBe('after the outage');
   });

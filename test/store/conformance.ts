@@ -1,6 +1,7 @@
 // What any RunStore must do (files, memory, PostgreSQL): only the RunStore/RunSession interface is used here.
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  CorruptRunError,
   FencedError,
   InvalidRunIdError,
   RunExistsError,
@@ -24,6 +25,11 @@ export interface ConformanceHooks {
    * gone stale, an expired lease): returns the newer session. Without it the fencing tests are skipped.
    */
   takeOver?: (store: RunStore, runId: string) => Promise<RunSession>;
+  /**
+   * Loses all but the first `keep` journal entries of a run the way that store can lose them (a file emptied or cut at
+   * a line boundary, rows deleted by hand). Without it the test of that refusal is skipped (memory cannot lose them).
+   */
+  cutJournal?: (store: RunStore, runId: string, keep: number) => Promise<void>;
 }
 
 export function describeRunStore(name: string, make: () => Promise<StoreUnderTest>, hooks: ConformanceHooks = {}): void {
@@ -368,6 +374,37 @@ export function describeRunStore(name: string, make: () => Promise<StoreUnderTes
         await expect(refusal).rejects.toBeInstanceOf(RunNotFoundError); // exit 2 in the CLI, like a missing run
       }
       await expect(store.checkpointAt('short', 3)).rejects.toThrow('run short has no checkpoint 3 (it has 1 to 2; see harness history short)');
+    });
+
+    const cutting = hooks.cutJournal ? it : it.skip;
+
+    cutting('refuses to open a run whose journal holds fewer calls than its last checkpoint counted, writing nothing', async () => {
+      const store = await setup();
+      const cutJournal = hooks.cutJournal;
+      if (!cutJournal) return;
+      for (const runId of ['cut-short', 'cut-even']) {
+        const session = held(await store.create(meta(runId)));
+        for (const key of ['a', 'b', 'c']) await session.append(entry(key));
+        await session.commit(checkpoint()); // written when the journal held 3
+        await session.append(entry('d')); // paid for after the last checkpoint: no checkpoint counts it
+        await session.close();
+      }
+
+      await cutJournal(store, 'cut-short', 2);
+      const before = await store.read('cut-short');
+      const refusal = store.open('cut-short');
+      await expect(refusal).rejects.toBeInstanceOf(CorruptRunError);
+      await expect(refusal).rejects.toThrow(/^run cut-short: its journal .*holds 2 calls but checkpoint 1 was written when it held 3: it was emptied or cut/);
+      await expect(store.open('cut-short')).rejects.toBeInstanceOf(CorruptRunError); // refused again: nothing was claimed
+      const after = await store.read('cut-short');
+      expect(after.epoch).toBe(before.epoch);
+      expect(after.journal.map((e) => e.key)).toEqual(['a', 'b']);
+      expect((await store.history('cut-short')).map((h) => h.seq)).toEqual([1]);
+
+      // What the checkpoint counted is all there: losing only a call made after it is not refused.
+      await cutJournal(store, 'cut-even', 3);
+      const reopened = held(await store.open('cut-even'));
+      expect(reopened.record.journal.map((e) => e.key)).toEqual(['a', 'b', 'c']);
     });
 
     const fencing = hooks.takeOver ? it : it.skip;

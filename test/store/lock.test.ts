@@ -1,11 +1,11 @@
-// Run locks: one driver per run, staleness by a dead pid or a silent heartbeat, and never removing a newer lock.
+// Run locks: one driver per run, held by a lease its heartbeat renews; a dead pid counts only where it provably can.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { FencedError, RunLockedError } from '../../src/store/errors.ts';
-import { RunLock, type LockOwner } from '../../src/store/lock.ts';
+import { processPlace, RunLock, type LockOwner } from '../../src/store/lock.ts';
 import { removeTempDirs, tempDir } from './helpers.ts';
 
 const held: RunLock[] = [];
@@ -22,7 +22,7 @@ function acquire(path: string, staleMs?: number): RunLock {
 
 const lockPath = () => join(tempDir(), 'run-1.lock');
 const hourAgo = () => new Date(Date.now() - 3_600_000);
-const foreignLock = (pid: number, host = hostname()) => JSON.stringify({ pid, hostname: host, acquiredAt: new Date().toISOString() });
+const foreignLock = (pid: number, host = hostname(), place: object = {}) => JSON.stringify({ pid, hostname: host, acquiredAt: new Date().toISOString(), ...place });
 const deadPid = () => spawnSync(process.execPath, ['-e', '']).pid as number;
 
 async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
@@ -69,13 +69,32 @@ describe('RunLock', () => {
     expect((JSON.parse(readFileSync(path, 'utf8')) as LockOwner).pid).toBe(process.pid);
   });
 
-  it('takes a fresh lock of a dead process on this host, but not on another host', () => {
+  it('takes a fresh lock of a dead process only where its pid provably means the same process as here', (ctx) => {
+    const here = processPlace();
+    if (here === null) return ctx.skip('no /proc here: every lock is judged by its lease alone');
     const path = lockPath();
     const pid = deadPid();
-    writeFileSync(path, foreignLock(pid, 'some-other-host'));
-    expect(() => acquire(path)).toThrow(RunLockedError); // its pid means nothing here
-    writeFileSync(path, foreignLock(pid));
+    const elsewhere: [string, string, object][] = [
+      ['another host', 'some-other-host', here],
+      ['another container sharing the host name', hostname(), { ...here, pidNamespace: 'pid:[1]' }],
+      ['another boot', hostname(), { ...here, bootId: 'another-boot' }],
+      ['a lock that does not say where its holder runs', hostname(), {}],
+    ];
+    for (const [where, host, place] of elsewhere) {
+      writeFileSync(path, foreignLock(pid, host, place));
+      expect(() => acquire(path), where).toThrow(RunLockedError); // its pid means nothing here: the lease decides
+    }
+    writeFileSync(path, foreignLock(pid, hostname(), here));
     acquire(path).assertHeld();
+  });
+
+  it('writes where its holder runs, so that only a driver in the same place trusts its pid', () => {
+    const path = lockPath();
+    acquire(path);
+    const owner = JSON.parse(readFileSync(path, 'utf8')) as LockOwner;
+    const here = processPlace();
+    if (here) expect({ bootId: owner.bootId, pidNamespace: owner.pidNamespace }).toEqual(here);
+    expect(owner.pidNamespace ?? 'pid:[0]').toMatch(/^pid:\[\d+\]$/);
   });
 
   it('judges a half-written lock by its age alone', () => {

@@ -1,9 +1,11 @@
 // `harness inspect`: serves the local inspector page (runs, live statecharts, calls, actions) until SIGINT/SIGTERM.
 import { startInspector, type Inspector } from '../../inspect/index.ts';
-import { type CliIO, type Command, ExitCode, numberFlag, parseFlags, UsageError } from '../command.ts';
+import { type CliIO, type Command, ExitCode, parseFlags, UsageError } from '../command.ts';
+import { listenRefusal, portFlag } from '../listen.ts';
 import { stopped, untilSignalled } from '../io.ts';
 import { openStore, storeFlags, type StoreChoice } from '../snapshots-dir.ts';
-import { UrlStore } from '../store-url.ts';
+import { reachStore, UrlStore } from '../store-url.ts';
+import { scrubText } from '../../util/secrets.ts';
 
 const defaultPort = 4777;
 
@@ -28,14 +30,13 @@ Options:
 export async function serveInspector(argv: string[], io: CliIO, stop: AbortSignal): Promise<number> {
   const { values, positionals } = parseFlags(argv, { ...storeFlags, port: { type: 'string' }, host: { type: 'string' } });
   if (positionals.length > 0) throw new UsageError(`inspect takes no arguments, got "${positionals.join(' ')}"`);
-  const port = numberFlag('port', values.port, defaultPort);
-  if (!Number.isInteger(port) || port > 65_535) throw new UsageError(`--port must be an integer from 0 to 65535, got "${values.port}"`);
+  const port = portFlag('port', values.port, defaultPort);
   const host = values.host ?? '127.0.0.1';
   if (host.trim() === '') throw new UsageError('--host must not be empty');
-  const { store } = openStore(values, io);
+  const { store, storeLabel } = openStore(values, io);
   try {
     // Asked now, so a database out of reach is one STORE_UNAVAILABLE line rather than a page of errors.
-    if (store instanceof UrlStore) await store.ensureSchema();
+    if (store instanceof UrlStore) await reachStore(store, storeLabel);
     return await serve(store, host, port, io, stop);
   } finally {
     if (store instanceof UrlStore) await store.end();
@@ -50,9 +51,11 @@ async function serve(store: StoreChoice['store'], host: string, port: number, io
       host,
       port,
       cwd: io.cwd,
-      onDriveError: (runId, error) => io.stderr.write(`harness inspect: run ${runId}: ${error instanceof Error ? error.message : String(error)}\n`),
+      onDriveError: (runId, error) => io.stderr.write(`harness inspect: run ${runId}: ${scrubText(error instanceof Error ? error.message : String(error))}\n`),
     });
   } catch (error) {
+    const refusal = listenRefusal(error, host, port);
+    if (refusal) throw refusal;
     const reason = error instanceof Error ? error.message : String(error);
     io.stderr.write(`harness inspect: cannot listen on ${host}:${port}: ${reason}\n`);
     return ExitCode.failed;

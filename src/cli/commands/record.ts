@@ -1,7 +1,9 @@
 // `harness record`: a recording proxy in front of a real Ollama that writes every exchange to a cassette file.
 import { startRecorder, type Recorder } from '../../testing/cassette/index.ts';
-import { type CliIO, type Command, ExitCode, integerFlag, parseFlags, UsageError } from '../command.ts';
-import { maskHost, modelHost } from '../host-arg.ts';
+import { scrubText } from '../../util/secrets.ts';
+import { type CliIO, type Command, ExitCode, parseFlags, SettingError, UsageError } from '../command.ts';
+import { modelHost } from '../host-arg.ts';
+import { listenRefusal, portFlag } from '../listen.ts';
 import { stopped, untilSignalled } from '../io.ts';
 
 const help = `Usage: harness record --to <file> [options]
@@ -20,6 +22,18 @@ Options:
 
 const DEFAULT_PORT = 11435;
 
+/**
+ * The flag at fault when the recorder could not start because of what it was given: a cassette that cannot be
+ * created (no such directory, a directory, no permission), or an address it cannot listen on. Undefined otherwise.
+ */
+function badSetting(error: unknown, to: string, host: string, port: number): SettingError | undefined {
+  if (error instanceof Error && 'syscall' in error && error.syscall === 'open') {
+    const code = 'code' in error && typeof error.code === 'string' ? error.code : 'error';
+    return new SettingError(`--to ${JSON.stringify(to)} cannot be written (${code}); give a file in a writable directory`);
+  }
+  return listenRefusal(error, host, port);
+}
+
 /** Records until `stop` aborts, then closes the file. Separate from `run` so it can be driven without signals. */
 export async function serveRecorder(argv: string[], io: CliIO, stop: AbortSignal): Promise<number> {
   const { values, positionals } = parseFlags(argv, {
@@ -30,8 +44,7 @@ export async function serveRecorder(argv: string[], io: CliIO, stop: AbortSignal
   });
   if (positionals.length > 0) throw new UsageError(`record takes no arguments, got "${positionals.join(' ')}"`);
   if (values.to === undefined || values.to.trim() === '') throw new UsageError('record needs --to <file>, the cassette to write');
-  const port = integerFlag('port', values.port, 0) ?? DEFAULT_PORT;
-  if (port > 65535) throw new UsageError(`--port must be at most 65535, got "${values.port}"`);
+  const port = portFlag('port', values.port, DEFAULT_PORT);
   if (values.host === '') throw new UsageError('--host must not be empty');
   const upstream = modelHost(values.upstream ?? io.env.OLLAMA_HOST ?? '', values.upstream !== undefined ? '--upstream' : 'OLLAMA_HOST');
   let recorder: Recorder;
@@ -44,7 +57,9 @@ export async function serveRecorder(argv: string[], io: CliIO, stop: AbortSignal
       onExchange: (entry) => io.stdout.write(`${entry.request.method} ${entry.request.path} → ${entry.reply.status}${entry.reply.cut ? ` (cut by ${entry.reply.cut})` : ''}\n`),
     });
   } catch (error) {
-    io.stderr.write(`harness record: ${maskHost(error instanceof Error ? error.message : String(error))}\n`);
+    const bad = badSetting(error, values.to, values.host ?? '127.0.0.1', port);
+    if (bad !== undefined) throw bad;
+    io.stderr.write(`harness record: ${scrubText(error instanceof Error ? error.message : String(error))}\n`);
     return ExitCode.failed;
   }
   io.stdout.write(`Recording ${recorder.upstream} on ${recorder.url} into ${values.to}\n`);

@@ -13,9 +13,9 @@ const help = `Usage: harness show <run-id> [--json] [--snapshots <dir> | --store
 
 Prints a run: status, workflow and definition hash, timings, usage (compactions apart) and budget, a
 table of every model call (step, model, attempt, ok or error kind, score, tokens, prompt tokens
-against num_ctx, time to first token, duration), flags
-with their reasons, person decisions, and the output. A waiting or stopped run also shows how to
-continue it.
+against num_ctx, time to first token, duration; a judge's call under the call it graded, a try the
+host failed as attempt "1 (outage)", which spent no attempt), flags with their reasons, person
+decisions, and the output. A waiting or stopped run also shows how to continue it.
 
 Options:
   --json             print the whole run record as JSON
@@ -75,7 +75,7 @@ export function describeRun(record: RunRecord, snapshotsFlag: string | undefined
     const body = rows.map((r) => [
       r.step,
       r.model,
-      String(r.attempt),
+      r.outageTry ? `${r.attempt} (outage)` : String(r.attempt),
       r.outcome === 'ok' ? p.green('ok') : p.red(r.outcome),
       r.score === null ? '-' : r.score.toFixed(2),
       `${r.tokensIn}/${r.tokensOut}`,
@@ -85,6 +85,14 @@ export function describeRun(record: RunRecord, snapshotsFlag: string | undefined
       ...(thinking ? [r.thinkingChars === null ? '-' : `${r.thinkingChars} chars`] : []),
     ]);
     lines.push(...table([header, ...body]).map((line) => `  ${line}`));
+  }
+  // A score below 1 says why: the scorer's failed rules or the judge's words, per call.
+  const explained = rows.filter((r) => r.scoreReasons.length > 0);
+  if (explained.length > 0) {
+    lines.push('', p.bold('score reasons'));
+    for (const r of explained) {
+      lines.push(`  ${r.step} ${r.model} attempt ${r.attempt}: score ${r.score?.toFixed(2) ?? '-'}`, ...r.scoreReasons.map((reason) => `    - ${reason}`));
+    }
   }
 
   if (record.flags.length > 0) {

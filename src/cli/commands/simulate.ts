@@ -4,6 +4,7 @@ import { FAULT_KINDS, isFaultKind } from '../../testing/simulator/faults.ts';
 import type { FaultKind, Simulator, SimulatorOptions } from '../../testing/simulator/types.ts';
 import { type CliIO, type Command, ExitCode, integerFlag, numberFlag, parseFlags, UsageError } from '../command.ts';
 import { stopped, untilSignalled } from '../io.ts';
+import { listenRefusal, portFlag } from '../listen.ts';
 
 const help = `Usage: harness simulate [options]
 
@@ -55,8 +56,7 @@ export function simulatorOptions(argv: string[]): SimulatorOptions {
     'cassette-timing': { type: 'string' },
   });
   if (positionals.length > 0) throw new UsageError(`simulate takes no arguments, got "${positionals.join(' ')}"`);
-  const port = integerFlag('port', values.port, 0) ?? DEFAULT_PORT;
-  if (port > 65535) throw new UsageError(`--port must be at most 65535, got "${values.port}"`);
+  const port = portFlag('port', values.port, DEFAULT_PORT);
   const seed = values.seed === undefined ? 1 : Number(values.seed);
   if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer, got "${values.seed}"`);
   const options: SimulatorOptions = {
@@ -112,6 +112,8 @@ export async function serveSimulator(argv: string[], io: CliIO, stop: AbortSigna
     sim = await startSimulator(options);
   } catch (error) {
     if (error instanceof RangeError) throw new UsageError(error.message);
+    const refusal = listenRefusal(error, options.host ?? '127.0.0.1', options.port ?? DEFAULT_PORT);
+    if (refusal) throw refusal;
     const reason = error instanceof Error ? error.message : String(error);
     io.stderr.write(`harness simulate: cannot listen on ${options.host}:${options.port}: ${reason}\n`);
     return ExitCode.failed;

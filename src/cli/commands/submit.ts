@@ -5,10 +5,11 @@ import { loadWorkflow } from '../../runtime/index.ts';
 import { submitRun } from '../../runtime/runs.ts';
 import { assertRunId } from '../../store/index.ts';
 import { type CliIO, type Command, ExitCode, parseFlags, UsageError } from '../command.ts';
+import { assertModelHost } from '../host-arg.ts';
 import { parseJsonFlag, readInput } from '../json-arg.ts';
 import { openStore } from '../snapshots-dir.ts';
 import { checkModels } from './pull.ts';
-import { connectStore, queueTargetFor, queueUrlOf, storeUrlOf } from '../store-url.ts';
+import { connectStore, queueTargetFor, queueUrlOf, storeUrlOf, type UrlSetting } from '../store-url.ts';
 import { RunQueue } from '../../worker/queue/index.ts';
 
 const help = `Usage: harness submit <workflow-file> [options]
@@ -58,6 +59,7 @@ export const submitCommand: Command = {
     });
     if (positionals.length !== 1) throw new UsageError('submit needs exactly one workflow file: harness submit <workflow-file>');
     if (values.input !== undefined && values['input-file'] !== undefined) throw new UsageError('give --input or --input-file, not both');
+    assertModelHost(io.env); // as run and worker do: a malformed OLLAMA_HOST(S) is exit 2, whether or not models are checked
     const runId = values['run-id'] === undefined ? undefined : assertRunId(values['run-id']);
     const input = values['input-file'] !== undefined ? inputFile(values['input-file'], io.cwd) : readInput(values.input, io.cwd);
     // Missing models are reported before anything is written, as `harness run` does.
@@ -74,7 +76,7 @@ export const submitCommand: Command = {
 
 /** Queue mode: both services are asked first (nothing is written if either is out of reach), then create, then enqueue. */
 async function submitToQueue(
-  queueUrl: string,
+  queueUrl: UrlSetting,
   values: { store?: string | undefined; snapshots?: string | undefined },
   io: CliIO,
   module: string,
@@ -84,9 +86,9 @@ async function submitToQueue(
   const storeUrl = storeUrlOf(values.store, io.env);
   if (storeUrl === undefined) throw new UsageError('a queue needs a run store every worker reaches: give --store postgres://… (or HARNESS_STORE)');
   if (values.snapshots !== undefined) throw new UsageError('give --store or --snapshots, not both');
-  const target = queueTargetFor(queueUrl);
+  const target = queueTargetFor(queueUrl.url, queueUrl.label);
   const { workflow, modulePath } = await loadWorkflow(module, io.cwd);
-  const store = await connectStore(storeUrl);
+  const store = await connectStore(storeUrl.url, {}, storeUrl.label);
   try {
     const queue = await RunQueue.connect(target);
     try {

@@ -34,7 +34,10 @@ export const usageCommand: Command = {
     const { values, positionals } = parseFlags(argv, { ...storeFlags, json: { type: 'boolean', default: false }, since: { type: 'string' } });
     if (positionals.length > 0) throw new UsageError(`usage takes no arguments, got "${positionals.join(' ')}"`);
     const since = values.since ?? null;
-    if (since !== null && Number.isNaN(Date.parse(since))) throw new UsageError(`--since needs an ISO time, got "${since}"`);
+    // Date.parse takes far more than ISO times (`-3` is a date in 2001): a date must lead, as in the examples.
+    if (since !== null && (!/^\d{4}-\d{2}-\d{2}/.test(since.trim()) || Number.isNaN(Date.parse(since)))) {
+      throw new UsageError(`--since needs an ISO time such as 2026-11-01 or 2026-11-01T09:00Z, got "${since}"`);
+    }
     const { store } = openStore(values, io, 'read');
     const { runs, unreadable } = await store.list();
     const records: RunRecord[] = [];

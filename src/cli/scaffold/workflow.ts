@@ -83,7 +83,12 @@ export default defineWorkflow({
 });
 `;
 
-export const testFile = `// The triage workflow against the Ollama simulator: no model server, no network.
+/**
+ * The workflow's test, for a workflow written as `ext` (.mts in a CommonJS project). It imports the workflow as
+ * `.js`/`.mjs`, which TypeScript (NodeNext), vitest and tsx all map to the source file, so the project's tsconfig needs
+ * no allowImportingTsExtensions.
+ */
+export const testFile = (ext: '.ts' | '.mts'): string => `// The triage workflow against the Ollama simulator: no model server, no network.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -91,9 +96,9 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, expect, it } from 'vitest';
 import { FileStore, runWorkflow } from 'xstate-llm-harness';
 import { startSimulator, type Simulator } from 'xstate-llm-harness/testing';
-import triage, { type TriageOutput } from '../machines/triage.ts';
+import triage, { type TriageOutput } from '../machines/triage${ext === '.ts' ? '.js' : '.mjs'}';
 
-const modulePath = fileURLToPath(new URL('../machines/triage.ts', import.meta.url));
+const modulePath = fileURLToPath(new URL('../machines/triage${ext}', import.meta.url));
 const input = { ticket: 'The export button does nothing when the report is empty.' };
 let sim: Simulator | undefined;
 let dir: string | undefined;

@@ -30,6 +30,8 @@ export interface ContextRequest {
   /** The call's Ollama `options`: an explicit `num_ctx` there is respected. */
   options?: Readonly<Record<string, unknown>>;
   config?: ContextConfig;
+  /** False: plan with what is already known and ask the host nothing (a call cancelled before it began). Default true. */
+  probe?: boolean;
 }
 
 export type ContextPlan =
@@ -158,8 +160,9 @@ export class ContextWindows {
     const purpose = config.purpose !== undefined ? { purpose: config.purpose } : {};
     const asked = request.options?.num_ctx;
     const explicit = typeof asked === 'number' && Number.isFinite(asked) && asked > 0 ? Math.floor(asked) : undefined;
-    const info = await this.#window(entry, request.host, request.model);
-    if (config.mode === 'off') {
+    const info = request.probe === false ? entry.info : await this.#window(entry, request.host, request.model);
+    // A num_ctx that is not a number is sent as given: the host refuses the request, as it would without the harness.
+    if (config.mode === 'off' || (asked !== undefined && typeof asked !== 'number')) {
       // Nothing is chosen or refused; what the model runs with is known only when the request or its Modelfile says.
       const runsWith = explicit ?? info?.modelfileNumCtx ?? undefined;
       const window = Math.min(info?.trained ?? Infinity, runsWith ?? Infinity);

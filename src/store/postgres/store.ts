@@ -1,7 +1,7 @@
 // The PostgreSQL run store: runs shared by many processes, claimed by lease, every write fenced by the run's epoch.
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { checkpointNotFound, initialCheckpoint, metaOf } from '../assemble.ts';
+import { assertJournalCovers, checkpointNotFound, initialCheckpoint, metaOf } from '../assemble.ts';
 import { RunExistsError, RunLockedError, RunNotFoundError } from '../errors.ts';
 import type { RunRecord, RunSummary } from '../record.ts';
 import { assertRunId } from '../run-id.ts';
@@ -9,6 +9,7 @@ import type { HistoricCheckpoint, HistoryEntry, RunListing, RunMeta, RunSession,
 import { PostgresCancelPoller } from './cancel-poller.ts';
 import { Db, type Queryable } from './db.ts';
 import {
+  epochOf,
   historicCheckpointOf,
   historyEntryOfRow,
   historyQuery,
@@ -24,7 +25,7 @@ import {
 } from './rows.ts';
 import { quoteSchema } from './schema.ts';
 import { PostgresSession, type SessionContext } from './session.ts';
-import { maskUrl } from './url.ts';
+import { scrubUrl } from '../../util/secrets.ts';
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:port/database`. */
@@ -48,7 +49,7 @@ export class PostgresStore implements RunStore {
   readonly #cancels: PostgresCancelPoller;
 
   constructor(options: PostgresStoreOptions) {
-    this.location = maskUrl(options.url);
+    this.location = scrubUrl(options.url);
     this.schema = options.schema ?? 'harness';
     this.#s = quoteSchema(this.schema);
     this.leaseMs = options.leaseMs ?? 30_000;
@@ -119,7 +120,15 @@ export class PostgresStore implements RunStore {
         [runId, context.holder, this.leaseMs],
       );
       if (claimed.rowCount === 0) throw await this.#refusal(client, runId);
-      return recordOf(await this.#fetch(client, runId), runId);
+      const record = recordOf(await this.#fetch(client, runId), runId);
+      // Rows deleted by hand would make the run pay again for those calls: refused, and the claim rolled back with it.
+      const { rows } = await client.query<{ seq: string; journal_count: number }>(
+        `SELECT seq, journal_count FROM ${this.#s}.checkpoints WHERE run_id = $1 ORDER BY seq DESC LIMIT 1`,
+        [runId],
+      );
+      const last = rows[0];
+      if (last) assertJournalCovers(runId, `${this.#s}.journal`, record.journal.length, epochOf(last.seq, runId), last.journal_count);
+      return record;
     });
     return new PostgresSession(context, record);
   }

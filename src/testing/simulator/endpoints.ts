@@ -2,9 +2,12 @@
 import { createRandom, hashString } from '../../util/random.ts';
 import { watchExchange, type Exchange, type SimContext } from './context.ts';
 import { psEntry, showResponse, tagsEntry } from './models.ts';
-import { countTokens } from './replies.ts';
+import { numCtxFor, requestedNumCtx } from './prompt.ts';
+import { countTokens, vocabularyOf, type Vocabulary } from './tokens.ts';
 import { keepAliveMs } from './time.ts';
-import { fieldTypeError, notFoundMessage, nsSince, parseRequestBody, sendError, sendJson } from './wire.ts';
+import { EmbedRequest, EmbeddingRequest, ShowRequest } from './apitypes.ts';
+import { displayShortest, modelRefError, optionError } from './validation.ts';
+import { notFoundMessage, nsSince, parseRequestBody, sendError, sendJson } from './wire.ts';
 
 /** Any plausible Ollama version: clients only display it. */
 export const OLLAMA_VERSION = '0.12.0';
@@ -27,15 +30,16 @@ export function handleVersion(ex: Exchange): void {
 }
 
 export function handleShow(ex: Exchange, ctx: SimContext): void {
-  const parsed = parseRequestBody(ex.body, 'ShowRequest');
+  const parsed = parseRequestBody(ex.rawBody, ShowRequest);
   if (!parsed.ok) return sendError(ex.res, 400, parsed.message);
   const body = parsed.value;
-  const typeError = fieldTypeError(body, 'model', 'string', 'ShowRequest');
-  if (typeError) return sendError(ex.res, 400, typeError);
   const model = typeof body.model === 'string' && body.model !== '' ? body.model : body.name;
   if (typeof model !== 'string' || model === '') return sendError(ex.res, 400, 'model is required');
+  const refError = modelRefError(model);
+  if (refError) return sendError(ex.res, 400, refError);
   const entry = ctx.catalog.find(model);
-  if (!entry) return sendError(ex.res, 404, notFoundMessage(model));
+  // ShowHandler looks the model up by Name.DisplayShortest(), and says so: a bare name gains ":latest".
+  if (!entry) return sendError(ex.res, 404, notFoundMessage(displayShortest(model.trim())));
   sendJson(ex.res, 200, showResponse(entry));
 }
 
@@ -74,12 +78,32 @@ export type EmbedSend = (status: number, value: Record<string, unknown>) => void
 
 /** /api/embed {model, input} and the legacy /api/embeddings {model, prompt}. */
 export async function handleEmbed(ex: Exchange, ctx: SimContext, legacy: boolean): Promise<void> {
-  const parsed = parseRequestBody(ex.body, legacy ? 'EmbeddingRequest' : 'EmbedRequest');
+  const parsed = parseRequestBody(ex.rawBody, legacy ? EmbeddingRequest : EmbedRequest);
   if (!parsed.ok) return sendError(ex.res, 400, parsed.message);
   await embed(ex, ctx, parsed.value, legacy, (status, value) => sendJson(ex.res, status, value));
 }
 
-/** The embed handler proper, from a parsed body. */
+/**
+ * What the runner embeds of one input (EmbedHandler): the window is num_ctx capped by the trained length, less
+ * the BOS and EOS tokens a tokenized input lacks. Over it, `truncate: false` is refused and the default cuts.
+ */
+function fitInput(text: string, window: number, truncate: boolean, vocabulary: Vocabulary): { text: string; tokens: number } | { status: number; error: string } {
+  const limit = window - 2;
+  if (limit <= 0) return { status: 400, error: 'input after truncation exceeds maximum context length' };
+  const tokens = countTokens([{ content: text }], vocabulary);
+  if (tokens <= limit) return { text, tokens };
+  if (!truncate) return { status: 400, error: 'the input length exceeds the context length' };
+  // Detokenize(tokens[:limit]): the longest prefix that counts at most `limit` tokens.
+  let [low, high] = [0, text.length];
+  while (low < high) {
+    const mid = Math.ceil((low + high) / 2);
+    if (countTokens([{ content: text.slice(0, mid) }], vocabulary) <= limit) low = mid;
+    else high = mid - 1;
+  }
+  return { text: text.slice(0, low), tokens: limit };
+}
+
+/** The embed handler proper, from a decoded body, in EmbedHandler's (or EmbeddingsHandler's) order. */
 export async function embed(
   ex: Exchange,
   ctx: SimContext,
@@ -88,18 +112,23 @@ export async function embed(
   send: EmbedSend,
 ): Promise<void> {
   const fail = (status: number, message: string) => send(status, { error: message });
-  const typeError = fieldTypeError(body, 'model', 'string', legacy ? 'EmbeddingRequest' : 'EmbedRequest');
-  if (typeError) return fail(400, typeError);
   const model = typeof body.model === 'string' ? body.model : '';
-  // Ollama looks the empty name up like any other (404), except on the legacy endpoint.
-  if (model === '') return legacy ? fail(400, 'model is required') : fail(404, notFoundMessage(''));
+  const refError = modelRefError(model);
+  if (refError === 'invalid model name') return fail(400, refError);
+  // An empty name: the legacy endpoint says it is required; /api/embed cannot find it.
+  if (refError) return legacy ? fail(400, refError) : fail(404, notFoundMessage(model));
   const inputs = embedInputs(body, legacy ? 'prompt' : 'input');
   if (inputs === undefined) return fail(400, 'invalid input type');
   const entry = ctx.catalog.find(model);
-  if (!entry) return fail(404, notFoundMessage(model));
+  // Here the lookup is GetModel's, reported by handleScheduleError.
+  if (!entry) return fail(404, `model ${JSON.stringify(model)} not found, try pulling it first`);
+  const options = typeof body.options === 'object' && body.options !== null ? (body.options as Record<string, unknown>) : {};
+  const badOption = optionError(options);
+  if (badOption) return fail(500, badOption);
   const w = watchExchange(ex, ctx, false);
   try {
-    await ctx.scheduler.ensureLoaded(entry, w.signal);
+    // Loaded with the context it runs with, as for chat (a new num_ctx reloads the model).
+    await ctx.scheduler.ensureLoaded(entry, w.signal, numCtxFor(entry, options, ctx.contextLength));
   } catch {
     return; // the client left while the model loaded
   } finally {
@@ -107,18 +136,27 @@ export async function embed(
   }
   const loaded = process.hrtime.bigint();
   ctx.scheduler.keepAlive(entry, keepAliveMs(body.keep_alive));
+  if (legacy && inputs.length === 0) return send(200, { embedding: [] });
   // No input only loads the model; the reply then has no counters (they are omitempty in Go).
-  if (!legacy && inputs.length === 0) return send(200, { model, embeddings: [] });
-  const asked: number = typeof body.dimensions === 'number' && body.dimensions > 0 ? Math.floor(body.dimensions) : 0;
+  if (inputs.length === 0) return send(200, { model, embeddings: [] });
+  // The window is the num_ctx asked for (the request's, the Modelfile's or the server's) before the scheduler's floor
+  // of 4, capped by the trained length: a num_ctx of 2 leaves no room at all.
+  const window = Math.min(requestedNumCtx(entry, options, ctx.contextLength), entry.contextLength);
+  const vocabulary = vocabularyOf(entry.details.family);
+  const fitted = inputs.map((text) => fitInput(text, window, body.truncate !== false, vocabulary));
+  const refused = fitted.find((f) => 'error' in f);
+  if (refused && 'error' in refused) return fail(refused.status, refused.error);
+  const accepted = fitted.filter((f) => 'text' in f);
+  const asked: number = typeof body.dimensions === 'number' && body.dimensions > 0 ? body.dimensions : 0;
   // The model's embedding length, as a real model returns (generative models embed too); `dimensions` only shortens.
   const dimensions = asked > 0 && asked < entry.embeddingLength ? asked : entry.embeddingLength;
-  const embeddings = inputs.map((text) => embedText(text, ctx.seed, dimensions));
+  const embeddings = accepted.map((f) => embedText(f.text, ctx.seed, dimensions));
   if (legacy) return send(200, { embedding: embeddings[0] ?? [] });
   send(200, {
     model,
     embeddings,
     total_duration: nsSince(ex.arrived),
     load_duration: nsSince(ex.arrived, loaded),
-    prompt_eval_count: inputs.reduce((sum, text) => sum + countTokens([{ content: text }]), 0),
+    prompt_eval_count: accepted.reduce((sum, f) => sum + f.tokens, 0),
   });
 }

@@ -2,172 +2,17 @@
 import { hashString } from '../../util/random.ts';
 import { watchExchange as watch, type Exchange, type SimContext } from './context.ts';
 import { drawFault } from './faults.ts';
+import { tokenLogprob } from './logprobs.ts';
 import type { ModelEntry } from './models.ts';
 import { QueueFullError, type Release } from './queue.ts';
-import { hasFormat, planReply, toolCallTokens, type Reply } from './replies.ts';
+import { planReply, toolCallTokens, type Reply } from './replies.ts';
 import { fitPrompt, numCtxFor } from './prompt.ts';
 import { nativeResponder, type Responder } from './responder.ts';
-import { readTools } from './tools.ts';
 import { keepAliveMs, sleep, untilAborted } from './time.ts';
-import type { CompletedRequest, ScriptedReply, SimMessage, SimRequest, SimTool, SimToolCall } from './types.ts';
-import {
-  BUSY_MESSAGE,
-  createdAt,
-  fieldTypeError,
-  MIDSTREAM_MESSAGE,
-  notFoundMessage,
-  nsSince,
-  parseRequestBody,
-  RUNNER_CRASH_MESSAGE,
-} from './wire.ts';
-
-export type Endpoint = 'chat' | 'generate';
-
-interface Checked {
-  body: Record<string, unknown>;
-  model: string;
-  entry: ModelEntry;
-  messages: SimMessage[];
-  tools: SimTool[];
-  think: boolean;
-  prompt?: string;
-  stream: boolean;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-const THINK_LEVELS = ['high', 'medium', 'low', 'max'];
-
-/** api.ThinkValue's unmarshal errors, word for word; undefined when `think` is absent or valid. */
-function thinkError(think: unknown): string | undefined {
-  if (think === undefined || think === null || typeof think === 'boolean') return undefined;
-  if (typeof think === 'string') {
-    if (THINK_LEVELS.includes(think)) return undefined;
-    return `invalid think value: ${JSON.stringify(think)} (must be "high", "medium", "low", "max", true, or false)`;
-  }
-  return 'think must be a boolean or string ("high", "medium", "low", "max", true, or false)';
-}
-
-/** A level string means thinking on (gpt-oss reads the level; other thinking models just think). */
-function thinkOn(think: unknown): boolean {
-  return think === true || (typeof think === 'string' && THINK_LEVELS.includes(think));
-}
-
-/** The name Ollama's capability errors print: the fully qualified registry name. */
-export function qualifiedName(fullName: string): string {
-  const slashes = fullName.split('/').length - 1;
-  if (slashes === 0) return `registry.ollama.ai/library/${fullName}`;
-  return slashes === 1 ? `registry.ollama.ai/${fullName}` : fullName;
-}
-
-function readToolCalls(value: unknown): SimToolCall[] | undefined {
-  if (!Array.isArray(value)) return undefined;
-  const calls: SimToolCall[] = [];
-  for (const call of value) {
-    if (!isRecord(call) || !isRecord(call.function) || typeof call.function.name !== 'string') continue;
-    const fn = call.function;
-    calls.push({
-      ...(typeof call.id === 'string' ? { id: call.id } : {}),
-      function: {
-        ...(typeof fn.index === 'number' ? { index: fn.index } : {}),
-        name: fn.name as string,
-        arguments: isRecord(fn.arguments) ? fn.arguments : {},
-      },
-    });
-  }
-  return calls.length > 0 ? calls : undefined;
-}
-
-/** A chat message as api.Message reads it: the role lower-cased, tool fields kept for scripts. */
-function readMessage(m: Record<string, unknown>): SimMessage {
-  const toolCalls = readToolCalls(m.tool_calls);
-  return {
-    role: String(m.role ?? '').toLowerCase(),
-    content: typeof m.content === 'string' ? m.content : '',
-    ...(typeof m.thinking === 'string' && m.thinking !== '' ? { thinking: m.thinking } : {}),
-    ...(toolCalls ? { tool_calls: toolCalls } : {}),
-    ...(typeof m.tool_name === 'string' && m.tool_name !== '' ? { tool_name: m.tool_name } : {}),
-    ...(Array.isArray(m.images) && m.images.length > 0 ? { images: m.images.filter((i): i is string => typeof i === 'string') } : {}),
-  };
-}
-
-/** Validates the request as Ollama does, in its order, answering the error itself; undefined when it answered. */
-function check(
-  endpoint: Endpoint,
-  body: Record<string, unknown>,
-  ctx: SimContext,
-  out: Responder,
-): Checked | undefined {
-  const goType = endpoint === 'chat' ? 'ChatRequest' : 'GenerateRequest';
-  const typeError =
-    fieldTypeError(body, 'model', 'string', goType) ??
-    (endpoint === 'chat'
-      ? fieldTypeError(body, 'messages', 'array', goType)
-      : (fieldTypeError(body, 'prompt', 'string', goType) ?? fieldTypeError(body, 'system', 'string', goType))) ??
-    fieldTypeError(body, 'stream', 'bool', goType) ??
-    fieldTypeError(body, 'options', 'object', goType) ??
-    thinkError(body.think);
-  if (typeError) return void out.fail(400, typeError);
-  const model = typeof body.model === 'string' ? body.model : '';
-  // The two handlers answer an empty name differently: chat says it is required, generate cannot find it.
-  if (model === '') return void (endpoint === 'chat' ? out.fail(400, 'model is required') : out.fail(404, notFoundMessage('')));
-  const entry = ctx.catalog.find(model);
-  ctx.stats.modelRequest(entry?.name ?? model);
-  if (!entry) return void out.fail(404, notFoundMessage(model));
-  const raw = endpoint === 'generate' && body.raw === true;
-  const hasContext = Array.isArray(body.context) && body.context.length > 0;
-  if (raw && ((typeof body.template === 'string' && body.template !== '') || (typeof body.system === 'string' && body.system !== '') || hasContext)) {
-    return void out.fail(400, 'raw mode does not support template, system, or context');
-  }
-  const thinks = entry.capabilities.includes('thinking');
-  if (!thinks && thinkOn(body.think)) return void out.fail(400, `${JSON.stringify(model)} does not support thinking`);
-  if (!entry.capabilities.includes('completion')) {
-    return void out.fail(400, `${JSON.stringify(model)} does not support ${endpoint}`);
-  }
-  // A suffix asks for fill-in-the-middle, which needs the insert capability (scheduleRunner's check).
-  if (endpoint === 'generate' && typeof body.suffix === 'string' && body.suffix !== '' && !entry.capabilities.includes('insert')) {
-    return void out.fail(400, `${qualifiedName(entry.fullName)} does not support insert`);
-  }
-  const tools = endpoint === 'chat' ? readTools(body.tools) : [];
-  if (Array.isArray(body.tools) && body.tools.length > 0 && !entry.capabilities.includes('tools')) {
-    return void out.fail(400, `${qualifiedName(entry.fullName)} does not support tools`);
-  }
-  const format = body.format;
-  if (format !== undefined && format !== null && format !== '' && !hasFormat(format)) {
-    const rawFormat = JSON.stringify(JSON.stringify(format));
-    return void out.fail(500, `invalid format: ${rawFormat}; expected "json" or a valid JSON Schema object`);
-  }
-  const messages: SimMessage[] = [];
-  if (endpoint === 'chat') {
-    for (const m of (body.messages as unknown[] | undefined) ?? []) {
-      if (!isRecord(m)) {
-        return void out.fail(400, `json: cannot unmarshal ${typeof m} into Go struct field ChatRequest.messages of type api.Message`);
-      }
-      messages.push(readMessage(m));
-    }
-  } else {
-    if (typeof body.system === 'string' && body.system !== '') messages.push({ role: 'system', content: body.system });
-    else if (!raw && entry.system !== undefined) messages.push({ role: 'system', content: entry.system });
-    if (typeof body.prompt === 'string' && body.prompt !== '') messages.push({ role: 'user', content: body.prompt });
-  }
-  // A created model's SYSTEM goes first unless the conversation brings its own.
-  if (endpoint === 'chat' && entry.system !== undefined && messages.length > 0 && messages[0]?.role !== 'system') {
-    messages.unshift({ role: 'system', content: entry.system });
-  }
-  return {
-    body,
-    model,
-    entry,
-    messages,
-    tools,
-    // Ollama turns thinking on when `think` is omitted and the model can think (routes.go: req.Think == nil).
-    think: thinks && (body.think === undefined || body.think === null || thinkOn(body.think)),
-    ...(endpoint === 'generate' ? { prompt: typeof body.prompt === 'string' ? body.prompt : '' } : {}),
-    stream: body.stream !== false,
-  };
-}
+import { ChatRequest, GenerateRequest } from './apitypes.ts';
+import { check, isRecord, type Checked, type Endpoint } from './requests.ts';
+import type { CompletedRequest, ScriptedReply, SimRequest } from './types.ts';
+import { BUSY_MESSAGE, createdAt, MIDSTREAM_MESSAGE, nsSince, parseRequestBody, RUNNER_CRASH_MESSAGE } from './wire.ts';
 
 function scriptFor(ctx: SimContext, model: string, entry: ModelEntry): ScriptedReply | undefined {
   return ctx.script[model] ?? ctx.script[entry.name] ?? ctx.script[entry.fullName] ?? ctx.script['*'];
@@ -187,17 +32,16 @@ function piece(endpoint: Endpoint, model: string, content: string, extra: { thin
 
 /** Chat with no messages, or generate with no prompt, loads (or with keep_alive 0 unloads) the model. */
 async function loadOnly(endpoint: Endpoint, ex: Exchange, ctx: SimContext, checked: Checked, out: Responder): Promise<void> {
+  if (checked.unload) {
+    ctx.scheduler.unload(checked.entry);
+    return out.whole({ ...piece(endpoint, checked.model, ''), done: true, done_reason: 'unload' });
+  }
   const keep = keepAliveMs(checked.body.keep_alive);
   const w = watch(ex, ctx, false);
   try {
-    if (keep === 0) ctx.scheduler.unload(checked.entry);
-    else {
-      const options = isRecord(checked.body.options) ? checked.body.options : undefined;
-      await ctx.scheduler.ensureLoaded(checked.entry, w.signal, numCtxFor(checked.entry, options, ctx.contextLength));
-      ctx.scheduler.keepAlive(checked.entry, keep);
-    }
-    const reason = keep === 0 ? 'unload' : 'load';
-    out.whole({ ...piece(endpoint, checked.model, ''), done: true, done_reason: reason });
+    await ctx.scheduler.ensureLoaded(checked.entry, w.signal, numCtxFor(checked.entry, isRecord(checked.body.options) ? checked.body.options : undefined, ctx.contextLength));
+    ctx.scheduler.keepAlive(checked.entry, keep);
+    out.whole({ ...piece(endpoint, checked.model, ''), done: true, done_reason: 'load' });
   } catch {
     // The client left while the model loaded.
   } finally {
@@ -208,23 +52,27 @@ async function loadOnly(endpoint: Endpoint, ex: Exchange, ctx: SimContext, check
 /** /api/chat and /api/generate: the body as sent, answered in Ollama's own format. */
 export function handleGeneration(endpoint: Endpoint, ex: Exchange, ctx: SimContext): Promise<void> {
   const out = nativeResponder(ex.res);
-  const parsed = parseRequestBody(ex.body, endpoint === 'chat' ? 'ChatRequest' : 'GenerateRequest');
+  const parsed = parseRequestBody(ex.rawBody, endpoint === 'chat' ? ChatRequest : GenerateRequest);
   if (!parsed.ok) return Promise.resolve(out.fail(400, parsed.message));
-  return runGeneration(endpoint, ex, ctx, parsed.value, out);
+  return runGeneration(endpoint, ex, ctx, parsed.value, parsed.raw, out);
 }
 
-/** One generation from an already parsed native body; `out` decides the wire format (native or OpenAI). */
+/**
+ * One generation from an already decoded native body (`raw`: the body as sent, where the tools' schemas are read);
+ * `out` decides the wire format (native or OpenAI).
+ */
 export async function runGeneration(
   endpoint: Endpoint,
   ex: Exchange,
   ctx: SimContext,
   body: Record<string, unknown>,
+  raw: unknown,
   out: Responder,
 ): Promise<void> {
-  const checked = check(endpoint, body, ctx, out);
+  const checked = check(endpoint, body, raw, ctx, out);
   if (!checked) return;
   const empty = endpoint === 'chat' ? checked.messages.length === 0 : checked.prompt === '';
-  if (empty) return loadOnly(endpoint, ex, ctx, checked, out);
+  if (checked.unload || empty) return loadOnly(endpoint, ex, ctx, checked, out);
   const { entry, messages, model } = checked;
   const identity = JSON.stringify([entry.fullName, messages, body.format ?? null]);
   const key = `${hashString(identity)}:${identity.length}`;
@@ -248,6 +96,7 @@ export async function runGeneration(
     messages: structuredClone(fit.messages),
     ...(checked.tools.length > 0 ? { tools: structuredClone(checked.tools) } : {}),
     think: checked.think,
+    ...(checked.thinkLevel ? { thinkLevel: checked.thinkLevel } : {}),
     ...(checked.prompt !== undefined ? { prompt: fit.prompt ?? checked.prompt } : {}),
     ...(body.format !== undefined ? { format: body.format } : {}),
     ...(options ? { options } : {}),
@@ -343,15 +192,17 @@ async function generate(
   const tokens = all.slice(0, sent);
   const callTokens = fault === 'midstream' ? 0 : toolCallTokens(toolCalls);
   const evalCount = tokens.length + callTokens;
+  // Asked-for logprobs cover every generated token, reasoning included (omitempty otherwise).
+  const logprobs = checked.logprobs ? (i: number, text: string) => tokenLogprob(ctx.seed, i, text, checked.topLogprobs) : undefined;
 
   if (checked.stream) {
     const write = (value: Record<string, unknown>) => {
       if (!out.line(value)) throw new Error('client disconnected');
     };
-    for (const token of tokens) {
+    for (const [i, token] of tokens.entries()) {
       await sleep(ctx.latency.perTokenMs, signal);
       const chunk = token.thinking ? piece(endpoint, model, '', { thinking: token.text }) : piece(endpoint, model, token.text);
-      write({ ...chunk, done: false });
+      write({ ...chunk, done: false, ...(logprobs ? { logprobs: [logprobs(i, token.text)] } : {}) });
       ctx.stats.tokens(entry.name, 1);
     }
     if (fault === 'midstream') {
@@ -373,7 +224,8 @@ async function generate(
       content: tokens.filter((t) => !t.thinking).map((t) => t.text).join(''),
       thinking: tokens.filter((t) => t.thinking).map((t) => t.text).join(''),
     };
-    out.whole(doneLine(endpoint, ex, checked, request, reply, text, evalCount, loaded, evalStart, toolCalls));
+    const all = logprobs ? { logprobs: tokens.map((token, i) => logprobs(i, token.text)) } : {};
+    out.whole({ ...doneLine(endpoint, ex, checked, request, reply, text, evalCount, loaded, evalStart, toolCalls), ...all });
     ctx.stats.tokens(entry.name, evalCount);
   }
   const entryLog: CompletedRequest = {

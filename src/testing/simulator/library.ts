@@ -1,6 +1,9 @@
 // Model management: /api/pull, /api/push, /api/create, /api/copy, /api/delete and /api/blobs, all on the model table.
 import { createHash } from 'node:crypto';
+import { CopyRequest, CreateRequest, DeleteRequest, PullRequest, PushRequest } from './apitypes.ts';
 import type { Exchange, SimContext } from './context.ts';
+import type { GoType } from './gotypes.ts';
+import { displayShortest, modelRefError, validModelName } from './validation.ts';
 import { baseName, canonicalName, describe, digestOf, type ModelEntry } from './models.ts';
 import {
   NDJSON_TYPE,
@@ -70,8 +73,8 @@ function answerProgress(ex: Exchange, stream: boolean, produce: (emit: (p: Progr
   res.end();
 }
 
-function bodyOf(ex: Exchange, goType: string): Record<string, unknown> | undefined {
-  const parsed = parseRequestBody(ex.body, goType);
+function bodyOf(ex: Exchange, goType: GoType): Record<string, unknown> | undefined {
+  const parsed = parseRequestBody(ex.rawBody, goType);
   if (!parsed.ok) return void sendError(ex.res, 400, parsed.message);
   return parsed.value;
 }
@@ -116,10 +119,11 @@ function pull(ctx: SimContext, name: string, emit: (p: Progress) => void): Model
 }
 
 export function handlePull(ex: Exchange, ctx: SimContext): void {
-  const body = bodyOf(ex, 'PullRequest');
+  const body = bodyOf(ex, PullRequest);
   if (!body) return;
   const name = nameIn(body);
-  if (name.trim() === '') return sendError(ex.res, 400, INVALID_NAME);
+  // parseNormalizePullModelRef: an empty name and a malformed one both come back as "invalid model name".
+  if (modelRefError(name)) return sendError(ex.res, 400, INVALID_NAME);
   answerProgress(ex, body.stream !== false, (emit) => void pull(ctx, name, emit));
 }
 
@@ -131,7 +135,7 @@ function manifestPath(fullName: string): string {
 }
 
 export function handlePush(ex: Exchange, ctx: SimContext): void {
-  const body = bodyOf(ex, 'PushRequest');
+  const body = bodyOf(ex, PushRequest);
   if (!body) return;
   const name = nameIn(body);
   if (name === '') return sendError(ex.res, 400, 'model is required');
@@ -154,11 +158,25 @@ export function handlePush(ex: Exchange, ctx: SimContext): void {
   });
 }
 
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** io/fs.ValidPath: unrooted, slash-separated, no empty, "." or ".." element (except the name "." itself). */
+function validPath(path: string): boolean {
+  return path === '.' || path.split('/').every((element) => element !== '' && element !== '.' && element !== '..');
+}
+
 export function handleCreate(ex: Exchange, ctx: SimContext): void {
-  const body = bodyOf(ex, 'CreateRequest');
+  const body = bodyOf(ex, CreateRequest);
   if (!body) return;
+  // CreateHandler checks the file map before the name: relative paths (fs.ValidPath) and non-empty digests.
+  for (const [path, digest] of Object.entries(isRecord(body.files) ? body.files : {})) {
+    if (!validPath(path)) return sendError(ex.res, 400, 'file path must be relative');
+    if (digest === '') return sendError(ex.res, 400, 'invalid digest format');
+  }
   const name = nameIn(body);
-  if (name.trim() === '') return sendError(ex.res, 400, INVALID_NAME);
+  if (!validModelName(name)) return sendError(ex.res, 400, INVALID_NAME);
   const from = typeof body.from === 'string' ? body.from : '';
   const files = typeof body.files === 'object' && body.files !== null ? Object.values(body.files) : undefined;
   const system = typeof body.system === 'string' && body.system !== '' ? body.system : undefined;
@@ -169,6 +187,7 @@ export function handleCreate(ex: Exchange, ctx: SimContext): void {
   answerProgress(ex, body.stream !== false, (emit) => {
     let source: ModelEntry;
     if (from !== '') {
+      if (modelRefError(from)) throw new ProgressError(INVALID_NAME, 400);
       // A base that is not here is pulled first, as parseFromModel does.
       source = ctx.catalog.find(from) ?? pull(ctx, from, emit);
     } else if (files) {
@@ -184,8 +203,11 @@ export function handleCreate(ex: Exchange, ctx: SimContext): void {
     }
     emit(progress('writing manifest'));
     const fullName = canonicalName(name);
+    // The new manifest's model layer records where it came from (parseFromModel): /api/show's parent_model.
+    const parent = from !== '' ? displayShortest(from.trim()) : '';
     ctx.catalog.add({
       ...source,
+      details: { ...source.details, parent_model: parent },
       name,
       fullName,
       digest: digestOf(`${source.digest}|${fullName}|${system ?? source.system ?? ''}|${template ?? source.template ?? ''}|${numCtx ?? source.numCtx ?? ''}`),
@@ -199,12 +221,12 @@ export function handleCreate(ex: Exchange, ctx: SimContext): void {
 }
 
 export function handleCopy(ex: Exchange, ctx: SimContext): void {
-  const body = bodyOf(ex, 'CopyRequest');
+  const body = bodyOf(ex, CopyRequest);
   if (!body) return;
   const source = typeof body.source === 'string' ? body.source : '';
   const destination = typeof body.destination === 'string' ? body.destination : '';
-  if (source.trim() === '') return sendError(ex.res, 400, `source ${JSON.stringify(source)} is invalid`);
-  if (destination.trim() === '') return sendError(ex.res, 400, `destination ${JSON.stringify(destination)} is invalid`);
+  if (!validModelName(source)) return sendError(ex.res, 400, `source ${JSON.stringify(source)} is invalid`);
+  if (!validModelName(destination)) return sendError(ex.res, 400, `destination ${JSON.stringify(destination)} is invalid`);
   const entry = ctx.catalog.find(source);
   if (!entry) return sendError(ex.res, 404, `model ${JSON.stringify(source)} not found`);
   // A copy is a second manifest naming the same layers: same digest, new name.
@@ -213,10 +235,12 @@ export function handleCopy(ex: Exchange, ctx: SimContext): void {
 }
 
 export function handleDelete(ex: Exchange, ctx: SimContext): void {
-  const body = bodyOf(ex, 'DeleteRequest');
+  const body = bodyOf(ex, DeleteRequest);
   if (!body) return;
   const name = nameIn(body);
-  if (name.trim() === '') return sendError(ex.res, 400, `name ${JSON.stringify(name)} is invalid`);
+  const refError = modelRefError(name);
+  if (refError === 'model is required') return sendError(ex.res, 400, refError);
+  if (refError) return sendError(ex.res, 400, `name ${JSON.stringify(name)} is invalid`);
   const entry = ctx.catalog.find(name);
   if (!entry) return sendError(ex.res, 404, notFoundMessage(name));
   ctx.scheduler.unload(entry);

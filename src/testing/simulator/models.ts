@@ -188,6 +188,7 @@ export class ModelCatalog {
   }
 }
 
+/** api.ListModelResponse: the list also carries capabilities and the context and embedding lengths. */
 export function tagsEntry(entry: ModelEntry) {
   return {
     name: entry.fullName,
@@ -195,7 +196,8 @@ export function tagsEntry(entry: ModelEntry) {
     modified_at: entry.modifiedAt,
     size: entry.size,
     digest: entry.digest,
-    details: entry.details,
+    details: { ...entry.details, context_length: entry.contextLength, embedding_length: entry.embeddingLength },
+    capabilities: entry.capabilities,
   };
 }
 
@@ -206,7 +208,8 @@ export function psEntry(entry: ModelEntry, expiresAt: Date, numCtx: number) {
     model: entry.fullName,
     size: entry.size,
     digest: entry.digest,
-    details: entry.details,
+    // PsHandler builds its details without the parent model.
+    details: { ...entry.details, parent_model: '' },
     expires_at: expiresAt.toISOString(),
     size_vram: entry.size,
     context_length: numCtx,
@@ -247,10 +250,10 @@ export function showResponse(entry: ModelEntry) {
     '',
   ].join('\n');
   const family = entry.details.family;
+  // api.ShowResponse: license, parameters, system and the rest are omitempty; model_info is always there.
   return {
-    license: '',
     modelfile,
-    parameters,
+    ...(parameters !== '' ? { parameters } : {}),
     template,
     ...(entry.system !== undefined ? { system: entry.system } : {}),
     details: entry.details,

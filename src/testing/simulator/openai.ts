@@ -5,6 +5,10 @@ import { embed } from './endpoints.ts';
 import { runGeneration } from './generation.ts';
 import type { Responder } from './responder.ts';
 import type { WireToolCall } from './tools.ts';
+import { ChatCompletionRequest, CompletionRequest, OpenAIEmbedRequest } from './apitypes.ts';
+import type { GoType } from './gotypes.ts';
+import { displayShortest, modelRefError } from './validation.ts';
+import { goTypeOf, nativeMessages, optionsFrom, responseFormat, thinkFrom } from './openai-convert.ts';
 import { parseRequestBody, sendJson } from './wire.ts';
 
 /** openai.go sets plain application/json itself, so gin keeps it (no charset). */
@@ -56,6 +60,11 @@ function finishReason(native: Json, toolCallSent: boolean): string | null {
   return reason === 'stop' && toolCallSent ? 'tool_calls' : reason;
 }
 
+/** ChoiceLogprobs: a choice carries `logprobs: { content }` only when the native reply has some (omitempty). */
+function logprobsOf(native: Json): { logprobs?: { content: unknown[] } } {
+  return Array.isArray(native.logprobs) && native.logprobs.length > 0 ? { logprobs: { content: native.logprobs } } : {};
+}
+
 interface StreamOptions {
   stream: boolean;
   includeUsage: boolean;
@@ -96,7 +105,8 @@ function chatResponder(res: ServerResponse, options: StreamOptions): Responder {
           ...(thinking ? { reasoning: thinking } : {}),
           ...(toolCalls ? { tool_calls: toolCalls } : {}),
         };
-        if (!sse(res, { ...base(native), choices: [{ index: 0, delta, finish_reason: null }] })) return false;
+        const choice = { index: 0, delta, finish_reason: null, ...logprobsOf(native) };
+        if (!sse(res, { ...base(native), choices: [choice] })) return false;
         if (toolCalls) toolCallSent = true;
         firstSent = true;
       }
@@ -130,6 +140,7 @@ function chatResponder(res: ServerResponse, options: StreamOptions): Responder {
                 ...(toolCalls ? { tool_calls: toolCalls } : {}),
               },
               finish_reason: finishReason(native, toolCalls !== undefined),
+              ...logprobsOf(native),
             },
           ],
           usage: usageOf(native),
@@ -192,10 +203,11 @@ function completionResponder(res: ServerResponse, options: StreamOptions): Respo
   };
 }
 
-function parse(ex: Exchange, goType: string): Json | undefined {
-  const parsed = parseRequestBody(ex.body, goType);
-  if (!parsed.ok) return void sendOpenAIError(ex.res, 400, parsed.message.replace('api.', 'openai.'));
-  return parsed.value;
+/** The middleware binds the body itself and reports any failure, io.EOF included, as err.Error(). */
+function parse(ex: Exchange, goType: GoType): { body: Json; raw: Json } | undefined {
+  const parsed = parseRequestBody(ex.rawBody, goType, 'EOF');
+  if (!parsed.ok) return void sendOpenAIError(ex.res, 400, parsed.message);
+  return { body: parsed.value, raw: isRecord(parsed.raw) ? parsed.raw : {} };
 }
 
 function streamOptions(body: Json): StreamOptions {
@@ -205,123 +217,11 @@ function streamOptions(body: Json): StreamOptions {
   };
 }
 
-/** Options as FromChatRequest/FromCompleteRequest set them: temperature and top_p default to 1. */
-function optionsFrom(body: Json): Json {
-  const options: Json = {};
-  if (typeof body.stop === 'string') options.stop = [body.stop];
-  else if (Array.isArray(body.stop)) options.stop = body.stop.filter((s) => typeof s === 'string');
-  if (typeof body.max_tokens === 'number') options.num_predict = body.max_tokens;
-  options.temperature = typeof body.temperature === 'number' ? body.temperature : 1;
-  if (typeof body.seed === 'number') options.seed = body.seed;
-  if (typeof body.frequency_penalty === 'number') options.frequency_penalty = body.frequency_penalty;
-  if (typeof body.presence_penalty === 'number') options.presence_penalty = body.presence_penalty;
-  options.top_p = typeof body.top_p === 'number' && body.top_p !== 0 ? body.top_p : 1;
-  return options;
-}
-
-/** thinkFromReasoningEffort: OpenAI's efforts clamp to Ollama's levels; "" keeps the model's default. */
-function thinkFrom(body: Json): { think?: unknown; error?: string } {
-  const effort = isRecord(body.reasoning) && typeof body.reasoning.effort === 'string'
-    ? body.reasoning.effort
-    : typeof body.reasoning_effort === 'string' ? body.reasoning_effort : '';
-  switch (effort) {
-    case '':
-      return {};
-    case 'none':
-      return { think: false };
-    case 'minimal':
-      return { think: 'low' };
-    case 'low':
-    case 'medium':
-    case 'high':
-    case 'max':
-      return { think: effort };
-    case 'xhigh':
-    case 'ultra':
-      return { think: 'max' };
-    default:
-      return {
-        error: `invalid reasoning value: ${JSON.stringify(effort)} (must be "minimal", "low", "medium", "high", "xhigh", "ultra", "max", or "none")`,
-      };
-  }
-}
-
-/** FromCompletionToolCall: string arguments parse back into objects. */
-function fromOpenAIToolCalls(value: unknown): Json[] | string {
-  if (!Array.isArray(value)) return [];
-  const calls: Json[] = [];
-  for (const [i, call] of value.entries()) {
-    if (!isRecord(call) || !isRecord(call.function)) continue;
-    const raw = call.function.arguments;
-    let args: unknown = {};
-    if (typeof raw === 'string' && raw !== '') {
-      try {
-        args = JSON.parse(raw);
-      } catch (error) {
-        return error instanceof Error ? error.message : String(error);
-      }
-    }
-    calls.push({
-      ...(typeof call.id === 'string' ? { id: call.id } : {}),
-      function: { index: typeof call.index === 'number' ? call.index : i, name: call.function.name, arguments: args },
-    });
-  }
-  return calls;
-}
-
-/** FromChatRequest's message conversion; a string is the error to answer with. */
-function nativeMessages(messages: unknown[]): Json[] | string {
-  const out: Json[] = [];
-  for (const raw of messages) {
-    if (!isRecord(raw)) return 'invalid message format';
-    const role = typeof raw.role === 'string' ? raw.role : '';
-    let toolName = '';
-    if (role.toLowerCase() === 'tool') {
-      toolName = typeof raw.name === 'string' ? raw.name : '';
-      if (toolName === '' && typeof raw.tool_call_id === 'string') {
-        // The tool's name comes from the assistant call with that id (last one wins).
-        for (const m of [...messages].reverse()) {
-          const hit = isRecord(m) && Array.isArray(m.tool_calls)
-            ? m.tool_calls.find((c: unknown) => isRecord(c) && c.id === raw.tool_call_id)
-            : undefined;
-          if (isRecord(hit) && isRecord(hit.function) && typeof hit.function.name === 'string') {
-            toolName = hit.function.name;
-            break;
-          }
-        }
-      }
-    }
-    const toolCalls = fromOpenAIToolCalls(raw.tool_calls);
-    if (typeof toolCalls === 'string') return toolCalls;
-    const extra = {
-      ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
-      ...(toolName !== '' ? { tool_name: toolName } : {}),
-      ...(typeof raw.reasoning === 'string' && raw.reasoning !== '' ? { thinking: raw.reasoning } : {}),
-    };
-    if (typeof raw.content === 'string') {
-      out.push({ role, content: raw.content, ...extra });
-    } else if (Array.isArray(raw.content)) {
-      for (const part of raw.content) {
-        if (!isRecord(part)) return 'invalid message format';
-        if (part.type === 'text' && typeof part.text === 'string') out.push({ role, content: part.text });
-        else if (part.type === 'image_url') out.push({ role, content: '', images: [] });
-        else return 'invalid message format';
-      }
-      const last = out.at(-1);
-      if (last && toolCalls.length > 0) Object.assign(last, extra);
-    } else if (raw.tool_calls !== undefined && raw.tool_calls !== null) {
-      out.push({ role, content: '', ...extra });
-    } else {
-      return `invalid message content type: ${raw.content === undefined || raw.content === null ? '<nil>' : typeof raw.content}`;
-    }
-  }
-  return out;
-}
-
 /** POST /v1/chat/completions */
 export async function handleChatCompletions(ex: Exchange, ctx: SimContext): Promise<void> {
-  const body = parse(ex, 'ChatCompletionRequest');
-  if (!body) return;
+  const parsed = parse(ex, ChatCompletionRequest);
+  if (!parsed) return;
+  const { body, raw } = parsed;
   if (!Array.isArray(body.messages) || body.messages.length === 0) {
     return sendOpenAIError(ex.res, 400, "[] is too short - 'messages'");
   }
@@ -339,27 +239,23 @@ export async function handleChatCompletions(ex: Exchange, ctx: SimContext): Prom
     ...(Array.isArray(body.tools) ? { tools: body.tools } : {}),
     ...(format !== undefined ? { format } : {}),
     ...('think' in think ? { think: think.think } : {}),
+    ...(body.logprobs === true ? { logprobs: true } : {}),
+    ...(typeof body.top_logprobs === 'number' ? { top_logprobs: body.top_logprobs } : {}),
   };
-  await runGeneration('chat', ex, ctx, native, chatResponder(ex.res, options));
-}
-
-/** response_format: json_object → "json", json_schema → its schema, anything else → no format. */
-function responseFormat(format: Json): unknown {
-  const type = typeof format.type === 'string' ? format.type.trim().toLowerCase() : '';
-  if (type === 'json_object') return 'json';
-  if (type === 'json_schema' && isRecord(format.json_schema)) return format.json_schema.schema;
-  return undefined;
+  // The tools' schemas as sent: Go's structs keep only the fields Ollama renders, the simulator needs them all.
+  await runGeneration('chat', ex, ctx, native, { tools: raw.tools }, chatResponder(ex.res, options));
 }
 
 /** POST /v1/completions */
 export async function handleCompletions(ex: Exchange, ctx: SimContext): Promise<void> {
-  const body = parse(ex, 'CompletionRequest');
+  const body = parse(ex, CompletionRequest)?.body;
   if (!body) return;
+  const badStop = Array.isArray(body.stop) ? body.stop.find((s) => typeof s !== 'string') : undefined;
   if (Array.isArray(body.stop) && body.stop.some((s) => typeof s !== 'string')) {
-    const bad = body.stop.find((s) => typeof s !== 'string');
-    const goType = typeof bad === 'number' ? 'float64' : typeof bad === 'boolean' ? 'bool' : 'map[string]interface {}';
-    return sendOpenAIError(ex.res, 400, `invalid type for 'stop' field: ${goType}`);
+    return sendOpenAIError(ex.res, 400, `invalid type for 'stop' field: ${goTypeOf(badStop)}`);
   }
+  // FromCompleteRequest: logprobs n > 0 asks for n alternatives per token.
+  const logprobs = typeof body.logprobs === 'number' && body.logprobs > 0 ? body.logprobs : 0;
   const options = streamOptions(body);
   const native: Json = {
     model: body.model,
@@ -367,8 +263,9 @@ export async function handleCompletions(ex: Exchange, ctx: SimContext): Promise<
     options: optionsFrom(body),
     stream: options.stream,
     ...(typeof body.suffix === 'string' && body.suffix !== '' ? { suffix: body.suffix } : {}),
+    ...(logprobs > 0 ? { logprobs: true, top_logprobs: logprobs } : {}),
   };
-  await runGeneration('generate', ex, ctx, native, completionResponder(ex.res, options));
+  await runGeneration('generate', ex, ctx, native, native, completionResponder(ex.res, options));
 }
 
 function modelObject(id: string, modifiedAt: string) {
@@ -388,8 +285,11 @@ export function handleModels(ex: Exchange, ctx: SimContext): void {
 /** GET /v1/models/:model */
 export function handleModel(ex: Exchange, ctx: SimContext): void {
   const name = decodeURIComponent(ex.param);
+  // RetrieveMiddleware hands the name to ShowHandler, whose refusals say what it looked up.
+  const refError = modelRefError(name);
+  if (refError) return sendOpenAIError(ex.res, 400, refError);
   const entry = ctx.catalog.find(name);
-  if (!entry) return sendOpenAIError(ex.res, 404, `model '${name}' not found`);
+  if (!entry) return sendOpenAIError(ex.res, 404, `model '${displayShortest(name.trim())}' not found`);
   sendJson(ex.res, 200, modelObject(name, entry.modifiedAt), JSON_PLAIN);
 }
 
@@ -402,7 +302,7 @@ function base64Floats(values: number[]): string {
 
 /** POST /v1/embeddings */
 export async function handleEmbeddings(ex: Exchange, ctx: SimContext): Promise<void> {
-  const body = parse(ex, 'EmbedRequest');
+  const body = parse(ex, OpenAIEmbedRequest)?.body;
   if (!body) return;
   const encoding = typeof body.encoding_format === 'string' ? body.encoding_format : '';
   if (encoding !== '' && !['float', 'base64'].includes(encoding.toLowerCase())) {

@@ -13,12 +13,20 @@ const integerOption = (options: Record<string, unknown> | undefined, name: strin
 };
 
 /**
- * The context a request runs with, in Ollama's order: `options.num_ctx`, else the Modelfile's `num_ctx`, else the
- * server's default (`OLLAMA_CONTEXT_LENGTH`); at least 4 (2048 for a vision model); at most the trained length
- * (server/routes.go modelOptions, server/sched.go getRunner and effectiveContext).
+ * The num_ctx a request asks for, in Ollama's order: `options.num_ctx`, else the Modelfile's `num_ctx`, else the
+ * server's default (`OLLAMA_CONTEXT_LENGTH`) — server/routes.go modelOptions, before the scheduler's floors. The embed
+ * handler measures its inputs against this one (capped by the trained length).
+ */
+export function requestedNumCtx(entry: ModelEntry, options: Record<string, unknown> | undefined, serverDefault: number): number {
+  return integerOption(options, 'num_ctx') ?? entry.numCtx ?? serverDefault;
+}
+
+/**
+ * The context a request runs with: the num_ctx it asks for (requestedNumCtx), at least 4 (2048 for a vision model),
+ * at most the trained length (server/sched.go getRunner and effectiveContext).
  */
 export function numCtxFor(entry: ModelEntry, options: Record<string, unknown> | undefined, serverDefault: number): number {
-  let numCtx = integerOption(options, 'num_ctx') ?? entry.numCtx ?? serverDefault;
+  let numCtx = requestedNumCtx(entry, options, serverDefault);
   if (numCtx < 4) numCtx = 4;
   if (entry.capabilities.includes('vision')) numCtx = Math.max(numCtx, 2048);
   return entry.contextLength > 0 ? Math.min(numCtx, entry.contextLength) : numCtx;

@@ -73,10 +73,17 @@ export interface PlanInput {
   drawnFault?: FaultKind;
 }
 
-/** What a reasoning model says before answering: deterministic words, about half as long as the answer. */
+/** How much longer gpt-oss reasons at each effort than at "medium". */
+const EFFORT = { low: 0.5, medium: 1, high: 2 };
+
+/**
+ * What a reasoning model says before answering: deterministic words, about half as long as the answer (gpt-oss:
+ * scaled by its effort level).
+ */
 export function synthesizeThinking(request: SimRequest, model: string, seed: number, replyTokens: number): string {
   const random = createRandom(hashString(`think|${seed}|${model}|${JSON.stringify(request.messages)}`));
-  const text = words(Math.max(4, Math.ceil(replyTokens / 2)), random);
+  const scale = request.thinkLevel ? EFFORT[request.thinkLevel] : 1;
+  const text = words(Math.max(4, Math.ceil((replyTokens / 2) * scale)), random);
   return `Let me think: ${text.join(' ')}.`;
 }
 

@@ -25,20 +25,84 @@ export function untilAborted(signal: AbortSignal): Promise<never> {
   });
 }
 
+/** OLLAMA_KEEP_ALIVE's default (envconfig.KeepAlive): five minutes. */
 const DEFAULT_KEEP_ALIVE_MS = 5 * 60_000;
-const UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+/** What a negative keep_alive becomes (api.Duration): time.Duration(math.MaxInt64), 292 years — /api/ps shows it. */
+export const FOREVER_MS = 9_223_372_036_854.775;
+
+const UNIT_NS: Record<string, bigint> = {
+  ns: 1n,
+  us: 1_000n,
+  '\u00b5s': 1_000n,
+  '\u03bcs': 1_000n,
+  ms: 1_000_000n,
+  s: 1_000_000_000n,
+  m: 60_000_000_000n,
+  h: 3_600_000_000_000n,
+};
+const MAX_NS = 2n ** 63n;
+
+/** time/format.go quote: non-ASCII and control bytes as \x escapes. */
+function goQuote(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const code = ch.codePointAt(0) ?? 0;
+    if (code >= 0x80 || code < 0x20) {
+      for (const b of Buffer.from(ch, 'utf8')) out += `\\x${b.toString(16).padStart(2, '0')}`;
+    } else out += ch === '"' || ch === '\\' ? `\\${ch}` : ch;
+  }
+  return `${out}"`;
+}
+
+/** time.ParseDuration, error texts included: milliseconds, or the error Ollama answers with. */
+export function parseGoDuration(orig: string): { ms: number } | { error: string } {
+  const invalid = { error: `time: invalid duration ${goQuote(orig)}` };
+  let s = orig;
+  let negative = false;
+  if (s.startsWith('-') || s.startsWith('+')) {
+    negative = s[0] === '-';
+    s = s.slice(1);
+  }
+  if (s === '0') return { ms: 0 };
+  if (s === '') return invalid;
+  let total = 0n;
+  while (s !== '') {
+    const number = /^(\d*)(?:\.(\d*))?/.exec(s);
+    const whole = number?.[1] ?? '';
+    const fraction = number?.[2];
+    if (!(s[0] === '.' || /\d/.test(s[0] ?? '')) || (whole === '' && (fraction ?? '') === '')) return invalid;
+    s = s.slice(number?.[0].length ?? 0);
+    const unitText = /^[^.\d]*/.exec(s)?.[0] ?? '';
+    if (unitText === '') return { error: `time: missing unit in duration ${goQuote(orig)}` };
+    s = s.slice(unitText.length);
+    const unit = UNIT_NS[unitText];
+    if (unit === undefined) return { error: `time: unknown unit ${goQuote(unitText)} in duration ${goQuote(orig)}` };
+    const v = BigInt(whole === '' ? '0' : whole);
+    if (v > MAX_NS / unit) return invalid;
+    let ns = v * unit;
+    if (fraction) ns += BigInt(Math.floor(Number(`0.${fraction}`) * Number(unit)));
+    total += ns;
+    if (total > MAX_NS) return invalid;
+  }
+  if (!negative && total > MAX_NS - 1n) return invalid;
+  return { ms: Number(negative ? -total : total) / 1e6 };
+}
 
 /**
- * keep_alive as Ollama reads it: a number of seconds or a Go duration string ("300ms", "1.5h", "2h45m");
- * negative means forever. Returns milliseconds, or the 5-minute default when absent or unreadable.
+ * api.Duration.UnmarshalJSON: seconds as a number or a Go duration string; negative means forever. Returns
+ * milliseconds, or the error text Ollama answers 400 with.
  */
-export function keepAliveMs(value: unknown): number {
-  if (typeof value === 'number' && Number.isFinite(value)) return value < 0 ? Infinity : value * 1000;
-  if (typeof value !== 'string' || value.trim() === '') return DEFAULT_KEEP_ALIVE_MS;
-  const text = value.trim();
-  if (/^-?\d+(\.\d+)?$/.test(text)) return keepAliveMs(Number(text));
-  const parts = [...text.matchAll(/(-?\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)];
-  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text) return DEFAULT_KEEP_ALIVE_MS;
-  const total = parts.reduce((sum, p) => sum + Number(p[1]) * (UNITS[p[2] ?? 's'] ?? 1000), 0);
-  return total < 0 ? Infinity : total;
+export function keepAliveFromJson(value: unknown): { ms: number } | { error: string } {
+  if (typeof value === 'number') return { ms: value < 0 ? FOREVER_MS : value * 1000 };
+  if (typeof value === 'string') {
+    const parsed = parseGoDuration(value);
+    return 'ms' in parsed && parsed.ms < 0 ? { ms: FOREVER_MS } : parsed;
+  }
+  const goType = typeof value === 'boolean' ? 'bool' : Array.isArray(value) ? '[]interface {}' : 'map[string]interface {}';
+  return { error: `Unsupported type: '${goType}'` };
+}
+
+/** A decoded keep_alive (milliseconds) or the server default when the request has none. */
+export function keepAliveMs(decoded: unknown): number {
+  return typeof decoded === 'number' ? decoded : DEFAULT_KEEP_ALIVE_MS;
 }

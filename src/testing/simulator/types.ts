@@ -116,6 +116,8 @@ export interface SimRequest {
   tools?: SimTool[];
   /** Whether the reply thinks: `think` as sent, or on by default for a model with the thinking capability. */
   think: boolean;
+  /** gpt-oss only: its reasoning effort. It always thinks (true/false are ignored) and "max" means "high". */
+  thinkLevel?: 'low' | 'medium' | 'high';
   prompt?: string;
   format?: unknown;
   options?: Record<string, unknown>;

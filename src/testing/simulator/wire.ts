@@ -1,5 +1,7 @@
 // Ollama's wire format at the HTTP level: bodies, content types, error texts and units, as its Go server emits them.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { plain, scanJson } from './gojson.ts';
+import { decode, errorText, type GoType } from './gotypes.ts';
 
 /** The exact text of Ollama's queue-full error (two spaces before "maximum"). */
 export const BUSY_MESSAGE = 'server busy, please try again.  maximum pending requests exceeded';
@@ -77,55 +79,20 @@ export function nsSince(start: bigint, end: bigint = process.hrtime.bigint()): n
   return Math.max(1, Number(end - start));
 }
 
-export type Parsed = { ok: true; value: Record<string, unknown> } | { ok: false; message: string };
+/** `value` as Go decoded it (JSON names, unknown fields dropped); `raw` as sent, for what Go keeps verbatim. */
+export type Parsed = { ok: true; value: Record<string, unknown>; raw: unknown } | { ok: false; message: string };
 
 /**
- * Parses a request body the way Ollama's Go server reports failures: "missing request body", "unexpected EOF",
- * "invalid character 'x' looking for beginning of value", or an unmarshal type error.
+ * Decodes a request body as gin's ShouldBindJSON does into Ollama's Go struct `type`: Go's syntax and
+ * "cannot unmarshal" errors word for word; an empty body is io.EOF, which the native handlers report as
+ * "missing request body" and the OpenAI middleware as "EOF".
  */
-export function parseRequestBody(text: string, goType: string): Parsed {
-  if (text.trim() === '') return { ok: false, message: 'missing request body' };
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    return { ok: false, message: goJsonError(text, error) };
-  }
-  if (value === null) return { ok: true, value: {} };
-  if (typeof value !== 'object' || Array.isArray(value)) {
-    const kind = Array.isArray(value) ? 'array' : typeof value === 'boolean' ? 'bool' : typeof value;
-    return { ok: false, message: `json: cannot unmarshal ${kind} into Go value of type api.${goType}` };
-  }
-  return { ok: true, value: value as Record<string, unknown> };
-}
-
-function goJsonError(text: string, error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  if (/end of JSON input|Unterminated/i.test(message)) return 'unexpected EOF';
-  const position = /position (\d+)/.exec(message)?.[1];
-  const at = position === undefined ? text.trimStart()[0] : text[Number(position)];
-  if (at === undefined) return 'unexpected EOF';
-  return `invalid character '${at}' looking for beginning of value`;
-}
-
-/** The Go unmarshal error for a field of the wrong JSON type, or undefined when the field is fine or absent. */
-export function fieldTypeError(
-  body: Record<string, unknown>,
-  field: string,
-  expected: 'string' | 'bool' | 'array' | 'object',
-  goType: string,
-): string | undefined {
-  const value = body[field];
-  if (value === undefined || value === null) return undefined;
-  const actual = Array.isArray(value)
-    ? 'array'
-    : typeof value === 'boolean'
-      ? 'bool'
-      : typeof value === 'object'
-        ? 'object'
-        : typeof value;
-  if (actual === expected) return undefined;
-  const goField =
-    expected === 'array' ? '[]api.Message' : expected === 'object' ? 'map[string]interface {}' : expected;
-  return `json: cannot unmarshal ${actual} into Go struct field ${goType}.${field} of type ${goField}`;
+export function parseRequestBody(body: Uint8Array, type: GoType, emptyMessage = 'missing request body'): Parsed {
+  const scanned = scanJson(body);
+  if (!scanned.ok) return { ok: false, message: scanned.empty ? emptyMessage : scanned.message };
+  const decoded = decode(scanned.node, type);
+  if (!decoded.ok) return { ok: false, message: errorText(decoded.error) };
+  const value = decoded.value;
+  const record = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+  return { ok: true, value: record, raw: plain(scanned.node) };
 }

@@ -76,8 +76,8 @@ async function decide(job: Job<RunJobData>, context: JobContext): Promise<Outcom
     emit({ type: 'take', runId });
   };
   try {
-    const { status, wakeAt } = await driveRun(store, runId, options, controller.signal, take);
-    emit({ type: 'leave', runId, status, wakeAt });
+    const { status, wakeAt, cutOff } = await driveRun(store, runId, options, controller.signal, take);
+    emit({ type: 'leave', runId, status, wakeAt, ...(cutOff ? { cutOff } : {}) });
     const next = planAfterDrive({ status, wakeAt }, Date.now(), context.retryMs);
     return next.kind === 'later' ? { kind: 'later', at: next.at, why: status === 'running' ? 'handed back' : `${status} until then` } : { kind: 'done', result: status };
   } catch (error) {

@@ -11,6 +11,8 @@ export interface QueueWorkerOptions {
   limiter?: DriveHooks['limiter'];
   hosts?: DriveHooks['hosts'];
   outage?: DriveHooks['outage'];
+  /** How long a drive being stopped (`stop()`) waits for its calls in flight before cutting them off (default 30 s). */
+  stopGraceMs?: number;
   /** Runs driven at once by this process (default 4). */
   concurrency?: number;
   /**
@@ -36,7 +38,7 @@ export interface QueueWorkerOptions {
 export type QueueWorkerEvent =
   | { type: 'take'; runId: string }
   /** A drive ended: the run's status as left (a run the worker stopped is handed back as `running`). */
-  | { type: 'leave'; runId: string; status: RunStatus; wakeAt: number | null }
+  | { type: 'leave'; runId: string; status: RunStatus; wakeAt: number | null; cutOff?: string[] }
   /** The job waits in BullMQ's delayed set until `at`: a wake-up time, or a run held by another driver. */
   | { type: 'later'; runId: string; at: number; why: string }
   /** Nothing to drive (finished, waits for a person, gone): the job completes. */

@@ -1,5 +1,5 @@
 // A queue URL (`redis://user:pw@host:6379/0?prefix=harness`) read into BullMQ's connection options, credentials masked.
-import { maskUrl } from '../../util/mask-url.ts';
+import { scrubUrl } from '../../util/secrets.ts';
 
 /** What a queue URL gives: the Redis connection, the key prefix of the queue, and the URL as people may see it. */
 export interface QueueTarget {
@@ -13,9 +13,9 @@ export interface QueueTarget {
 
 const schemes = ['redis:', 'rediss:'];
 
-/** `redis://user:***@host/0`: a password never reaches a message. */
+/** `redis://***@host/0`: credentials never reach a message. */
 export function maskQueueUrl(url: string): string {
-  return maskUrl(url, 'redis:');
+  return scrubUrl(url);
 }
 
 /** Null when `url` is not a Redis URL we can use; the caller words the refusal. */
