@@ -24,6 +24,7 @@ const benches: Record<string, () => Promise<{ run: (options: BenchOptions) => Pr
   'secrets-scrub': () => import('./secrets-scrub.ts'),
   takeover: () => import('./takeover.ts'),
   'eval-overhead': () => import('./eval-overhead.ts'),
+  context: () => import('./context.ts'),
 };
 
 const args = process.argv.slice(2);

@@ -26,7 +26,7 @@ export {
   type CachedRequest,
 } from './steps/index.ts';
 // Agents: a tool loop as a step, and the tools it may call.
-export { agentStep, tool, defaultToolTimeoutMs, type AgentStepSpec, type AgentOutput, type AgentTranscript, type ToolCallRecord, type Tool, type ToolContext, type ToolResult } from './steps/index.ts';
+export { agentStep, tool, defaultToolTimeoutMs, type AgentStepSpec, type AgentOutput, type AgentTranscript, type CompactionRecord, type ContextPolicy, type ToolCallRecord, type Tool, type ToolContext, type ToolResult } from './steps/index.ts';
 // Work that may hog the CPU or hang (a model-given regex, a parser), run in a worker thread that a signal really ends.
 export { runOffThread, type OffThreadOptions } from './util/off-thread.ts';
 export { grepLines, grepOffThread, literalPattern, type GrepRequest, type GrepResult, type GrepMatch } from './util/grep.ts';
@@ -89,13 +89,18 @@ export {
   retryFeedback,
   isRetryable,
   backoffDelay,
+  ContextWindows,
+  defaultContextWindows,
+  estimatePromptTokens,
   type HostSetOptions,
   type HostStatus,
   type BreakerOptions,
   type BreakerStatus,
   type ModelConfigInput,
+  type CallContext,
   type CallError,
   type CallMetadata,
+  type ContextConfig,
   type CallOptions,
   type ChatMessage,
   type ErrorKind,

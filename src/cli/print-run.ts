@@ -1,5 +1,6 @@
 // How a run record reads to a person: its exit code, end-of-run summary, how to continue it, and its model calls.
 import { acceptedEvents, parseDefinition } from '../definition/index.ts';
+import { callContext, promptAgainstWindow } from '../inspect/call-context.ts';
 import { callPlace, gradedKeyOf } from '../inspect/calls.ts';
 import { isOutage } from '../llm/retryable.ts';
 import { statePaths } from '../runtime/driver.ts';
@@ -144,6 +145,8 @@ export interface CallRow {
   thinkingChars: number | null;
   /** Why the scorer gave less than 1; empty for a full score or no scorer. */
   scoreReasons: string[];
+  /** Prompt tokens against num_ctx (`3934/8192`, `cut 4090/4096`); null for calls journaled before windows were measured. */
+  context: string | null;
 }
 
 /** The step's name as a person knows it: the sub-agents and fan-out items it ran in, then its id (`security/review`). */
@@ -161,7 +164,7 @@ export function outcomeOf(call: StoredCall): string {
 }
 
 export function callRows(record: RunRecord): CallRow[] {
-  const row = (step: string, call: StoredCall): CallRow => ({
+  const row = (step: string, call: StoredCall, context = callContext(call)): CallRow => ({
     step,
     model: call.model,
     attempt: call.retries + 1,
@@ -174,6 +177,7 @@ export function callRows(record: RunRecord): CallRow[] {
     durationMs: call.durationMs,
     thinkingChars: 'thinking' in call && typeof call.thinking === 'string' ? call.thinking.length : null,
     scoreReasons: call.score === null || call.score >= 1 ? [] : scoreReasonsOf(call),
+    context: context === null ? null : promptAgainstWindow(context),
   });
   // A judge's call has an entry of its own (older runs kept it inside the entry it graded): listed under that call.
   const keys = new Set(record.journal.map((entry) => entry.key));

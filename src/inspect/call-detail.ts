@@ -1,5 +1,6 @@
 // One model call as the detail panel shows it: the messages sent, the reply, parsed data, issues, score, judges, timings.
 import type { RunRecord, StoredCall, StoredJournalEntry } from '../store/index.ts';
+import { callContext, type StoredCallContext } from './call-context.ts';
 import { callRows, type CallRow } from './calls.ts';
 import { HttpError } from './http.ts';
 
@@ -35,6 +36,8 @@ export interface CallDetail {
   /** The calls a judge made to grade this one (empty for a judge's own call). */
   judges: CallRow[];
   timings: CallTimings;
+  /** The prompt against the model's window: tokens evaluated, num_ctx, the estimate, any cut; null before windows were measured. */
+  context: StoredCallContext | null;
   host: string;
   doneReason: string | null;
   error: { kind: string; message: string } | null;
@@ -95,6 +98,7 @@ function detailOf(call: StoredCall, row: CallRow, rows: readonly CallRow[], entr
       evalMs: numberOr(metadata.evalMs),
       totalMs: numberOr(metadata.totalMs),
     },
+    context: callContext(call),
     host: call.metadata.host,
     doneReason: stringOr(metadata.doneReason),
     error,

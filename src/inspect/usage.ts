@@ -1,5 +1,6 @@
 // Usage of model calls (judges' included): per run by model and step, and across runs by workflow and model.
 import type { RunRecord, StoredCall, StoredJournalEntry } from '../store/index.ts';
+import { callContext } from './call-context.ts';
 import { callPlace, gradedKeyOf } from './calls.ts';
 
 export interface UsageRow {
@@ -16,6 +17,8 @@ export interface RunUsage {
   total: UsageRow;
   byModel: UsageRow[];
   byStep: UsageRow[];
+  /** The calls that summarised an agent's older turns to keep it within its window (included in the total). */
+  compactions: UsageRow;
 }
 
 export interface UsageReport {
@@ -24,6 +27,8 @@ export interface UsageReport {
   total: UsageRow;
   byWorkflow: UsageRow[];
   byModel: UsageRow[];
+  /** Compaction calls across the runs (included in the total). */
+  compactions: UsageRow;
 }
 
 const empty = (name: string): UsageRow => ({ name, calls: 0, tokensIn: 0, tokensOut: 0, durationMs: 0 });
@@ -57,12 +62,14 @@ export function runUsage(record: Pick<RunRecord, 'journal'>): RunUsage {
   const total = new Map<string, UsageRow>();
   const byModel = new Map<string, UsageRow>();
   const byStep = new Map<string, UsageRow>();
+  const compactions = new Map<string, UsageRow>();
   for (const { label, call } of callsOf(record)) {
     add(total, 'total', call);
     add(byModel, call.model, call);
     add(byStep, label, call);
+    if (callContext(call)?.compaction) add(compactions, 'compactions', call);
   }
-  return { total: total.get('total') ?? empty('total'), byModel: sorted(byModel), byStep: sorted(byStep) };
+  return { total: total.get('total') ?? empty('total'), byModel: sorted(byModel), byStep: sorted(byStep), compactions: compactions.get('compactions') ?? empty('compactions') };
 }
 
 /** Usage across runs created at or after `since` (an ISO time), per workflow and per model. */
@@ -71,6 +78,7 @@ export function usageReport(records: readonly RunRecord[], since: string | null 
   const total = new Map<string, UsageRow>();
   const byWorkflow = new Map<string, UsageRow>();
   const byModel = new Map<string, UsageRow>();
+  const compactions = new Map<string, UsageRow>();
   let runs = 0;
   for (const record of records) {
     if (Date.parse(record.createdAt) < from) continue;
@@ -79,7 +87,8 @@ export function usageReport(records: readonly RunRecord[], since: string | null 
       add(total, 'total', call);
       add(byWorkflow, record.workflow.id, call);
       add(byModel, call.model, call);
+      if (callContext(call)?.compaction) add(compactions, 'compactions', call);
     }
   }
-  return { since, runs, total: total.get('total') ?? empty('total'), byWorkflow: sorted(byWorkflow), byModel: sorted(byModel) };
+  return { since, runs, total: total.get('total') ?? empty('total'), byWorkflow: sorted(byWorkflow), byModel: sorted(byModel), compactions: compactions.get('compactions') ?? empty('compactions') };
 }

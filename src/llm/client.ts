@@ -1,9 +1,11 @@
 // One model call to Ollama /api/chat: streamed, bounded by a deadline, cancellable, classified, never throwing for the model's faults.
 import { Ollama } from 'ollama';
 import { formatSchema, resolveConfig, type ModelConfigInput } from './config.ts';
+import { defaultContextWindows } from './context/windows.ts';
 import { classifyError, TimeoutError } from './errors.ts';
 import { displayHost, hostAuth, resolveHost } from './host.ts';
 import { toWireMessage } from './messages.ts';
+import { unsentResult } from './result.ts';
 import { CallbackFailure, ReplyStream } from './stream.ts';
 import { checkToolCalls, toolsForOllama } from './tools.ts';
 import { validateContent } from './validate.ts';
@@ -56,6 +58,16 @@ export async function trackedCall<T = unknown>(
   if (config.temperature !== undefined || modelOptions.temperature === undefined) modelOptions.temperature = cfg.temperature;
 
   const tools = cfg.tools !== undefined && cfg.tools.length > 0 ? toolsForOllama(cfg.tools) : undefined;
+
+  // The prompt is measured against the model's window before anything is paid: num_ctx is set to hold it and the
+  // reply, or the call is refused (Ollama would cut the prompt silently).
+  // A call cancelled before it began asks the host nothing at all.
+  const windows = options.windows ?? defaultContextWindows;
+  const cancelled = options.signal?.aborted === true;
+  const contextConfig = cancelled ? { ...cfg.context, mode: 'off' as const } : cfg.context;
+  const plan = await windows.plan({ host: resolved, model: cfg.model, messages, ...(cfg.tools ? { tools: cfg.tools } : {}), maxTokens: cfg.maxTokens, ...(cfg.options ? { options: cfg.options } : {}), ...(contextConfig ? { config: contextConfig } : {}), ...(cancelled ? { probe: false } : {}) });
+  if (!plan.ok) return { result: unsentResult<T>(cfg.model, host, plan.error, { context: plan.context }), responded: false };
+  if (plan.numCtx !== undefined) modelOptions.num_ctx = plan.numCtx;
 
   const started = performance.now();
   const reply = new ReplyStream(started, options);
@@ -145,6 +157,13 @@ export async function trackedCall<T = unknown>(
 
   const { content, final } = reply;
   const metadata: CallMetadata = { host };
+  if (error?.kind === 'model-not-found') windows.forget(resolved, cfg.model);
+  const context = windows.observe(plan, final?.prompt_eval_count);
+  metadata.context = context;
+  // A prompt the host cut is not an answer to the question asked: it fails (and escalates), unless the step said flag.
+  if (error === undefined && context.truncated && plan.onTruncation === 'escalate') {
+    error = { kind: 'context', message: `prompt truncated by the host: ${context.truncation ?? 'fewer tokens evaluated than sent'}` };
+  }
   let data: T | undefined;
   let toolCalls = reply.toolCalls;
   if (final !== undefined) {
@@ -154,7 +173,9 @@ export async function trackedCall<T = unknown>(
     metadata.evalMs = nsToMs(final.eval_duration);
     metadata.totalMs = nsToMs(final.total_duration);
   }
-  if (error === undefined && toolCalls.length > 0) {
+  if (error !== undefined) {
+    // Nothing more to check.
+  } else if (toolCalls.length > 0) {
     // A reply that calls tools answers with the calls: its content (usually empty) is not the structured answer.
     const checked = checkToolCalls(toolCalls, cfg.tools ?? []);
     toolCalls = checked.calls;
@@ -162,7 +183,7 @@ export async function trackedCall<T = unknown>(
       metadata.issues = checked.issues;
       error = invalidOutput(checked.issues);
     }
-  } else if (error === undefined && format !== undefined) {
+  } else if (format !== undefined) {
     const truncatedAt = final?.done_reason === 'length' ? cfg.maxTokens : undefined;
     const checked = validateContent<T>(content, { ...(cfg.schema ? { schema: cfg.schema } : {}), ...(truncatedAt ? { truncatedAt } : {}) });
     if (checked.ok) {
@@ -191,3 +212,4 @@ export async function trackedCall<T = unknown>(
   if (toolCalls.length > 0) result.toolCalls = toolCalls;
   return { result, responded };
 }
+

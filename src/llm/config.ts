@@ -50,6 +50,13 @@ const configSchema = z.object({
     // Calls are matched to tools by name: two tools with one name would make a call ambiguous.
     .refine((tools) => new Set(tools.map((t) => t.name)).size === tools.length, 'must have distinct names')
     .optional(),
+  context: z.object({
+    mode: z.enum(['auto', 'off'], { error: 'must be "auto" or "off"' }).optional(),
+    maxNumCtx: z.number({ error: 'must be an integer' }).int('must be an integer').positive('must be > 0').optional(),
+    ladder: z.array(z.number().int().positive(), { error: 'must be an array of positive integers' }).min(1, 'must not be empty').optional(),
+    onTruncation: z.enum(['escalate', 'flag'], { error: 'must be "escalate" or "flag"' }).optional(),
+    purpose: z.enum(['compaction'], { error: 'must be "compaction"' }).optional(),
+  }, { error: 'must be an object' }).optional(),
 });
 
 function describe(value: unknown): string {
@@ -72,13 +79,17 @@ export function resolveConfig<T = unknown>(config: ModelConfigInput<T> = {}): Mo
     const got = issue?.path.length ? (config as Record<string, unknown>)[String(issue.path[0])] : config;
     throw new ConfigError(`invalid model config: ${field} ${issue?.message ?? 'is invalid'} (got ${describe(got)})`);
   }
-  const { schema, host, options, think, tools, ...rest } = parsed.data;
+  const { schema, host, options, think, tools, context, ...rest } = parsed.data;
   const resolved: ModelConfig<T> = { ...rest };
   if (schema !== undefined) resolved.schema = schema as ZodType<T>;
   if (host !== undefined) resolved.host = host;
   if (options !== undefined) resolved.options = options;
   if (think !== undefined) resolved.think = think;
   if (tools !== undefined) resolved.tools = tools;
+  if (context !== undefined) {
+    const { ladder, ...fields } = context;
+    resolved.context = { ...fields, ...(ladder !== undefined ? { ladder: [...ladder].sort((a, b) => a - b) } : {}) };
+  }
   return resolved;
 }
 

@@ -6,6 +6,7 @@ import { ConfigError } from './errors.ts';
 import { displayHost, hostAuth, resolveHost } from './host.ts';
 import { parseHostList, type HostEntry } from './host-list.ts';
 import { canonicalModel, listModels } from './listing.ts';
+import { unsentResult as emptyResult } from './result.ts';
 import type { HostPool } from './pool.ts';
 import type { CallError, CallOptions, ChatMessage, HostFailure, ModelResult } from './types.ts';
 
@@ -84,7 +85,8 @@ interface Lease {
 // Failures that say the HOST is unwell (down, overloaded, crashed runner, no answer at all): they count against its
 // breaker and the call tries another host. A timeout after headers is a slow reply, a 400 a bad request, invalid
 // output the model's, a 404 a missing model: the host answered, so they count as answers and the call returns (or,
-// for a missing model, looks elsewhere). A caller's abort says nothing about the host.
+// for a missing model, looks elsewhere). A caller's abort says nothing about the host, and neither does a prompt
+// refused before it was sent for not fitting the model's window (a prompt the host cut was answered: an answer).
 const hostFailures: ReadonlySet<CallError['kind']> = new Set(['connection', 'busy', 'server']);
 const noVerdict: ReadonlySet<CallError['kind']> = new Set(['aborted', 'budget', 'internal']);
 
@@ -223,7 +225,8 @@ export class HostSet {
       const error = result.metadata.error;
       if (error === undefined) host.loaded.add(model);
       const unwell = error !== undefined && (hostFailures.has(error.kind) || (error.kind === 'timeout' && !responded));
-      const outcome: Outcome = unwell ? 'failure' : error !== undefined && noVerdict.has(error.kind) ? 'inconclusive' : 'success';
+      const unsent = error?.kind === 'context' && !responded;
+      const outcome: Outcome = unwell ? 'failure' : error !== undefined && (noVerdict.has(error.kind) || unsent) ? 'inconclusive' : 'success';
       host.breaker.report(admission, outcome, error?.message);
       const missing = error?.kind === 'model-not-found';
       if (error === undefined || !(unwell || missing) || signal?.aborted) {
@@ -348,21 +351,6 @@ function compareHosts(a: HostState, b: HostState, model: string): number {
   const cold = (h: HostState): number => (h.loaded.has(model) ? 0 : 1);
   return full(a) - full(b) || cold(a) - cold(b) || load(a) - load(b) ||
     a.calls / a.slots - b.calls / b.slots;
-}
-
-function emptyResult<T>(model: string, host: string, error: CallError): ModelResult<T> {
-  return {
-    content: '',
-    model,
-    tokensIn: 0,
-    tokensOut: 0,
-    durationMs: 0,
-    ttftMs: null,
-    success: false,
-    retries: 0,
-    score: null,
-    metadata: { host, error },
-  };
 }
 
 /** Resolves when `settled` does or the caller gives up, whichever comes first. */

@@ -10,12 +10,26 @@ export { assistantMessage, toolMessage } from './messages.ts';
 export { checkToolCalls, toolsForOllama, type CheckedToolCalls } from './tools.ts';
 export { ConfigError, TimeoutError, classifyError, type ErrorContext } from './errors.ts';
 export { isOutage, isRetryable } from './retryable.ts';
+export {
+  ContextWindows,
+  chooseNumCtx,
+  defaultContextWindows,
+  defaultNumCtxLadder,
+  estimatePromptTokens,
+  estimateTextTokens,
+  fetchModelWindow,
+  type ContextWindowsOptions,
+  type ModelWindowInfo,
+  type WindowStatus,
+} from './context/index.ts';
 export { backoffDelay, type BackoffOptions } from './backoff.ts';
 export { retryFeedback } from './feedback.ts';
 export { validateContent, type Validation, type ValidateOptions } from './validate.ts';
 export type {
+  CallContext,
   CallError,
   CallMetadata,
+  ContextConfig,
   CallOptions,
   ChatMessage,
   ErrorKind,

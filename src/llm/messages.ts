@@ -10,6 +10,7 @@ export function toWireMessage(message: ChatMessage): Message {
   const wire: Message = { role: message.role, content: message.content };
   if (message.tool_calls !== undefined && message.tool_calls.length > 0) wire.tool_calls = message.tool_calls;
   if (message.tool_name !== undefined) wire.tool_name = message.tool_name;
+  if (message.images !== undefined && message.images.length > 0) wire.images = message.images;
   return wire;
 }
 

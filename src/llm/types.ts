@@ -1,5 +1,6 @@
 // The shapes of one model call: messages in, a plain-JSON result out (results are journaled and checkpointed).
 import type { ZodType } from 'zod';
+import type { ContextWindows } from './context/windows.ts';
 
 export type Role = 'system' | 'user' | 'assistant' | 'tool';
 
@@ -18,6 +19,8 @@ export interface ChatMessage {
   content: string;
   tool_calls?: WireToolCall[];
   tool_name?: string;
+  /** Images for a vision model, base64-encoded. */
+  images?: string[];
 }
 
 /** A tool the model may call: `input` validates its arguments and is sent to Ollama as JSON Schema. */
@@ -50,7 +53,9 @@ export type ErrorKind =
   /** The run's token or time budget is spent: the call was never made. */
   | 'budget'
   /** A bug or storage failure in the harness's own code, not the model's or the server's. */
-  | 'internal';
+  | 'internal'
+  /** The prompt does not fit the model's window (refused before it was sent), or the host cut it (seen in the reply). */
+  | 'context';
 
 export interface CallError {
   kind: ErrorKind;
@@ -79,6 +84,46 @@ export interface CallMetadata {
   scoreReasons?: string[];
   /** Hosts given up on before `host` (callWithHosts): each failed for the infrastructure, not the model. */
   failovers?: HostFailure[];
+  /** The prompt against the model's window: estimate, num_ctx sent, tokens evaluated, whether it was cut. */
+  context?: CallContext;
+}
+
+/** A call's prompt against its model's window, as `metadata.context` records it. */
+export interface CallContext {
+  /** Tokens the prompt was estimated at before sending, calibrated for this model on this host. */
+  estimate: number;
+  /** The reply's `prompt_eval_count`: tokens the host evaluated. Absent when no reply came. */
+  promptTokens?: number;
+  /** The `num_ctx` sent with the call (absent: the host's default applied, `context.mode: 'off'`). */
+  numCtx?: number;
+  /** The largest num_ctx the call could have had: the model's trained length, capped by `context.maxNumCtx`. */
+  window?: number;
+  /** The reply shows the prompt was cut (fewer tokens evaluated than sent), or it filled the window. */
+  truncated?: boolean;
+  /** Why it counts as truncated, in words. */
+  truncation?: string;
+  /** `compaction`: a summary of an agent's older turns (counted apart in usage). */
+  purpose?: 'compaction';
+}
+
+/** How a call's prompt is fitted to its model's window (`config.context`). */
+export interface ContextConfig {
+  /**
+   * `auto` (default): estimate the prompt, choose `num_ctx` from the ladder, refuse a prompt that cannot fit, check the
+   * reply for truncation. `off`: send `options` as given (a server that is not Ollama); the reply is still checked.
+   */
+  mode?: 'auto' | 'off';
+  /** The largest `num_ctx` to ask for (a workflow's limit); the model's trained length bounds it too. */
+  maxNumCtx?: number;
+  /** The sizes `num_ctx` is chosen from, so the model is not reloaded for every prompt size. */
+  ladder?: number[];
+  /**
+   * A reply whose prompt the host cut: `escalate` (default: the call fails with kind `context`, and a step escalates it
+   * to the next model) or `flag` (accepted, marked in `metadata.context`, and the step flags it). An agent compacts.
+   */
+  onTruncation?: 'escalate' | 'flag';
+  /** What the call is for, recorded in `metadata.context.purpose`. */
+  purpose?: 'compaction';
 }
 
 export interface HostFailure extends CallError {
@@ -125,6 +170,8 @@ export interface ModelConfig<T = unknown> {
   think?: Think;
   /** Tools the model may call; every call in a reply is validated against its tool's `input`. */
   tools?: ToolSpec[];
+  /** How the prompt is fitted to the model's window (num_ctx chosen per call; see ContextConfig). */
+  context?: ContextConfig;
 }
 
 export interface CallOptions {
@@ -134,4 +181,9 @@ export interface CallOptions {
   onToken?: (piece: string) => void;
   /** Called with each streamed piece of a thinking model's reasoning. */
   onThinking?: (piece: string) => void;
+  /**
+   * Model windows and token calibration to use: share one across the calls of a process (a run's services do). Default:
+   * the process's own (`defaultContextWindows`).
+   */
+  windows?: ContextWindows;
 }

@@ -1,6 +1,6 @@
 // Drives one run's root actor: services provided, a checkpoint after every snapshot change, until it ends or waits.
 import { createActor, type AnyActorRef, type AnyEventObject, type AnyMachineSnapshot, type InspectionEvent, type Snapshot } from 'xstate';
-import { actorPath, provideServices, type CallEvent, type HostLimiter, type JournalEntry, type OutagePolicy, type StepServices } from '../steps/services.ts';
+import { actorPath, provideServices, type CallEvent, type ContextServices, type HostLimiter, type JournalEntry, type OutagePolicy, type StepServices } from '../steps/services.ts';
 import type { HostSet } from '../llm/hosts.ts';
 import type { CallCache } from '../steps/call-cache.ts';
 import { sleepUntil } from '../steps/sleep-until.ts';
@@ -28,6 +28,8 @@ export interface DriveOptions {
   limiter: HostLimiter | null;
   /** Several Ollama hosts to route calls among; null: each call goes to its own configured host. */
   hosts?: HostSet | null;
+  /** Model windows and the workflow's num_ctx limit; default: the process's windows, no limit. */
+  context?: ContextServices;
   outage?: OutagePolicy;
   /**
    * Stops the run cleanly (Ctrl-C, SIGTERM): no new call starts, the calls in flight finish and are journaled, then
@@ -189,6 +191,7 @@ export async function drive(options: DriveOptions): Promise<RunRecord> {
     telemetry: runSpan.telemetry,
     limiter: options.limiter,
     hosts: options.hosts ?? null,
+    ...(options.context ? { context: options.context } : {}),
     runKey: record.runId,
     gate,
     ...(options.outage ? { outage: options.outage } : {}),

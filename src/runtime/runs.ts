@@ -5,6 +5,7 @@ import { createActor, type AnyEventObject, type AnyMachineSnapshot, type Snapsho
 import { HostPool } from '../llm/pool.ts';
 import { hasCode } from '../errors.ts';
 import type { HostSet } from '../llm/hosts.ts';
+import { defaultContextWindows, type ContextWindows } from '../llm/context/windows.ts';
 import { defaultOutagePolicy, type HostLimiter, type OutagePolicy } from '../steps/services.ts';
 import { restorable, type Workflow } from '../steps/workflow.ts';
 import { checkpointOf, finalStatuses, newRunId, assertRunId, type RunListing, type RunMeta, type RunRecord, type RunSession, type RunStore } from '../store/index.ts';
@@ -21,6 +22,8 @@ export interface DriveHooks {
   limiter?: HostLimiter | null;
   /** Several Ollama hosts (`HostSet.fromEnv()` reads OLLAMA_HOSTS): calls are routed and fail over among them. */
   hosts?: HostSet | null;
+  /** Model windows and token calibration, shared by the runs given the same one; default: the process's own. */
+  windows?: ContextWindows;
   /** How long an outage is ridden out before the run parks; overrides the workflow's own `outage`. */
   outage?: Partial<OutagePolicy>;
   signal?: AbortSignal;
@@ -67,6 +70,7 @@ function hooksOf(hooks: DriveHooks, workflow: Workflow): Omit<DriveOptions, 'ses
   return {
     limiter: hooks.limiter ?? null,
     hosts: hooks.hosts ?? null,
+    context: { windows: hooks.windows ?? defaultContextWindows, ...(workflow.context?.maxNumCtx !== undefined ? { maxNumCtx: workflow.context.maxNumCtx } : {}) },
     outage: { ...defaultOutagePolicy, ...workflow.outage, ...hooks.outage },
     ...(hooks.signal ? { signal: hooks.signal } : {}),
     ...(hooks.stopGraceMs !== undefined ? { stopGraceMs: hooks.stopGraceMs } : {}),

@@ -1,5 +1,6 @@
 // What an agent step keeps while it loops (its own context) and what it gives its parent (typed output + transcript).
 import type { ChatMessage, ModelResult, ToolCall } from '../llm/types.ts';
+import type { CompactionSpan, WindowState } from './compaction.ts';
 import type { AttemptRecord, StepOutput } from './output.ts';
 import type { ToolCallOutput } from './tool-call.ts';
 
@@ -14,11 +15,27 @@ export interface ToolCallRecord {
   replayed: boolean;
 }
 
-/** The transcript in numbers: model turns taken and every tool call made. */
+/** One compaction: older turns replaced by a summary to keep the transcript within the window. */
+export interface CompactionRecord {
+  /** Model turns taken when it happened. */
+  turn: number;
+  /** Messages the summary replaced (an earlier summary included). */
+  messages: number;
+  /** The transcript's tokens (estimated) before and after. */
+  before: number;
+  after: number;
+  /** What the summary cost (0 when replayed from the journal). */
+  tokensIn: number;
+  tokensOut: number;
+  replayed: boolean;
+}
+
+/** The transcript in numbers: model turns taken, every tool call made, every compaction. */
 export interface AgentTranscript {
   turns: number;
   toolCalls: number;
   calls: ToolCallRecord[];
+  compactions: CompactionRecord[];
 }
 
 /** A model step's output (`data` typed by the schema, attempts of every turn, flags) plus the transcript summary. */
@@ -49,4 +66,17 @@ export interface AgentContext<TInput, T> {
   data: T | null;
   status: 'running' | 'done' | 'flagged';
   reasons: string[];
+  /** Flags of turns accepted with one (a prompt the host cut, under `onTruncation: 'flag'`): the step ends with them. */
+  turnFlags: string[];
+  /** Messages at the front that `prompt` built (the system prompt and the task): never compacted. */
+  head: number;
+  /** A summary of earlier turns follows the head. */
+  summarised: boolean;
+  /** The window, and the host's count of the last prompt. */
+  window: WindowState;
+  /** The messages being summarised, while compacting. */
+  compacting: CompactionSpan | null;
+  compactions: CompactionRecord[];
+  /** Compactions in a row asked for by a turn too long for the window (bounded). */
+  rescues: number;
 }

@@ -1,9 +1,23 @@
-// The agent step: a child machine whose statechart is the tool loop — thinking → deciding → acting → thinking … → done.
+// The agent step: a child machine whose statechart is the tool loop — thinking → deciding → acting → checking → thinking …
+// → done, with `compacting` when the transcript nears the model's window.
 import { and, assign, enqueueActions, not, setup, type AnyActorLogic, type AnyEventObject } from 'xstate';
+import { defaultModelConfig } from '../llm/config.ts';
+import { estimatePromptTokens } from '../llm/context/estimate.ts';
 import { assistantMessage, toolMessage } from '../llm/messages.ts';
 import { checkToolCalls } from '../llm/tools.ts';
-import type { ChatMessage } from '../llm/types.ts';
-import type { AgentContext, AgentOutput, ToolCallRecord } from './agent-output.ts';
+import type { ChatMessage, ToolSpec } from '../llm/types.ts';
+import type { AgentContext, AgentOutput, CompactionRecord, ToolCallRecord } from './agent-output.ts';
+import {
+  applySummary,
+  clipToolResult,
+  compactionSpan,
+  learnWindow,
+  nextPromptTokens,
+  resolvePolicy,
+  summarizerStep,
+  summaryRequest,
+  type ContextPolicy,
+} from './compaction.ts';
 import { modelStep, type ModelStepSpec } from './model-step.ts';
 import type { StepOutput } from './output.ts';
 import { toolCall, type ToolCallOutput } from './tool-call.ts';
@@ -19,6 +33,11 @@ export interface AgentStepSpec<TInput, T = never> extends Omit<ModelStepSpec<TIn
   maxToolCalls: number;
   /** Every tool call's deadline in this step, ms: overrides each tool's own `timeoutMs` (default 60 s). */
   toolTimeoutMs?: number;
+  /**
+   * How the transcript is kept within the model's window (see ContextPolicy): on by default; `false` turns compaction
+   * and the clipping of tool results off.
+   */
+  context?: ContextPolicy | false;
 }
 
 /** The conversation a turn is given: the whole transcript so far. */
@@ -52,6 +71,15 @@ export function agentStep<TInput, T = never>(spec: AgentStepSpec<TInput, T>) {
   const { id, tools, maxTurns, maxToolCalls } = spec;
   if (!(maxTurns >= 1) || !(maxToolCalls >= 0)) throw new TypeError(`agent step "${id}": maxTurns must be at least 1, maxToolCalls at least 0`);
   const { prompt } = spec;
+  const compaction = spec.context !== false;
+  const policy = resolvePolicy(id, spec.context === false ? {} : spec.context);
+  const maxTokens = spec.config?.maxTokens ?? defaultModelConfig.maxTokens;
+  const toolSpecs: ToolSpec[] = tools.map(({ name, description, input }) => ({ name, description, input }));
+  /** The longest tool result the transcript takes whole: the policy's, else a quarter of the window once it is known. */
+  const clipAt = (context: AgentContext<TInput, T>): number | null =>
+    !compaction ? null : (policy.maxToolResultTokens ?? (context.window.window === null ? null : Math.floor(context.window.window / 4)));
+  const spanOf = (context: AgentContext<TInput, T>) =>
+    context.window.window === null ? null : compactionSpan(context.messages, context.head, context.summarised, policy.keepTurns, context.window.window);
   // Each turn is a model step with the agent's policy (ladder, retries, schema, scorer, backoff, outage), offered the tools.
   const turn = modelStep<TurnInput, T>({
     id,
@@ -63,12 +91,14 @@ export function agentStep<TInput, T = never>(spec: AgentStepSpec<TInput, T>) {
     ...(spec.backoff ? { backoff: spec.backoff } : {}),
     ...(spec.outage ? { outage: spec.outage } : {}),
     prompt: (input) => input.messages,
-    config: { ...spec.config, tools: tools.map(({ name, description, input }) => ({ name, description, input })) },
+    config: { ...spec.config, tools: toolSpecs },
   });
+  // Summaries of older turns are a model step too: journaled, backing off and parking like any call.
+  const compact = summarizerStep(id, spec, spec.context === false ? undefined : spec.context?.summarizer, policy.summaryTokens);
   // One named actor per tool (`tool.read_file`), spawned per call: persisted by name, bound to the run's services.
   // Typed as a plain map so calls can be spawned by the tool's name; the turn's output is typed where it is read.
   const deadline = spec.toolTimeoutMs !== undefined ? { timeoutMs: assertTimeoutMs(spec.toolTimeoutMs, `agent step "${id}"`) } : {};
-  const actors: Record<string, AnyActorLogic> = { ...Object.fromEntries(tools.map((t) => [`tool.${t.name}`, toolCall(t, deadline)])), turn };
+  const actors: Record<string, AnyActorLogic> = { ...Object.fromEntries(tools.map((t) => [`tool.${t.name}`, toolCall(t, deadline)])), turn, compact };
 
   return setup({
     types: {
@@ -90,12 +120,27 @@ export function agentStep<TInput, T = never>(spec: AgentStepSpec<TInput, T>) {
       argsValid: ({ context }) => checkToolCalls(context.pending, tools).issues.length === 0,
       /** Every tool call of the turn has its result. */
       allCallsDone: ({ context }) => context.results.every((result) => result !== null),
+      /** The next prompt and its reply would pass `compactAt` of the window. */
+      nearsWindow: ({ context }, params: { compactAt: number; maxTokens: number }) =>
+        compaction && context.window.window !== null &&
+        nextPromptTokens(context.window, context.messages, toolSpecs) + params.maxTokens > params.compactAt * context.window.window,
+      /** There are turns between the task and the last turns that a summary can replace. */
+      canCompact: ({ context }) => compaction && spanOf(context) !== null,
+      /** The turn failed because its prompt did not fit the window (refused before sending, or cut by the host). */
+      outgrewWindow: ({ context }) => context.attempts.at(-1)?.error?.kind === 'context',
+      /** Compactions in a row asked for by turns that did not fit stay bounded. */
+      withinRescues: ({ context }, params: { max: number }) => context.rescues < params.max,
+      /** The summariser answered. */
+      summaryWritten: ({ event }) => event.output.status === 'done' && (event.output.result?.content ?? '').trim() !== '',
     },
     actions: {
       recordTurn: assign(({ context, event }) => {
         const output: StepOutput<T> = event.output;
         const flagged = output.status === 'flagged';
         return {
+          window: learnWindow(context.window, output.attempts, context.messages, toolSpecs, policy.window),
+          rescues: flagged ? context.rescues : 0,
+          turnFlags: flagged ? context.turnFlags : [...context.turnFlags, ...output.flags],
           turns: context.turns + 1,
           attempts: [...context.attempts, ...output.attempts],
           last: output.result,
@@ -128,9 +173,10 @@ export function agentStep<TInput, T = never>(spec: AgentStepSpec<TInput, T>) {
         const failed: ToolCallOutput = { content: `error: tool call failed: ${errorText(event.error)}`, ok: false, key: '', replayed: false };
         return { results: context.results.with(indexOf(event), failed) };
       }),
-      /** The turn's message with its calls, then each call's result in the order asked, for the next turn. */
+      /** The turn's message with its calls, then each call's result in the order asked (clipped when too long), for the next turn. */
       appendResults: assign(({ context }) => {
-        const answers = context.pending.map((call, index) => toolMessage(call.name, context.results[index]?.content ?? 'error: no result'));
+        const clip = clipAt(context);
+        const answers = context.pending.map((call, index) => toolMessage(call.name, clipToolResult(context.results[index]?.content ?? 'error: no result', clip)));
         const calls = context.pending.map((call, index): ToolCallRecord => ({
           turn: context.turns,
           tool: call.name,
@@ -154,27 +200,64 @@ export function agentStep<TInput, T = never>(spec: AgentStepSpec<TInput, T>) {
           pending: [],
         };
       }),
+      /** A turn too long for the window is not a flag yet: compact, then take the turn again. */
+      rescueTurn: assign(({ context }) => ({ status: 'running' as const, reasons: [], last: null, pending: [], rescues: context.rescues + 1 })),
+      /** Which messages the summary replaces: decided once, kept in the context (a resumed compaction summarises the same). */
+      planCompaction: assign(({ context }) => ({ compacting: spanOf(context) })),
+      applyCompaction: assign(({ context, event }) => {
+        const span = context.compacting;
+        const output: StepOutput<never> = event.output;
+        if (span === null || output.result === null) return { compacting: null };
+        const messages = applySummary(context.messages, context.head, context.summarised, span, output.result.content);
+        const record: CompactionRecord = {
+          turn: context.turns,
+          messages: span.to - span.from + (context.summarised ? 1 : 0),
+          before: Math.round(estimatePromptTokens(context.messages, toolSpecs) * context.window.ratio),
+          after: Math.round(estimatePromptTokens(messages, toolSpecs) * context.window.ratio),
+          tokensIn: output.attempts.reduce((sum, a) => sum + (a.replayed ? 0 : a.tokensIn), 0),
+          tokensOut: output.attempts.reduce((sum, a) => sum + (a.replayed ? 0 : a.tokensOut), 0),
+          replayed: output.attempts.every((a) => a.replayed),
+        };
+        // The host's count was of the old transcript: the next estimate starts from the new one.
+        return { messages, summarised: true, compacting: null, compactions: [...context.compactions, record], window: { ...context.window, lastPrompt: null } };
+      }),
+      /** The summariser's machine itself failed (a bug): the step ends flagged, saying so. */
+      recordCompactionCrash: assign(({ event }) => ({ status: 'flagged' as const, compacting: null, reasons: [`compaction failed: ${errorText(event.error)}`] })),
+      compactionFailed: assign(({ context, event }) => {
+        const output: StepOutput<never> = event.output;
+        return { status: 'flagged' as const, compacting: null, reasons: [`compaction failed: ${output.reasons[0] ?? 'no summary'}`, ...context.reasons] };
+      }),
     },
   }).createMachine({
     id,
     // Read by `harness check` and inspectors: the step turns its failures into flags, and never fails itself.
-    meta: { harness: 'agent-step', maxTurns, maxToolCalls, tools: tools.map((t) => t.name) },
-    context: ({ input }) => ({
-      step: id,
-      pass: newPassId(),
-      input,
-      messages: prompt(input),
-      turns: 0,
-      toolCalls: 0,
-      pending: [],
-      results: [],
-      calls: [],
-      attempts: [],
-      last: null,
-      data: null,
-      status: 'running',
-      reasons: [],
-    }),
+    meta: { harness: 'agent-step', maxTurns, maxToolCalls, tools: tools.map((t) => t.name), compaction },
+    context: ({ input }) => {
+      const messages = prompt(input);
+      return {
+        step: id,
+        pass: newPassId(),
+        input,
+        messages,
+        turns: 0,
+        toolCalls: 0,
+        pending: [],
+        results: [],
+        calls: [],
+        attempts: [],
+        last: null,
+        data: null,
+        status: 'running',
+        reasons: [],
+        turnFlags: [],
+        head: messages.length,
+        summarised: false,
+        window: { window: policy.window, lastPrompt: null, ratio: 1 },
+        compacting: null,
+        compactions: [],
+        rescues: 0,
+      };
+    },
     initial: 'thinking',
     states: {
       thinking: {
@@ -188,6 +271,11 @@ export function agentStep<TInput, T = never>(spec: AgentStepSpec<TInput, T>) {
       },
       deciding: {
         always: [
+          {
+            guard: and(['turnFlagged', 'outgrewWindow', 'canCompact', { type: 'withinRescues', params: { max: 2 } }]),
+            target: 'compacting',
+            actions: 'rescueTurn',
+          },
           { guard: 'turnFlagged', target: 'flagged' },
           { guard: not('hasToolCalls'), target: 'done', actions: 'accept' },
           {
@@ -201,7 +289,7 @@ export function agentStep<TInput, T = never>(spec: AgentStepSpec<TInput, T>) {
             actions: { type: 'flag', params: { why: `tool-call bound reached: the model asked for more than ${maxToolCalls} tool call(s)` } },
           },
           { guard: 'argsValid', target: 'acting', actions: 'startCalls' },
-          { target: 'thinking', actions: 'refuseCalls' },
+          { target: 'checking', actions: 'refuseCalls' },
         ],
       },
       acting: {
@@ -209,7 +297,27 @@ export function agentStep<TInput, T = never>(spec: AgentStepSpec<TInput, T>) {
           'xstate.done.actor.*': { actions: 'recordResult' },
           'xstate.error.actor.*': { actions: 'recordFailure' },
         },
-        always: { guard: and(['allCallsDone', 'hasToolCalls']), target: 'thinking', actions: 'appendResults' },
+        always: { guard: and(['allCallsDone', 'hasToolCalls']), target: 'checking', actions: 'appendResults' },
+      },
+      // Before each turn: a transcript near the window is compacted first, as often as there is something to compact.
+      checking: {
+        always: [
+          { guard: and([{ type: 'nearsWindow', params: { compactAt: policy.compactAt, maxTokens } }, 'canCompact']), target: 'compacting' },
+          { target: 'thinking' },
+        ],
+      },
+      compacting: {
+        entry: 'planCompaction',
+        invoke: {
+          id: 'compact',
+          src: 'compact',
+          input: ({ context }) => ({ messages: context.compacting ? summaryRequest(context.messages, context.compacting, context.summarised, policy.summaryTokens) : [] }),
+          onDone: [
+            { guard: 'summaryWritten', target: 'checking', actions: 'applyCompaction' },
+            { target: 'flagged', actions: 'compactionFailed' },
+          ],
+          onError: { target: 'flagged', actions: 'recordCompactionCrash' },
+        },
       },
       done: { type: 'final' },
       flagged: { type: 'final' },
@@ -222,8 +330,8 @@ export function agentStep<TInput, T = never>(spec: AgentStepSpec<TInput, T>) {
         result: done ? context.last : null,
         attempts: context.attempts,
         reasons: context.reasons,
-        flags: done ? [] : [`${id}: ${context.reasons[0] ?? 'flagged'}`],
-        transcript: { turns: context.turns, toolCalls: context.toolCalls, calls: context.calls },
+        flags: done ? context.turnFlags : [`${id}: ${context.reasons[0] ?? 'flagged'}`],
+        transcript: { turns: context.turns, toolCalls: context.toolCalls, calls: context.calls, compactions: context.compactions },
       };
     },
   });

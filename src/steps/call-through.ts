@@ -1,9 +1,11 @@
-// One model call made through a run's services: the stop gate, the host limiter, routing over the run's hosts, a span.
+// One model call made through a run's services: the stop gate, the host limiter, routing over the run's hosts, the
+// run's model windows and num_ctx limit, a span.
 import { createHash } from 'node:crypto';
 import type { ZodType } from 'zod';
 import { callModel, resolveHost, type ModelConfigInput } from '../llm/index.ts';
 import { HostPool } from '../llm/pool.ts';
-import type { CallError, ChatMessage, ModelResult } from '../llm/types.ts';
+import { unsentResult } from '../llm/result.ts';
+import type { CallError, ChatMessage, ContextConfig, ModelResult } from '../llm/types.ts';
 import { startCallSpan, type CallSpan, type CallSpanInfo } from '../telemetry/call-span.ts';
 import type { StepServices } from './services.ts';
 import { throughCache } from './call-cache.ts';
@@ -44,7 +46,9 @@ export interface MadeCall<T = unknown> {
  * actor's signal), which rejects, and it is made on resume.
  */
 export async function callThrough<T>(services: StepServices, request: CallRequest<T>, signal: AbortSignal): Promise<MadeCall<T>> {
-  const { config } = request;
+  // Every call (a step's, a judge's, a summary's) is measured against its model's window with the run's windows, and
+  // held to the workflow's num_ctx limit.
+  const config = { ...request.config, ...withContextLimit(request.config.context, services) };
   const hosts = services.hosts && !(request.ownHost && config.host !== undefined) ? services.hosts : null;
   if (services.gate?.closed()) await stopped(signal);
   const release = services.limiter && !hosts ? await services.limiter.acquire(resolveHost(config.host), signal) : undefined;
@@ -57,7 +61,7 @@ export async function callThrough<T>(services: StepServices, request: CallReques
   try {
     services.onCall?.({ type: 'call.start', key: request.key, step: request.step, model: config.model, attempt: request.attempt });
     const onToken = services.onCall ? (piece: string) => services.onCall?.({ type: 'call.token', key: request.key, piece }) : undefined;
-    const options = { signal, ...(onToken ? { onToken } : {}) };
+    const options = { signal, ...(onToken ? { onToken } : {}), ...(services.context ? { windows: services.context.windows } : {}) };
     // A reply the run's cache kept (evaluations) is not paid again; it is journaled like any reply.
     const result = await span.call(() => throughCache(services.cache, { messages: request.messages, config }, () => hosts
       ? hosts.call(request.messages, config, { ...options, ...(services.runKey ? { runKey: services.runKey } : {}), ...(services.limiter instanceof HostPool ? { pool: services.limiter } : {}) })
@@ -70,6 +74,13 @@ export async function callThrough<T>(services: StepServices, request: CallReques
   } finally {
     release?.();
   }
+}
+
+/** The call's context config with the run's num_ctx limit applied (the smaller limit wins). */
+function withContextLimit(context: ContextConfig | undefined, services: StepServices): { context?: ContextConfig } {
+  const limit = services.context?.maxNumCtx;
+  if (limit === undefined) return context ? { context } : {};
+  return { context: { ...context, maxNumCtx: Math.min(limit, context?.maxNumCtx ?? limit) } };
 }
 
 /** What the call's span is told before the call (see src/telemetry/call-span.ts). */
@@ -97,5 +108,5 @@ export function revalidated(result: ModelResult, schema: ZodType | undefined): M
 
 /** A call that was never made (a spent budget, a scoring the run gave up on): no tokens, the reason as its error. */
 export function notMade(model: string, error: CallError): ModelResult {
-  return { content: '', model, tokensIn: 0, tokensOut: 0, durationMs: 0, ttftMs: null, success: false, retries: 0, score: null, metadata: { host: '', error } };
+  return unsentResult(model, '', error);
 }

@@ -6,7 +6,8 @@ export { fanOut, type FanOutSpec, type FanOutOutput } from './fan-out.ts';
 export { agentStep, type AgentStepSpec } from './agent-step.ts';
 export { tool, defaultToolTimeoutMs, type Tool, type ToolContext, type ToolDefinition, type ToolResult } from './tool.ts';
 export { toolCall, toolCallHash, type ToolCallInput, type ToolCallOutput, type ToolCallOptions } from './tool-call.ts';
-export type { AgentOutput, AgentTranscript, ToolCallRecord } from './agent-output.ts';
+export type { AgentOutput, AgentTranscript, CompactionRecord, ToolCallRecord } from './agent-output.ts';
+export type { ContextPolicy } from './compaction.ts';
 export { waitFor, waitingTag, type WaitForSpec } from './wait-for.ts';
 export { sleepUntil, type SleepUntilInput } from './sleep-until.ts';
 export { throughCache, type CallCache, type CachedRequest } from './call-cache.ts';
@@ -24,4 +25,5 @@ export {
   type HostLimiter,
   type BudgetGuard,
   type CallEvent,
+  type ContextServices,
 } from './services.ts';

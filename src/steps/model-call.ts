@@ -86,7 +86,11 @@ async function attempt(spec: ModelCallSpec, services: StepServices, input: Model
   if (spec.schema) config.schema = spec.schema;
   if (spec.json) config.json = true;
   const request = { key, step, attemptKey: input.attemptKey, attempt: input.attempt, messages: input.messages, config };
-  // The checkpoint that started this call: its keys are on disk before any of its results is journaled.
+  // The checkpoint that started this call: its keys are on disk before any of its results is journaled. This actor
+  // starts inside the transition that invoked it, and the snapshot that holds its key (the step's pass) is counted only
+  // once that transition ends: marking before would let the journal entry reach disk ahead of the checkpoint that can
+  // find it again — a crash in between would pay for the call twice (seen under load, killing after a summary).
+  await Promise.resolve();
   const mark = services.journal?.mark?.();
 
   let reply: Reply;

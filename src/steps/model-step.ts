@@ -304,13 +304,15 @@ export function modelStep<TInput, T = never>(spec: ModelStepSpec<TInput, T>) {
     output: ({ context }): StepOutput<T> => {
       const done = context.status === 'done' && context.last !== null;
       const result = done ? context.last : null;
+      // A reply accepted although the host cut its prompt (`context.onTruncation: 'flag'`) is never accepted silently.
+      const cut = result?.metadata.context?.truncated ? [`${context.step}: prompt truncated by the host (${result.metadata.context.truncation ?? 'see the call'})`] : [];
       return {
         status: done ? 'done' : 'flagged',
         data: dataOf(result),
         result,
         attempts: context.attempts,
         reasons: context.reasons,
-        flags: done ? [] : [`${context.step}: ${context.reasons[0] ?? 'flagged'}`],
+        flags: done ? cut : [`${context.step}: ${context.reasons[0] ?? 'flagged'}`],
       };
     },
   }));

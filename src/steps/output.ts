@@ -1,6 +1,6 @@
 // What a step gives its parent: the typed output, and the named guards and helpers a workflow reads it with.
 import type { AnyEventObject } from 'xstate';
-import type { CallError, ModelResult, ValidationIssue } from '../llm/types.ts';
+import type { CallContext, CallError, ModelResult, ValidationIssue } from '../llm/types.ts';
 import type { ModelCallOutput } from './model-call.ts';
 
 /**
@@ -32,6 +32,8 @@ export interface AttemptRecord {
   replayed: boolean;
   /** The tries of this attempt lost to an outage before it got its answer, in order: they spent no retry or rung. */
   outageTries?: OutageTry[];
+  /** The prompt against the model's window (estimate, num_ctx, tokens evaluated, truncation). */
+  context?: CallContext;
 }
 
 /** A model step's output: `data` is typed by the step's schema and set once the step is `done`. */
@@ -64,6 +66,7 @@ export function attemptRecord(attempt: number, output: Pick<ModelCallOutput, 're
     ...(r.metadata.issues ? { issues: r.metadata.issues } : {}),
     ...(r.metadata.scoreReasons ? { scoreReasons: r.metadata.scoreReasons } : {}),
     ...(outageTries.length > 0 ? { outageTries: [...outageTries] } : {}),
+    ...(r.metadata.context ? { context: r.metadata.context } : {}),
   };
 }
 

@@ -1,5 +1,6 @@
 // What a run lends the harness's actors (journal, host limiter, budget, call listener), and how they are handed in.
 import type { AnyActorLogic, AnyActorRef, AnyStateMachine } from 'xstate';
+import type { ContextWindows } from '../llm/context/windows.ts';
 import type { HostSet } from '../llm/hosts.ts';
 import type { CallCache } from './call-cache.ts';
 import type { ChatMessage, ModelResult } from '../llm/types.ts';
@@ -63,6 +64,14 @@ export interface OutagePolicy {
 
 export const defaultOutagePolicy: OutagePolicy = Object.freeze({ parkAfterMs: 180_000, retryParkedMs: 60_000 });
 
+/** How a run's calls are fitted to their models' windows. */
+export interface ContextServices {
+  /** Model windows and token calibration, shared by the runs of a process. */
+  windows: ContextWindows;
+  /** The workflow's limit on num_ctx (`defineWorkflow({ context: { maxNumCtx } })`). */
+  maxNumCtx?: number;
+}
+
 /** Calls in flight, so a graceful stop can let them finish and be journaled before it checkpoints. */
 export interface CallGate {
   /** True once the run is stopping: a call not yet sent waits for the stop instead of starting. */
@@ -95,6 +104,8 @@ export interface StepServices {
   clock?: () => number;
   /** Replies kept across runs by request (evaluations, opt-in): consulted after the journal, before a call is paid. */
   cache?: CallCache;
+  /** Model windows and the workflow's num_ctx limit; absent: the process's default windows, no limit. */
+  context?: ContextServices;
 }
 
 /** What an actor started with plain `createActor` gets: its own calls, no journal, no limits, nothing shared. */

@@ -37,6 +37,8 @@ export interface Workflow<I = unknown> {
   budget?: { tokens?: number; wallMs?: number };
   /** How long its steps ride out an unreachable host before the run parks (default 3 minutes), and retry parked. */
   outage?: Partial<OutagePolicy>;
+  /** The largest num_ctx any of its calls may ask for (memory on the hosts is the usual reason); default: none. */
+  context?: { maxNumCtx?: number };
 }
 
 const workflowIdPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -45,6 +47,10 @@ export function defineWorkflow<I>(workflow: Workflow<I>): Workflow<I> {
   assertZod4Schema(workflow.input, `defineWorkflow "${workflow.id}" input`);
   if (!workflowIdPattern.test(workflow.id)) {
     throw new TypeError(`workflow id "${workflow.id}" must be 1-64 letters, digits, '.', '_' or '-'`);
+  }
+  const limit = workflow.context?.maxNumCtx;
+  if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) {
+    throw new TypeError(`workflow "${workflow.id}": context.maxNumCtx must be a positive integer, got ${String(limit)}`);
   }
   return Object.freeze({ ...workflow });
 }

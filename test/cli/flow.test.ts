@@ -61,8 +61,9 @@ describe('harness run, ls and show', { timeout: 90_000 }, () => {
     expect(show.stdout).toMatch(/^status +done$/m);
     expect(show.stdout).toMatch(/^workflow +quick {2}\(test\/cli\/fixtures\/quick\.workflow\.ts\)$/m);
     expect(show.stdout).toContain('model calls (1)');
-    expect(show.stdout).toMatch(/STEP +MODEL +ATTEMPT +RESULT +SCORE +TOKENS +TTFT +DURATION/);
-    expect(show.stdout).toMatch(/^ {2}ask +qwen2\.5-coder:7b +1 +ok +- +\d+\/\d+ +\S+s +\S+s$/m);
+    expect(show.stdout).toMatch(/STEP +MODEL +ATTEMPT +RESULT +SCORE +TOKENS +PROMPT\/CTX +TTFT +DURATION/);
+    // PROMPT/CTX: the tokens the host evaluated against the num_ctx the call asked for.
+    expect(show.stdout).toMatch(/^ {2}ask +qwen2\.5-coder:7b +1 +ok +- +\d+\/\d+ +\d+\/4096 +\S+s +\S+s$/m);
     expect(show.stdout).toMatch(/^output$/m);
     expect((JSON.parse(showJson.stdout) as RunRecord).runId).toBe('q1');
   });

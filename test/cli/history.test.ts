@@ -53,13 +53,13 @@ describe('harness history and fork', { timeout: 60_000 }, () => {
     const history = JSON.parse((await inProcess(['history', 'src', '--json'], env)).stdout) as HistoryEntry[];
     const middle = history.find((h) => h.value === 'second');
     expect(middle?.journalCount).toBe(1);
-    const before = sim.stats().requests;
+    const before = sim.stats().completed;
     const result = await harness(['fork', 'src', '--at', String(middle?.seq), '--run-id', 'f1', '--json'], env);
     expect(result.code, result.stderr).toBe(0);
     const record = JSON.parse(result.stdout) as RunRecord;
     expect(record).toMatchObject({ runId: 'f1', status: 'done', input: { question: 'why?' } });
     expect(record.journal).toHaveLength(2);
-    expect(sim.stats().requests).toBe(before + 1);
+    expect(sim.stats().completed).toBe(before + 1);
     expect((await readRun(env, 'f1')).status).toBe('done');
   });
 

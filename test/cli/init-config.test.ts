@@ -116,7 +116,7 @@ describe('harness init', () => {
     expect(repoQa).not.toMatch(/src\/|\.ts'/);
     const unknown = await cli(['init', 'other', '--example', 'nope'], cwd);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/^harness: --example: no example named "nope"; the examples are code-review, extract, feature-pipeline, repo-qa\n/);
+    expect(unknown.stderr).toMatch(/^harness: --example: no example named "nope"; the examples are code-review, extract, feature-pipeline, long-read, repo-qa\n/);
     expect(readdirSync(cwd)).toEqual(['app']);
   });
 

@@ -26,15 +26,17 @@ describe('harness models', () => {
     const text = await inProcess(['models'], env);
     expect(text.code).toBe(0);
     expect(text.stdout).toContain(`${sim.url}  ok  2 models, 1 loaded`);
-    expect(text.stdout).toMatch(/NAME +SIZE +FAMILY +PARAMS +QUANT +LOADED/);
-    expect(text.stdout).toMatch(/qwen3:8b +\d+(\.\d)? GB +qwen3 +8B +Q4_K_M +yes/);
-    expect(text.stdout).toMatch(/qwen2\.5-coder:7b +\d+(\.\d)? GB +qwen2 +7B +Q4_K_M +-/);
+    expect(text.stdout).toMatch(/NAME +SIZE +FAMILY +PARAMS +QUANT +LOADED +TRAINED +NUM_CTX/);
+    expect(text.stdout).toMatch(/qwen3:8b +\d+(\.\d)? GB +qwen3 +8B +Q4_K_M +yes +40960 +4096 \(loaded\)/);
+    expect(text.stdout).toMatch(/qwen2\.5-coder:7b +\d+(\.\d)? GB +qwen2 +7B +Q4_K_M +- +32768 +server default/);
 
     const json = await inProcess(['models', '--json'], env);
     const parsed = JSON.parse(json.stdout) as { hosts: { host: string; ok: boolean; models: { name: string; family: string }[]; loaded: { name: string }[] }[] };
     expect(parsed.hosts).toHaveLength(1);
     expect(parsed.hosts[0]).toMatchObject({ host: sim.url, ok: true, loaded: [{ name: 'qwen3:8b' }] });
     expect(parsed.hosts[0]?.models.map((m) => m.name)).toEqual([small, 'qwen3:8b']);
+    expect(parsed.hosts[0]?.models[0]).toMatchObject({ contextLength: 32768, numCtx: null });
+    expect(parsed.hosts[0]?.loaded[0]).toMatchObject({ contextLength: 4096 });
   });
 
   it('lists every host of OLLAMA_HOSTS; one that does not answer is reported (exit 1)', async () => {

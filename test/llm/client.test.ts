@@ -122,7 +122,7 @@ describe('callModel: every failure resolves, classified', () => {
     const r = await callModel(ask, { host: sim.url, options: { num_ctx: '8k' } });
     expect(r.metadata.error).toEqual({ kind: 'bad-request', status: 500, message: 'option "num_ctx" must be of type integer' });
     expect(r.retries).toBe(0);
-    expect(sim.stats().requests).toBe(1);
+    expect(sim.stats().byModel['qwen2.5-coder:7b']?.requests).toBe(1); // one chat request (the window probe aside)
   });
 
   it('503 → busy, with Ollama text', async () => {
@@ -239,7 +239,7 @@ describe('callModel: cancellation', () => {
     const sim = await simulator({ faults: { hang: 1 } });
     const controller = new AbortController();
     const pending = callModel(ask, { host: sim.url, timeoutMs: 10_000 }, { signal: controller.signal });
-    await eventually(() => sim.stats().requests === 1);
+    await eventually(() => sim.stats().byModel['qwen2.5-coder:7b']?.requests === 1);
     controller.abort();
     const r = await pending;
     expect(r.metadata.error).toEqual({ kind: 'aborted', message: 'aborted by the caller' });

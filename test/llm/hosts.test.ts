@@ -173,7 +173,7 @@ describe('HostSet failover', () => {
     expect(r.metadata.error?.kind).toBe('server');
     expect(isRetryable('server')).toBe(true);
     expect(r.metadata.failovers?.map((f) => f.host)).toEqual([a.url, b.url]);
-    expect(a.stats().requests + b.stats().requests).toBe(4 + 2); // two listings each, one chat each
+    expect(a.stats().requests + b.stats().requests).toBe(4 + 4 + 2); // two listings each, a window probe (show, ps) each, one chat each
   });
 
   it('stops at the caller\'s abort instead of trying the next host', async () => {
@@ -313,6 +313,23 @@ describe('HostSet circuit breaker', () => {
     expect(set.status()[0]?.breaker).toMatchObject({ state: 'half-open', trial: false });
     release();
     const r = await set.call(ask(3), {}, { pool });
+    expect([r.success, r.content]).toEqual([true, 'from a']);
+    expect(set.status()[0]?.breaker.state).toBe('closed');
+  });
+
+  it('takes no verdict from a prompt refused before it was sent (too long for the window): the trial is still to come', async () => {
+    const clock = manualClock();
+    let failing = true;
+    const a = await simulator({ script: { '*': () => (failing ? { content: '', fault: '500' } : 'from a') } });
+    const set = new HostSet([a.url], { now: clock.now, breaker: { minCalls: 1, openMs: 1_000 } });
+    expect((await set.call(ask(1), {})).metadata.error?.kind).toBe('server');
+    failing = false;
+    clock.advance(1_000);
+    const long: ChatMessage[] = [{ role: 'user', content: 'the ledger of water and weather '.repeat(300) }];
+    const refused = await set.call(long, { context: { maxNumCtx: 1024 } });
+    expect(refused.metadata.error?.kind).toBe('context');
+    expect(set.status()[0]?.breaker).toMatchObject({ state: 'half-open', trial: false });
+    const r = await set.call(ask(2), {});
     expect([r.success, r.content]).toEqual([true, 'from a']);
     expect(set.status()[0]?.breaker.state).toBe('closed');
   });

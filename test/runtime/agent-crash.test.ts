@@ -103,3 +103,67 @@ describe('agent step: crash and resume', () => {
     await expectSound(dir, sim, await record(), expected);
   }, 90_000);
 });
+
+describe('agent step: a crash during compaction', () => {
+  const chunks = 40;
+  const compactionModule = fileURLToPath(new URL('./fixtures/compaction-workflow.ts', import.meta.url));
+
+  it('SIGKILLed right after a summary is journaled, then while another is in flight: resumes, pays for no summary twice, loses no turn', async () => {
+    const dir = join(base, 'compaction');
+    const { script: reader, isSummaryRequest, simModels, valueOf } = await import('./fixtures/compaction-workflow.ts');
+    const model = reader(chunks);
+    // Armed, the next summary request is held until the test lets it go: the process is killed with it in flight.
+    let armed = false;
+    let arrived = (): void => {};
+    let release = (): void => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const heldArrived = new Promise<void>((resolve) => (arrived = resolve));
+    let summaryRequests = 0;
+    sim = await startSimulator({
+      models: simModels,
+      script: {
+        '*': async (req) => {
+          if (!isSummaryRequest(req)) return model(req);
+          summaryRequests++;
+          if (armed) {
+            armed = false;
+            arrived();
+            await held;
+          }
+          return model(req);
+        },
+      },
+    });
+    const input = JSON.stringify({ chunks });
+
+    const first = child(sim, dir, ['run', dir, 'compaction-run', compactionModule, input], { CRASH_AFTER_STEP: 'compact' });
+    expect((await first.exited).signal).toBe('SIGKILL');
+    const afterFirst = await new FileStore({ dir }).read('compaction-run');
+    expect(afterFirst.journal.filter((e) => e.step.endsWith('.compact'))).toHaveLength(1);
+
+    armed = true;
+    const second = child(sim, dir, ['resume', dir, 'compaction-run']);
+    await heldArrived;
+    second.kill();
+    expect((await second.exited).signal).toBe('SIGKILL');
+    release();
+
+    await settled(child(sim, dir, ['resume', dir, 'compaction-run']));
+    const finished = await new FileStore({ dir }).read('compaction-run');
+    expect(finished.status).toBe('done');
+    const total = Array.from({ length: chunks }, (_, i) => valueOf(i)).reduce((a, b) => a + b, 0);
+    expect(finished.output).toMatchObject({ answer: { total, chunks }, flags: [] });
+
+    const summaries = finished.journal.filter((e) => e.step.endsWith('.compact'));
+    const { compactions } = finished.output as { compactions: number };
+    expect(compactions).toBeGreaterThanOrEqual(2);
+    expect(summaries).toHaveLength(compactions);
+    // The first summary was replayed from the journal after the first kill; the one in flight at the second kill was
+    // asked again (it never completed); every other summary was asked once.
+    expect(summaryRequests).toBe(compactions + 1);
+    // Every completed model call is in the journal once: none was paid twice.
+    const modelCalls = finished.journal.filter((e) => !e.result.model.startsWith('tool:'));
+    expect(sim.log()).toHaveLength(modelCalls.length);
+    expect(sim.stats().truncations).toBe(0);
+  }, 180_000);
+});

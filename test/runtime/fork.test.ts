@@ -108,7 +108,7 @@ async function finishedChain(sim: Simulator, store: FileStore, runId = 'source')
   const done = await runWorkflow({ store, workflow, modulePath, input: { topic: 'cats' }, runId });
   expect(done.status).toBe('done');
   expect(done.output).toEqual({ results: ['first: cats', 'second: cats', 'third: cats'] });
-  expect(sim.stats().requests).toBe(3);
+  expect(sim.stats().completed).toBe(3);
   return done;
 }
 
@@ -145,7 +145,7 @@ describe('forkRun', () => {
     expect(forked.status).toBe('done');
     expect(forked.runId).toBe('fork-1');
     expect(forked.output).toEqual({ results: ['first: cats', 'second: cats', 'third: cats'] });
-    expect(sim.stats().requests).toBe(5); // 3 for the source, then only second and third: first is not paid again
+    expect(sim.stats().completed).toBe(5); // 3 for the source, then only second and third: first is not paid again
     expect(asked.slice(3)).toEqual(['second: cats', 'third: cats']);
     expect(forked.journal).toHaveLength(3);
     expect(forked.usage.calls).toBe(3); // the reused call still counts: it is part of what the run cost
@@ -179,7 +179,7 @@ describe('forkRun', () => {
     await expect(refusal).rejects.toThrow(/workflow chain changed since run source started .*give the workflow a migrate\(\)/);
     expect((await store.list()).runs.map((run) => run.runId)).toEqual(['source']);
     expect(filesOf(store, 'source')).toEqual(before);
-    expect(sim.stats().requests).toBe(3);
+    expect(sim.stats().completed).toBe(3);
   });
 
   it('refuses to fork from a checkpoint its cut journal no longer covers, and forks from one it still does', async () => {
@@ -195,7 +195,7 @@ describe('forkRun', () => {
     await expect(refusal).rejects.toThrow(`run source: its journal holds 0 calls but checkpoint ${at} was written when it held 1`);
     expect((await store.list()).runs.map((run) => run.runId)).toEqual(['source']);
     expect(filesOf(store, 'source')).toEqual(before);
-    expect(sim.stats().requests).toBe(3);
+    expect(sim.stats().completed).toBe(3);
     const fromStart = await forkRun({ store, runId: 'source', at: 1, newRunId: 'whole', workflow: chainWorkflow(sim.url) });
     expect(fromStart.status).toBe('done');
   });
@@ -226,7 +226,7 @@ describe('forkRun', () => {
     const fromStart = await forkRun({ store, runId: 'source', at: 1, newRunId: 'again', workflow, input: { topic: 'owls' } });
     expect(fromStart.status).toBe('done');
     expect(fromStart.input).toEqual({ topic: 'owls' });
-    expect(sim.stats().requests).toBe(6);
+    expect(sim.stats().completed).toBe(6);
   });
 
   it('keeps history appends to about one checkpoint each (the cost of a step stays flat)', async () => {

@@ -94,7 +94,7 @@ describe('stop and resume', () => {
     expect(resumed.output).toEqual({ answer: { answer: 'resumed', confidence: 0.9 }, flags: [] });
     expect(resumed.journal).toHaveLength(1);
     expect(resumed.epoch).toBe(2);
-    expect(sim.stats().requests).toBe(1);
+    expect(sim.stats().completed).toBe(1);
   });
 
   it('sends nothing new once stopping: a call still waiting for a host slot is made on resume', async () => {
@@ -111,10 +111,10 @@ describe('stop and resume', () => {
     hold();
     expect(stopped.status).toBe('stopped');
     expect(stopped.journal).toEqual([]);
-    expect(sim.stats().requests).toBe(0);
+    expect(sim.stats().completed).toBe(0);
     const resumed = await resumeWorkflow({ store, runId: stopped.runId, workflow });
     expect(resumed.status).toBe('done');
-    expect(sim.stats().requests).toBe(1);
+    expect(sim.stats().completed).toBe(1);
   });
 
   it('never pays twice for a call whose result is journaled but whose checkpoint is older', async () => {
@@ -126,10 +126,10 @@ describe('stop and resume', () => {
 
     // The process "crashed" after the call was journaled but before the next checkpoint was written.
     await rewind(store, inFlight);
-    const before = sim.stats().requests;
+    const before = sim.stats().completed;
 
     const resumed = await resumeWorkflow({ store, runId: finished.runId, workflow });
-    expect(sim.stats().requests).toBe(before);
+    expect(sim.stats().completed).toBe(before);
     expect(resumed.status).toBe('done');
     expect(resumed.output).toEqual(finished.output);
     expect(resumed.journal).toHaveLength(1);
@@ -144,10 +144,10 @@ describe('stop and resume', () => {
     // A newer line for the same key, for another request: it wins the key, and does not match what is restored.
     const other = final.journal.map((entry) => ({ ...entry, requestHash: 'not-this-request', epoch: 99 }));
     await rewind(store, inFlight, other);
-    const before = sim.stats().requests;
+    const before = sim.stats().completed;
     const resumed = await resumeWorkflow({ store, runId: finished.runId, workflow });
     expect(resumed.status).toBe('done');
-    expect(sim.stats().requests).toBe(before + 1);
+    expect(sim.stats().completed).toBe(before + 1);
     expect(contextOf(resumed).ask?.attempts.map((a) => a.replayed)).toEqual([false]);
   });
 

@@ -76,7 +76,7 @@ describe('agent step: the tool loop', () => {
     expect(output.status).toBe('done');
     expect(output.data).toEqual({ answer: 'it is 5' });
     expect(output.flags).toEqual([]);
-    expect(output.transcript).toEqual({ turns: 2, toolCalls: 1, calls: [{ turn: 1, tool: 'add', ok: true, replayed: false }] });
+    expect(output.transcript).toEqual({ turns: 2, toolCalls: 1, calls: [{ turn: 1, tool: 'add', ok: true, replayed: false }], compactions: [] });
     expect(executions).toEqual(['add(2,3)']);
     expect(states).toEqual(expect.arrayContaining(['thinking', 'acting']));
     // The second turn sees the assistant's call and the tool's answer, as Ollama wants them.

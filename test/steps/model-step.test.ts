@@ -184,7 +184,7 @@ describe('model step: non-retryable errors', () => {
     const { output, stats } = await run({ script: { '*': () => validReply() } }, { ladder: ['no-such-model'], maxRetries: 3 });
     expect(output.status).toBe('flagged');
     expect(output.attempts).toHaveLength(1);
-    expect(stats.requests).toBe(1);
+    expect(stats.byModel['no-such-model']?.requests).toBe(1);
     expect(output.reasons[1]).toContain('model-not-found');
   });
 });

@@ -134,7 +134,7 @@ describe('a resumed run', () => {
 
     const resumed = await resumeWorkflow({ store, runId: stopped.runId, workflow });
     expect(resumed.status).toBe('done');
-    expect(sim.stats().requests).toBe(1); // nothing paid twice
+    expect(sim.stats().completed).toBe(1); // nothing paid twice
 
     const drives = spans.named('invoke_workflow');
     expect(drives).toHaveLength(2);

@@ -64,14 +64,15 @@ describe('cassettes: record once, replay in tests', () => {
     const recorded = await recordExtract(file);
     expect(recorded.status).toBe('done');
     const entries = await readCassette(file);
-    expect(entries.map((e) => `${e.request.method} ${e.request.path} ${e.reply.status}`)).toEqual(['POST /api/chat 200', 'POST /api/chat 200']);
-    expect(entries[0]?.reply.headers['content-type']).toBe('application/x-ndjson');
+    // The model's window is asked once (show and ps, at the same time), then the two calls are made.
+    expect(entries.map((e) => `${e.request.method} ${e.request.path} ${e.reply.status}`).sort()).toEqual(['GET /api/ps 200', 'POST /api/chat 200', 'POST /api/chat 200', 'POST /api/show 200']);
+    expect(entries.find((e) => e.request.path === '/api/chat')?.reply.headers['content-type']).toBe('application/x-ndjson');
 
     const sim = track(await startSimulator({ cassette: file }));
     process.env.OLLAMA_HOST = sim.url;
     const replayed = await runWorkflow({ store: new MemoryStore(), workflow: extract, modulePath, input });
     expect({ output: replayed.output, status: replayed.status }).toEqual(recorded);
-    expect(sim.stats().cassette).toEqual({ entries: 2, replayed: 2, repeated: 0, misses: 0, unused: 0 });
+    expect(sim.stats().cassette).toEqual({ entries: 4, replayed: 4, repeated: 0, misses: 0, unused: 0 });
     expect(() => sim.cassette?.assertAllUsed()).not.toThrow();
   });
 
@@ -86,7 +87,9 @@ describe('cassettes: record once, replay in tests', () => {
   it('answers an unknown request with a 500 naming the nearest recorded one and the differing JSON paths', async () => {
     const file = join(dir, 'miss.ndjson');
     await recordExtract(file);
-    const [first] = await readCassette(file);
+    const entries = await readCassette(file);
+    const first = entries.find((e) => e.request.path === '/api/chat');
+    const chatIndex = entries.indexOf(first ?? entries[0]!);
     const body = structuredClone(first?.request.json) as { messages: { content: string }[]; options: Record<string, unknown> };
     body.messages[1]!.content = body.messages[1]!.content.replace('NW-2024-0117', 'NW-2024-9999');
     body.options.temperature = 0.7;
@@ -94,20 +97,20 @@ describe('cassettes: record once, replay in tests', () => {
     const reply = await fetch(`${sim.url}/api/chat`, { method: 'POST', body: JSON.stringify(body) });
     expect(reply.status).toBe(500);
     const { error } = (await reply.json()) as { error: string };
-    expect(error).toMatch(/^cassette miss: no recorded POST \/api\/chat with this body; nearest recorded is #0 \(POST \/api\/chat\), which differs at /);
+    expect(error).toMatch(new RegExp(`^cassette miss: no recorded POST /api/chat with this body; nearest recorded is #${chatIndex} \\(POST /api/chat\\), which differs at `));
     expect(error).toContain('messages[1].content (recorded …');
     expect(error).toContain('No. NW-2024-0117');
     expect(error).toContain('got …"NVOICE  No. NW-2024-9999');
     expect(error).toContain('options.temperature (recorded 0, got 0.7)');
     expect(sim.stats().cassette?.misses).toBe(1);
     expect(sim.cassette?.misses()).toEqual([
-      { method: 'POST', path: '/api/chat', message: error, nearest: 0, differences: ['messages[1].content', 'options.temperature'] },
+      { method: 'POST', path: '/api/chat', message: error, nearest: chatIndex, differences: ['messages[1].content', 'options.temperature'] },
     ]);
-    expect(() => sim.cassette?.assertAllUsed()).toThrow(/2 unused, 1 missed[\s\S]*#0 POST \/api\/chat was never replayed/);
+    expect(() => sim.cassette?.assertAllUsed()).toThrow(new RegExp(`4 unused, 1 missed[\\s\\S]*#${chatIndex} POST /api/chat was never replayed`));
     // Another endpoint entirely: still loud, still pointing at the closest recording.
     const other = await fetch(`${sim.url}/api/tags`);
     expect(other.status).toBe(500);
-    expect(((await other.json()) as { error: string }).error).toMatch(/no recorded GET \/api\/tags.*nearest recorded is #0/);
+    expect(((await other.json()) as { error: string }).error).toMatch(/no recorded GET \/api\/tags.*nearest recorded is #\d/);
   });
 });
 

@@ -19,6 +19,7 @@ describe('harness simulate', () => {
     [['--port', '70000'], /--port must be at most 65535/],
     [['--num-parallel', '0'], /--num-parallel must be a whole number of at least 1/],
     [['--max-queue', '1.5'], /--max-queue must be a whole number/],
+    [['--context-length', '0'], /--context-length must be a whole number of at least 1/],
     [['--seed', 'x'], /--seed must be an integer/],
     [['--fault-rate', '2'], /--fault-rate must be between 0 and 1/],
     [['--fault-rate', '0.1', '--faults', '500,nope'], /unknown kind "nope"/],
@@ -37,7 +38,7 @@ describe('harness simulate', () => {
       simulatorOptions([
         '--port', '0', '--host', '127.0.0.1', '--seed', '9', '--models', 'a:1b, b', '--load-ms', '5', '--ttft-ms', '6',
         '--per-token-ms', '7', '--reply-tokens', '8', '--num-parallel', '2', '--max-queue', '3', '--fault-rate', '0.25',
-        '--faults', 'hang,500',
+        '--faults', 'hang,500', '--context-length', '8192',
       ]),
     ).toEqual({
       port: 0,
@@ -48,6 +49,7 @@ describe('harness simulate', () => {
       replyTokens: 8,
       numParallel: 2,
       maxQueue: 3,
+      contextLength: 8192,
       faults: { rate: 0.25, kinds: ['hang', '500'] },
     });
     expect(simulatorOptions(['--fault-rate', '0.1']).faults).toMatchObject({ rate: 0.1, kinds: expect.arrayContaining(['500', 'truncate']) });

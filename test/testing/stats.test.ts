@@ -31,6 +31,8 @@ describe('stats', () => {
       inFlight: 0,
       queued: 0,
       maxConcurrent: 1,
+      truncations: 0,
+      loads: 2,
     });
   });
 
@@ -102,6 +104,8 @@ describe('stats', () => {
       inFlight: 0,
       queued: 0,
       maxConcurrent: 0,
+      truncations: 0,
+      loads: 0,
     });
     expect(sim.log()).toEqual([]);
     expect((await ollama.ps()).models).toEqual([]);

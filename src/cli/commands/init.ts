@@ -34,7 +34,7 @@ Options:
                     path (relative to here), or any npm spec such as a git URL. Default: where this copy
                     came from (the tarball, directory or git URL it was installed from; a checkout itself)
   --example <name>  also copy a shipped example workflow into machines/ (its imports made the package's):
-                    code-review, extract, feature-pipeline, repo-qa; repeat it for several`;
+                    code-review, extract, feature-pipeline, long-read, repo-qa; repeat it for several`;
 
 /** npm's rules, loosely: lower case, no spaces; a directory name that is not one becomes `harness-project`. */
 function projectName(dir: string): string {

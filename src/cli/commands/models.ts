@@ -11,7 +11,9 @@ import { humanBytes } from '../progress.ts';
 const help = `Usage: harness models [--json] [--host <host>]
 
 Lists the models on each Ollama host ($OLLAMA_HOSTS, else $OLLAMA_HOST): name, size, family, parameter
-size and quantization (/api/tags), and which are loaded in memory now (/api/ps); first a health line per
+size and quantization (/api/tags), which are loaded in memory now (/api/ps), the context each was trained
+for (/api/show) and the num_ctx it runs with: the loaded one, else its Modelfile's, else the server's
+default (calls from the harness set their own, see README "Context windows"). First a health line per
 host (ok with its counts, or why it did not answer).
 
 Options:
@@ -45,16 +47,22 @@ function hostLines(listing: HostListing, p: ReturnType<typeof paint>): string[] 
   const s = (n: number) => (n === 1 ? '' : 's');
   const health = `${p.bold(listing.host)}  ${p.green('ok')}  ${listing.models.length} model${s(listing.models.length)}, ${listing.loaded.length} loaded`;
   if (listing.models.length === 0) return [health, '  no models (pull one with: harness pull <model>)'];
-  const loaded = new Set(listing.loaded.map((m) => m.name));
-  const header = ['NAME', 'SIZE', 'FAMILY', 'PARAMS', 'QUANT', 'LOADED'].map((h) => p.dim(h));
-  const rows = listing.models.map((m) => [
-    m.name,
-    humanBytes(m.size),
-    m.family ?? '-',
-    m.parameterSize ?? '-',
-    m.quantization ?? '-',
-    loaded.has(m.name) ? p.green('yes') : '-',
-  ]);
+  const loaded = new Map(listing.loaded.map((m) => [m.name, m]));
+  const header = ['NAME', 'SIZE', 'FAMILY', 'PARAMS', 'QUANT', 'LOADED', 'TRAINED', 'NUM_CTX'].map((h) => p.dim(h));
+  const rows = listing.models.map((m) => {
+    const running = loaded.get(m.name);
+    const numCtx = running !== undefined && running.contextLength !== null ? `${running.contextLength} (loaded)` : m.numCtx !== null ? `${m.numCtx} (Modelfile)` : 'server default';
+    return [
+      m.name,
+      humanBytes(m.size),
+      m.family ?? '-',
+      m.parameterSize ?? '-',
+      m.quantization ?? '-',
+      running ? p.green('yes') : '-',
+      m.contextLength === null ? '-' : String(m.contextLength),
+      numCtx,
+    ];
+  });
   return [health, ...table([header, ...rows]).map((line) => `  ${line}`)];
 }
 

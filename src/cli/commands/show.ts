@@ -5,16 +5,18 @@ import { assertRunId, type RunRecord } from '../../store/index.ts';
 import { type CliIO, type Command, ExitCode, parseFlags, UsageError } from '../command.ts';
 import { compactJson, duration, localTime, prettyJson, table, tokens } from '../format.ts';
 import { colorEnabled, paint, type Paint } from '../io.ts';
+import { runUsage } from '../../inspect/usage.ts';
 import { blockedNote, blockedOf, callRows, continueLines, flagReasons, statusCell, wakeNote } from '../print-run.ts';
 import { openStore, storeFlags } from '../snapshots-dir.ts';
 
 const help = `Usage: harness show <run-id> [--json] [--snapshots <dir> | --store <url>]
 
-Prints a run: status, workflow and definition hash, timings, usage and budget, a table of every model
-call (step, model, attempt, ok or error kind, score, tokens, time to first token, duration; a judge's
-call under the call it graded, a try the host failed as attempt "1 (outage)", which spent no attempt),
-flags with their reasons, person decisions, and the output. A waiting or stopped run also shows how
-to continue it; a run workers refuse shows as blocked, with the reason.
+Prints a run: status, workflow and definition hash, timings, usage (compactions apart) and budget, a
+table of every model call (step, model, attempt, ok or error kind, score, tokens, prompt tokens
+against num_ctx, time to first token, duration; a judge's call under the call it graded, a try the
+host failed as attempt "1 (outage)", which spent no attempt), flags with their reasons, person
+decisions, and the output. A waiting or stopped run also shows how to continue it; a run workers
+refuse shows as blocked, with the reason.
 
 Options:
   --json             print the whole run record as JSON
@@ -52,6 +54,10 @@ export function describeRun(record: RunRecord, snapshotsFlag: string | undefined
     ['driven', duration(record.activeMs)],
     ['usage', `${record.usage.calls} calls, tokens ${tokens(record.usage.tokensIn, record.usage.tokensOut)}`],
   ];
+  const compactions = runUsage(record).compactions;
+  if (compactions.calls > 0) {
+    head.push(['compacted', `${compactions.calls} time${compactions.calls === 1 ? '' : 's'} (older turns summarised to stay within the window), tokens ${tokens(compactions.tokensIn, compactions.tokensOut)}`]);
+  }
   const { tokens: budgetTokens, wallMs } = record.budget;
   if (budgetTokens !== undefined || wallMs !== undefined) {
     const parts = [budgetTokens !== undefined ? `${budgetTokens} tokens` : '', wallMs !== undefined ? `${duration(wallMs)} driven` : ''];
@@ -67,7 +73,8 @@ export function describeRun(record: RunRecord, snapshotsFlag: string | undefined
   else {
     // A thinking column only when some call thought: most runs' tables stay as narrow as before.
     const thinking = rows.some((r) => r.thinkingChars !== null);
-    const header = ['STEP', 'MODEL', 'ATTEMPT', 'RESULT', 'SCORE', 'TOKENS', 'TTFT', 'DURATION', ...(thinking ? ['THINKING'] : [])].map((h) => p.dim(h));
+    const windows = rows.some((r) => r.context !== null);
+    const header = ['STEP', 'MODEL', 'ATTEMPT', 'RESULT', 'SCORE', 'TOKENS', ...(windows ? ['PROMPT/CTX'] : []), 'TTFT', 'DURATION', ...(thinking ? ['THINKING'] : [])].map((h) => p.dim(h));
     const body = rows.map((r) => [
       r.step,
       r.model,
@@ -75,6 +82,7 @@ export function describeRun(record: RunRecord, snapshotsFlag: string | undefined
       r.outcome === 'ok' ? p.green('ok') : p.red(r.outcome),
       r.score === null ? '-' : r.score.toFixed(2),
       `${r.tokensIn}/${r.tokensOut}`,
+      ...(windows ? [r.context === null ? '-' : r.context.startsWith('cut') ? p.red(r.context) : r.context] : []),
       r.ttftMs === null ? '-' : duration(r.ttftMs),
       duration(r.durationMs),
       ...(thinking ? [r.thinkingChars === null ? '-' : `${r.thinkingChars} chars`] : []),

@@ -24,6 +24,8 @@ Options:
   --reply-tokens <n>    length of synthesized text replies (default 24)
   --num-parallel <n>    requests generated at once per model, like OLLAMA_NUM_PARALLEL (default 1)
   --max-queue <n>       waiting requests beyond which the reply is 503 busy (default 512)
+  --context-length <n>  the num_ctx of a request that sets none, like OLLAMA_CONTEXT_LENGTH (default 4096);
+                        a longer prompt is cut as Ollama cuts it, silently (counted in /_simulator/stats)
   --fault-rate <r>      share of chat/generate requests that fail, 0..1 (default 0)
   --faults <k,...>      kinds of failure to inject (default all): ${FAULT_KINDS.join(', ')}
   --cassette <file>     replay exchanges recorded by \`harness record\` instead of simulating; a request
@@ -47,6 +49,7 @@ export function simulatorOptions(argv: string[]): SimulatorOptions {
     'reply-tokens': { type: 'string' },
     'num-parallel': { type: 'string' },
     'max-queue': { type: 'string' },
+    'context-length': { type: 'string' },
     'fault-rate': { type: 'string' },
     faults: { type: 'string' },
     cassette: { type: 'string' },
@@ -68,6 +71,7 @@ export function simulatorOptions(argv: string[]): SimulatorOptions {
     replyTokens: integerFlag('reply-tokens', values['reply-tokens'], 0) ?? 24,
     numParallel: integerFlag('num-parallel', values['num-parallel'], 1) ?? 1,
     maxQueue: integerFlag('max-queue', values['max-queue'], 0) ?? 512,
+    contextLength: integerFlag('context-length', values['context-length'], 1) ?? 4096,
   };
   if (values.host === '') throw new UsageError('--host must not be empty');
   if (values.models !== undefined) {

@@ -9,11 +9,12 @@ import { openStore, storeFlags } from '../snapshots-dir.ts';
 const help = `Usage: harness usage [--json] [--since <ISO time>] [--snapshots <dir> | --store <url>]
 
 Sums the model calls of the runs in the snapshots directory (judge calls included): calls, tokens in,
-tokens out and model time (summed call durations), per workflow and per model. The inspector shows the
-same per run.
+tokens out and model time (summed call durations), per workflow and per model, and the compactions
+among them (agents' older turns summarised to stay within the window). The inspector shows the same per
+run.
 
 Options:
-  --json             print { dir, since, runs, total, byWorkflow, byModel } as JSON
+  --json             print { dir, since, runs, total, byWorkflow, byModel, compactions } as JSON
   --since <time>     only runs started at or after this ISO time (e.g. 2026-11-01 or 2026-11-01T09:00Z)
   --snapshots <dir>  directory of run files (default: $HARNESS_SNAPSHOTS, else ./snapshots)
   --store <url>      postgres://user:pw@host/db[?schema=s]: runs in PostgreSQL (default: $HARNESS_STORE)`;
@@ -56,6 +57,8 @@ export const usageCommand: Command = {
     else {
       lines.push('', ...table(rowsOf(p.dim('WORKFLOW'), [...report.byWorkflow, report.total])));
       lines.push('', ...table(rowsOf(p.dim('MODEL'), report.byModel)));
+      const c = report.compactions;
+      if (c.calls > 0) lines.push('', `compactions: ${c.calls} call(s), ${c.tokensIn} tokens in, ${c.tokensOut} out, ${duration(c.durationMs)} (included above)`);
     }
     for (const bad of unreadable) lines.push(p.red(`unreadable ${bad.file}: ${bad.reason}`));
     io.stdout.write(`${lines.join('\n')}\n`);

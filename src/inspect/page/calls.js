@@ -81,6 +81,7 @@ export function callDetailPanel(d, onSelect) {
     el('div', { class: 'fields' },
       field('score', d.score === null ? '–' : d.score.toFixed(2)),
       field('tokens', `${fmtNum(r.tokensIn)} in / ${fmtNum(r.tokensOut)} out`),
+      d.context ? field('prompt / window', contextText(d.context)) : null,
       field('ttft', fmtMs(t.ttftMs)),
       field('duration', fmtMs(t.durationMs)),
       field('load / prompt / eval', `${fmtMs(t.loadMs)} / ${fmtMs(t.promptEvalMs)} / ${fmtMs(t.evalMs)}`),
@@ -90,6 +91,7 @@ export function callDetailPanel(d, onSelect) {
       field('replayed', replayed),
       field('key', el('code', {}, r.key))),
     d.error ? el('p', { class: 'error' }, `${d.error.kind}: ${d.error.message}`) : null,
+    d.context?.truncated && !d.error ? el('p', { class: 'error' }, `prompt truncated by the host: ${d.context.truncation ?? ''}`) : null,
     d.failovers.length ? el('p', { class: 'muted' }, 'failed over from: ', d.failovers.map((f) => `${f.host} (${f.kind})`).join(', ')) : null,
     el('h4', {}, 'Messages sent'),
     d.messages
@@ -112,6 +114,14 @@ export function callDetailPanel(d, onSelect) {
   );
 }
 
+/** Tokens the host evaluated against the num_ctx sent (and the model's window), and the estimate made before sending. */
+function contextText(c) {
+  const room = c.numCtx !== null ? `num_ctx ${fmtNum(c.numCtx)}` : 'the host\'s default num_ctx';
+  const window = c.window !== null && c.window !== c.numCtx ? ` (window ${fmtNum(c.window)})` : '';
+  const evaluated = c.promptTokens !== null ? `${fmtNum(c.promptTokens)} of ${room}` : `not sent; ${room}`;
+  return `${evaluated}${window} · estimated ${c.estimate === null ? '–' : fmtNum(c.estimate)}${c.compaction ? ' · a compaction' : ''}`;
+}
+
 export function usagePanel(usage) {
   const cols = (title) => [
     { title, cell: (u) => u.name },
@@ -121,7 +131,11 @@ export function usagePanel(usage) {
     { title: 'model time', cell: (u) => fmtMs(u.durationMs), className: 'num' },
   ];
   if (usage.total.calls === 0) return el('p', { class: 'muted' }, 'No model calls yet.');
+  const c = usage.compactions;
   return el('div', { class: 'usage' },
     table(cols('model'), [...usage.byModel, { ...usage.total, name: 'total' }], { attrs: { class: 'usage-models' } }),
-    table(cols('step'), usage.byStep, { attrs: { class: 'usage-steps' } }));
+    table(cols('step'), usage.byStep, { attrs: { class: 'usage-steps' } }),
+    c && c.calls > 0
+      ? el('p', { class: 'usage-compactions' }, `${fmtNum(c.calls)} compaction${c.calls === 1 ? '' : 's'} (older turns summarised to stay within the window): ${fmtNum(c.tokensIn)} tokens in / ${fmtNum(c.tokensOut)} out · ${fmtMs(c.durationMs)}`)
+      : null);
 }

@@ -1,4 +1,5 @@
-// What a host has (/api/tags) and holds in memory (/api/ps), with each model's details, as `harness models` shows it.
+// What a host has (/api/tags) and holds in memory (/api/ps), with each model's details and window, as `harness models` shows it.
+import { fetchShowWindow } from '../context/show.ts';
 import { errorOf, hostFetch, type HostRequest } from './http.ts';
 
 export interface HostModel {
@@ -12,6 +13,10 @@ export interface HostModel {
   /** As Ollama shows it: `Q4_K_M`. */
   quantization: string | null;
   modifiedAt: string | null;
+  /** The context it was trained for (`/api/show` model_info), null when the host does not say. */
+  contextLength: number | null;
+  /** Its Modelfile's `num_ctx`: what it runs with when a request sets none (null: the server's default). */
+  numCtx: number | null;
 }
 
 export interface LoadedModel {
@@ -21,6 +26,8 @@ export interface LoadedModel {
   sizeVram: number | null;
   /** When the host unloads it unless used again. */
   expiresAt: string | null;
+  /** The num_ctx it was loaded with (`/api/ps` context_length). */
+  contextLength: number | null;
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
@@ -38,9 +45,9 @@ async function listing(host: string, path: '/api/tags' | '/api/ps', request: Hos
   return models.filter(isRecord);
 }
 
-/** GET /api/tags: every model the host has on disk. */
+/** GET /api/tags: every model the host has on disk; then /api/show for each, a few at a time, for its window. */
 export async function hostModels(host: string, request: HostRequest = {}): Promise<HostModel[]> {
-  return (await listing(host, '/api/tags', request)).map((item) => {
+  const models = (await listing(host, '/api/tags', request)).map((item): HostModel => {
     const details = isRecord(item.details) ? item.details : {};
     return {
       name: text(item.name) ?? text(item.model) ?? '?',
@@ -49,9 +56,24 @@ export async function hostModels(host: string, request: HostRequest = {}): Promi
       parameterSize: text(details.parameter_size),
       quantization: text(details.quantization_level),
       modifiedAt: text(item.modified_at),
+      contextLength: null,
+      numCtx: null,
     };
   });
+  const showRequest = { timeoutMs: request.timeoutMs ?? 5_000, ...(request.signal ? { signal: request.signal } : {}) };
+  for (let i = 0; i < models.length; i += SHOW_AT_ONCE) {
+    await Promise.all(models.slice(i, i + SHOW_AT_ONCE).map(async (model) => {
+      // A model the host cannot describe is still listed, its window unknown.
+      const window = await fetchShowWindow(host, model.name, showRequest).catch(() => null);
+      model.contextLength = window?.trained ?? null;
+      model.numCtx = window?.modelfileNumCtx ?? null;
+    }));
+  }
+  return models;
 }
+
+/** /api/show requests in flight at once per host while listing. */
+const SHOW_AT_ONCE = 8;
 
 /** GET /api/ps: the models loaded in memory now. */
 export async function loadedModels(host: string, request: HostRequest = {}): Promise<LoadedModel[]> {
@@ -60,5 +82,6 @@ export async function loadedModels(host: string, request: HostRequest = {}): Pro
     size: count(item.size) ?? 0,
     sizeVram: count(item.size_vram),
     expiresAt: text(item.expires_at),
+    contextLength: count(item.context_length),
   }));
 }

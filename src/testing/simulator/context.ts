@@ -8,6 +8,8 @@ import type { FaultKind, ScriptedReply } from './types.ts';
 export interface SimContext {
   seed: number;
   replyTokens: number;
+  /** The server's default num_ctx (OLLAMA_CONTEXT_LENGTH). */
+  contextLength: number;
   latency: { loadMs: number; ttftMs: number; perTokenMs: number };
   catalog: ModelCatalog;
   /** Model names (no tag) the simulated registry.ollama.ai has, for /api/pull. */

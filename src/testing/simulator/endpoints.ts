@@ -2,7 +2,8 @@
 import { createRandom, hashString } from '../../util/random.ts';
 import { watchExchange, type Exchange, type SimContext } from './context.ts';
 import { psEntry, showResponse, tagsEntry } from './models.ts';
-import { countTokens } from './replies.ts';
+import { numCtxFor, requestedNumCtx } from './prompt.ts';
+import { countTokens, vocabularyOf, type Vocabulary } from './tokens.ts';
 import { keepAliveMs } from './time.ts';
 import { EmbedRequest, EmbeddingRequest, ShowRequest } from './apitypes.ts';
 import { displayShortest, modelRefError, optionError } from './validation.ts';
@@ -16,10 +17,10 @@ export function handleTags(ex: Exchange, ctx: SimContext): void {
 }
 
 export function handlePs(ex: Exchange, ctx: SimContext): void {
-  const models = ctx.scheduler.loaded().map(({ entry, expiresAt }) => {
+  const models = ctx.scheduler.loaded().map(({ entry, expiresAt, numCtx }) => {
     // A model serving a request has no countdown yet; Ollama shows the default keep-alive from now.
     const shown = Number.isFinite(expiresAt) ? expiresAt : Date.now() + keepAliveMs(undefined);
-    return psEntry(entry, new Date(shown));
+    return psEntry(entry, new Date(shown), numCtx);
   });
   sendJson(ex.res, 200, { models });
 }
@@ -82,24 +83,21 @@ export async function handleEmbed(ex: Exchange, ctx: SimContext, legacy: boolean
   await embed(ex, ctx, parsed.value, legacy, (status, value) => sendJson(ex.res, status, value));
 }
 
-/** The runner's context when the request sets none: Ollama's default below 23 GiB of VRAM (routes.go Serve). */
-const DEFAULT_NUM_CTX = 4096;
-
 /**
  * What the runner embeds of one input (EmbedHandler): the window is num_ctx capped by the trained length, less
  * the BOS and EOS tokens a tokenized input lacks. Over it, `truncate: false` is refused and the default cuts.
  */
-function fitInput(text: string, window: number, truncate: boolean): { text: string; tokens: number } | { status: number; error: string } {
+function fitInput(text: string, window: number, truncate: boolean, vocabulary: Vocabulary): { text: string; tokens: number } | { status: number; error: string } {
   const limit = window - 2;
   if (limit <= 0) return { status: 400, error: 'input after truncation exceeds maximum context length' };
-  const tokens = countTokens([{ content: text }]);
+  const tokens = countTokens([{ content: text }], vocabulary);
   if (tokens <= limit) return { text, tokens };
   if (!truncate) return { status: 400, error: 'the input length exceeds the context length' };
   // Detokenize(tokens[:limit]): the longest prefix that counts at most `limit` tokens.
   let [low, high] = [0, text.length];
   while (low < high) {
     const mid = Math.ceil((low + high) / 2);
-    if (countTokens([{ content: text.slice(0, mid) }]) <= limit) low = mid;
+    if (countTokens([{ content: text.slice(0, mid) }], vocabulary) <= limit) low = mid;
     else high = mid - 1;
   }
   return { text: text.slice(0, low), tokens: limit };
@@ -129,7 +127,8 @@ export async function embed(
   if (badOption) return fail(500, badOption);
   const w = watchExchange(ex, ctx, false);
   try {
-    await ctx.scheduler.ensureLoaded(entry, w.signal);
+    // Loaded with the context it runs with, as for chat (a new num_ctx reloads the model).
+    await ctx.scheduler.ensureLoaded(entry, w.signal, numCtxFor(entry, options, ctx.contextLength));
   } catch {
     return; // the client left while the model loaded
   } finally {
@@ -140,8 +139,11 @@ export async function embed(
   if (legacy && inputs.length === 0) return send(200, { embedding: [] });
   // No input only loads the model; the reply then has no counters (they are omitempty in Go).
   if (inputs.length === 0) return send(200, { model, embeddings: [] });
-  const numCtx = typeof options.num_ctx === 'number' && options.num_ctx > 0 ? Math.trunc(options.num_ctx) : DEFAULT_NUM_CTX;
-  const fitted = inputs.map((text) => fitInput(text, Math.min(numCtx, entry.contextLength), body.truncate !== false));
+  // The window is the num_ctx asked for (the request's, the Modelfile's or the server's) before the scheduler's floor
+  // of 4, capped by the trained length: a num_ctx of 2 leaves no room at all.
+  const window = Math.min(requestedNumCtx(entry, options, ctx.contextLength), entry.contextLength);
+  const vocabulary = vocabularyOf(entry.details.family);
+  const fitted = inputs.map((text) => fitInput(text, window, body.truncate !== false, vocabulary));
   const refused = fitted.find((f) => 'error' in f);
   if (refused && 'error' in refused) return fail(refused.status, refused.error);
   const accepted = fitted.filter((f) => 'text' in f);

@@ -5,11 +5,12 @@ import { drawFault } from './faults.ts';
 import { tokenLogprob } from './logprobs.ts';
 import type { ModelEntry } from './models.ts';
 import { QueueFullError, type Release } from './queue.ts';
-import { countTokens, planReply, toolCallTokens, type Reply } from './replies.ts';
+import { planReply, toolCallTokens, type Reply } from './replies.ts';
+import { fitPrompt, numCtxFor } from './prompt.ts';
 import { nativeResponder, type Responder } from './responder.ts';
 import { keepAliveMs, sleep, untilAborted } from './time.ts';
 import { ChatRequest, GenerateRequest } from './apitypes.ts';
-import { check, type Checked, type Endpoint } from './requests.ts';
+import { check, isRecord, type Checked, type Endpoint } from './requests.ts';
 import type { CompletedRequest, ScriptedReply, SimRequest } from './types.ts';
 import { BUSY_MESSAGE, createdAt, MIDSTREAM_MESSAGE, nsSince, parseRequestBody, RUNNER_CRASH_MESSAGE } from './wire.ts';
 
@@ -38,7 +39,7 @@ async function loadOnly(endpoint: Endpoint, ex: Exchange, ctx: SimContext, check
   const keep = keepAliveMs(checked.body.keep_alive);
   const w = watch(ex, ctx, false);
   try {
-    await ctx.scheduler.ensureLoaded(checked.entry, w.signal);
+    await ctx.scheduler.ensureLoaded(checked.entry, w.signal, numCtxFor(checked.entry, isRecord(checked.body.options) ? checked.body.options : undefined, ctx.contextLength));
     ctx.scheduler.keepAlive(checked.entry, keep);
     out.whole({ ...piece(endpoint, checked.model, ''), done: true, done_reason: 'load' });
   } catch {
@@ -77,18 +78,33 @@ export async function runGeneration(
   const key = `${hashString(identity)}:${identity.length}`;
   const attempt = (ctx.attempts.get(key) ?? 0) + 1;
   ctx.attempts.set(key, attempt);
+  const options = isRecord(body.options) ? body.options : undefined;
+  // What the model sees under its num_ctx: Ollama cuts a prompt that is too long without a word to the client.
+  const fit = fitPrompt({
+    entry,
+    messages,
+    tools: checked.tools,
+    think: checked.think,
+    ...(endpoint === 'generate' && body.raw === true ? { raw: checked.prompt ?? '' } : {}),
+    options,
+    serverDefault: ctx.contextLength,
+  });
+  if (fit.truncated) ctx.stats.truncation();
   const request: SimRequest = {
     endpoint,
     model,
-    messages: structuredClone(messages),
+    messages: structuredClone(fit.messages),
     ...(checked.tools.length > 0 ? { tools: structuredClone(checked.tools) } : {}),
     think: checked.think,
     ...(checked.thinkLevel ? { thinkLevel: checked.thinkLevel } : {}),
-    ...(checked.prompt !== undefined ? { prompt: checked.prompt } : {}),
+    ...(checked.prompt !== undefined ? { prompt: fit.prompt ?? checked.prompt } : {}),
     ...(body.format !== undefined ? { format: body.format } : {}),
-    ...(typeof body.options === 'object' && body.options !== null ? { options: body.options as Record<string, unknown> } : {}),
+    ...(options ? { options } : {}),
     stream: checked.stream,
     attempt,
+    numCtx: fit.numCtx,
+    promptTokens: fit.promptTokens,
+    truncated: fit.truncated,
   };
   const w = watch(ex, ctx, true);
   try {
@@ -159,7 +175,7 @@ async function generate(
 ): Promise<void> {
   const { entry, model } = checked;
   const startedAt = Date.now();
-  await ctx.scheduler.ensureLoaded(entry, signal);
+  await ctx.scheduler.ensureLoaded(entry, signal, request.numCtx);
   const loaded = process.hrtime.bigint();
   const fault = reply.fault;
   if (fault === 'hang') {
@@ -198,7 +214,7 @@ async function generate(
       write({ ...piece(endpoint, model, '', { tool_calls: toolCalls }), done: false });
       ctx.stats.tokens(entry.name, callTokens);
     }
-    write(doneLine(endpoint, ex, checked, reply, { content: '', thinking: '' }, evalCount, loaded, evalStart));
+    write(doneLine(endpoint, ex, checked, request, reply, { content: '', thinking: '' }, evalCount, loaded, evalStart));
     out.end();
   } else {
     await sleep(ctx.latency.perTokenMs * tokens.length, signal);
@@ -209,7 +225,7 @@ async function generate(
       thinking: tokens.filter((t) => t.thinking).map((t) => t.text).join(''),
     };
     const all = logprobs ? { logprobs: tokens.map((token, i) => logprobs(i, token.text)) } : {};
-    out.whole({ ...doneLine(endpoint, ex, checked, reply, text, evalCount, loaded, evalStart, toolCalls), ...all });
+    out.whole({ ...doneLine(endpoint, ex, checked, request, reply, text, evalCount, loaded, evalStart, toolCalls), ...all });
     ctx.stats.tokens(entry.name, evalCount);
   }
   const entryLog: CompletedRequest = {
@@ -222,6 +238,9 @@ async function generate(
     finishedAt: Date.now(),
     doneReason: reply.doneReason,
     evalCount,
+    promptEvalCount: request.promptTokens,
+    numCtx: request.numCtx,
+    truncated: request.truncated,
     ...(fault === 'badjson' || fault === 'schema' || fault === 'truncate' || fault === 'tools' ? { fault } : {}),
   };
   ctx.stats.completed(entryLog);
@@ -232,6 +251,7 @@ function doneLine(
   endpoint: Endpoint,
   ex: Exchange,
   checked: Checked,
+  request: SimRequest,
   reply: Reply,
   text: { content: string; thinking: string },
   evalCount: number,
@@ -240,7 +260,7 @@ function doneLine(
   toolCalls?: Reply['toolCalls'],
 ): Record<string, unknown> {
   const end = process.hrtime.bigint();
-  const promptTokens = countTokens(checked.messages);
+  const promptTokens = request.promptTokens;
   return {
     ...piece(endpoint, checked.model, text.content, { thinking: text.thinking, ...(toolCalls ? { tool_calls: toolCalls } : {}) }),
     done: true,

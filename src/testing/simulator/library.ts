@@ -181,6 +181,9 @@ export function handleCreate(ex: Exchange, ctx: SimContext): void {
   const files = typeof body.files === 'object' && body.files !== null ? Object.values(body.files) : undefined;
   const system = typeof body.system === 'string' && body.system !== '' ? body.system : undefined;
   const template = typeof body.template === 'string' && body.template !== '' ? body.template : undefined;
+  // PARAMETER num_ctx: the context the new model runs with when a request sets none.
+  const parameters = typeof body.parameters === 'object' && body.parameters !== null ? (body.parameters as Record<string, unknown>) : {};
+  const numCtx = typeof parameters.num_ctx === 'number' && Number.isInteger(parameters.num_ctx) && parameters.num_ctx > 0 ? parameters.num_ctx : undefined;
   answerProgress(ex, body.stream !== false, (emit) => {
     let source: ModelEntry;
     if (from !== '') {
@@ -207,10 +210,11 @@ export function handleCreate(ex: Exchange, ctx: SimContext): void {
       details: { ...source.details, parent_model: parent },
       name,
       fullName,
-      digest: digestOf(`${source.digest}|${fullName}|${system ?? source.system ?? ''}|${template ?? source.template ?? ''}`),
+      digest: digestOf(`${source.digest}|${fullName}|${system ?? source.system ?? ''}|${template ?? source.template ?? ''}|${numCtx ?? source.numCtx ?? ''}`),
       modifiedAt: new Date().toISOString(),
       ...(system !== undefined ? { system } : {}),
       ...(template !== undefined ? { template } : {}),
+      ...(numCtx !== undefined ? { numCtx } : {}),
     });
     emit(progress('success'));
   });

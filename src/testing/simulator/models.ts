@@ -32,6 +32,8 @@ export interface ModelEntry {
   details: ModelDetails;
   capabilities: Capability[];
   contextLength: number;
+  /** The Modelfile's `PARAMETER num_ctx`, when it sets one. */
+  numCtx?: number;
   embeddingLength: number;
   parameterCount: number;
   modifiedAt: string;
@@ -131,6 +133,9 @@ export function describe(input: string | SimModel, modifiedAt = MODIFIED_AT): Mo
   const parameterCount = (spec.parameterSize ? parseSize(spec.parameterSize) : undefined) ?? fromTag ?? known.parameters;
   const capabilities = spec.capabilities ?? known.capabilities;
   if (capabilities.length === 0) throw new RangeError(`model ${spec.name} needs at least one capability`);
+  for (const [field, value] of [['contextLength', spec.contextLength], ['numCtx', spec.numCtx]] as const) {
+    if (value !== undefined && !(Number.isInteger(value) && value > 0)) throw new RangeError(`model ${spec.name}: ${field} must be a positive integer, got ${String(value)}`);
+  }
   const quantization = spec.quantization ?? known.quantization;
   const family = spec.family ?? known.family;
   const bytesPerParameter = quantization.startsWith('F') ? 2 : quantization.startsWith('Q8') ? 1.06 : 0.6;
@@ -149,6 +154,7 @@ export function describe(input: string | SimModel, modifiedAt = MODIFIED_AT): Mo
     },
     capabilities: [...capabilities],
     contextLength: spec.contextLength ?? known.contextLength,
+    ...(spec.numCtx !== undefined ? { numCtx: spec.numCtx } : {}),
     embeddingLength: spec.embeddingLength ?? known.embeddingLength,
     parameterCount,
     modifiedAt,
@@ -195,7 +201,8 @@ export function tagsEntry(entry: ModelEntry) {
   };
 }
 
-export function psEntry(entry: ModelEntry, expiresAt: Date) {
+/** `numCtx`: the context the loaded runner was started with (what `/api/ps` reports as `context_length`). */
+export function psEntry(entry: ModelEntry, expiresAt: Date, numCtx: number) {
   return {
     name: entry.fullName,
     model: entry.fullName,
@@ -205,7 +212,7 @@ export function psEntry(entry: ModelEntry, expiresAt: Date) {
     details: { ...entry.details, parent_model: '' },
     expires_at: expiresAt.toISOString(),
     size_vram: entry.size,
-    context_length: entry.contextLength,
+    context_length: numCtx,
   };
 }
 
@@ -223,10 +230,11 @@ function templateOf(entry: ModelEntry): string {
 export function showResponse(entry: ModelEntry) {
   const completion = entry.capabilities.includes('completion');
   const template = templateOf(entry);
-  // Go prints parameters with fmt.Sprintf("%-*s %#v", 30, key, value).
-  const parameters = !completion ? '' : ['num_ctx', 'stop', 'temperature']
+  // Go prints parameters with fmt.Sprintf("%-*s %#v", 30, key, value). Only a Modelfile that sets num_ctx lists it:
+  // library models do not, and run with the server's default.
+  const parameters = !completion ? '' : [...(entry.numCtx !== undefined ? ['num_ctx'] : []), 'stop', 'temperature']
     .map((key) => {
-      const value = key === 'num_ctx' ? String(entry.contextLength) : key === 'stop' ? '"<|im_end|>"' : '0.7';
+      const value = key === 'num_ctx' ? String(entry.numCtx) : key === 'stop' ? '"<|im_end|>"' : '0.7';
       return `${key.padEnd(30)} ${value}`;
     })
     .join('\n');

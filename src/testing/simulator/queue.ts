@@ -16,6 +16,8 @@ interface Waiter {
 interface Loaded {
   entry: ModelEntry;
   expiresAt: number;
+  /** The context the runner was started with: a request for another one reloads the model, as in Ollama. */
+  numCtx: number;
 }
 
 export interface SchedulerOptions {
@@ -24,6 +26,10 @@ export interface SchedulerOptions {
   loadMs: number;
   /** Aborts every wait (slots and loads) when the server closes. */
   signal: AbortSignal;
+  /** The num_ctx a model is loaded with when the request names none (its Modelfile's, else the server default). */
+  defaultNumCtx: (entry: ModelEntry) => number;
+  /** Told of every load, reloads included. */
+  onLoad?: () => void;
 }
 
 export class Scheduler {
@@ -32,6 +38,7 @@ export class Scheduler {
   readonly #waiters = new Map<string, Waiter[]>();
   #waiting = 0;
   readonly #loaded = new Map<string, Loaded>();
+  /** Loads under way, by model and num_ctx. */
   readonly #loading = new Map<string, Promise<void>>();
   /** Bumped by unloadAll, so a load that finishes after a reset does not mark its model loaded. */
   #generation = 0;
@@ -108,46 +115,52 @@ export class Scheduler {
   }
 
   /**
-   * Loads `entry` if needed, paying loadMs once: concurrent callers share one load. A caller that goes away
-   * stops waiting, but the load goes on, as Ollama's does.
+   * Loads `entry` with `numCtx` if it is not loaded with it (a loaded model asked for another num_ctx is reloaded),
+   * paying loadMs once: concurrent callers share one load. Without `numCtx` a loaded model is taken as it is. A caller
+   * that goes away stops waiting, but the load goes on, as Ollama's does.
    */
-  async ensureLoaded(entry: ModelEntry, signal: AbortSignal): Promise<void> {
-    if (this.isLoaded(entry)) {
-      this.#inUse(entry);
+  async ensureLoaded(entry: ModelEntry, signal: AbortSignal, numCtx?: number): Promise<void> {
+    const current = this.isLoaded(entry) ? this.#loaded.get(entry.fullName) : undefined;
+    const wanted = numCtx ?? current?.numCtx ?? this.#options.defaultNumCtx(entry);
+    if (current?.numCtx === wanted) {
+      this.#inUse(entry, wanted);
       return;
     }
-    let loading = this.#loading.get(entry.fullName);
+    const key = `${entry.fullName}|${wanted}`;
+    let loading = this.#loading.get(key);
     if (!loading) {
       const generation = this.#generation;
+      this.#options.onLoad?.();
       loading = sleep(this.#options.loadMs, this.#options.signal).then(
         () => {
-          this.#loading.delete(entry.fullName);
-          if (generation === this.#generation) this.#loaded.set(entry.fullName, { entry, expiresAt: Infinity });
+          this.#loading.delete(key);
+          if (generation === this.#generation) this.#loaded.set(entry.fullName, { entry, expiresAt: Infinity, numCtx: wanted });
         },
         () => {
-          this.#loading.delete(entry.fullName);
+          this.#loading.delete(key);
         },
       );
-      this.#loading.set(entry.fullName, loading);
+      this.#loading.set(key, loading);
     }
     await Promise.race([loading, untilAborted(signal)]);
     if (signal.aborted) throw signal.reason;
-    this.#inUse(entry);
+    this.#inUse(entry, wanted);
   }
 
   /** A model serving a request does not expire until `keepAlive` is called when the request ends. */
-  #inUse(entry: ModelEntry): void {
-    this.#loaded.set(entry.fullName, { entry, expiresAt: Infinity });
+  #inUse(entry: ModelEntry, numCtx: number): void {
+    this.#loaded.set(entry.fullName, { entry, expiresAt: Infinity, numCtx });
   }
 
   /** Starts the keep_alive countdown of a loaded model; 0 unloads it now. */
   keepAlive(entry: ModelEntry, keepAliveMs: number): void {
-    if (!this.#loaded.has(entry.fullName)) return;
+    const loaded = this.#loaded.get(entry.fullName);
+    if (!loaded) return;
     if (keepAliveMs <= 0) {
       this.#loaded.delete(entry.fullName);
       return;
     }
-    this.#loaded.set(entry.fullName, { entry, expiresAt: Date.now() + keepAliveMs });
+    this.#loaded.set(entry.fullName, { ...loaded, expiresAt: Date.now() + keepAliveMs });
   }
 
   unload(entry: ModelEntry): void {
@@ -160,7 +173,7 @@ export class Scheduler {
   }
 
   /** Loaded models, longest time left first (as /api/ps sorts them). */
-  loaded(): { entry: ModelEntry; expiresAt: number }[] {
+  loaded(): { entry: ModelEntry; expiresAt: number; numCtx: number }[] {
     const now = Date.now();
     for (const [name, loaded] of this.#loaded) if (loaded.expiresAt <= now) this.#loaded.delete(name);
     return [...this.#loaded.values()].sort((a, b) => b.expiresAt - a.expiresAt);

@@ -37,11 +37,8 @@ export function splitPieces(content: string, structured: boolean): string[] {
   return content.match(/\s*\S+\s*/g) ?? [content];
 }
 
-/** Roughly what a tokenizer would count for a prompt: one token per 4 characters, at least 1. */
-export function countTokens(messages: readonly { content: string }[]): number {
-  const chars = messages.reduce((sum, m) => sum + m.content.length, 0);
-  return Math.max(1, Math.ceil(chars / 4));
-}
+/** The simulator's token counter lives with its tokenizer; re-exported here, where its callers found it. */
+export { countTokens } from './tokens.ts';
 
 /** Deterministic content for a request: hash(seed, model, messages, format) picks every word and value. */
 export function synthesizeContent(request: SimRequest, model: string, seed: number, replyTokens: number): string {

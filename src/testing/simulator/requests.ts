@@ -31,7 +31,7 @@ export interface Checked {
   topLogprobs: number;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
@@ -80,6 +80,7 @@ function readMessage(m: Record<string, unknown>): SimMessage {
     ...(typeof m.thinking === 'string' && m.thinking !== '' ? { thinking: m.thinking } : {}),
     ...(toolCalls ? { tool_calls: toolCalls } : {}),
     ...(typeof m.tool_name === 'string' && m.tool_name !== '' ? { tool_name: m.tool_name } : {}),
+    ...(Array.isArray(m.images) && m.images.length > 0 ? { images: m.images.filter((i): i is string => typeof i === 'string') } : {}),
   };
 }
 

@@ -18,6 +18,7 @@ import {
 } from './library.ts';
 import { baseName, DEFAULT_MODELS, LIBRARY_NAMES, ModelCatalog } from './models.ts';
 import { handleChatCompletions, handleCompletions, handleEmbeddings, handleModel, handleModels } from './openai.ts';
+import { numCtxFor } from './prompt.ts';
 import { Scheduler } from './queue.ts';
 import { StatsRecorder } from './stats.ts';
 import type { Simulator, SimulatorOptions } from './types.ts';
@@ -81,6 +82,12 @@ function nonNegative(value: number | undefined, name: string, fallback: number, 
   return value;
 }
 
+function positive(value: number | undefined, name: string, fallback: number): number {
+  const n = nonNegative(value, name, fallback, true);
+  if (n < 1) throw new RangeError(`${name} must be a positive integer, got ${String(value)}`);
+  return n;
+}
+
 function resolve(options: SimulatorOptions) {
   const models = options.models ?? DEFAULT_MODELS;
   const named = (m: unknown) =>
@@ -115,6 +122,7 @@ function resolve(options: SimulatorOptions) {
     faultRates: faultRates(options.faults),
     script: options.script ?? {},
     replyTokens: nonNegative(options.replyTokens, 'replyTokens', 24, true),
+    contextLength: positive(options.contextLength, 'contextLength', 4096),
   };
 }
 
@@ -134,10 +142,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     maxQueue: o.maxQueue,
     loadMs: o.latency.loadMs,
     signal: lifetime.signal,
+    defaultNumCtx: (entry) => numCtxFor(entry, undefined, o.contextLength),
+    onLoad: () => stats.load(),
   });
   const ctx: SimContext = {
     seed: o.seed,
     replyTokens: o.replyTokens,
+    contextLength: o.contextLength,
     latency: o.latency,
     catalog: new ModelCatalog(o.models),
     registry: new Set([...LIBRARY_NAMES, ...o.models.map((m) => baseName(typeof m === 'string' ? m : m.name)), ...o.registry.map(baseName)]),

@@ -1,4 +1,4 @@
-// What the simulator counts: requests, replies, tokens, faults, disconnects, concurrency, and the completed-request log.
+// What the simulator counts: requests, replies, tokens, faults, disconnects, concurrency, truncations, loads, and the completed-request log.
 import type { CompletedRequest, FaultKind, ModelStats, SimulatorStats } from './types.ts';
 
 /** The log keeps the newest entries only, so a long `harness simulate` session does not grow without end. */
@@ -12,6 +12,8 @@ export class StatsRecorder {
   #disconnects = 0;
   #inFlight = 0;
   #maxConcurrent = 0;
+  #truncations = 0;
+  #loads = 0;
   #log: CompletedRequest[] = [];
 
   #model(name: string): ModelStats {
@@ -49,6 +51,16 @@ export class StatsRecorder {
     this.#inFlight--;
   }
 
+  /** A prompt was cut to fit its num_ctx. */
+  truncation(): void {
+    this.#truncations++;
+  }
+
+  /** A model was loaded (or reloaded with another num_ctx). */
+  load(): void {
+    this.#loads++;
+  }
+
   tokens(model: string, count: number): void {
     this.#model(model).tokensOut += count;
   }
@@ -70,6 +82,8 @@ export class StatsRecorder {
       inFlight: this.#inFlight,
       queued,
       maxConcurrent: this.#maxConcurrent,
+      truncations: this.#truncations,
+      loads: this.#loads,
     };
   }
 
@@ -85,6 +99,8 @@ export class StatsRecorder {
     this.#faults = {};
     this.#disconnects = 0;
     this.#maxConcurrent = this.#inFlight;
+    this.#truncations = 0;
+    this.#loads = 0;
     this.#log = [];
   }
 }

@@ -36,6 +36,12 @@ export interface SimulatorOptions {
   /** Length of synthesized text replies, in tokens. Default 24. */
   replyTokens?: number;
   /**
+   * The server's default context, like OLLAMA_CONTEXT_LENGTH: the num_ctx of a request that sets none and whose model
+   * has no Modelfile `num_ctx`. Default 4096 (Ollama's default on a small GPU). A prompt longer than its num_ctx is cut
+   * as Ollama cuts it, silently (see `stats().truncations`).
+   */
+  contextLength?: number;
+  /**
    * Replays a recorded cassette (file path, entries, or `{ from, timing?, exhausted? }`) instead of simulating:
    * every Ollama path is answered from it, and a request it does not have gets a 500 naming the nearest recorded one.
    */
@@ -53,6 +59,8 @@ export interface SimModel {
   /** As Ollama shows it: 'Q4_K_M', 'F16', 'MXFP4'. */
   quantization?: string;
   contextLength?: number;
+  /** The Modelfile's `PARAMETER num_ctx`: the context it runs with when a request sets none. Default: none. */
+  numCtx?: number;
   /** Also the default length of its embedding vectors. */
   embeddingLength?: number;
   capabilities?: Capability[];
@@ -92,12 +100,17 @@ export interface SimMessage {
   thinking?: string;
   tool_calls?: SimToolCall[];
   tool_name?: string;
+  /** Images as sent (base64): each takes its place in the prompt's token count. */
+  images?: string[];
 }
 
 export interface SimRequest {
   endpoint: 'chat' | 'generate';
   model: string;
-  /** For generate: the system prompt (if any) and the prompt as a user message. */
+  /**
+   * For generate: the system prompt (if any) and the prompt as a user message. What the model SEES: when the prompt was
+   * longer than `numCtx`, the oldest messages are gone (system messages and the last message stay), as in Ollama.
+   */
   messages: SimMessage[];
   /** The tools offered (chat only), as sent. */
   tools?: SimTool[];
@@ -111,6 +124,12 @@ export interface SimRequest {
   stream: boolean;
   /** 1-based count of identical requests (same model, messages and format) seen since start or reset. */
   attempt: number;
+  /** The context the request runs with (request, Modelfile, server default; capped by the trained length). */
+  numCtx: number;
+  /** Tokens the model evaluates: the prompt_eval_count the reply reports. */
+  promptTokens: number;
+  /** True when the prompt was cut to fit `numCtx`. */
+  truncated: boolean;
 }
 
 export interface SimReply {
@@ -145,6 +164,10 @@ export interface SimulatorStats {
   queued: number;
   /** Highest number generating at once (whole server) since start or reset. */
   maxConcurrent: number;
+  /** Chat/generate prompts cut to fit their num_ctx (messages dropped or tokens cut), as Ollama does silently. */
+  truncations: number;
+  /** Model loads, reloads for another num_ctx included (each costs `latency.loadMs`). */
+  loads: number;
   /** Only when replaying a cassette: replayed, repeated, missed and unused exchanges. */
   cassette?: CassetteStats;
 }
@@ -161,6 +184,11 @@ export interface CompletedRequest {
   finishedAt: number;
   doneReason: 'stop' | 'length';
   evalCount: number;
+  /** The prompt_eval_count reported: tokens evaluated after any cut. */
+  promptEvalCount: number;
+  numCtx: number;
+  /** The prompt was cut to fit `numCtx`. */
+  truncated: boolean;
   /** The content fault injected into this reply (badjson, schema, truncate, tools), if any. */
   fault?: FaultKind;
 }

@@ -17,7 +17,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('the examples', () => {
   it('are every workflow of machines/, each with the files it imports and its samples', () => {
-    expect(exampleNames(machines)).toEqual(['code-review', 'extract', 'feature-pipeline', 'repo-qa']);
+    expect(exampleNames(machines)).toEqual(['code-review', 'extract', 'feature-pipeline', 'long-read', 'repo-qa']);
     expect(exampleFiles(machines, 'repo-qa')).toEqual(['repo-qa.ts', 'repo-qa/tools.ts', 'repo-qa/confine.ts', 'repo-qa/walk.ts']);
     expect(exampleFiles(machines, 'code-review')).toEqual(['code-review.ts', 'samples/review-replies.ts', 'samples/sample.diff']);
   });
