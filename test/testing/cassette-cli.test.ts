@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/cli/command.ts';
+import { SettingError, UsageError } from '../../src/cli/command.ts';
 import { recordCommand, serveRecorder } from '../../src/cli/commands/record.ts';
 import { serveSimulator, simulatorOptions } from '../../src/cli/commands/simulate.ts';
 import { commands } from '../../src/cli/registry.ts';
@@ -71,7 +71,7 @@ describe('harness record', () => {
     expect(replayIO.out()).toContain('cassette: 1 replayed, 0 missed, 0 unused\n');
   });
 
-  it('reports a port in use on stderr with exit code 1, and leaves no credentials in the message', async () => {
+  it('refuses a port in use as a setting error (exit 2), and leaves no credentials in the message', async () => {
     const first = captureIO();
     const stop = new AbortController();
     const file = join(dir, 'busy.ndjson');
@@ -79,8 +79,10 @@ describe('harness record', () => {
     const port = /:(\d+) into/.exec(await firstLine(first))![1]!;
     try {
       const io = captureIO();
-      expect(await serveRecorder(['--to', join(dir, 'busy2.ndjson'), '--port', port], io, new AbortController().signal)).toBe(1);
-      expect(io.err()).toMatch(/^harness record: listen EADDRINUSE/);
+      const refusal = serveRecorder(['--to', join(dir, 'busy2.ndjson'), '--port', port], io, new AbortController().signal);
+      await expect(refusal).rejects.toThrow(SettingError);
+      await expect(refusal).rejects.toThrow(/the port is in use, EADDRINUSE/);
+      await refusal.catch((error: unknown) => expect(String(error)).not.toContain('hunter2'));
       expect(existsSync(join(dir, 'busy2.ndjson'))).toBe(false); // an existing cassette would not have been emptied
     } finally {
       stop.abort();

@@ -15,8 +15,8 @@ describe('harness simulate', () => {
 
   it.each([
     [['--bogus'], /bogus/],
-    [['--port', 'abc'], /--port must be a whole number of at least 0/],
-    [['--port', '70000'], /--port must be at most 65535/],
+    [['--port', 'abc'], /--port must be a whole number from 0 to 65535, got "abc"/],
+    [['--port', '70000'], /--port must be a whole number from 0 to 65535, got "70000"/],
     [['--num-parallel', '0'], /--num-parallel must be a whole number of at least 1/],
     [['--max-queue', '1.5'], /--max-queue must be a whole number/],
     [['--context-length', '0'], /--context-length must be a whole number of at least 1/],
@@ -71,7 +71,7 @@ describe('harness simulate', () => {
     await expect(fetch(url)).rejects.toThrow();
   });
 
-  it('reports a port in use on stderr with exit code 1', async () => {
+  it('refuses a port in use as a setting error (exit 2) naming the host and port', async () => {
     const io = captureIO();
     const first = captureIO();
     const stop = new AbortController();
@@ -79,8 +79,9 @@ describe('harness simulate', () => {
     while (!first.out().includes('\n')) await new Promise((r) => setTimeout(r, 5));
     const port = /:(\d+) /.exec(first.out())![1]!;
     try {
-      expect(await serveSimulator(['--port', port], io, new AbortController().signal)).toBe(1);
-      expect(io.err()).toMatch(/cannot listen on 127\.0\.0\.1:\d+: .*EADDRINUSE/);
+      await expect(serveSimulator(['--port', port], io, new AbortController().signal)).rejects.toThrow(
+        new RegExp(`--host "127\\.0\\.0\\.1" --port ${port}: cannot listen there \\(the port is in use, EADDRINUSE\\)`),
+      );
     } finally {
       stop.abort();
       await running;
