@@ -8,9 +8,13 @@ const stepSpec = Symbol('harness.stepSpec');
 /** A step's spec with its input type forgotten: enough to build the same step again with some fields replaced. */
 export type KeptStepSpec = ModelStepSpec<never, unknown>;
 
-/** The step's machine, carrying the spec it was built from (read back with `stepSpecOf`). */
-export function keepStepSpec<M extends AnyStateMachine>(spec: KeptStepSpec, machine: M): M & { readonly [stepSpec]: KeptStepSpec } {
-  return Object.assign(machine, { [stepSpec]: spec });
+/**
+ * The step's machine, carrying the spec it was built from (read back with `stepSpecOf`). The property stays out of the
+ * machine's type: a step's declared type is the machine's own, whatever carries it.
+ */
+export function keepStepSpec<M extends AnyStateMachine>(spec: KeptStepSpec, machine: M): M {
+  Object.assign(machine, { [stepSpec]: spec });
+  return machine;
 }
 
 function keepsSpec(machine: AnyStateMachine): machine is AnyStateMachine & { readonly [stepSpec]: KeptStepSpec } {
