@@ -20,6 +20,8 @@ export {
   type FanOutSpec,
   type FanOutOutput,
   type WaitForSpec,
+  type EventSchemas,
+  type EventsOf,
   type SleepUntilInput,
   type CallEvent,
   type CallCache,
@@ -55,6 +57,10 @@ export {
   type DriveHooks,
   type StopReport,
   type LoadedWorkflow,
+  type InputOf,
+  type OutputOf,
+  type EventOf,
+  type RunOf,
 } from './runtime/index.ts';
 
 // Where runs live.

@@ -8,7 +8,7 @@ export { tool, defaultToolTimeoutMs, type Tool, type ToolContext, type ToolDefin
 export { toolCall, toolCallHash, type ToolCallInput, type ToolCallOutput, type ToolCallOptions } from './tool-call.ts';
 export type { AgentOutput, AgentTranscript, CompactionRecord, ToolCallRecord } from './agent-output.ts';
 export type { ContextPolicy } from './compaction.ts';
-export { waitFor, waitingTag, type WaitForSpec } from './wait-for.ts';
+export { waitFor, waitingTag, type WaitForSpec, type EventSchemas, type EventsOf } from './wait-for.ts';
 export { sleepUntil, type SleepUntilInput } from './sleep-until.ts';
 export { throughCache, type CallCache, type CachedRequest } from './call-cache.ts';
 export { modelCall, requestHash, type ModelCallInput, type ModelCallOutput, type ModelCallSpec } from './model-call.ts';
