@@ -5,7 +5,7 @@
 import { assertEvent, assign, setup, type AnyEventObject } from 'xstate';
 import { z } from 'zod';
 import { rulesScorer } from '../src/score/index.ts';
-import { defineWorkflow, fanOut, flagsFrom, modelStep, sleepUntil, stepGuards, waitFor, type EventsOf } from '../src/steps/index.ts';
+import { acceptedData, defineWorkflow, fanOut, flagsFrom, modelStep, sleepUntil, stepGuards, waitFor, type EventsOf } from '../src/steps/index.ts';
 
 export const pipelineLadder = ['qwen2.5-coder:7b', 'qwen2.5-coder:32b'] as const;
 /** A work item whose check fails is implemented again this many times before it is flagged. */
@@ -166,7 +166,7 @@ export const workItemMachine = setup({
         id: 'implement',
         src: 'implement',
         input: ({ context }) => ({ feature: context.feature, item: context.item, problems: context.problems }),
-        onDone: [toFlagged, { target: 'checking', actions: assign({ implementation: ({ event }) => event.output.data }) }],
+        onDone: [toFlagged, { target: 'checking', actions: assign({ implementation: ({ event }) => acceptedData(event) }) }],
         onError: crashed('implement: step failed'),
       },
     },
@@ -175,7 +175,7 @@ export const workItemMachine = setup({
         id: 'check',
         src: 'check',
         input: ({ context }) => ({ item: context.item, implementation: context.implementation }),
-        onDone: [toFlagged, { target: 'checked', actions: assign({ check: ({ event }) => event.output.data }) }],
+        onDone: [toFlagged, { target: 'checked', actions: assign({ check: ({ event }) => acceptedData(event) }) }],
         onError: crashed('check: step failed'),
       },
     },
@@ -382,7 +382,7 @@ export const pipelineMachine = setup({
         id: 'plan',
         src: 'plan',
         input: ({ context }) => ({ feature: context.feature, background: context.background, rejected: context.rejected }),
-        onDone: [toFlagged, { target: 'working', actions: assign({ plan: ({ event }) => event.output.data }) }],
+        onDone: [toFlagged, { target: 'working', actions: assign({ plan: ({ event }) => acceptedData(event) }) }],
         onError: crashed('plan: step failed'),
       },
     },
@@ -405,7 +405,7 @@ export const pipelineMachine = setup({
         id: 'review',
         src: 'review',
         input: ({ context }) => ({ feature: context.feature, plan: context.plan?.summary ?? '', work: reportsOf(context), flags: context.flags }),
-        onDone: [toFlagged, { target: 'awaitingApproval', actions: assign({ review: ({ event }) => event.output.data }) }],
+        onDone: [toFlagged, { target: 'awaitingApproval', actions: assign({ review: ({ event }) => acceptedData(event) }) }],
         onError: crashed('review: step failed'),
       },
     },
@@ -422,7 +422,7 @@ export const pipelineMachine = setup({
         id: 'finish',
         src: 'finish',
         input: ({ context }) => ({ feature: context.feature, review: context.review?.summary ?? '', work: reportsOf(context) }),
-        onDone: [toFlagged, { target: 'done', actions: assign({ pullRequest: ({ event }) => event.output.data }) }],
+        onDone: [toFlagged, { target: 'done', actions: assign({ pullRequest: ({ event }) => acceptedData(event) }) }],
         onError: crashed('finish: step failed'),
       },
     },

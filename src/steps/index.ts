@@ -1,7 +1,7 @@
 // Public API of the step builders: model steps, fan-out, person waits, persist-safe timers, and their outputs.
 export { defineWorkflow, isWorkflow, type Workflow, type Migration, type PersistedSnapshot } from './workflow.ts';
 export { modelStep, type ModelStepSpec, type StepContext } from './model-step.ts';
-export { stepGuards, flagsFrom, type StepOutput, type AttemptRecord, type OutageTry } from './output.ts';
+export { stepGuards, flagsFrom, acceptedData, isAccepted, type StepOutput, type AcceptedOutput, type AttemptRecord, type OutageTry } from './output.ts';
 export { fanOut, type FanOutSpec, type FanOutOutput } from './fan-out.ts';
 export { agentStep, type AgentStepSpec } from './agent-step.ts';
 export { tool, defaultToolTimeoutMs, type Tool, type ToolContext, type ToolDefinition, type ToolResult } from './tool.ts';
