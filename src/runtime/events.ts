@@ -57,6 +57,8 @@ export function checkedEvent(runId: string, machine: AnyStateMachine, value: unk
       const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(payload)'}: ${i.message}`).join('; ');
       throw new EventRejectedError(`run ${runId} refuses ${type}: its payload does not match what state ${node.path.join('.')} declared (${issues})`);
     }
+    // A schema may give something else than fields (z.string(), a transform): then it cannot be an event's payload.
+    if (!isPlainObject(parsed.data)) throw new EventRejectedError(`run ${runId} refuses ${type}: the schema state ${node.path.join('.')} declared for it gives no object of fields`);
     return { ...parsed.data, type };
   }
   return event;

@@ -25,21 +25,32 @@ export type EventSchemas = Record<string, ZodType<Record<string, unknown>>>;
  */
 export type EventsOf<S extends EventSchemas> = { [K in keyof S & string]: Flat<{ type: K } & z.output<S[K]>> }[keyof S & string];
 
-/** One object type out of an intersection, as editors and type tests show it. */
-type Flat<T> = { [P in keyof T]: T[P] } & {};
+/**
+ * One object type out of an intersection, as editors and type tests show it; without index signatures, which
+ * `z.object({})` gives (`Record<string, never>`) and which would leave no room for `type`.
+ */
+type Flat<T> = { [P in keyof T as string extends P ? never : number extends P ? never : P]: T[P] } & {};
 
 /**
  * Where a state config made by `waitFor` keeps its declared events. A symbol: spread into the state with its other
- * keys, kept on the state node's config by XState, and left out of the machine's JSON (definition and hash).
+ * keys, kept on the state node's config by XState, and left out of the machine's JSON (definition and hash). From the
+ * global registry, so a second copy of the package in one process still finds the schemas.
  */
 export const declaredEventsKey: unique symbol = Symbol.for('xstate-llm-harness.waitFor.events');
 
-/** The schemas behind each `declaredEventsKey` value: a token on the config, so reading it back needs no cast. */
-const schemasByToken = new WeakMap<object, EventSchemas>();
+function isSchema(value: unknown): value is ZodType {
+  return typeof value === 'object' && value !== null && 'safeParse' in value && typeof value.safeParse === 'function';
+}
 
 /** The schemas a `waitFor` config declared, given what its `declaredEventsKey` holds; undefined for anything else. */
-export function declaredSchemas(token: unknown): EventSchemas | undefined {
-  return typeof token === 'object' && token !== null ? schemasByToken.get(token) : undefined;
+export function declaredSchemas(value: unknown): Record<string, ZodType> | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const schemas: Record<string, ZodType> = {};
+  for (const [type, schema] of Object.entries(value)) {
+    if (!isSchema(schema)) return undefined;
+    schemas[type] = schema;
+  }
+  return schemas;
 }
 
 export interface WaitForSpec<TTarget extends string, S extends EventSchemas = EventSchemas> {
@@ -55,7 +66,7 @@ export interface WaitForSpec<TTarget extends string, S extends EventSchemas = Ev
 
 interface WaitState {
   tags: string[];
-  readonly [declaredEventsKey]?: object;
+  readonly [declaredEventsKey]?: EventSchemas;
 }
 
 type TimedWait<TTarget extends string> = WaitState & {
@@ -77,12 +88,10 @@ export function waitFor<TTarget extends string, S extends EventSchemas = EventSc
 export function waitFor<TTarget extends string, S extends EventSchemas>(spec: WaitForSpec<TTarget, S> = {}): WaitState | TimedWait<TTarget> {
   const { timeout, events } = spec;
   const tags = [waitingTag];
-  let declared: { [declaredEventsKey]?: object } = {};
+  let declared: { [declaredEventsKey]?: EventSchemas } = {};
   if (events) {
     for (const [type, schema] of Object.entries(events)) assertZod4Schema(schema, `waitFor event ${type}`);
-    const token = {};
-    schemasByToken.set(token, events);
-    declared = { [declaredEventsKey]: token };
+    declared = { [declaredEventsKey]: events };
   }
   if (!timeout) return { tags, ...declared };
   // The deadline is fixed when the state is entered: it is the timer's input, persisted with it and restored as is.

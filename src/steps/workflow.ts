@@ -77,7 +77,7 @@ function callerFile(): string | undefined {
   return isAbsolute(file) && existsSync(file) ? file : undefined;
 }
 
-export function defineWorkflow<I, M extends AnyStateMachine, In = unknown>(workflow: Workflow<I, M, In>): Workflow<I, M, In> {
+export function defineWorkflow<I, M extends AnyStateMachine = AnyStateMachine, In = unknown>(workflow: Workflow<I, M, In>): Workflow<I, M, In> {
   assertZod4Schema(workflow.input, `defineWorkflow "${workflow.id}" input`);
   if (!workflowIdPattern.test(workflow.id)) {
     throw new TypeError(`workflow id "${workflow.id}" must be 1-64 letters, digits, '.', '_' or '-'`);
