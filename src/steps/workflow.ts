@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AnyStateMachine, Snapshot } from 'xstate';
+import type { AnyStateMachine, InputFrom, Snapshot } from 'xstate';
 import type { ZodType } from 'zod';
 import { assertZod4Schema } from '../util/zod-version.ts';
 import type { OutagePolicy } from './services.ts';
@@ -77,7 +77,15 @@ function callerFile(): string | undefined {
   return isAbsolute(file) && existsSync(file) ? file : undefined;
 }
 
-export function defineWorkflow<I, M extends AnyStateMachine = AnyStateMachine, In = unknown>(workflow: Workflow<I, M, In>): Workflow<I, M, In> {
+/**
+ * Refuses, at compile time, an input schema whose output is not the machine's `types.input`: the parsed input is what
+ * the machine starts with, so a schema that gives less would start it with fields missing.
+ */
+type InputFits<I, M extends AnyStateMachine> = [I] extends [InputFrom<M>]
+  ? unknown
+  : { machine: { 'the input schema gives': I; 'the machine takes': InputFrom<M> } };
+
+export function defineWorkflow<I, M extends AnyStateMachine = AnyStateMachine, In = unknown>(workflow: Workflow<I, M, In> & InputFits<I, M>): Workflow<I, M, In> {
   assertZod4Schema(workflow.input, `defineWorkflow "${workflow.id}" input`);
   if (!workflowIdPattern.test(workflow.id)) {
     throw new TypeError(`workflow id "${workflow.id}" must be 1-64 letters, digits, '.', '_' or '-'`);

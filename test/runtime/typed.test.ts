@@ -35,6 +35,12 @@ describe('the types of a run', () => {
     expectTypeOf<RunOf['output']>().toEqualTypeOf<unknown>();
   });
 
+  it("refuse a workflow whose input schema does not give the machine its input", () => {
+    // @ts-expect-error the machine takes { text, copies }: a schema without copies would start it without one
+    const short = () => defineWorkflow({ id: 'short', input: z.object({ text: z.string() }), machine: signOffMachine });
+    expectTypeOf(short).returns.toHaveProperty('id');
+  });
+
   it('refuse a wrong input or event at compile time', () => {
     const store = new FileStore({ dir: tempDir() });
     const never = () => {
@@ -101,7 +107,7 @@ describe('a run started from code', () => {
   it('refuses to be read or resumed as a run of another workflow', async () => {
     const store = new FileStore({ dir: tempDir() });
     const waiting = await runWorkflow({ store, workflow: signOff, input: { text: 'ok' } });
-    const other = defineWorkflow({ id: 'other', input: z.object({ text: z.string() }), machine: signOffMachine });
+    const other = defineWorkflow({ id: 'other', input: z.object({ text: z.string(), copies: z.number() }), machine: signOffMachine });
     await expect(getRun(store, waiting.runId, other)).rejects.toThrow(`run ${waiting.runId} is a run of workflow typed-sign-off, not other`);
     await expect(resumeWorkflow({ store, runId: waiting.runId, workflow: other })).rejects.toSatisfy((error) => hasCode(error, 'WORKFLOW_LOAD'));
     expect((await getRun(store, waiting.runId)).status).toBe('waiting');
