@@ -1,4 +1,4 @@
-// `harness send`: delivers an event (a person's APPROVE, with data) to a run and drives it until it settles again.
+// `harness send`: delivers an event (a person's APPROVE, its fields on it) to a run and drives it until it settles again.
 import type { AnyEventObject } from 'xstate';
 import { hasCode } from '../../errors.ts';
 import { eventFrom, sendToRun } from '../../runtime/index.ts';
