@@ -234,7 +234,7 @@ async function loadRun(runId, parts, api) {
     el('h1', {}, s.runId, ' ', runStatusBadge(s, { id: 'run-status' })),
     el('p', { class: 'meta' },
       `workflow ${run.workflow.id} · started ${fmtTime(s.createdAt)} · elapsed ${fmtMs(s.activeMs)} · `,
-      `${fmtNum(run.usage.tokensIn)} tokens in / ${fmtNum(run.usage.tokensOut)} out · ${fmtNum(run.usage.calls)} model calls · epoch ${run.epoch}`),
+      `${fmtNum(run.usage.tokensIn)} tokens in / ${fmtNum(run.usage.tokensOut)} out · model calls ${run.callsText} · epoch ${run.epoch}`),
     el('p', { class: 'meta muted' }, `${run.workflow.module} (definition ${run.workflow.hash})`),
     ...(run.flags.length > 0 ? [el('ul', { class: 'flags' }, run.flags.map((f) => el('li', {}, f)))] : []),
     ...(run.error ? [el('p', { class: 'error' }, run.error)] : []),
