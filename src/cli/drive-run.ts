@@ -105,7 +105,10 @@ export async function driveFromCli(request: DriveRequest): Promise<number> {
   // First signal: stop after a checkpoint, leaving the run resumable. Second: leave at once (the lock goes stale
   // with this process, so the run can still be resumed from its last checkpoint).
   const controller = new AbortController();
+  // Set once the drive returned: a signal while the command closes up (spans, the relay) ends it with the summary.
+  let ended: (() => never) | null = null;
   const onSignal = (signal: NodeJS.Signals) => {
+    if (ended) ended();
     if (controller.signal.aborted) {
       io.stderr.write(`quit at once: run ${runId} is left at its last checkpoint; calls in flight are made again when you resume it:\n  ${resumeCommand(runId, request.snapshotsFlag)}\n`);
       process.exit(interruptedExitCode);
@@ -132,31 +135,46 @@ export async function driveFromCli(request: DriveRequest): Promise<number> {
   hooks.telemetry = { content: contentEnabled(undefined, io.env) };
   let bridge: StatelyBridge | null = null;
   let otel: { shutdown(): Promise<void> } | null = null;
-  let record: RunRecord;
+  // The handlers stay until the summary is out: a Ctrl-C at any moment says how the run can go on.
   try {
-    // The SDK and exporter are loaded only when asked for: without them the spans are the API's no-ops.
-    if (otelWanted(request.flags?.otel, io.env)) otel = (await import('../telemetry/sdk.ts')).startOtlpTracing(io.env);
-    bridge = await statelyBridge(request.flags, io);
-    if (bridge) hooks.inspect = bridge.inspect;
-    record = await request.drive(hooks);
+    let record: RunRecord;
+    try {
+      // The SDK and exporter are loaded only when asked for: without them the spans are the API's no-ops.
+      if (otelWanted(request.flags?.otel, io.env)) otel = (await import('../telemetry/sdk.ts')).startOtlpTracing(io.env);
+      bridge = await statelyBridge(request.flags, io);
+      if (bridge) hooks.inspect = bridge.inspect;
+      record = await request.drive(hooks);
+      const done = record;
+      ended = () => {
+        view.close();
+        printOutcome(request, done, cutOff, stopGraceMs);
+        process.exit(exitCodeFor(done.status));
+      };
+    } finally {
+      await otel?.shutdown(); // flushes the spans before the command exits
+      await bridge?.close();
+      view.close();
+    }
+    printOutcome(request, record, cutOff, stopGraceMs);
+    return exitCodeFor(record.status);
   } finally {
-    await otel?.shutdown(); // flushes the spans before the command exits
-    await bridge?.close();
-    view.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
 
+/** What a driving command prints when the drive is over: the calls a stop cut off, the summary, how to go on. */
+function printOutcome(request: DriveRequest, record: RunRecord, cutOff: string[], stopGraceMs: number | undefined): void {
+  const { io } = request;
   if (cutOff.length > 0) io.stderr.write(`${cutOffLine(cutOff, stopGraceMs)}\n`);
   const next = continueLines(record, request.snapshotsFlag);
-  if (json) {
+  if (request.json) {
     io.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
     if (next.length > 0) io.stderr.write(`${next.join('\n')}\n`);
   } else {
     const p = paint(colorEnabled(io.stdout, io.env));
     io.stdout.write(`${[...summaryLines(record, p), ...next].join('\n')}\n`);
   }
-  return exitCodeFor(record.status);
 }
 
 /** The parsed `driveFlags` values of a command that drives an existing run. */
