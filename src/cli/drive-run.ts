@@ -38,8 +38,9 @@ export const driveFlagsHelp = `  --json               print only the final run r
   --stop-grace-ms <ms> on Ctrl-C, wait this long for calls in flight (default 30000, or the config file's
                        stopGraceMs); then cut them off (named on stderr) and stop: they are made again on resume
   --inspect            send the run to Stately's inspector: starts the relay on --inspect-port (default 8080);
-                       open the printed http://localhost:<port> page (it embeds stately.ai/inspect: needs internet)
-  --inspect-url <ws>   send to a relay already running at ws://host:port instead
+                       open the printed http://localhost:<port> page (it embeds stately.ai/inspect: needs internet;
+                       offline, use harness inspect). The relay stays up after the run ends or waits, until Ctrl-C
+  --inspect-url <ws>   send to a relay already running at ws://host:port instead (e.g. harness inspect --stately)
   --otel               export OpenTelemetry spans (run, model calls) over OTLP/HTTP to $OTEL_EXPORTER_OTLP_ENDPOINT
                        (default http://localhost:4318; on whenever that is set); HARNESS_OTEL_CONTENT=1 adds prompts/replies`;
 
@@ -90,7 +91,7 @@ async function statelyBridge(flags: InspectFlags | undefined, io: CliIO): Promis
   }
   const bridge = await startStatelyBridge(flags['inspect-url'] !== undefined ? { url: flags['inspect-url'] } : { port });
   const where = bridge.viewerUrl
-    ? `open ${bridge.viewerUrl} in a browser with internet access (the page embeds https://stately.ai/inspect)`
+    ? `open ${bridge.viewerUrl} in a browser with internet access (the page embeds https://stately.ai/inspect; offline, harness inspect serves the local inspector)`
     : `sending to the relay at ${flags['inspect-url']}`;
   io.stderr.write(`Stately inspector: ${where}\n`);
   return bridge;
@@ -105,10 +106,10 @@ export async function driveFromCli(request: DriveRequest): Promise<number> {
   // First signal: stop after a checkpoint, leaving the run resumable. Second: leave at once (the lock goes stale
   // with this process, so the run can still be resumed from its last checkpoint).
   const controller = new AbortController();
-  // Set once the drive returned: a signal while the command closes up (spans, the relay) ends it with the summary.
-  let ended: (() => never) | null = null;
+  // Set once the drive returned: a signal then ends the command with the summary, or closes the relay kept open.
+  let afterDrive: (() => void) | null = null;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (ended) ended();
+    if (afterDrive) return afterDrive();
     if (controller.signal.aborted) {
       io.stderr.write(`quit at once: run ${runId} is left at its last checkpoint; calls in flight are made again when you resume it:\n  ${resumeCommand(runId, request.snapshotsFlag)}\n`);
       process.exit(interruptedExitCode);
@@ -135,7 +136,7 @@ export async function driveFromCli(request: DriveRequest): Promise<number> {
   hooks.telemetry = { content: contentEnabled(undefined, io.env) };
   let bridge: StatelyBridge | null = null;
   let otel: { shutdown(): Promise<void> } | null = null;
-  // The handlers stay until the summary is out: a Ctrl-C at any moment says how the run can go on.
+  // The handlers stay until the command ends: a Ctrl-C at any moment says how the run can go on.
   try {
     let record: RunRecord;
     try {
@@ -145,19 +146,29 @@ export async function driveFromCli(request: DriveRequest): Promise<number> {
       if (bridge) hooks.inspect = bridge.inspect;
       record = await request.drive(hooks);
       const done = record;
-      ended = () => {
+      afterDrive = () => {
         view.close();
         printOutcome(request, done, cutOff, stopGraceMs);
         process.exit(exitCodeFor(done.status));
       };
     } finally {
       await otel?.shutdown(); // flushes the spans before the command exits
-      await bridge?.close();
+      await bridge?.detach();
       view.close();
     }
     printOutcome(request, record, cutOff, stopGraceMs);
+    // A run ends or starts waiting in seconds, before anyone has opened the page: the relay started here stays up,
+    // replaying the whole run to a page opened late, until Ctrl-C. Not after a stop: Ctrl-C already said "leave".
+    const relay = bridge?.relay ?? null;
+    if (relay && !controller.signal.aborted) {
+      io.stderr.write(`Stately inspector: the relay stays up so you can look at the run: open ${relay.pageUrl} (needs internet access; offline: harness inspect). Ctrl-C closes it.\n`);
+      await new Promise<void>((resolve) => {
+        afterDrive = resolve;
+      });
+    }
     return exitCodeFor(record.status);
   } finally {
+    await bridge?.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
