@@ -1,5 +1,7 @@
 // Drives a run from the command line: live view, Ctrl-C handling, the final record printed, and the exit code.
 import { startStatelyBridge, type StatelyBridge } from '../inspect/stately.ts';
+import type { CallEvent } from '../steps/services.ts';
+import { hintOnRefusedCall } from './no-ollama.ts';
 import { HostSet } from '../llm/hosts.ts';
 import { defaultStopGraceMs, hostLimiter, type DriveHooks } from '../runtime/index.ts';
 import type { RunRecord, RunStore } from '../store/index.ts';
@@ -121,7 +123,11 @@ export async function driveFromCli(request: DriveRequest): Promise<number> {
   process.on('SIGTERM', onSignal);
 
   // One limiter per process: every call this command makes shares HARNESS_HOST_CONCURRENCY per host.
-  const hooks: LiveHooks = { signal: controller.signal, onCall: view.onCall, onCheckpoint: view.onCheckpoint, limiter: hostLimiter(env) };
+  const onCall = (event: CallEvent) => {
+    view.onCall(event);
+    hintOnRefusedCall(io, event, (hint) => view.note(hint));
+  };
+  const hooks: LiveHooks = { signal: controller.signal, onCall, onCheckpoint: view.onCheckpoint, limiter: hostLimiter(env) };
   // Several hosts (OLLAMA_HOSTS): calls are routed among the ones that have the model, and fail over.
   if (env.OLLAMA_HOSTS?.trim()) hooks.hosts = HostSet.fromEnv(env);
   const parkAfterMs = integerFlag('park-after', msSetting(request.flags?.['park-after'], 'parkAfterMs', io), 0);
