@@ -23,10 +23,11 @@ describe('the hint when no Ollama answers', { timeout: 90_000 }, () => {
     expect(noOllamaHint('http://127.0.0.1:11434', 'Ollama answered 500')).toBeNull();
   });
 
-  it.each([
+  const cases: [string, string[]][] = [
     ['from the model check', []],
     ['from the first refused call', ['--skip-model-check']],
-  ])('`harness run` prints it once, %s', async (_from, flags, context) => {
+  ];
+  for (const [from, flags] of cases) it(`\`harness run\` prints it once, ${from}`, async (context) => {
     if (!(await defaultPortRefuses())) {
       console.warn('SKIPPING: something listens on 127.0.0.1:11434, so no connection is refused there');
       context.skip();
