@@ -1,10 +1,10 @@
 // The Stately relay outlives the run it shows (a page opened late still sees it all, until Ctrl-C), `harness inspect
 // --stately` serves it alone, and its page says plainly that it needs internet access and where to look offline.
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startSimulator, type Simulator } from '../../src/testing/index.ts';
 import { fixture, start, tempDir, until, type Env } from '../cli/harness.ts';
+import { freePort } from '../helpers/ports.ts';
 
 let sim: Simulator;
 let env: Env;
@@ -15,19 +15,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await sim.close();
 });
-
-/** A port nothing listens on right now (the relay refuses --inspect-port 0). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Everything a late client receives from the relay once connected (as a program: no Origin). */
 function listen(url: string): { received: { type: string; snapshot?: { value?: unknown } }[]; socket: WebSocket } {
