@@ -268,7 +268,7 @@ async function loadRun(runId, parts, api) {
   );
   showAgents(parts.agents, run.agents, run.workflow.hash);
   view.last = run;
-  document.getElementById('calls-title').textContent = `Model calls (${run.calls.length})`;
+  document.getElementById('calls-title').textContent = `Model calls (${run.callsText})`;
   parts.calls.replaceChildren(callsTable(run.calls, view.selected, view.select));
   view.showInflight();
   parts.usage.replaceChildren(usagePanel(run.usageDetail));
