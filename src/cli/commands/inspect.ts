@@ -102,6 +102,7 @@ async function serve(store: StoreChoice['store'], host: string, port: number, ev
     io.stderr.write(`harness inspect: warning: bound to ${host}; anyone who can reach it can read runs (writes still need the token)\n`);
   }
   await stopped(stop);
+  io.stderr.write('harness inspect: closing; runs this page drives stop at a checkpoint (Ctrl-C again to quit now)\n');
   await inspector.close();
   return ExitCode.ok;
 }
@@ -112,6 +113,8 @@ export const inspectCommand: Command = {
   help,
   async run(argv: string[], io: CliIO): Promise<number> {
     if (argv.includes('--stately')) return untilSignalled((stop) => serveStatelyRelay(argv, io, stop));
-    return untilSignalled((stop) => serveInspector(argv, io, stop));
+    // Runs the page resumed or sent events to stop at a checkpoint on close; quitting at once leaves them resumable.
+    const quit = () => io.stderr.write('quit at once: runs this page was driving are left at their last checkpoint; harness ls lists them, harness resume <run-id> continues one\n');
+    return untilSignalled((stop) => serveInspector(argv, io, stop), quit);
   },
 };
