@@ -163,6 +163,8 @@ export async function driveFromCli(request: DriveRequest): Promise<number> {
       view.close();
     }
     printOutcome(request, record, cutOff, stopGraceMs);
+    const code = exitCodeFor(record.status);
+    afterDrive = () => process.exit(code); // said all there is to say
     // A run ends or starts waiting in seconds, before anyone has opened the page: the relay started here stays up,
     // replaying the whole run to a page opened late, until Ctrl-C. Not after a stop: Ctrl-C already said "leave".
     const relay = bridge?.relay ?? null;
@@ -172,7 +174,7 @@ export async function driveFromCli(request: DriveRequest): Promise<number> {
         afterDrive = resolve;
       });
     }
-    return exitCodeFor(record.status);
+    return code;
   } finally {
     await bridge?.close();
     process.off('SIGINT', onSignal);
