@@ -1,6 +1,7 @@
 // One driver per run: an exclusive lock file held by a lease (a heartbeat renews it), with an epoch-style fence.
 import { closeSync, openSync, readFileSync, readlinkSync, renameSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { FencedError, RunLockedError } from './errors.ts';
@@ -150,6 +151,17 @@ export class RunLock {
     let raw: string;
     try {
       raw = readFileSync(this.#path, 'utf8');
+    } catch {
+      throw new FencedError(`lost the lock of ${this.#path}: another driver took the run`);
+    }
+    if (raw !== this.#raw) throw new FencedError(`lost the lock of ${this.#path}: another driver took the run`);
+  }
+
+  /** assertHeld off the event loop, for the commit path: the lock file is read by libuv's thread pool. */
+  async checkHeld(): Promise<void> {
+    let raw: string;
+    try {
+      raw = await readFile(this.#path, 'utf8');
     } catch {
       throw new FencedError(`lost the lock of ${this.#path}: another driver took the run`);
     }
