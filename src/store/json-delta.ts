@@ -52,7 +52,7 @@ export function diff(before: unknown, after: unknown): Delta | null {
     keys.push(key);
     const change: Delta | null = Object.hasOwn(before, key) ? diff(before[key], item) : [0, item];
     if (change) {
-      changes[key] = change;
+      put(changes, key, change);
       changed = true;
     }
   }
