@@ -1,7 +1,6 @@
 // One driver per run: an exclusive lock file held by a lease (a heartbeat renews it), with an epoch-style fence.
-import { closeSync, openSync, readFileSync, readlinkSync, renameSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
+import { closeSync, fstat, openSync, readFileSync, readlinkSync, renameSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { FencedError, RunLockedError } from './errors.ts';
@@ -92,9 +91,18 @@ export class RunLock {
   readonly #raw: string;
   #heartbeat: NodeJS.Timeout | undefined;
 
-  private constructor(path: string, raw: string, staleMs: number) {
+  /**
+   * The lock file, kept open while held: a newer driver takes a stale lock by moving it aside and deleting it, so the
+   * file this descriptor holds has no name left (nlink 0) once the run is taken; one fstat tells.
+   */
+  #fd: number | undefined;
+  /** Set when the heartbeat finds the lock file holding another driver's content. */
+  #lost = false;
+
+  private constructor(path: string, raw: string, staleMs: number, fd: number) {
     this.#path = path;
     this.#raw = raw;
+    this.#fd = fd;
     this.#heartbeat = setInterval(() => this.#touch(), Math.max(50, Math.floor(staleMs / 3)));
     this.#heartbeat.unref();
   }
@@ -107,9 +115,13 @@ export class RunLock {
         const fd = openSync(path, 'wx');
         const owner: LockOwner = { pid: process.pid, hostname: hostname(), acquiredAt: new Date().toISOString(), token: randomUUID(), ...processPlace() };
         const raw = JSON.stringify(owner);
-        writeSync(fd, raw);
-        closeSync(fd);
-        return new RunLock(path, raw, staleMs);
+        try {
+          writeSync(fd, raw);
+        } catch (error) {
+          closeSync(fd);
+          throw error;
+        }
+        return new RunLock(path, raw, staleMs, fd);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
@@ -157,30 +169,41 @@ export class RunLock {
     if (raw !== this.#raw) throw new FencedError(`lost the lock of ${this.#path}: another driver took the run`);
   }
 
-  /** assertHeld off the event loop, for the commit path: the lock file is read by libuv's thread pool. */
-  async checkHeld(): Promise<void> {
-    let raw: string;
-    try {
-      raw = await readFile(this.#path, 'utf8');
-    } catch {
-      throw new FencedError(`lost the lock of ${this.#path}: another driver took the run`);
-    }
-    if (raw !== this.#raw) throw new FencedError(`lost the lock of ${this.#path}: another driver took the run`);
+  /**
+   * The fence of every write, off the event loop and in one trip to libuv's thread pool: whether the lock file this
+   * lock wrote still has a name. A takeover always deletes it (after moving it aside), and so does a person removing
+   * it. (On a network disk where a process of this same host deleted it, the client may keep it under a temporary
+   * name: the heartbeat's check of the lock's content, every third of the lease, fences the session from then on.)
+   */
+  checkHeld(): Promise<void> {
+    const fd = this.#fd;
+    const lost = () => new FencedError(`lost the lock of ${this.#path}: another driver took the run`);
+    if (fd === undefined || this.#lost) return Promise.reject(lost());
+    return new Promise((resolve, reject) => {
+      fstat(fd, (error, stats) => (error || stats.nlink === 0 ? reject(lost()) : resolve()));
+    });
   }
 
   #touch(): void {
     try {
       this.assertHeld();
+    } catch {
+      this.#lost = true; // the next write reports it
+      return;
+    }
+    try {
       const now = new Date();
       utimesSync(this.#path, now, now);
     } catch {
-      /* fenced: the next write reports it */
+      /* gone since: the next write's fence reports it */
     }
   }
 
   release(): void {
     clearInterval(this.#heartbeat);
     this.#heartbeat = undefined;
+    if (this.#fd !== undefined) closeSync(this.#fd);
+    this.#fd = undefined;
     try {
       this.assertHeld();
       unlinkSync(this.#path);

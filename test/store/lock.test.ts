@@ -1,6 +1,6 @@
 // Run locks: one driver per run, held by a lease its heartbeat renews; a dead pid counts only where it provably can.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -34,6 +34,20 @@ async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> 
 }
 
 describe('RunLock', () => {
+  it('fences off the event loop: held while its file stands, lost once a newer driver takes it or it is removed', async () => {
+    const path = lockPath();
+    const first = acquire(path, 50);
+    await expect(first.checkHeld()).resolves.toBeUndefined();
+    utimesSync(path, hourAgo(), hourAgo()); // its lease lapsed: a newer driver may take it
+    const newer = acquire(path, 50);
+    await expect(first.checkHeld()).rejects.toBeInstanceOf(FencedError);
+    await expect(newer.checkHeld()).resolves.toBeUndefined();
+    newer.release();
+    const again = acquire(path);
+    rmSync(path);
+    await expect(again.checkHeld()).rejects.toBeInstanceOf(FencedError);
+  });
+
   it('writes its owner, refuses a second driver, and can be taken again once released', () => {
     const path = lockPath();
     const lock = acquire(path);
