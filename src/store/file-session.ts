@@ -54,7 +54,7 @@ export class FileSession implements RunSession {
     return this.#write(async () => {
       const stored: StoredJournalEntry = { ...entry, epoch: this.epoch };
       const line = `${JSON.stringify(stored)}\n`;
-      await this.#parts.lock.checkHeld();
+      this.#parts.lock.checkHeld();
       await this.#journal.append(line);
       this.#parts.journal.put(stored);
     });
@@ -66,13 +66,10 @@ export class FileSession implements RunSession {
    */
   commit(checkpoint: Checkpoint, timeline: readonly TimelineEntry[] = []): Promise<void> {
     return this.#write(async () => {
-      // The fence is read while the line is prepared; nothing is written unless this session still holds the run.
-      const held = this.#parts.lock.checkHeld();
-      held.catch(() => undefined);
       const kept: KeptCheckpoint = { seq: this.#nextSeq, at: new Date().toISOString(), journalCount: this.record.journal.length, checkpoint: checkpointOf(checkpoint) };
       const line = this.#lines.prepare(kept);
       const events = timeline.length > 0 ? timeline.map((entry) => `${JSON.stringify(entry)}\n`).join('') : '';
-      await held;
+      this.#parts.lock.checkHeld(); // nothing is written unless this session still holds the run
       await Promise.all([this.#history.append(line.text), events === '' ? undefined : this.#timeline.append(events)]);
       this.#lines.written(line);
       this.#nextSeq += 1;

@@ -1,5 +1,5 @@
 // One driver per run: an exclusive lock file held by a lease (a heartbeat renews it), with an epoch-style fence.
-import { closeSync, fstat, openSync, readFileSync, readlinkSync, renameSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readlinkSync, renameSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { z } from 'zod';
@@ -170,18 +170,22 @@ export class RunLock {
   }
 
   /**
-   * The fence of every write, off the event loop and in one trip to libuv's thread pool: whether the lock file this
-   * lock wrote still has a name. A takeover always deletes it (after moving it aside), and so does a person removing
-   * it. (On a network disk where a process of this same host deleted it, the client may keep it under a temporary
-   * name: the heartbeat's check of the lock's content, every third of the lease, fences the session from then on.)
+   * The fence of every write: whether the lock file this lock wrote still has a name, asked of the descriptor kept
+   * open (one fstat of an inode in memory, no path lookup, no read). A takeover always deletes the file (after moving
+   * it aside), and so does a person removing it. (On a network disk where a process of this same host deleted it,
+   * the client may keep it under a temporary name: the heartbeat's check of the lock's content, every third of the
+   * lease, fences the session from then on.)
    */
-  checkHeld(): Promise<void> {
-    const fd = this.#fd;
+  checkHeld(): void {
     const lost = () => new FencedError(`lost the lock of ${this.#path}: another driver took the run`);
-    if (fd === undefined || this.#lost) return Promise.reject(lost());
-    return new Promise((resolve, reject) => {
-      fstat(fd, (error, stats) => (error || stats.nlink === 0 ? reject(lost()) : resolve()));
-    });
+    if (this.#fd === undefined || this.#lost) throw lost();
+    let links: number;
+    try {
+      links = fstatSync(this.#fd).nlink;
+    } catch {
+      throw lost();
+    }
+    if (links === 0) throw lost();
   }
 
   #touch(): void {
