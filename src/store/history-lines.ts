@@ -86,28 +86,14 @@ export async function readLastKept(file: string): Promise<{ last: KeptLine | nul
       // The window's first line is likely cut: it starts after the first newline (none at all: widen the window).
       const from = start === 0 ? 0 : bytes.indexOf(0x0a) + 1;
       if (start > 0 && from === 0) continue;
-      let parsed: { items: HistoryLine[]; validBytes: number };
-      try {
-        parsed = parseLines(bytes.subarray(from, bytesRead), file, isHistoryLine, 'a kept checkpoint');
-      } catch (error) {
-        if (start === 0 || !(error instanceof CorruptRunError)) throw error;
-        break; // damage inside the window: the whole file's read below names its line
-
-      }
-      const { items } = parsed;
-      const last = items.at(-1);
-      if (last === undefined && start > 0) continue;
-      const epoch = last?.epoch ?? 0;
-      let first = -1;
-      for (let i = items.length - 1; i >= 0 && first < 0; i--) {
-        const item = items[i];
-        if (item && (item.epoch ?? 0) === epoch && item.checkpoint !== undefined) first = i;
-      }
-      if (first < 0 && start > 0) continue;
+      const found = lastChain(bytes.subarray(0, bytesRead), from);
+      if (found === 'damaged') break; // the whole file's read below names the damaged line
+      if (found === 'wider' && start > 0) continue;
+      if (found === 'wider') return { last: null, validBytes: 0 };
       const replay = replayer(file);
       let kept: KeptLine | null = null;
-      for (const item of items.slice(Math.max(0, first))) if ((item.epoch ?? 0) === epoch) kept = replay(item);
-      return { last: kept, validBytes: start + from + parsed.validBytes };
+      for (const line of found.chain.reverse()) kept = replay(line);
+      return { last: kept, validBytes: start + found.validEnd };
     }
   } finally {
     await handle.close();
@@ -115,6 +101,46 @@ export async function readLastKept(file: string): Promise<{ last: KeptLine | nul
   // Reached only on damage inside a window: read it all, for the refusal that names the line.
   const { entries, validBytes } = parseHistory(await readWhole(file), file);
   return { last: entries.at(-1) ?? null, validBytes };
+}
+
+/**
+ * The last line's delta chain in a window of the file, scanned from its end: lines of the last line's epoch back to a
+ * whole one, newest first, and where the last whole line ends. Only the lines needed are parsed. As in parseLines, a
+ * line cut short at the end, or a last line that is not JSON, is a write that never completed; anything else that
+ * does not read is damage (reported by a read of the whole file). 'wider': no whole line in the window; from the
+ * file's start, that means deltas without one (replaying them reports it), or no line at all.
+ */
+function lastChain(bytes: Buffer, from: number): { chain: HistoryLine[]; validEnd: number } | 'wider' | 'damaged' {
+  const chain: HistoryLine[] = [];
+  let validEnd: number | undefined;
+  let epoch: number | undefined;
+  let lineEnd = bytes.lastIndexOf(0x0a);
+  // Bytes after the last newline are a torn line; then nothing before it may be torn too.
+  let tornSeen = bytes.subarray(lineEnd + 1).toString('utf8').trim() !== '';
+  while (lineEnd >= from) {
+    const end = lineEnd; // this line's newline
+    // (lastIndexOf counts a negative offset from the buffer's end: a line at the very start is looked up apart.)
+    const lineStart = Math.max(from, end > 0 ? bytes.lastIndexOf(0x0a, end - 1) + 1 : 0);
+    const text = bytes.toString('utf8', lineStart, end);
+    lineEnd = lineStart - 1;
+    if (text.trim() === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      if (tornSeen || validEnd !== undefined) return 'damaged';
+      tornSeen = true;
+      continue;
+    }
+    if (!isHistoryLine(value)) return 'damaged';
+    tornSeen = true;
+    validEnd ??= end + 1;
+    epoch ??= value.epoch ?? 0;
+    if ((value.epoch ?? 0) !== epoch) continue;
+    chain.push(value);
+    if (value.checkpoint !== undefined) return { chain, validEnd };
+  }
+  return from === 0 && chain.length > 0 ? { chain, validEnd: validEnd ?? 0 } : 'wider';
 }
 
 async function readWhole(file: string): Promise<Buffer> {
