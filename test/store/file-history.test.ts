@@ -84,6 +84,20 @@ describe('FileStore history', () => {
     expect(readFileSync(paths.history, 'utf8')).toBe(damaged);
   });
 
+  it('refuses a damaged line inside the last delta chain, naming it, and a complete last line before a torn one', async () => {
+    const files = new FileStore({ dir: tempDir() });
+    const paths = runPaths(files.dir, 'damaged');
+    const session = await files.create(meta('damaged'));
+    for (let i = 1; i <= 3; i++) await session.commit(checkpoint({ activeMs: i }));
+    await session.close();
+    const lines = readFileSync(paths.history, 'utf8').split('\n');
+    writeFileSync(paths.history, [lines[0], '{"seq":2,"at', lines[2], lines[3]].join('\n'));
+    await expect(files.read('damaged')).rejects.toThrow(/history\.ndjson line 2 is not valid JSON/);
+    // Two writes that never completed cannot come from one crash: a bad complete line before a torn one is damage.
+    writeFileSync(paths.history, [lines[0], lines[1], '{"seq":3,"at', '{"seq":4'].join('\n'));
+    await expect(files.open('damaged')).rejects.toBeInstanceOf(CorruptRunError);
+  });
+
   it('ignores a torn last line, cuts it off at open, and numbers on from the last whole line', async () => {
     const files = new FileStore({ dir: tempDir() });
     const paths = runPaths(files.dir, 'torn');
