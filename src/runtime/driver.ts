@@ -1,6 +1,6 @@
 // Drives one run's root actor: services lent, a checkpoint after every snapshot change, until it ends or waits.
 import { createActor, type AnyEventObject, type AnyMachineSnapshot, type InspectionEvent, type Snapshot } from 'xstate';
-import { actorPath, provideServices, type CallEvent, type ContextServices, type HostLimiter, type OutagePolicy, type StepServices } from '../steps/services.ts';
+import { actorPath, isServicesHolder, lendServices, type CallEvent, type ContextServices, type HostLimiter, type OutagePolicy, type StepServices } from '../steps/services.ts';
 import type { HostSet } from '../llm/hosts.ts';
 import type { CallCache } from '../steps/call-cache.ts';
 import type { PersistedSnapshot, Workflow } from '../steps/workflow.ts';
@@ -119,7 +119,8 @@ export async function drive(options: DriveOptions): Promise<RunRecord> {
   let stopped = false;
   let stopStatus: RunStatus | null = null;
 
-  const actor = createActor(provideServices(workflow.machine, services), {
+  // One machine per workflow, shared by its runs: the run's services are lent to its actor system, not provided into a copy.
+  const actor = createActor(workflow.machine, {
     ...('input' in start ? { input: start.input } : { snapshot: start.snapshot }),
     inspect: (event) => {
       if (event.type === '@xstate.snapshot') {
@@ -130,7 +131,7 @@ export async function drive(options: DriveOptions): Promise<RunRecord> {
           schedule();
         }
       }
-      if (options.inspect) {
+      if (options.inspect && !isServicesHolder(event.actorRef)) {
         try {
           options.inspect(event);
         } catch {
@@ -209,6 +210,7 @@ export async function drive(options: DriveOptions): Promise<RunRecord> {
   options.signal?.addEventListener('abort', onAbort, { once: true });
   const unwatchCancel = options.onCancelRequest?.(() => finish('cancelled'));
 
+  lendServices(actor, services);
   actor.subscribe({ error: () => schedule() }); // an errored machine must not crash the process (DESIGN.md)
   actor.start();
   if ('snapshot' in start && options.retryParked) retryParked(actor);
