@@ -1,10 +1,10 @@
 // The run's budget: tokens paid by its journal and time spent being driven, against the limits it was started with.
 import type { Checkpoint, StoredJournalEntry } from '../store/index.ts';
-import type { BudgetGuard } from '../steps/services.ts';
+import { isCallEntry, type BudgetGuard } from '../steps/services.ts';
 
 type Usage = Checkpoint['usage'];
 /** What a call paid. */
-type Paid = { tokensIn: number; tokensOut: number };
+type Paid = { tokensIn: number; tokensOut: number; model: string };
 
 /**
  * Usage is what the journal says was paid (a checkpoint may lag behind the journal after a crash), judges' calls kept
@@ -27,6 +27,7 @@ export class RunBudget implements BudgetGuard {
   /** Adds what `entries` paid: each call, and the judges' calls kept inside entries of older runs. */
   add(entries: readonly { result: Paid; judges?: readonly Paid[] | undefined }[]): void {
     for (const entry of entries) {
+      if (!isCallEntry(entry)) continue; // a kept output, not a call
       this.#count(entry.result);
       for (const judge of entry.judges ?? []) this.#count(judge);
     }

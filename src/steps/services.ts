@@ -38,6 +38,28 @@ export interface Journal {
   record(entry: JournalEntry, mark?: number): Promise<void>;
 }
 
+/** The `model` of a journal entry that keeps a step's output rather than a call's result (a fan-out item's). */
+const resultModelPrefix = 'result:';
+
+/**
+ * A finished item's output as a journal entry: the journal is the run's append-only log of what is durable by key, so
+ * outputs kept there stay out of the checkpoint. It costs nothing and is no call (see `isCallEntry`).
+ */
+export function resultEntry(key: string, step: string, output: unknown): JournalEntry {
+  return {
+    key,
+    requestHash: 'output',
+    step,
+    result: { content: JSON.stringify(output), model: `${resultModelPrefix}${step}`, tokensIn: 0, tokensOut: 0, durationMs: 0, ttftMs: null, success: true, retries: 0, score: null, metadata: { host: '' } },
+    at: new Date().toISOString(),
+  };
+}
+
+/** True for an entry of a call (a model's, a judge's, a tool's); false for a kept output (`resultEntry`). */
+export function isCallEntry(entry: { result: { model: string } }): boolean {
+  return !entry.result.model.startsWith(resultModelPrefix);
+}
+
 /** Limits concurrent calls per Ollama host; `acquire` resolves to a release function. */
 export interface HostLimiter {
   acquire(host: string, signal?: AbortSignal): Promise<() => void>;

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { RunBudget } from '../../src/runtime/budget.ts';
 
-const call = (tokensIn: number, tokensOut: number) => ({ tokensIn, tokensOut });
+const call = (tokensIn: number, tokensOut: number) => ({ tokensIn, tokensOut, model: 'm' });
 
 describe('RunBudget', () => {
   it('counts what the journal paid, judges kept inside entries included', () => {
