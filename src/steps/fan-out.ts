@@ -135,6 +135,11 @@ export function fanOut<TWorker extends AnyActorLogic>(spec: FanOutSpec<TWorker>)
         // A failed write of an output (the run's store refused it) ends the drive; the item is recorded failed here.
         return isKeep(event) ? { errors, settled: context.settled + 1 } : { errors, ended: context.ended + 1, settled: context.settled + 1 };
       }),
+      // A spawned child that ended stays among the children, its whole last snapshot (output included) persisted with
+      // every checkpoint after: the fan-out's checkpoint grew with each item. Its event is handled: it goes.
+      release: enqueueActions(({ event, enqueue }) => {
+        enqueue.stopChild(event.type.replace(/^xstate\.(done|error)\.actor\./, ''));
+      }),
     },
   }).createMachine({
     id,
@@ -156,8 +161,8 @@ export function fanOut<TWorker extends AnyActorLogic>(spec: FanOutSpec<TWorker>)
       running: {
         entry: 'fill',
         on: {
-          'xstate.done.actor.*': [{ guard: 'isKeep', actions: 'itemKept' }, { actions: ['itemDone', 'fill'] }],
-          'xstate.error.actor.*': [{ guard: 'isKeep', actions: 'itemFailed' }, { actions: ['itemFailed', 'fill'] }],
+          'xstate.done.actor.*': [{ guard: 'isKeep', actions: ['itemKept', 'release'] }, { actions: ['itemDone', 'release', 'fill'] }],
+          'xstate.error.actor.*': [{ guard: 'isKeep', actions: ['itemFailed', 'release'] }, { actions: ['itemFailed', 'release', 'fill'] }],
         },
         always: { guard: 'allItemsSettled', target: 'joined' },
       },
