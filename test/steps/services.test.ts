@@ -4,23 +4,29 @@ import { createActor, fromPromise, setup, toPromise } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { isServicesHolder, lendServices, servicesOf, standaloneServices, type StepServices } from '../../src/steps/services.ts';
 
-/** Reports the `runKey` of the services it finds, from wherever it runs. */
-const whoAmI = fromPromise<string | null>(async ({ system }) => servicesOf(system).runKey ?? null);
+let seen: string[] = [];
+
+/** Notes the `runKey` of the services it finds, from wherever it runs (`input`: where that is). */
+const whoAmI = fromPromise<string | null, string>(async ({ input, system }) => {
+  const runKey = servicesOf(system).runKey ?? null;
+  seen.push(`${input} ${runKey}`);
+  return runKey;
+});
 
 const inner = setup({ actors: { whoAmI } }).createMachine({
   initial: 'asking',
-  states: { asking: { invoke: { src: 'whoAmI', onDone: 'done' } }, done: { type: 'final' } },
+  states: { asking: { invoke: { src: 'whoAmI', input: 'deep', onDone: 'done' } }, done: { type: 'final' } },
   output: () => 'inner done',
 });
 
 const root = setup({ actors: { inner, whoAmI } }).createMachine({
   type: 'parallel',
   states: {
-    named: { initial: 'a', states: { a: { invoke: { src: 'whoAmI', onDone: { target: 'b', actions: ({ event }) => seen.push(`named ${event.output}`) } } }, b: { type: 'final' } } },
+    named: { initial: 'a', states: { a: { invoke: { src: 'whoAmI', input: 'named', onDone: 'b' } }, b: { type: 'final' } } },
     inline: {
       initial: 'a',
       states: {
-        a: { invoke: { src: fromPromise<string | null>(async ({ system }) => servicesOf(system).runKey ?? null), onDone: { target: 'b', actions: ({ event }) => seen.push(`inline ${event.output}`) } } },
+        a: { invoke: { src: fromPromise(async ({ system }) => void seen.push(`inline ${servicesOf(system).runKey ?? null}`)), onDone: 'b' } },
         b: { type: 'final' },
       },
     },
@@ -28,7 +34,6 @@ const root = setup({ actors: { inner, whoAmI } }).createMachine({
   },
 });
 
-let seen: string[] = [];
 const services = (runKey: string): StepServices => ({ journal: null, limiter: null, budget: null, runKey });
 
 describe('services lent through the actor system', () => {
@@ -41,14 +46,14 @@ describe('services lent through the actor system', () => {
     a.start();
     b.start();
     await Promise.all([toPromise(a), toPromise(b)]);
-    expect(seen.sort()).toEqual(['inline run-a', 'inline run-b', 'named run-a', 'named run-b']);
+    expect(seen.sort()).toEqual(['deep run-a', 'deep run-b', 'inline run-a', 'inline run-b', 'named run-a', 'named run-b']);
     expect(servicesOf(a.system).runKey).toBe('run-a');
     expect(servicesOf(b.system).runKey).toBe('run-b');
   });
 
   it('are standalone for an actor outside a run', async () => {
-    expect(await toPromise(createActor(whoAmI).start())).toBeNull();
-    expect(servicesOf(createActor(whoAmI).system)).toBe(standaloneServices);
+    expect(await toPromise(createActor(whoAmI, { input: 'alone' }).start())).toBeNull();
+    expect(servicesOf(createActor(whoAmI, { input: 'alone' }).system)).toBe(standaloneServices);
   });
 
   it('are held by an actor that is not one of the run\'s: no child, no snapshot in the checkpoint, told apart for inspectors', () => {
