@@ -129,6 +129,28 @@ describe('fan-out', () => {
     expect(new Set(calls.map((entry) => entry.key)).size).toBe(6);
   });
 
+  it("keeps the checkpoint the size of a one-item fan-out's however many items finished, and reads outputs back at the join", async () => {
+    const sim = await simulator({ numParallel: 4, script: { '*': (req) => validReply(`summary of ${lastUser(req)} `.repeat(20)) } });
+    const many = Array.from({ length: 24 }, (_, i) => `doc-${i}`);
+    const sizes: number[] = [];
+    const record = await runWorkflow({
+      store: tempStore(),
+      workflow: batchWorkflow(summarizer(sim.url), 4),
+      modulePath,
+      input: { docs: many },
+      onCheckpoint: (written) => {
+        if (written.status === 'running' && written.journal.some(isCallEntry)) sizes.push(JSON.stringify(written.snapshot).length);
+      },
+    });
+    expect(record.status).toBe('done');
+    const first = sizes[0] ?? 0;
+    expect(first).toBeGreaterThan(0);
+    // Before, each finished item's output stayed in the checkpoint (in context and in its ended actor): ×20 at 24 items.
+    expect(Math.max(...sizes) / first).toBeLessThan(1.5);
+    const output = z.object({ results: z.array(z.object({ answer: z.object({ answer: z.string() }).nullable() }).nullable()) }).parse(record.output);
+    expect(answers(output)).toEqual(many.map((d) => `summary of ${d} `.repeat(20)));
+  });
+
   it('goes straight on when the list is empty', async () => {
     const sim = await simulator({ script: { '*': () => validReply() } });
     const fan = fanOut({ id: 'summaries', worker: summarizer(sim.url), concurrency: 2 });
