@@ -77,7 +77,8 @@ export function fanOut<TWorker extends AnyActorLogic>(spec: FanOutSpec<TWorker>)
   const { id, concurrency } = spec;
   if (!(concurrency >= 1)) throw new TypeError(`fan-out "${id}": concurrency must be at least 1`);
   const keyOf = (self: unknown, pass: string, index: number) => `${actorPath(self)}:${pass}.item.${index}`;
-  const isKeep = (event: AnyEventObject) => event.type.slice(0, event.type.lastIndexOf('.') + 1).endsWith(`.${keepPrefix}`);
+  // `xstate.done.actor.<id>.kept.<index>` against a worker's `xstate.done.actor.<id>.<index>` (whatever `id` is).
+  const isKeep = (event: AnyEventObject) => event.type.slice(0, event.type.lastIndexOf('.') + 1).endsWith(`.${id}.${keepPrefix}`);
 
   /** Every item's output, read back from the journal at the join (or from context outside a run store). */
   function assemble(context: FanOutContext<TItem, TResult>, self: unknown, system: RunSystem): (TResult | null)[] {

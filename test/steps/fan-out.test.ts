@@ -151,6 +151,24 @@ describe('fan-out', () => {
     expect(answers(output)).toEqual(many.map((d) => `summary of ${d} `.repeat(20)));
   });
 
+  it('tells its own output writes from its items whatever its id, even `kept`', async () => {
+    const worker = fromPromise<string, { doc: string }>(async ({ input }) => `read ${input.doc}`);
+    const machine = setup({ actors: { kept: fanOut({ id: 'kept', worker, concurrency: 2 }) } }).createMachine({
+      initial: 'fanning',
+      context: { results: [] as unknown[] },
+      states: {
+        fanning: { invoke: { id: 'kept', src: 'kept', input: { items: [{ doc: 'a' }, { doc: 'b' }, { doc: 'c' }] }, onDone: { target: 'done', actions: assign({ results: ({ event }) => event.output.results }) } } },
+        done: { type: 'final' },
+      },
+      output: ({ context }) => context.results,
+    });
+    const workflow = defineWorkflow({ id: 'kept-ids', input: z.object({}), machine });
+    const record = await runWorkflow({ store: tempStore(), workflow, modulePath, input: {} });
+    expect(record.status).toBe('done');
+    expect(record.output).toEqual(['read a', 'read b', 'read c']);
+    expect(record.journal.filter((entry) => !isCallEntry(entry))).toHaveLength(3);
+  });
+
   it('goes straight on when the list is empty', async () => {
     const sim = await simulator({ script: { '*': () => validReply() } });
     const fan = fanOut({ id: 'summaries', worker: summarizer(sim.url), concurrency: 2 });
