@@ -1,41 +1,38 @@
 // The run's budget: tokens paid by its journal and time spent being driven, against the limits it was started with.
 import type { Checkpoint, StoredJournalEntry } from '../store/index.ts';
-import { isCallEntry, type BudgetGuard } from '../steps/services.ts';
-
-type Usage = Checkpoint['usage'];
-/** What a call paid. */
-type Paid = { tokensIn: number; tokensOut: number; model: string };
+import type { BudgetGuard } from '../steps/services.ts';
+import { callsIn, countCalls, type CallCounts } from './paid-calls.ts';
 
 /**
- * Usage is what the journal says was paid (a checkpoint may lag behind the journal after a crash), judges' calls kept
- * inside older entries included. Time is the run's driven time: summed over its drives, so a crash, a stop or a wait
+ * Usage is what the journal says was paid (a checkpoint may lag behind the journal after a crash), counted as
+ * paid-calls.ts defines it. Time is the run's driven time: summed over its drives, so a crash, a stop or a wait
  * between drives never counts.
  */
 export class RunBudget implements BudgetGuard {
-  readonly #usage: Usage = { tokensIn: 0, tokensOut: 0, calls: 0 };
+  readonly #counts: CallCounts;
+  /** A fork's token budget goes on from its source's: the reused calls' tokens count against it as they did there. */
+  readonly #reusedTokens: number;
   readonly #limits: { tokens?: number; wallMs?: number };
   readonly #activeBefore: number;
   readonly #drivenSince: number;
 
-  constructor(limits: { tokens?: number; wallMs?: number }, activeBefore: number, paid: readonly StoredJournalEntry[], now = Date.now()) {
+  constructor(limits: { tokens?: number; wallMs?: number }, activeBefore: number, journal: readonly StoredJournalEntry[], now = Date.now()) {
     this.#limits = limits;
     this.#activeBefore = activeBefore;
     this.#drivenSince = now;
-    this.add(paid);
+    this.#counts = countCalls(journal);
+    this.#reusedTokens = journal.reduce((sum, entry) => sum + (entry.reusedFrom === undefined ? 0 : callsIn(entry).reduce((n, call) => n + call.tokensIn + call.tokensOut, 0)), 0);
   }
 
-  /** Adds what `entries` paid: each call, and the judges' calls kept inside entries of older runs. */
-  add(entries: readonly { result: Paid; judges?: readonly Paid[] | undefined }[]): void {
-    for (const entry of entries) {
-      if (!isCallEntry(entry)) continue; // a kept output, not a call
-      this.#count(entry.result);
-      for (const judge of entry.judges ?? []) this.#count(judge);
-    }
+  /** Counts what new entries paid (each key once: the journal adds an entry written again only once). */
+  add(entries: readonly StoredJournalEntry[]): void {
+    countCalls(entries, this.#counts);
   }
 
-  /** A copy of the usage so far, for a checkpoint. */
-  usage(): Usage {
-    return { ...this.#usage };
+  /** The checkpoint's usage, a copy: paid calls and their tokens, reused and unanswered ones apart. */
+  usage(): Checkpoint['usage'] {
+    const { paid, reused, unanswered, tokensIn, tokensOut } = this.#counts;
+    return { tokensIn, tokensOut, calls: paid, ...(reused ? { reused } : {}), ...(unanswered ? { unanswered } : {}) };
   }
 
   /** The run's driven time in ms. */
@@ -43,16 +40,10 @@ export class RunBudget implements BudgetGuard {
 
   exceeded(): string | null {
     const { tokens, wallMs } = this.#limits;
-    const used = this.#usage.tokensIn + this.#usage.tokensOut;
+    const used = this.#counts.tokensIn + this.#counts.tokensOut + this.#reusedTokens;
     if (tokens !== undefined && used >= tokens) return `token budget of ${tokens} spent (${used} used)`;
     const elapsed = this.clock();
     if (wallMs !== undefined && elapsed >= wallMs) return `wall-time budget of ${wallMs} ms spent (${elapsed} ms)`;
     return null;
-  }
-
-  #count(call: Paid): void {
-    this.#usage.tokensIn += call.tokensIn;
-    this.#usage.tokensOut += call.tokensOut;
-    this.#usage.calls += 1;
   }
 }

@@ -9,7 +9,7 @@ type Commits = Pick<CommitQueue<unknown>, 'mark' | 'until' | 'fail'>;
 
 /** Where a run's journal entries go, and what happens when the store refuses one. */
 export interface JournalSink {
-  append(entry: JournalEntry): Promise<void>;
+  append(entry: StoredJournalEntry): Promise<void>;
   /** The store lost or refused an append: the drive stops at its last checkpoint. */
   failed(error: unknown): void;
 }
@@ -20,12 +20,15 @@ export interface JournalSink {
  */
 export class RunJournal implements Journal {
   readonly #entries: Map<string, JournalEntry>;
+  /** Entries a fork copied in stay marked when written again (a reused reply scored now): still not this run's call. */
+  readonly #reusedFrom: Map<string, string>;
   readonly #queue: Commits;
   readonly #budget: RunBudget;
   readonly #sink: JournalSink;
 
   constructor(stored: readonly StoredJournalEntry[], queue: Commits, budget: RunBudget, sink: JournalSink) {
     this.#entries = new Map(stored.map(({ messages: _sent, ...replayable }) => [replayable.key, replayable]));
+    this.#reusedFrom = new Map(stored.flatMap((entry) => (entry.reusedFrom === undefined ? [] : [[entry.key, entry.reusedFrom] as const])));
     this.#queue = queue;
     this.#budget = budget;
     this.#sink = sink;
@@ -46,8 +49,9 @@ export class RunJournal implements Journal {
     // A key written again (a judged reply, now with its score) is the same call: paid and counted once.
     if (!this.#entries.has(entry.key)) this.#budget.add([entry]);
     this.#entries.set(entry.key, entry);
+    const from = this.#reusedFrom.get(entry.key);
     try {
-      await this.#sink.append(entry);
+      await this.#sink.append(from === undefined ? entry : { ...entry, reusedFrom: from });
     } catch (error) {
       // A store that loses or refuses the append (out of reach, FENCED) is not a model failure: the drive stops at its
       // last checkpoint, and the call is made again on resume. Left to the step, the error would count as a failed
