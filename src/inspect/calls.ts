@@ -1,4 +1,5 @@
 // The model-call table of a run: one row per journaled call and per judge call under it, with attempt, issues, escalations.
+import { isCallEntry } from '../steps/services.ts';
 import type { StoredCall, StoredJournalEntry } from '../store/index.ts';
 
 export interface CallRow {
@@ -170,7 +171,8 @@ function judgeRow(parent: CallRow, judge: JudgeCall, index: number, count: numbe
 }
 
 /** Every call of a journal: each step's call in journal order, each followed by the judges' calls that graded it. */
-export function callRows(journal: readonly StoredJournalEntry[]): CallRow[] {
+export function callRows(entries: readonly StoredJournalEntry[]): CallRow[] {
+  const journal = entries.filter(isCallEntry); // a fan-out item's kept output is journaled too, and is no call
   // Judges' own entries, by the key of the call they graded.
   const judgesOf = new Map<string, { entry: StoredJournalEntry; index: number }[]>();
   journal.forEach((entry, index) => {

@@ -9,8 +9,8 @@ import { defaultContextWindows, type ContextWindows } from '../llm/context/windo
 import { defaultOutagePolicy, type HostLimiter, type OutagePolicy } from '../steps/services.ts';
 import { definingModule, restorable, type Workflow } from '../steps/workflow.ts';
 import { checkpointOf, finalStatuses, newRunId, assertRunId, type RunListing, type RunMeta, type RunRecord, type RunSession, type RunStore } from '../store/index.ts';
-import { acceptedEvents, machineDefinition, parseDefinition } from '../definition/index.ts';
-import { definitionHash } from './definition.ts';
+import { acceptedEvents, parseDefinition } from '../definition/index.ts';
+import { definitionHash, storedDefinition } from './definition.ts';
 import { drive, statePaths, type DriveOptions, type DriveStart } from './driver.ts';
 import { DefinitionChangedError, EventRejectedError, InputError, RunFinishedError, WorkflowLoadError } from './errors.ts';
 import { checkedEvent } from './events.ts';
@@ -115,7 +115,7 @@ export function newRunMeta(options: NewRunOptions, input: unknown): RunMeta {
       module: modulePath,
       moduleRelative: modulePath === '' ? '' : relative(options.cwd ?? process.cwd(), modulePath),
       hash: definitionHash(workflow.machine),
-      definition: machineDefinition(workflow.machine),
+      definition: storedDefinition(workflow.machine),
     },
     input,
     budget: { ...workflow.budget, ...options.budget },
@@ -237,7 +237,7 @@ async function takeRun(store: RunStore, runId: string, workflow: Workflow | unde
     const plan = planRestore(session.record, wf, true);
     if (!plan) throw new Error('a migrated restore plan is always made');
     check?.(plan, session.record);
-    if (plan.migratedTo) await session.migrate(plan.migratedTo, machineDefinition(wf.machine));
+    if (plan.migratedTo) await session.migrate(plan.migratedTo, storedDefinition(wf.machine));
     return { session, workflow: wf, snapshot: plan.snapshot };
   } catch (error) {
     await session.close();
