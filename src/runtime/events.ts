@@ -3,7 +3,7 @@
 import type { AnyEventObject, AnyStateMachine, AnyStateNode } from 'xstate';
 import { declaredEventsKey, declaredSchemas } from '../steps/wait-for.ts';
 import { isPlainObject } from '../util/plain-object.ts';
-import { statePaths } from './driver.ts';
+import { statePaths } from './activity.ts';
 import { EventRejectedError, InputError } from './errors.ts';
 
 
