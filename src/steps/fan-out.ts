@@ -1,8 +1,9 @@
 // Bounded fan-out: a child machine that runs one worker per item, at most `concurrency` at a time, and joins them.
 import { assign, enqueueActions, setup, type AnyActorLogic, type AnyEventObject, type InputFrom, type OutputFrom } from 'xstate';
+import { itemLabel } from './labels.ts';
 
 export interface FanOutSpec<TWorker extends AnyActorLogic> {
-  /** Names the items' actors (`<id>.<index>`), which journal keys and labels (`work.2/implement`) are built from. */
+  /** Names the items' actors (`<id>.<index>`), which journal keys and labels (`work[2]/implement`) are built from. */
   id: string;
   /** The logic run once per item: a sub-agent machine, a model step, or promise logic. */
   worker: TWorker;
@@ -13,7 +14,7 @@ export interface FanOutOutput<TResult> {
   /** By item index; null where the item failed. */
   results: (TResult | null)[];
   errors: (string | null)[];
-  /** The items' own flags (`work.2/implement: …`), ready to become the run's flags. */
+  /** The items' own flags (`work[2]/implement: …`), ready to become the run's flags. */
   flags: string[];
 }
 
@@ -73,7 +74,7 @@ export function fanOut<TWorker extends AnyActorLogic>(spec: FanOutSpec<TWorker>)
         const index = indexOf(event);
         const output: TResult = event.output;
         const results = context.results.with(index, output ?? null);
-        const flags = [...context.flags, ...flagsIn(output).map((flag) => `${id}.${index}/${flag}`)];
+        const flags = [...context.flags, ...flagsIn(output).map((flag) => `${itemLabel(id, index)}/${flag}`)];
         return { results, flags, finished: context.finished + 1 };
       }),
       itemFailed: assign(({ context, event }) => {
