@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createMachine } from 'xstate';
+import { z } from 'zod';
+import { defineWorkflow } from '../../src/steps/index.ts';
 import { checkMachine, hasErrors, rules } from '../../src/check/index.ts';
 import {
   afterMachine,
@@ -15,6 +17,7 @@ import {
   unboundedLoopMachine,
   unknownGuardMachine,
   unknownSrcMachine,
+  unnamedInvokeMachine,
   unreachableMachine,
 } from './fixtures/machines.ts';
 
@@ -31,6 +34,7 @@ describe('checkMachine', () => {
       'unreachable-state',
       'no-path-to-final',
       'invoke-without-onerror',
+      'unnamed-invoke',
       'unbounded-loop',
       'after-not-resume-safe',
       'unknown-actor-src',
@@ -144,6 +148,22 @@ describe('invoke-without-onerror', () => {
   });
 });
 
+describe('unnamed-invoke', () => {
+  it('warns about an invoke without an id, with the name XState generated and the id to write', () => {
+    const findings = checkMachine(unnamedInvokeMachine);
+    expect(brief(unnamedInvokeMachine)).toEqual([{ rule: 'unnamed-invoke', severity: 'warning', path: 'work' }]);
+    expect(findings[0]?.message).toContain('runs as "0.unnamed.work"');
+    expect(findings[0]?.message).toContain("id: 'callModel'");
+  });
+
+  it('still warns once defineWorkflow has named the invoke after its step: that name follows the step', () => {
+    const { machine } = defineWorkflow({ id: 'unnamed', input: z.object({}), machine: unnamedInvokeMachine });
+    const findings = checkMachine(machine);
+    expect(brief(machine)).toEqual([{ rule: 'unnamed-invoke', severity: 'warning', path: 'work' }]);
+    expect(findings[0]?.message).toContain('runs as "callModel"');
+  });
+});
+
 describe('unbounded-loop', () => {
   it('reports a guard-less automatic cycle and names its transitions', () => {
     const findings = checkMachine(unboundedLoopMachine);
@@ -210,7 +230,11 @@ describe('unknown-actor-src and inline-actor', () => {
   });
 
   it('warns about inline actor logic', () => {
-    expect(brief(inlineActorMachine)).toEqual([{ rule: 'inline-actor', severity: 'warning', path: 'work' }]);
+    // Without an id an inline actor runs under XState's generated name as well.
+    expect(brief(inlineActorMachine)).toEqual([
+      { rule: 'unnamed-invoke', severity: 'warning', path: 'work' },
+      { rule: 'inline-actor', severity: 'warning', path: 'work' },
+    ]);
   });
 });
 
