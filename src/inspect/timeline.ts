@@ -20,6 +20,11 @@ function childName(id: string): string {
   return auto ? (auto[1] as string).split('.').at(-1) as string : id;
 }
 
+/** A model step's call: its invoke `attempt` (XState named it `<n>.<step>.attempting` in runs before ids were given). */
+const isAttempt = (id: string) => id === 'attempt' || childName(id) === 'attempting';
+/** A model step's timers, whose end is no news of their own. */
+const stepTimers = new Set(['backoff', 'parked']);
+
 function callSummary(entry: StoredJournalEntry | undefined): string {
   if (!entry) return '';
   const { result } = entry;
@@ -62,7 +67,7 @@ export function describeTimeline(record: Pick<RunRecord, 'timeline' | 'journal'>
     const done = /^xstate\.done\.actor\.(.+)$/.exec(event);
     if (done) {
       const name = childName(done[1] as string);
-      if (name !== 'attempting') return say(name === done[1] ? `${name} finished` : `${name} over`);
+      if (!isAttempt(done[1] as string)) return say(name === done[1] && !stepTimers.has(name) ? `${name} finished` : `${name} over`);
       const n = attempt.get(t.actor) ?? 1;
       const index = journaled.get(t.actor) ?? 0;
       journaled.set(t.actor, index + 1);

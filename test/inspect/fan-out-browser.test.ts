@@ -35,6 +35,23 @@ async function overlappingLabels(page: Page): Promise<string[]> {
           if (meet(a.r, b.r)) found.push(`${chart.getAttribute('aria-label')}: "${a.text}" on "${b.text}"`);
         }
       });
+      // An arrow drawn through a label: points along every arrow, none inside a label's box.
+      const svgRoot = chart instanceof SVGSVGElement ? chart : null;
+      for (const path of chart.querySelectorAll('path.edge-line')) {
+        if (!(path instanceof SVGPathElement) || !svgRoot) continue;
+        const matrix = path.getScreenCTM();
+        if (!matrix) continue;
+        const length = path.getTotalLength();
+        const crossed = new Set<string>();
+        for (let at = 0; at <= length; at += 2) {
+          const p = new DOMPoint(path.getPointAtLength(at).x, path.getPointAtLength(at).y).matrixTransform(matrix);
+          for (const label of labels) {
+            if (p.x > label.r.left + 1 && p.x < label.r.right - 1 && p.y > label.r.top + 1 && p.y < label.r.bottom - 1) crossed.add(label.text);
+          }
+        }
+        const edge = path.parentElement;
+        for (const text of crossed) found.push(`${chart.getAttribute('aria-label')}: arrow ${edge?.getAttribute('data-from')} -> ${edge?.getAttribute('data-to')} through "${text}"`);
+      }
     }
     return found;
   });
