@@ -9,18 +9,22 @@ export function itemLabel(fanOut: string, index: number): string {
   return `${fanOut}[${index}]`;
 }
 
-/**
- * The label of a step from the actor ids between the root and the step's machine (`between`), the step's own actor
- * id and the step's name: `security/review`, `work[2]/implement` (a sub-agent item), `fan[0]/expand` (a step item).
- * An item names its fan-out (`fan[0]`), so the fan-out's own actor, whatever its invoke id, is not repeated.
- */
-export function placeLabel(between: readonly string[], step: string, stepActor?: string): string {
-  const chain = stepActor !== undefined && itemId.test(stepActor) ? [...between, stepActor] : between;
+/** A chain of actor ids from the root for people: `security`, `fan[0]` (an item names its fan-out, not repeated). */
+export function actorsLabel(ids: readonly string[]): string {
   const parts: string[] = [];
-  for (const id of chain) {
+  for (const id of ids) {
     const item = itemId.exec(id);
     if (item && parts.length > 0) parts.pop();
     parts.push(item ? itemLabel(item[1] as string, Number(item[2])) : id);
   }
-  return [...parts, step].join('/');
+  return parts.join('/');
+}
+
+/**
+ * The label of a step from the actor ids between the root and the step's machine (`between`), the step's own actor
+ * id and the step's name: `security/review`, `work[2]/implement` (a sub-agent item), `fan[0]/expand` (a step item).
+ */
+export function placeLabel(between: readonly string[], step: string, stepActor?: string): string {
+  const chain = stepActor !== undefined && itemId.test(stepActor) ? [...between, stepActor] : between;
+  return chain.length > 0 ? `${actorsLabel(chain)}/${step}` : step;
 }

@@ -4,6 +4,7 @@ import { StateMachine, assign, fromPromise, setup, type AnyStateMachine } from '
 import { z } from 'zod';
 import { afterAll, describe, expect, it } from 'vitest';
 import { callRows } from '../../src/cli/print-run.ts';
+import { describeTimeline } from '../../src/inspect/timeline.ts';
 import { runWorkflow } from '../../src/runtime/runs.ts';
 import { defineWorkflow, fanOut, modelStep, type CallEvent } from '../../src/steps/index.ts';
 import { hasDerivedId, nameInvokes } from '../../src/steps/invoke-names.ts';
@@ -106,7 +107,9 @@ describe('a run of unnamed invokes', () => {
     const onCall = (event: CallEvent) => {
       if (event.type === 'call.end') live.push(event.step);
     };
-    const record = await runWorkflow({ store: tempStore(), workflow, modulePath, input: { questions: ['a', 'b', 'c'] }, onCall });
+    const store = tempStore();
+    const finished = await runWorkflow({ store, workflow, modulePath, input: { questions: ['a', 'b', 'c'] }, onCall });
+    const record = await store.read(finished.runId);
     expect(record.status).toBe('done');
     const labels = ['fan[0]/expand', 'fan[1]/expand', 'fan[2]/expand', 'summarise'];
     expect(live.toSorted()).toEqual(labels);
@@ -117,5 +120,9 @@ describe('a run of unnamed invokes', () => {
       'root/fan/fan.2/attempt',
       'root/summarise/attempt',
     ]);
+    const words = describeTimeline(record).map((row) => row.text);
+    expect(words).toEqual(expect.arrayContaining(['summarise: attempt 1 started', 'fan[0]: attempt 1 started', 'fan[2]: attempt 1 started']));
+    expect(words).toContain('fan: fan[1] finished');
+    expect(words.join('\n')).not.toMatch(/fan\.\d|0\.flow/);
   });
 });
