@@ -124,6 +124,7 @@ describe.skipIf(skip)('inspector page: fan-out items (Chromium)', () => {
     const three = await openFanOut('fan-3', 3);
     const items = page.locator('.fan-out tr.item');
     expect(await items.locator('.item-label').allTextContents()).toEqual(['fan[0]', 'fan[1]', 'fan[2]']);
+    expect(await page.locator('.agent[data-agent="fan"] h3').textContent()).toMatch(/^fan-out fan /);
     // One chart for the items, folded: a chart per item made a 3-item page 3,832 px tall.
     expect(await page.locator('.fan-out details.item-chart').count()).toBe(1);
     expect(await page.locator('.fan-out details.item-chart').getAttribute('open')).toBeNull();

@@ -41,7 +41,9 @@ function entriesOf(agents) {
 /** One panel per entry; a panel is kept while its entry lives, so only what changed (highlight, rows) is redrawn. */
 export function showAgents(container, agents, hash) {
   const kept = new Map([...container.children].map((node) => [node.dataset.key, node]));
-  container.replaceChildren(...entriesOf(agents).map((entry) => {
+  const entries = entriesOf(agents);
+  const fanOuts = new Set(entries.filter((e) => e.kind === 'items').map((e) => e.fanOut));
+  container.replaceChildren(...entries.map((entry) => {
     if (entry.kind === 'items') {
       const key = `${hash} items ${entry.key}`;
       const panel = kept.get(key) ?? itemsPanel(entry, key);
@@ -50,7 +52,7 @@ export function showAgents(container, agents, hash) {
     }
     const { agent } = entry;
     const key = `${hash} ${agent.id} ${agent.src}`;
-    const panel = kept.get(key) ?? agentPanel(agent, key);
+    const panel = kept.get(key) ?? agentPanel(agent, key, fanOuts.has(agent.id) ? 'fan-out' : kindName(agent.kind));
     panel.querySelector('.agent-status').replaceChildren(statusBadge(agent.status));
     const drawing = panel.querySelector('svg.statechart');
     if (drawing) highlight(drawing, agent.active);
@@ -65,10 +67,10 @@ function chartOf(diagram, diagramError, label) {
   return diagram ? [renderDiagram(diagram, label), transitionsList(diagram.transitions)] : el('p', { class: 'error' }, diagramError ?? 'no diagram');
 }
 
-function agentPanel(agent, key) {
+function agentPanel(agent, key, kind) {
   return el('div', { class: 'agent', dataset: { key, agent: agent.id } },
-    el('h3', {}, `${kindName(agent.kind)} `, el('code', {}, agent.id), ` (${agent.src}) `, el('span', { class: 'agent-status' })),
-    el('div', { class: 'diagram' }, chartOf(agent.diagram, agent.diagramError, `statechart of ${kindName(agent.kind)} ${agent.id}`)),
+    el('h3', {}, `${kind} `, el('code', {}, agent.id), ` (${agent.src}) `, el('span', { class: 'agent-status' })),
+    el('div', { class: 'diagram' }, chartOf(agent.diagram, agent.diagramError, `statechart of ${kind} ${agent.id}`)),
     el('p', { class: 'active-line' }, 'active: ', el('code', { class: 'agent-active' })),
   );
 }
