@@ -5,6 +5,7 @@ import { StateMachine, type AnyActorLogic, type AnyStateMachine } from 'xstate';
 type Config = Record<string, unknown>;
 
 const derived = Symbol('harness.derivedInvokeId');
+const own = Symbol('harness.ownInvoke');
 
 function isObject(value: unknown): value is Config {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -17,6 +18,18 @@ function isMachine(logic: AnyActorLogic): logic is AnyStateMachine {
 /** Whether an invoke's id was given here, because its author wrote none (`harness check` warns about those). */
 export function hasDerivedId(invoke: unknown): boolean {
   return isObject(invoke) && derived in invoke;
+}
+
+/**
+ * Marks an invoke a harness helper writes into the author's state (waitFor's deadline): it is named like any other,
+ * but its name is nothing the author chose or should (it keys no call), so `harness check` says nothing about it.
+ */
+export function ownInvoke<T extends object>(invoke: T): T {
+  return Object.assign(invoke, { [own]: true });
+}
+
+export function isOwnInvoke(invoke: unknown): boolean {
+  return isObject(invoke) && own in invoke;
 }
 
 /** The harness's own steps name their invokes themselves, and carry what they were built from: left as they are. */
@@ -72,7 +85,7 @@ function renamed(config: Config, names: ReadonlyMap<Config, string>): Config {
   if (config.invoke !== undefined) {
     const name = (invoke: unknown): unknown => {
       const id = isObject(invoke) ? names.get(invoke) : undefined;
-      return id === undefined || !isObject(invoke) ? invoke : { ...invoke, id, [derived]: true };
+      return id === undefined || !isObject(invoke) ? invoke : { ...invoke, id, ...(isOwnInvoke(invoke) ? {} : { [derived]: true }) };
     };
     out.invoke = Array.isArray(config.invoke) ? config.invoke.map(name) : name(config.invoke);
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createMachine } from 'xstate';
+import { createMachine, setup } from 'xstate';
 import { z } from 'zod';
-import { defineWorkflow } from '../../src/steps/index.ts';
+import { defineWorkflow, sleepUntil, waitFor } from '../../src/steps/index.ts';
 import { checkMachine, hasErrors, rules } from '../../src/check/index.ts';
 import {
   afterMachine,
@@ -161,6 +161,18 @@ describe('unnamed-invoke', () => {
     const findings = checkMachine(machine);
     expect(brief(machine)).toEqual([{ rule: 'unnamed-invoke', severity: 'warning', path: 'work' }]);
     expect(findings[0]?.message).toContain('runs as "callModel"');
+  });
+
+  it('says nothing of the deadline waitFor writes into a state: it keys no call, and the author did not write it', () => {
+    const machine = setup({ actors: { sleepUntil } }).createMachine({
+      id: 'wait',
+      initial: 'waiting',
+      states: { waiting: { ...waitFor({ timeout: { ms: 1000, target: 'expired' } }), on: { GO: 'expired' } }, expired: { type: 'final' } },
+    });
+    expect(brief(machine).filter((f) => f.rule === 'unnamed-invoke')).toEqual([]);
+    const named = defineWorkflow({ id: 'wait', input: z.object({}), machine }).machine;
+    expect(named.root.states.waiting?.invoke.map((i) => i.id)).toEqual(['sleepUntil']);
+    expect(brief(named).filter((f) => f.rule === 'unnamed-invoke')).toEqual([]);
   });
 });
 

@@ -7,7 +7,7 @@ export function unnamedInvoke(machine: AnyStateMachine): Finding[] {
   const findings: Finding[] = [];
   for (const node of allNodes(machine)) {
     for (const invoke of invokesOf(node)) {
-      if (invoke.explicitId) continue;
+      if (invoke.explicitId || invoke.own) continue;
       const name = invokeName(invoke);
       const suggested = invoke.srcName ?? node.key;
       findings.push({
