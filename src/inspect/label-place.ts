@@ -71,11 +71,18 @@ function candidates(curve: LabelledCurve): PlacedLabel[] {
  * all that, or else of labels and obstacles only (an arrow may then cross it).
  */
 export function placeLabels(curves: readonly LabelledCurve[], obstacles: readonly Box[]): PlacedLabel[] {
-  const lines = curves.map((c) => samples(c.points));
+  // Each arrow's points with their bounding box: most candidate boxes are far from most arrows.
+  const lines = curves.map((c) => {
+    const points = samples(c.points);
+    const xs = points.map((p) => p[0]);
+    const ys = points.map((p) => p[1]);
+    return { points, bounds: { x0: Math.min(...xs), y0: Math.min(...ys), x1: Math.max(...xs), y1: Math.max(...ys) } };
+  });
+  const crossed = (box: Box) => lines.some((line) => line.bounds.x0 < box.x1 && box.x0 < line.bounds.x1 && line.bounds.y0 < box.y1 && box.y0 < line.bounds.y1 && line.points.some((p) => holds(box, p)));
   const taken: Box[] = [];
   return curves.map((curve) => {
     const clear = (box: Box, withArrows: boolean) =>
-      !taken.some((t) => meets(t, box)) && !obstacles.some((o) => meets(o, box)) && (!withArrows || !lines.some((line) => line.some((p) => holds(box, p))));
+      !taken.some((t) => meets(t, box)) && !obstacles.some((o) => meets(o, box)) && (!withArrows || !crossed(box));
     const { x, y, anchor } = curve.preferred;
     const below = Array.from({ length: 24 }, (_, i): PlacedLabel => ({ x, y: y + 13 * (i + 1), anchor }));
     const free = (withArrows: boolean) => (c: PlacedLabel) => clear(boxOf(c.x, c.y, c.anchor, curve.width), withArrows);
