@@ -60,7 +60,7 @@ function patchContext(snapshot: RunRecord['snapshot'], patch: Record<string, unk
 export interface ForkPlan {
   meta: RunMeta;
   workflow: Workflow;
-  /** The source's journal entries up to the checkpoint: calls the fork replays rather than pays for. */
+  /** The source's journal entries up to the checkpoint, marked reused: calls the fork replays rather than pays for. */
   journal: StoredJournalEntry[];
   start: DriveStart;
 }
@@ -95,7 +95,7 @@ export async function prepareFork(options: Omit<ForkOptions, keyof DriveHooks> &
     seed: source.seed,
     createdAt: new Date().toISOString(),
   };
-  return { meta, workflow: wf, journal: source.journal.slice(0, kept.journalCount), start: snapshot ? { snapshot } : { input } };
+  return { meta, workflow: wf, journal: source.journal.slice(0, kept.journalCount).map((entry) => ({ ...entry, reusedFrom: entry.reusedFrom ?? runId })), start: snapshot ? { snapshot } : { input } };
 }
 
 /** Creates the planned run (RunExistsError if its id is taken), copies the reused journal in, and drives it. */
