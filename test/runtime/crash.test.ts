@@ -72,32 +72,23 @@ function startChild(sim: Simulator, args: string[], env: Record<string, string>)
 let peeked: { stamp: string; record: RunRecord | null } | undefined;
 
 /**
- * The run as the test polls it, straight from its files: the checkpoint (atomic renames mean it is never half-written)
- * and the journal's complete lines; null before the first checkpoint. Parsed again only when a file changed, since
+ * The run as the test polls it, read from its files by the store (the latest checkpoint is the history's last whole
+ * line, the journal its complete lines); null before the run exists. Read again only when a file changed, since
  * polling shares this process with the simulator.
  */
-function peek(dir: string): RunRecord | null {
+async function peek(dir: string): Promise<RunRecord | null> {
   const runDir = join(dir, runId);
-  try {
-    const stamps = ['checkpoint.json', 'journal.ndjson'].map((file) => {
-      const path = join(runDir, file);
-      if (!existsSync(path)) return '-';
-      const { mtimeMs, size, ino } = statSync(path);
-      return `${mtimeMs}:${size}:${ino}`;
-    });
-    const stamp = stamps.join('|');
-    if (peeked?.stamp === stamp) return peeked.record;
-    const checkpoint = JSON.parse(readFileSync(join(runDir, 'checkpoint.json'), 'utf8')) as Omit<RunRecord, 'journal'>;
-    const journalPath = join(runDir, 'journal.ndjson');
-    const lines = existsSync(journalPath) ? readFileSync(journalPath, 'utf8').split('\n') : [];
-    const journal: StoredJournalEntry[] = [];
-    for (const line of lines.slice(0, -1)) journal.push(JSON.parse(line) as StoredJournalEntry); // the last is '' or torn
-    const record = { ...checkpoint, journal } as RunRecord;
-    peeked = { stamp, record };
-    return record;
-  } catch {
-    return null;
-  }
+  const stamps = ['run.json', 'history.ndjson', 'checkpoint.json', 'journal.ndjson'].map((file) => {
+    const path = join(runDir, file);
+    if (!existsSync(path)) return '-';
+    const { mtimeMs, size, ino } = statSync(path);
+    return `${mtimeMs}:${size}:${ino}`;
+  });
+  const stamp = stamps.join('|');
+  if (peeked?.stamp === stamp) return peeked.record;
+  const record = stamps[0] === '-' ? null : await new FileStore({ dir }).read(runId).catch(() => null);
+  peeked = { stamp, record };
+  return record;
 }
 
 interface PersistedNode {
@@ -219,7 +210,7 @@ async function driveToEnd(sim: Simulator, dir: string, module: string, input: un
   const segments: string[] = [];
   let next = 0;
   for (let segment = 0; segment < 20; segment++) {
-    const before = peek(dir);
+    const before = await peek(dir);
     if (before && finalStatuses.includes(before.status)) return { record: await new FileStore({ dir }).read(runId), kills, segments };
     const mode: Mode = !before ? 'run' : before.status === 'waiting' ? 'send' : 'resume';
     // A timed plan whose phase the run has left can no longer be hit.
@@ -239,7 +230,7 @@ async function driveToEnd(sim: Simulator, dir: string, module: string, input: un
     if (plan && !selfInflicted(plan)) {
       const epochBefore = before?.epoch ?? 0;
       const requested = () => sim.stats().requests > requestsBefore;
-      while (child.alive() && !ready(plan.phase, peek(dir), mode, epochBefore, requested())) await sleep(10);
+      while (child.alive() && !ready(plan.phase, await peek(dir), mode, epochBefore, requested())) await sleep(10);
       const until = Date.now() + plan.extraMs;
       while (child.alive() && Date.now() < until) await sleep(Math.min(5, until - Date.now()));
       killed = child.alive();
@@ -253,7 +244,7 @@ async function driveToEnd(sim: Simulator, dir: string, module: string, input: un
     if (killed) child.kill();
     const exit = await child.exited;
     if (plan && (killed || (selfInflicted(plan) && exit.signal === 'SIGKILL'))) {
-      const after = peek(dir);
+      const after = await peek(dir);
       const kill: Kill = {
         plan: describePlan(plan),
         spawnAt,
