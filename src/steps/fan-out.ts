@@ -1,10 +1,11 @@
 // Bounded fan-out: a child machine that runs one worker per item, at most `concurrency` at a time, and joins them.
 import { assign, enqueueActions, fromPromise, setup, type AnyActorLogic, type AnyEventObject, type InputFrom, type OutputFrom } from 'xstate';
+import { itemLabel } from './labels.ts';
 import { newPassId } from './pass-id.ts';
 import { actorPath, resultEntry, servicesOf, type Journal, type RunSystem } from './services.ts';
 
 export interface FanOutSpec<TWorker extends AnyActorLogic> {
-  /** Names the items' actors (`<id>.<index>`), which journal keys and labels (`work.2/implement`) are built from. */
+  /** Names the items' actors (`<id>.<index>`), which journal keys and labels (`work[2]/implement`) are built from. */
   id: string;
   /** The logic run once per item: a sub-agent machine, a model step, or promise logic. */
   worker: TWorker;
@@ -15,7 +16,7 @@ export interface FanOutOutput<TResult> {
   /** By item index; null where the item failed. */
   results: (TResult | null)[];
   errors: (string | null)[];
-  /** The items' own flags (`work.2/implement: …`), ready to become the run's flags. */
+  /** The items' own flags (`work[2]/implement: …`), ready to become the run's flags. */
   flags: string[];
 }
 
@@ -119,7 +120,7 @@ export function fanOut<TWorker extends AnyActorLogic>(spec: FanOutSpec<TWorker>)
       itemDone: enqueueActions(({ context, event, self, system, enqueue }) => {
         const index = indexOf(event);
         const output: TResult = event.output;
-        const flags = [...context.flags, ...flagsIn(output).map((flag) => `${id}.${index}/${flag}`)];
+        const flags = [...context.flags, ...flagsIn(output).map((flag) => `${itemLabel(id, index)}/${flag}`)];
         if (context.results || !servicesOf(system).journal) {
           const results = (context.results ?? context.items.map(() => null)).with(index, output ?? null);
           enqueue.assign({ results, flags, ended: context.ended + 1, settled: context.settled + 1 });

@@ -3,6 +3,7 @@ import { createActor, fromTransition, type AnyActorRef } from 'xstate';
 import type { ContextWindows } from '../llm/context/windows.ts';
 import type { HostSet } from '../llm/hosts.ts';
 import type { CallCache } from './call-cache.ts';
+import { placeLabel } from './labels.ts';
 import type { ChatMessage, ModelResult } from '../llm/types.ts';
 import type { RunTelemetry } from '../telemetry/types.ts';
 
@@ -70,7 +71,7 @@ export interface BudgetGuard {
   exceeded(): string | null;
 }
 
-/** `step` names the model step, prefixed by the sub-agent or fan-out item it runs in (`security/review`, `work.2/implement`). */
+/** `step` names the model step, prefixed by the sub-agent or fan-out item it runs in (`security/review`, `work[2]/implement`). */
 export type CallEvent =
   | { type: 'call.start'; key: string; step: string; model: string; attempt: number }
   | { type: 'call.token'; key: string; piece: string }
@@ -179,16 +180,13 @@ function isActorNode(ref: unknown): ref is ActorNode {
 }
 
 /**
- * Where a step's call runs, for people: the sub-agents and fan-out items between the root and the step (`security`,
- * `work.2`), then the step's id. `self` is the call's actor, whose parent is the step's own machine.
+ * Where a step's call runs, for people: the sub-agents and fan-out items between the root and the step, then the
+ * step's id (`security/review`, `work[2]/implement`). `self` is the call's actor, whose parent is the step's own machine.
  */
 export function stepLabel(self: AnyActorRef, step: string): string {
   const ids: string[] = [];
-  for (let ref = self._parent?._parent; ref?._parent; ref = ref._parent) {
-    // A fan-out `work` names its items `work.0`, `work.1`…: the item alone says where it is.
-    if (!ids[0]?.startsWith(`${ref.id}.`)) ids.unshift(ref.id);
-  }
-  return [...ids, step].join('/');
+  for (let ref = self._parent?._parent; ref?._parent; ref = ref._parent) ids.unshift(ref.id);
+  return placeLabel(ids, step, self._parent?.id);
 }
 
 /**

@@ -2,6 +2,7 @@
 // and the events it takes declared with zod schemas (checked before a run takes them).
 import type { z, ZodType } from 'zod';
 import { assertZod4Schema } from '../util/zod-version.ts';
+import { ownInvoke } from './invoke-names.ts';
 
 /** The tag the runtime reads to report a run as `waiting` (and to stop driving it until an event arrives). */
 export const waitingTag = 'waiting';
@@ -96,5 +97,5 @@ export function waitFor<TTarget extends string, S extends EventSchemas>(spec: Wa
   if (!timeout) return { tags, ...declared };
   // The deadline is fixed when the state is entered: it is the timer's input, persisted with it and restored as is.
   const input = () => ({ until: Date.now() + timeout.ms });
-  return { tags, ...declared, invoke: { src: 'sleepUntil' as const, input, onDone: { target: timeout.target } } };
+  return { tags, ...declared, invoke: ownInvoke({ src: 'sleepUntil' as const, input, onDone: { target: timeout.target } }) };
 }

@@ -4,6 +4,7 @@ import { isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AnyStateMachine, InputFrom, Snapshot } from 'xstate';
 import type { ZodType } from 'zod';
+import { nameInvokes } from './invoke-names.ts';
 import { assertZod4Schema } from '../util/zod-version.ts';
 import type { OutagePolicy } from './services.ts';
 
@@ -94,7 +95,9 @@ export function defineWorkflow<I, M extends AnyStateMachine = AnyStateMachine, I
   if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) {
     throw new TypeError(`workflow "${workflow.id}": context.maxNumCtx must be a positive integer, got ${String(limit)}`);
   }
-  const defined = Object.freeze({ ...workflow });
+  // Named here so every view (and the definition a run stores) shows the steps' names, not generated ids. The named
+  // machine is the author's with ids on its invokes: its types are the author's machine's.
+  const defined = Object.freeze({ ...workflow, machine: nameInvokes(workflow.machine) as M });
   const file = callerFile();
   if (file !== undefined) definedIn.set(defined, file);
   return defined;

@@ -76,7 +76,7 @@ describe('fan-out', () => {
     const fan = fanOut({ id: 'summaries', worker: summarizer(sim.url), concurrency: 2 });
     const output = await toPromise(createActor(fan, { input: { items: items(['doc-0', 'doc-1', 'doc-2']) } }).start());
     expect(answers(output)).toEqual(['42', null, '42']);
-    expect(output.flags).toEqual([expect.stringMatching(/^summaries\.1\/summarize: ladder exhausted after 1 attempt\(s\) \(last: invalid-output: /)]);
+    expect(output.flags).toEqual([expect.stringMatching(/^summaries\[1\]\/summarize: ladder exhausted after 1 attempt\(s\) \(last: invalid-output: /)]);
   });
 
   it('journals each item under its own actor path', async () => {
