@@ -6,7 +6,7 @@ import type { CallCache } from '../steps/call-cache.ts';
 import { sleepUntil } from '../steps/sleep-until.ts';
 import { parkedTag, retryParkedEvent, waitingTag } from '../steps/wait-for.ts';
 import type { PersistedSnapshot, Workflow } from '../steps/workflow.ts';
-import type { Checkpoint, RunRecord, RunSession, RunStatus, StoredJournalEntry, TimelineEntry } from '../store/index.ts';
+import { versionOf, type Checkpoint, type RunRecord, type RunSession, type RunStatus, type StoredJournalEntry, type TimelineEntry } from '../store/index.ts';
 import { startRunSpan } from '../telemetry/run-span.ts';
 import { contentEnabled, type TelemetryOptions } from '../telemetry/types.ts';
 
@@ -152,6 +152,7 @@ function addUsage(usage: Checkpoint['usage'], entries: readonly StoredJournalEnt
 export async function drive(options: DriveOptions): Promise<RunRecord> {
   const { session, workflow, start } = options;
   const record = session.record;
+  const version = versionOf(record);
   const journal = journalIndex(record.journal);
   const drivenSince = Date.now();
   const activeBefore = record.activeMs;
@@ -302,6 +303,8 @@ export async function drive(options: DriveOptions): Promise<RunRecord> {
       usage: { ...usage },
       activeMs: activeBefore + (Date.now() - drivenSince),
       wakeAt: now.wakeAt,
+      // Each checkpoint names the code it was written under: an upgrade moves it, in the same commit as the snapshot.
+      ...(version !== undefined ? { version } : {}),
       ...(snapshot.status === 'done' ? { output: snapshot.output } : {}),
       ...(snapshot.status === 'error' ? { error: snapshot.error instanceof Error ? snapshot.error.message : String(snapshot.error) } : {}),
     };

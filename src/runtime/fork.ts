@@ -76,11 +76,13 @@ export async function prepareFork(options: Omit<ForkOptions, keyof DriveHooks> &
   const kept = await store.checkpointAt(runId, at);
   // A fork reuses the journal up to the checkpoint: with part of it gone, the fork would pay for those calls again.
   assertJournalCovers(runId, undefined, source.journal.length, at, kept.journalCount);
-  const wf = options.workflow ?? (await workflowOf(source, options.cwd ?? process.cwd())).workflow;
+  const { workflow: wf, hash } = options.workflow
+    ? { workflow: options.workflow, hash: source.workflow.hash }
+    : await workflowOf(source, options.cwd ?? process.cwd(), store);
   if (finalStatuses.includes(kept.checkpoint.status)) {
     throw new RunFinishedError(`checkpoint ${at} of run ${runId} is ${kept.checkpoint.status}: nothing to fork from there; pick an earlier one (harness history ${runId})`);
   }
-  const checked = checkDefinition(runId, source.workflow.hash, kept.checkpoint.snapshot, wf, true);
+  const checked = checkDefinition(runId, hash, kept.checkpoint.snapshot, wf, true);
   if (!checked) throw new Error('a migrating definition check always gives a snapshot');
   const patch = options.contextPatch === undefined ? {} : checkContextPatch(options.contextPatch);
   const snapshot = restorableSnapshot(runId, patchContext(checked.snapshot, patch, runId, at));

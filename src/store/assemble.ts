@@ -32,6 +32,7 @@ export function checkpointOf(from: Checkpoint): Checkpoint {
   if (from.output !== undefined) checkpoint.output = from.output;
   if (from.error !== undefined) checkpoint.error = from.error;
   if (from.blocked !== undefined) checkpoint.blocked = from.blocked;
+  if (from.version !== undefined) checkpoint.version = from.version;
   return checkpoint;
 }
 
@@ -63,6 +64,14 @@ export function assembleRecord(
   };
 }
 
+/**
+ * The version a run is on: its latest checkpoint's (an upgrade commits the new version with the migrated snapshot,
+ * in one write), else the one it started on; undefined for a run from before versions.
+ */
+export function versionOf(record: Pick<RunRecord, 'version' | 'workflow'>): string | undefined {
+  return record.version ?? record.workflow.version;
+}
+
 /** Applies a commit to a record a session keeps current. */
 export function applyCheckpoint(record: RunRecord, state: CheckpointState): void {
   const checkpoint = checkpointOf(state);
@@ -75,6 +84,7 @@ export function applyCheckpoint(record: RunRecord, state: CheckpointState): void
   record.output = checkpoint.output;
   record.error = checkpoint.error;
   record.blocked = checkpoint.blocked;
+  record.version = checkpoint.version;
   record.epoch = state.epoch;
   record.updatedAt = state.updatedAt;
 }
@@ -94,7 +104,9 @@ export interface KeptCheckpoint extends HistoricCheckpoint {
 /** The history's view of a kept checkpoint: its snapshot left out, its state value kept. */
 export function historyEntryOf(kept: KeptCheckpoint): HistoryEntry {
   const value = kept.checkpoint.snapshot?.['value'];
-  return { seq: kept.seq, at: kept.at, status: kept.checkpoint.status, value: value ?? null, journalCount: kept.journalCount };
+  const entry: HistoryEntry = { seq: kept.seq, at: kept.at, status: kept.checkpoint.status, value: value ?? null, journalCount: kept.journalCount };
+  if (kept.checkpoint.version !== undefined) entry.version = kept.checkpoint.version;
+  return entry;
 }
 
 /**

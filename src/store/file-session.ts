@@ -82,10 +82,10 @@ export class FileSession implements RunSession {
     });
   }
 
-  migrate(hash: string, definition: unknown): Promise<void> {
+  migrate(hash: string, definition: unknown, version?: string): Promise<void> {
     return this.#write(async () => {
       this.#parts.lock.assertHeld();
-      const workflow = { ...this.record.workflow, hash, definition };
+      const workflow = { ...this.record.workflow, hash, definition, ...(version !== undefined ? { version } : {}) };
       const meta: MetaFile = {
         format: 2,
         runId: this.record.runId,

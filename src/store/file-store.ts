@@ -17,6 +17,7 @@ import {
 import { CancelPoller } from './cancel-poller.ts';
 import { CorruptRunError, RunExistsError, RunNotFoundError } from './errors.ts';
 import { FileSession } from './file-session.ts';
+import { getFileVersion, putFileVersion } from './file-versions.ts';
 import { Journal } from './journal.ts';
 import { RunLock } from './lock.ts';
 import { summarize, type RunRecord, type RunSummary, type StoredJournalEntry, type TimelineEntry } from './record.ts';
@@ -34,7 +35,7 @@ import {
   type MetaFile,
   type RunPaths,
 } from './run-files.ts';
-import type { HistoricCheckpoint, HistoryEntry, RunListing, RunMeta, RunSession, RunStore } from './types.ts';
+import type { HistoricCheckpoint, HistoryEntry, RunListing, RunMeta, RunSession, RunStore, StoredVersion } from './types.ts';
 
 export interface FileStoreOptions {
   /** Directory of runs (`snapshots/` by default in the CLI). */
@@ -221,6 +222,14 @@ export class FileStore implements RunStore {
 
   async clearCancel(runId: string): Promise<void> {
     await rm(runPaths(this.dir, assertRunId(runId)).cancel, { force: true });
+  }
+
+  putVersion(version: StoredVersion): Promise<void> {
+    return putFileVersion(this.dir, version, this.#fsync);
+  }
+
+  getVersion(hash: string): Promise<StoredVersion> {
+    return getFileVersion(this.dir, hash);
   }
 
   /** Rewrites a first-release run as a directory, then keeps the old file aside: nothing is lost. */

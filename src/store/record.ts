@@ -102,6 +102,8 @@ export const runRecordSchema = z.object({
     hash: z.string(),
     /** The machine's definition at start (`machineDefinition`): what inspectors draw, without loading the module. */
     definition: z.unknown(),
+    /** The hash of the code the run started on (a stored version); absent for runs from before versions. */
+    version: z.string().optional(),
   }),
   input: z.unknown(),
   status: z.enum(runStatuses),
@@ -115,6 +117,8 @@ export const runRecordSchema = z.object({
   /** Set while workers refuse the run (see blockedSchema); absent once a driver checkpoints it again. */
   blocked: blockedSchema.optional(),
   error: z.string().optional(),
+  /** The version this checkpoint was written under (an upgrade moves it); absent: the run's starting version. */
+  version: z.string().optional(),
   flags: z.array(z.string()),
   /** Fencing token: bumped by every driver that takes the run, so a stale one can tell it lost it. */
   epoch: z.number().int(),
@@ -143,6 +147,7 @@ export const checkpointSchema = runRecordSchema.pick({
   activeMs: true,
   wakeAt: true,
   blocked: true,
+  version: true,
 });
 export type TimelineEntry = z.infer<typeof timelineEntry>;
 

@@ -121,7 +121,7 @@ export function summaryOf(row: SummaryRow): RunSummary {
 
 /** A run's history without a snapshot: the status and state copies kept beside each checkpoint. */
 export function historyQuery(s: string): string {
-  return `SELECT seq, at, status, state, journal_count FROM ${s}.checkpoints WHERE run_id = $1 ORDER BY seq`;
+  return `SELECT seq, at, status, state, journal_count, version FROM ${s}.checkpoints WHERE run_id = $1 ORDER BY seq`;
 }
 
 export interface HistoryRow {
@@ -129,6 +129,7 @@ export interface HistoryRow {
   at: Date;
   status: unknown;
   state: unknown;
+  version?: string | null;
   journal_count: number;
 }
 
@@ -139,6 +140,7 @@ export function historyEntryOfRow(row: HistoryRow, runId: string): HistoryEntry 
     status: check(runRecordSchema.shape.status, row.status, runId, 'history status'),
     value: row.state ?? null,
     journalCount: row.journal_count,
+    ...(typeof row.version === 'string' ? { version: row.version } : {}),
   };
 }
 

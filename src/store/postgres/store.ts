@@ -5,7 +5,8 @@ import { assertJournalCovers, checkpointNotFound, initialCheckpoint, metaOf } fr
 import { RunExistsError, RunLockedError, RunNotFoundError } from '../errors.ts';
 import type { RunRecord, RunSummary } from '../record.ts';
 import { assertRunId } from '../run-id.ts';
-import type { HistoricCheckpoint, HistoryEntry, RunListing, RunMeta, RunSession, RunStore } from '../types.ts';
+import type { HistoricCheckpoint, HistoryEntry, RunListing, RunMeta, RunSession, RunStore, StoredVersion } from '../types.ts';
+import { assertVersionHash, checkVersion, VersionNotFoundError } from '../versions.ts';
 import { PostgresCancelPoller } from './cancel-poller.ts';
 import { Db, type Queryable } from './db.ts';
 import {
@@ -188,6 +189,18 @@ export class PostgresStore implements RunStore {
 
   async clearCancel(id: string): Promise<void> {
     await this.#db.query(`UPDATE ${this.#s}.runs SET cancel_requested = false WHERE run_id = $1`, [assertRunId(id)]);
+  }
+
+  async putVersion(version: StoredVersion): Promise<void> {
+    const hash = assertVersionHash(version.hash, this.location);
+    await this.#db.query(`INSERT INTO ${this.#s}.versions (hash, version) VALUES ($1, $2::json) ON CONFLICT (hash) DO NOTHING`, [hash, JSON.stringify(version)]);
+  }
+
+  async getVersion(hash: string): Promise<StoredVersion> {
+    const { rows } = await this.#db.query<{ version: unknown }>(`SELECT version FROM ${this.#s}.versions WHERE hash = $1`, [assertVersionHash(hash, this.location)]);
+    const row = rows[0];
+    if (row === undefined) throw new VersionNotFoundError(`no version ${hash.slice(0, 12)} in ${this.location}`);
+    return checkVersion(row.version, hash, this.location);
   }
 
   async #fetch(client: Queryable, runId: string): Promise<RecordRow> {
