@@ -64,14 +64,6 @@ export function assembleRecord(
   };
 }
 
-/**
- * The version a run is on: its latest checkpoint's (an upgrade commits the new version with the migrated snapshot,
- * in one write), else the one it started on; undefined for a run from before versions.
- */
-export function versionOf(record: Pick<RunRecord, 'version' | 'workflow'>): string | undefined {
-  return record.version ?? record.workflow.version;
-}
-
 /** Applies a commit to a record a session keeps current. */
 export function applyCheckpoint(record: RunRecord, state: CheckpointState): void {
   const checkpoint = checkpointOf(state);

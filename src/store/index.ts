@@ -4,7 +4,7 @@ export { VersionNotFoundError } from './versions.ts';
 export { FileStore, type FileStoreOptions } from './file-store.ts';
 export { MemoryStore } from './memory-store.ts';
 export { assertRunId, newRunId } from './run-id.ts';
-export { assertJournalCovers, checkpointOf, versionOf } from './assemble.ts';
+export { assertJournalCovers, checkpointOf } from './assemble.ts';
 export {
   runRecordSchema,
   journalEntrySchema,
@@ -12,6 +12,7 @@ export {
   runStatuses,
   finalStatuses,
   summarize,
+  versionOf,
   type Blocked,
   type RunRecord,
   type RunStatus,

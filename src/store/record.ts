@@ -169,9 +169,22 @@ export interface RunSummary {
   wakeAt?: number | null;
   /** Why workers cannot drive the run now; absent when nothing blocks it. */
   blocked?: Blocked;
+  /** The version (code hash) the run is on; absent for runs from before versions. */
+  version?: string;
+  /** The workflow module the run was started from (to tell whether the run is behind the file as it is now). */
+  module?: string;
+}
+
+/**
+ * The version a run is on: its latest checkpoint's (an upgrade commits the new version with the migrated snapshot,
+ * in one write), else the one it started on; undefined for a run from before versions.
+ */
+export function versionOf(record: Pick<RunRecord, 'version' | 'workflow'>): string | undefined {
+  return record.version ?? record.workflow.version;
 }
 
 export function summarize(record: RunRecord): RunSummary {
+  const version = versionOf(record);
   return {
     runId: record.runId,
     workflowId: record.workflow.id,
@@ -184,5 +197,7 @@ export function summarize(record: RunRecord): RunSummary {
     flags: record.flags,
     wakeAt: record.wakeAt ?? null,
     ...(record.blocked !== undefined ? { blocked: record.blocked } : {}),
+    ...(version !== undefined ? { version } : {}),
+    module: record.workflow.module,
   };
 }

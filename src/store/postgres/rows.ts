@@ -82,6 +82,8 @@ const summaryFields = z.object({
   activeMs: z.number(),
   flags: z.array(z.string()),
   blocked: blockedSchema.optional(),
+  version: z.string().optional(),
+  module: z.string().optional(),
 });
 type SummaryFields = z.infer<typeof summaryFields>;
 
@@ -98,7 +100,10 @@ export function summaryJson(meta: Pick<RunRecord, 'workflow' | 'createdAt'>, che
     activeMs: checkpoint.activeMs,
     flags: checkpoint.flags,
     ...(checkpoint.blocked !== undefined ? { blocked: checkpoint.blocked } : {}),
+    module: meta.workflow.module,
   };
+  const version = checkpoint.version ?? meta.workflow.version;
+  if (version !== undefined) fields.version = version;
   return JSON.stringify(fields, (_key, value: unknown) => (typeof value === 'string' ? value.replaceAll('\u0000', '\ufffd') : value));
 }
 
@@ -116,6 +121,8 @@ export function summaryOf(row: SummaryRow): RunSummary {
     flags: fields.flags,
     wakeAt: row.wake_at ? row.wake_at.getTime() : null,
     ...(fields.blocked !== undefined ? { blocked: fields.blocked } : {}),
+    ...(fields.version !== undefined ? { version: fields.version } : {}),
+    ...(fields.module !== undefined ? { module: fields.module } : {}),
   };
 }
 
