@@ -65,13 +65,13 @@ export async function storeVersion(store: RunStore, loaded: Pick<LoadedWorkflow,
 
 /**
  * The workflow of a stored version, loaded from the store alone (no source file needed, one copy per hash), and the
- * definition hash it was stored with.
+ * definition (and its hash) it was stored with.
  */
-export async function loadVersion(store: RunStore, hash: string): Promise<{ workflow: Workflow; definitionHash: string }> {
+export async function loadVersion(store: RunStore, hash: string): Promise<{ workflow: Workflow; definitionHash: string; definition: unknown }> {
   const stored = await store.getVersion(hash);
   try {
     const workflow = await workflowIn({ hash, code: stored.code }, `version ${hash.slice(0, 12)} of workflow ${stored.workflowId}`);
-    return { workflow, definitionHash: stored.definitionHash };
+    return { workflow, definitionHash: stored.definitionHash, definition: stored.definition };
   } catch (error) {
     if (error instanceof WorkflowLoadError) throw error;
     throw new WorkflowLoadError(error instanceof Error ? error.message : String(error));
