@@ -1,37 +1,15 @@
 // Forks honour versions: a checkpoint forks onto the code it was written under, a migrated run's early checkpoints too.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { forkRun } from '../../src/runtime/fork.ts';
 import { loadWorkflow } from '../../src/runtime/load.ts';
 import { runWorkflow, sendToRun } from '../../src/runtime/runs.ts';
 import { upgradeRun } from '../../src/runtime/upgrade.ts';
 import { FileStore, versionOf } from '../../src/store/index.ts';
-import { startSimulator, type Simulator } from '../../src/testing/index.ts';
+import { fileFixture } from './recording.ts';
 import { writeToneModule } from './module.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'harness-versions-fork-'));
-let sim: Simulator;
-const prompts: string[] = [];
-const savedHost = process.env.OLLAMA_HOST;
-beforeAll(async () => {
-  sim = await startSimulator({
-    script: {
-      '*': (req) => {
-        const prompt = req.messages.filter((m) => m.role === 'user').at(-1)?.content ?? '';
-        prompts.push(prompt);
-        return JSON.stringify({ answer: `re ${prompt}` });
-      },
-    },
-  });
-  process.env.OLLAMA_HOST = sim.url;
-});
-afterAll(async () => {
-  process.env.OLLAMA_HOST = savedHost;
-  await sim.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const { dir, prompts, url } = fileFixture('harness-versions-fork-');
 
 describe('fork and versions', () => {
   it('forks a migrated run: a checkpoint from before the upgrade restores on its old version, a later one on the new', async () => {

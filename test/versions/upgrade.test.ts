@@ -1,37 +1,15 @@
 // Upgrades are explicit: same structure continues, a changed one goes through migrate() or is refused by name.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { loadWorkflow } from '../../src/runtime/load.ts';
 import { runWorkflow, sendToRun } from '../../src/runtime/runs.ts';
 import { upgradeRun } from '../../src/runtime/upgrade.ts';
 import { FileStore, versionOf } from '../../src/store/index.ts';
-import { startSimulator, type Simulator } from '../../src/testing/index.ts';
 import { inProcess, type Env } from '../cli/harness.ts';
+import { fileFixture } from './recording.ts';
 import { writeToneModule, type ModuleShape } from './module.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'harness-upgrade-'));
-let sim: Simulator;
-const prompts: string[] = [];
-const savedHost = process.env.OLLAMA_HOST;
-beforeAll(async () => {
-  sim = await startSimulator({
-    script: {
-      '*': (req) => {
-        const prompt = req.messages.filter((m) => m.role === 'user').at(-1)?.content ?? '';
-        prompts.push(prompt);
-        return JSON.stringify({ answer: `re ${prompt}` });
-      },
-    },
-  });
-  process.env.OLLAMA_HOST = sim.url;
-});
-afterAll(async () => {
-  process.env.OLLAMA_HOST = savedHost;
-  await sim.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const { dir, prompts, url } = fileFixture('harness-upgrade-');
 afterEach(() => {
   prompts.length = 0;
 });
@@ -99,7 +77,7 @@ describe('upgradeRun', () => {
 describe('harness upgrade, ls and show', () => {
   it('shows runs behind their file, upgrades several by id or every one behind, and refuses with exit 3', async () => {
     const a = await waitingRun({ tone: 'a1' });
-    const env: Env = { ollamaHost: sim.url, snapshots: a.store.dir };
+    const env: Env = { ollamaHost: url(), snapshots: a.store.dir };
     // A second run of the same file in the same directory, and one whose edit changes the structure.
     const b = await runWorkflow({ store: a.store, ...(await loadWorkflow(a.file)), input: { question: 'b' }, runId: 'b-run' });
     expect(b.status).toBe('waiting');

@@ -9,11 +9,12 @@ import { loadVersion, loadWorkflow, storeVersion } from '../../src/runtime/load.
 import { resumeWorkflow, runWorkflow, sendToRun, submitRun } from '../../src/runtime/runs.ts';
 import { defineWorkflow } from '../../src/steps/index.ts';
 import { FileStore, MemoryStore, versionOf } from '../../src/store/index.ts';
-import { startSimulator, type Simulator } from '../../src/testing/index.ts';
+import type { Simulator } from '../../src/testing/index.ts';
 import { importVersion } from '../../src/versions/index.ts';
 import { startWorker, type Worker } from '../../src/worker/index.ts';
 import { until, untilStatus } from '../worker/helpers.ts';
 import { writeToneModule } from './module.ts';
+import { recordingSimulator } from './recording.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'harness-versions-'));
 const sims: Simulator[] = [];
@@ -26,33 +27,19 @@ afterEach(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** A simulator that answers every prompt and records each (user message) in order; `hold` gates prompts it matches. */
-async function recordingSimulator(hold?: { match: string; until: Promise<void> }) {
-  const prompts: string[] = [];
-  const held: string[] = [];
-  const sim = await startSimulator({
-    script: {
-      '*': async (req) => {
-        const prompt = req.messages.filter((m) => m.role === 'user').at(-1)?.content ?? '';
-        prompts.push(prompt);
-        if (hold && prompt.includes(hold.match)) {
-          held.push(prompt);
-          await hold.until;
-        }
-        return JSON.stringify({ answer: `re ${prompt}` });
-      },
-    },
-  });
-  sims.push(sim);
-  process.env.OLLAMA_HOST = sim.url;
-  return { prompts, held };
+/** A recording simulator (see recording.ts) that this file's runs call. */
+async function recorded(hold?: { match: string; until: Promise<void> }) {
+  const recording = await recordingSimulator(hold);
+  sims.push(recording.sim);
+  process.env.OLLAMA_HOST = recording.sim.url;
+  return recording;
 }
 
 describe('workflow versions', () => {
   it('an edited prompt reaches new runs only: the running run finishes on its old code, both in one worker process', async () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const { prompts, held } = await recordingSimulator({ match: 'ask: old run', until: gate });
+    const { prompts, held } = await recorded({ match: 'ask: old run', until: gate });
     const store = new FileStore({ dir: join(dir, 'edit-runs') });
     const file = join(dir, 'edit.workflow.mts');
     writeToneModule(file, { tone: 'v1', waitState: null });
@@ -77,7 +64,7 @@ describe('workflow versions', () => {
   });
 
   it('a waiting run resumes on its stored version after its source was edited, then deleted', async () => {
-    const { prompts } = await recordingSimulator();
+    const { prompts } = await recorded();
     const store = new FileStore({ dir: join(dir, 'gone-runs') });
     const file = join(dir, 'gone.workflow.mts');
     writeToneModule(file, { tone: 'first draft' });
