@@ -245,6 +245,9 @@ async function takeRun(store: RunStore, runId: string, workflow: Workflow | unde
     if (!plan) throw new Error('a migrated restore plan is always made');
     check?.(plan, session.record);
     if (plan.migratedTo) await session.migrate(plan.migratedTo, machineDefinition(wf.machine));
+    // An upgrade that died between its commit and its meta: the meta is brought in line with the version resumed.
+    const version = versionOf(session.record);
+    if (!workflow && version !== undefined && session.record.workflow.version !== version) await session.migrate(hash, machineDefinition(wf.machine), version);
     return { session, workflow: wf, snapshot: plan.snapshot };
   } catch (error) {
     await session.close();
