@@ -9,6 +9,7 @@ import type { Journal } from './journal.ts';
 import type { RunLock } from './lock.ts';
 import type { RunRecord, StoredJournalEntry, TimelineEntry } from './record.ts';
 import type { MetaFile, RunPaths } from './run-files.ts';
+import { storedMeta } from './versions.ts';
 import type { Checkpoint, RunSession } from './types.ts';
 
 export interface FileSessionParts {
@@ -95,7 +96,7 @@ export class FileSession implements RunSession {
         seed: this.record.seed,
         createdAt: this.record.createdAt,
       };
-      await this.#parts.meta.write(meta);
+      await this.#parts.meta.write(storedMeta(meta));
       this.record.workflow = workflow;
     });
   }

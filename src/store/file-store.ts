@@ -18,6 +18,7 @@ import { CancelPoller } from './cancel-poller.ts';
 import { CorruptRunError, RunExistsError, RunNotFoundError } from './errors.ts';
 import { FileSession } from './file-session.ts';
 import { getFileVersion, putFileVersion } from './file-versions.ts';
+import { storedMeta, withDefinition } from './versions.ts';
 import { Journal } from './journal.ts';
 import { RunLock } from './lock.ts';
 import { summarize, type RunRecord, type RunSummary, type StoredJournalEntry, type TimelineEntry } from './record.ts';
@@ -103,7 +104,7 @@ export class FileStore implements RunStore {
     try {
       if (!existsSync(paths.meta)) await this.#convert(paths, runId, lock);
       else if (existsSync(paths.v1)) await rename(paths.v1, paths.v1Converted); // a conversion cut short at its end
-      const meta = await readMeta(paths, runId);
+      const meta = await this.#meta(paths, runId);
       const state = await readCheckpoint(paths);
       const journal = await readJournal(paths);
       const timeline = await readTimeline(paths);
@@ -130,7 +131,7 @@ export class FileStore implements RunStore {
     const runId = assertRunId(id);
     const paths = runPaths(this.dir, runId);
     if (existsSync(paths.meta)) {
-      const meta = await readMeta(paths, runId);
+      const meta = await this.#meta(paths, runId);
       const state = await readCheckpoint(paths);
       const journal = new Journal((await readJournal(paths)).entries);
       const timeline = (await readTimeline(paths)).entries.slice(-timelineKept);
@@ -224,6 +225,11 @@ export class FileStore implements RunStore {
     await rm(runPaths(this.dir, assertRunId(runId)).cancel, { force: true });
   }
 
+  /** A run's meta with its definition, which a run on a version reads from the version (stored once, not per run). */
+  async #meta(paths: RunPaths, runId: string): Promise<RunMeta> {
+    return withDefinition(await readMeta(paths, runId), (hash) => this.getVersion(hash));
+  }
+
   putVersion(version: StoredVersion): Promise<void> {
     return putFileVersion(this.dir, version, this.#fsync);
   }
@@ -253,7 +259,7 @@ export class FileStore implements RunStore {
     await this.#writeWhole(paths.timeline, lines(timeline));
     await this.#writeWhole(paths.history, '');
     await this.#checkpointFile(paths, lock).write(state);
-    await this.#metaFile(paths, lock).write({ format: 2, ...meta });
+    await this.#metaFile(paths, lock).write(storedMeta({ format: 2, ...meta }));
   }
 
   async #writeWhole(path: string, text: string): Promise<void> {

@@ -100,8 +100,11 @@ export const runRecordSchema = z.object({
     /** The same, relative to the directory the run was started from (for a moved checkout). */
     moduleRelative: z.string(),
     hash: z.string(),
-    /** The machine's definition at start (`machineDefinition`): what inspectors draw, without loading the module. */
-    definition: z.unknown(),
+    /**
+     * The machine's definition at start (`machineDefinition`): what inspectors draw, without loading the module. A run
+     * on a version stores none (its version holds it, once); stores fill it in when they read the run.
+     */
+    definition: z.unknown().optional(),
     /** The hash of the code the run started on (a stored version); absent for runs from before versions. */
     version: z.string().optional(),
   }),

@@ -37,3 +37,22 @@ export function checkVersion(value: unknown, hash: string, where: string): Store
   if (!parsed.success || parsed.data.hash !== hash) throw new VersionNotFoundError(`version ${hash.slice(0, 12)} in ${where} is damaged: it cannot be read as a version`);
   return parsed.data;
 }
+
+interface WithWorkflow {
+  workflow: { version?: string | undefined; definition?: unknown };
+}
+
+/** A run's meta as written: a run on a version keeps no copy of its definition, which its version holds once. */
+export function storedMeta<T extends WithWorkflow>(meta: T): T {
+  if (meta.workflow.version === undefined) return meta;
+  const { definition: _inVersion, ...workflow } = meta.workflow;
+  return { ...meta, workflow };
+}
+
+/** A run's meta as read: the definition taken from its version when the meta holds none (left out if it is missing). */
+export async function withDefinition<T extends WithWorkflow>(meta: T, getVersion: (hash: string) => Promise<StoredVersion>): Promise<T> {
+  const { version } = meta.workflow;
+  if (version === undefined || meta.workflow.definition !== undefined) return meta;
+  const stored = await getVersion(version).catch(() => null);
+  return stored === null ? meta : { ...meta, workflow: { ...meta.workflow, definition: stored.definition } };
+}

@@ -438,6 +438,22 @@ export function describeRunStore(name: string, make: () => Promise<StoreUnderTes
       expect((await store.checkpointAt('versioned', 1)).checkpoint.version).toBe('a'.repeat(64));
     });
 
+    it('reads a run on a version with the definition its version holds, kept once for every run on it', async () => {
+      const store = await setup();
+      const stored = version('export default "defined once";\n', { definition: { id: 'wf', states: { only: {} } } });
+      await store.putVersion(stored);
+      const workflow = { ...meta('x').workflow, version: stored.hash, definition: { id: 'wf', states: { only: {} } } };
+      for (const runId of ['on-version-1', 'on-version-2']) {
+        const session = held(await store.create(meta(runId, { workflow })));
+        expect(session.record.workflow.definition).toEqual(stored.definition);
+        await session.close();
+        expect((await store.read(runId)).workflow.definition).toEqual(stored.definition);
+        const reopened = held(await store.open(runId));
+        expect(reopened.record.workflow.definition).toEqual(stored.definition);
+        await reopened.close();
+      }
+    });
+
     const cutting = hooks.cutJournal ? it : it.skip;
 
     cutting('refuses to open a run whose journal holds fewer calls than its last checkpoint counted, writing nothing', async () => {

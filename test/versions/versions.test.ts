@@ -1,5 +1,5 @@
 // A run keeps the code it started with: edits and deletions of its source never reach it, two versions share a worker.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setup } from 'xstate';
@@ -80,6 +80,9 @@ describe('workflow versions', () => {
     rmSync(file);
     expect(prompts).toEqual(['first draft ask: q', 'first draft answer: q']);
     expect(versionOf(await store.read('waits'))).toBe(loaded.version.hash);
+    // The definition lives in the version, once: the run's own meta file holds none, a read gives it back.
+    expect(JSON.parse(readFileSync(join(store.dir, 'waits', 'run.json'), 'utf8')).workflow).not.toHaveProperty('definition');
+    expect((await store.read('waits')).workflow.definition).toMatchObject({ id: 'tone' });
 
     const second = await runWorkflow({ store, workflow: edited.workflow, modulePath: file, version: edited.version, input: { question: 'r' }, runId: 'stopped' });
     expect(second.status).toBe('waiting');

@@ -1,5 +1,6 @@
 // One driver's session on a PostgreSQL run: fenced appends and commits, and the lease it renews while it lives.
 import { applyCheckpoint, checkpointOf, extendTimeline, metaOf, type CheckpointState } from '../assemble.ts';
+import { storedMeta } from '../versions.ts';
 import { FencedError } from '../errors.ts';
 import { Journal } from '../journal.ts';
 import type { RunRecord, StoredJournalEntry, TimelineEntry } from '../record.ts';
@@ -112,14 +113,14 @@ export class PostgresSession implements RunSession {
     return this.#write(async () => {
       // The whole meta is rewritten from the session's copy: the stored text is never edited in place (see schema.ts).
       const workflow = { ...this.record.workflow, hash, definition, ...(version !== undefined ? { version } : {}) };
-      const meta = json<RunMeta>(metaOf({ ...this.record, workflow }));
+      const meta = json<RunMeta>(storedMeta(metaOf({ ...this.record, workflow })));
       const { rowCount } = await this.#context.db.query(`UPDATE ${this.#context.s}.runs SET meta = $3::json WHERE run_id = $1 AND epoch = $2`, [
         this.runId,
         this.epoch,
         meta.text,
       ]);
       if (rowCount === 0) throw await this.#fenced();
-      this.record.workflow = meta.copy.workflow;
+      this.record.workflow = { ...meta.copy.workflow, definition: workflow.definition };
     });
   }
 
