@@ -1,5 +1,7 @@
 // Drives a run from the command line: live view, Ctrl-C handling, the final record printed, and the exit code.
 import { startStatelyBridge, type StatelyBridge } from '../inspect/stately.ts';
+import type { CallEvent } from '../steps/services.ts';
+import { hintOnRefusedCall } from './no-ollama.ts';
 import { HostSet } from '../llm/hosts.ts';
 import { defaultStopGraceMs, hostLimiter, type DriveHooks } from '../runtime/index.ts';
 import type { RunRecord, RunStore } from '../store/index.ts';
@@ -38,8 +40,9 @@ export const driveFlagsHelp = `  --json               print only the final run r
   --stop-grace-ms <ms> on Ctrl-C, wait this long for calls in flight (default 30000, or the config file's
                        stopGraceMs); then cut them off (named on stderr) and stop: they are made again on resume
   --inspect            send the run to Stately's inspector: starts the relay on --inspect-port (default 8080);
-                       open the printed http://localhost:<port> page (it embeds stately.ai/inspect: needs internet)
-  --inspect-url <ws>   send to a relay already running at ws://host:port instead
+                       open the printed http://localhost:<port> page (it embeds stately.ai/inspect: needs internet;
+                       offline, use harness inspect). The relay stays up after the run ends or waits, until Ctrl-C
+  --inspect-url <ws>   send to a relay already running at ws://host:port instead (e.g. harness inspect --stately)
   --otel               export OpenTelemetry spans (run, model calls) over OTLP/HTTP to $OTEL_EXPORTER_OTLP_ENDPOINT
                        (default http://localhost:4318; on whenever that is set); HARNESS_OTEL_CONTENT=1 adds prompts/replies`;
 
@@ -90,7 +93,7 @@ async function statelyBridge(flags: InspectFlags | undefined, io: CliIO): Promis
   }
   const bridge = await startStatelyBridge(flags['inspect-url'] !== undefined ? { url: flags['inspect-url'] } : { port });
   const where = bridge.viewerUrl
-    ? `open ${bridge.viewerUrl} in a browser with internet access (the page embeds https://stately.ai/inspect)`
+    ? `open ${bridge.viewerUrl} in a browser with internet access (the page embeds https://stately.ai/inspect; offline, harness inspect serves the local inspector)`
     : `sending to the relay at ${flags['inspect-url']}`;
   io.stderr.write(`Stately inspector: ${where}\n`);
   return bridge;
@@ -105,7 +108,10 @@ export async function driveFromCli(request: DriveRequest): Promise<number> {
   // First signal: stop after a checkpoint, leaving the run resumable. Second: leave at once (the lock goes stale
   // with this process, so the run can still be resumed from its last checkpoint).
   const controller = new AbortController();
+  // Set once the drive returned: a signal then ends the command with the summary, or closes the relay kept open.
+  let afterDrive: (() => void) | null = null;
   const onSignal = (signal: NodeJS.Signals) => {
+    if (afterDrive) return afterDrive();
     if (controller.signal.aborted) {
       io.stderr.write(`quit at once: run ${runId} is left at its last checkpoint; calls in flight are made again when you resume it:\n  ${resumeCommand(runId, request.snapshotsFlag)}\n`);
       process.exit(interruptedExitCode);
@@ -117,7 +123,11 @@ export async function driveFromCli(request: DriveRequest): Promise<number> {
   process.on('SIGTERM', onSignal);
 
   // One limiter per process: every call this command makes shares HARNESS_HOST_CONCURRENCY per host.
-  const hooks: LiveHooks = { signal: controller.signal, onCall: view.onCall, onCheckpoint: view.onCheckpoint, limiter: hostLimiter(env) };
+  const onCall = (event: CallEvent) => {
+    view.onCall(event);
+    hintOnRefusedCall(io, event, (hint) => view.note(hint));
+  };
+  const hooks: LiveHooks = { signal: controller.signal, onCall, onCheckpoint: view.onCheckpoint, limiter: hostLimiter(env) };
   // Several hosts (OLLAMA_HOSTS): calls are routed among the ones that have the model, and fail over.
   if (env.OLLAMA_HOSTS?.trim()) hooks.hosts = HostSet.fromEnv(env);
   const parkAfterMs = integerFlag('park-after', msSetting(request.flags?.['park-after'], 'parkAfterMs', io), 0);
@@ -132,31 +142,58 @@ export async function driveFromCli(request: DriveRequest): Promise<number> {
   hooks.telemetry = { content: contentEnabled(undefined, io.env) };
   let bridge: StatelyBridge | null = null;
   let otel: { shutdown(): Promise<void> } | null = null;
-  let record: RunRecord;
+  // The handlers stay until the command ends: a Ctrl-C at any moment says how the run can go on.
   try {
-    // The SDK and exporter are loaded only when asked for: without them the spans are the API's no-ops.
-    if (otelWanted(request.flags?.otel, io.env)) otel = (await import('../telemetry/sdk.ts')).startOtlpTracing(io.env);
-    bridge = await statelyBridge(request.flags, io);
-    if (bridge) hooks.inspect = bridge.inspect;
-    record = await request.drive(hooks);
+    let record: RunRecord;
+    try {
+      // The SDK and exporter are loaded only when asked for: without them the spans are the API's no-ops.
+      if (otelWanted(request.flags?.otel, io.env)) otel = (await import('../telemetry/sdk.ts')).startOtlpTracing(io.env);
+      bridge = await statelyBridge(request.flags, io);
+      if (bridge) hooks.inspect = bridge.inspect;
+      record = await request.drive(hooks);
+      const done = record;
+      afterDrive = () => {
+        view.close();
+        printOutcome(request, done, cutOff, stopGraceMs);
+        process.exit(exitCodeFor(done.status));
+      };
+    } finally {
+      await otel?.shutdown(); // flushes the spans before the command exits
+      await bridge?.detach();
+      view.close();
+    }
+    printOutcome(request, record, cutOff, stopGraceMs);
+    const code = exitCodeFor(record.status);
+    afterDrive = () => process.exit(code); // said all there is to say
+    // A run ends or starts waiting in seconds, before anyone has opened the page: the relay started here stays up,
+    // replaying the whole run to a page opened late, until Ctrl-C. Not after a stop: Ctrl-C already said "leave".
+    const relay = bridge?.relay ?? null;
+    if (relay && !controller.signal.aborted) {
+      io.stderr.write(`Stately inspector: the relay stays up so you can look at the run: open ${relay.pageUrl} (needs internet access; offline: harness inspect). Ctrl-C closes it.\n`);
+      await new Promise<void>((resolve) => {
+        afterDrive = resolve;
+      });
+    }
+    return code;
   } finally {
-    await otel?.shutdown(); // flushes the spans before the command exits
     await bridge?.close();
-    view.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
 
+/** What a driving command prints when the drive is over: the calls a stop cut off, the summary, how to go on. */
+function printOutcome(request: DriveRequest, record: RunRecord, cutOff: string[], stopGraceMs: number | undefined): void {
+  const { io } = request;
   if (cutOff.length > 0) io.stderr.write(`${cutOffLine(cutOff, stopGraceMs)}\n`);
   const next = continueLines(record, request.snapshotsFlag);
-  if (json) {
+  if (request.json) {
     io.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
     if (next.length > 0) io.stderr.write(`${next.join('\n')}\n`);
   } else {
     const p = paint(colorEnabled(io.stdout, io.env));
     io.stdout.write(`${[...summaryLines(record, p), ...next].join('\n')}\n`);
   }
-  return exitCodeFor(record.status);
 }
 
 /** The parsed `driveFlags` values of a command that drives an existing run. */

@@ -1,5 +1,6 @@
 // The process's streams and environment as a CliIO, and whether a stream may carry colour.
 import type { CliIO } from './command.ts';
+import { interruptedExitCode } from './print-run.ts';
 
 /** A writable that may be a terminal (process.stdout / process.stderr are). */
 export type TermStream = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
@@ -34,12 +35,19 @@ export function paint(enabled: boolean): Paint {
   return { bold: sgr(1, 22), dim: sgr(2, 22), red: sgr(31, 39), green: sgr(32, 39), yellow: sgr(33, 39), cyan: sgr(36, 39) };
 }
 
-/** Runs `serve` until SIGINT or SIGTERM fires its signal: the shape of every long-running command (inspect, simulate). */
-export async function untilSignalled(serve: (stop: AbortSignal) => Promise<number>): Promise<number> {
+/**
+ * Runs `serve` until SIGINT or SIGTERM fires its signal: the shape of every long-running command (inspect, simulate).
+ * A second signal while it closes quits at once (130), after `onQuit` says what that leaves behind.
+ */
+export async function untilSignalled(serve: (stop: AbortSignal) => Promise<number>, onQuit: () => void = () => undefined): Promise<number> {
   const stop = new AbortController();
-  const onSignal = () => stop.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const onSignal = () => {
+    if (!stop.signal.aborted) return stop.abort();
+    onQuit();
+    process.exit(interruptedExitCode);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     return await serve(stop.signal);
   } finally {

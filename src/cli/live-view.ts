@@ -1,5 +1,6 @@
 // What a person watches while a run is driven: a block redrawn in place on a terminal, plain event lines elsewhere.
 import { statePaths } from '../runtime/driver.ts';
+import { usageCallText } from '../runtime/paid-calls.ts';
 import type { CallEvent } from '../steps/services.ts';
 import type { RunRecord } from '../store/index.ts';
 import { duration, tokens, truncate, visibleLength } from './format.ts';
@@ -38,7 +39,7 @@ export class LiveView {
   readonly #finished: string[] = [];
   #states: string[] = [];
   #flags: string[] = [];
-  #usage = { calls: 0, tokensIn: 0, tokensOut: 0 };
+  #usage: RunRecord['usage'] = { calls: 0, tokensIn: 0, tokensOut: 0 };
   #drawn = 0;
   #timer: NodeJS.Timeout | undefined;
   /** Nothing is shown until the run really starts, so a refused run prints only its error. */
@@ -171,7 +172,7 @@ export class LiveView {
     }
     for (const text of this.#finished) lines.push(p.dim(`ended   ${text}`));
     const u = this.#usage;
-    lines.push(`totals  calls ${u.calls}  tokens ${tokens(u.tokensIn, u.tokensOut)}`);
+    lines.push(`totals  calls ${usageCallText(u)}  tokens ${tokens(u.tokensIn, u.tokensOut)}`);
     for (const flag of this.#flags) lines.push(`flag    ${p.yellow(flag)}`);
     return lines;
   }

@@ -4,6 +4,7 @@ import { callContext, promptAgainstWindow } from '../inspect/call-context.ts';
 import { callPlace, gradedKeyOf } from '../inspect/calls.ts';
 import { isOutage } from '../llm/retryable.ts';
 import { statePaths } from '../runtime/driver.ts';
+import { callKind, usageCallText, type CallKind } from '../runtime/paid-calls.ts';
 import { finalStatuses, type Blocked, type RunRecord, type RunStatus, type StoredJournalEntry } from '../store/index.ts';
 import type { StoredCall } from '../store/record.ts';
 import type { ErrorKind } from '../llm/types.ts';
@@ -78,7 +79,7 @@ export function summaryLines(record: RunRecord, p: Paint): string[] {
   if (record.error !== undefined) lines.push(`error   ${record.error}`);
   for (const flag of record.flags) lines.push(`flag    ${p.yellow(flag)}`);
   lines.push(
-    `calls ${record.usage.calls}  tokens ${tokens(record.usage.tokensIn, record.usage.tokensOut)}  time ${duration(record.activeMs)}`,
+    `calls ${usageCallText(record.usage)}  tokens ${tokens(record.usage.tokensIn, record.usage.tokensOut)}  time ${duration(record.activeMs)}`,
   );
   return lines;
 }
@@ -136,6 +137,8 @@ export interface CallRow {
   attempt: number;
   /** A try the host failed (refused, timed out, busy, 5xx): it spent no attempt. */
   outageTry: boolean;
+  /** Paid, reused (a fork copied it from its source) or unanswered: see runtime/paid-calls.ts. */
+  kind: CallKind;
   outcome: string;
   score: number | null;
   tokensIn: number;
@@ -165,11 +168,12 @@ export function outcomeOf(call: StoredCall): string {
 }
 
 export function callRows(record: RunRecord): CallRow[] {
-  const row = (step: string, call: StoredCall, context = callContext(call)): CallRow => ({
+  const row = (step: string, call: StoredCall, entry: StoredJournalEntry, context = callContext(call)): CallRow => ({
     step,
     model: call.model,
     attempt: call.retries + 1,
     outageTry: isOutage(errorOf(call)?.kind),
+    kind: callKind(call, entry),
     outcome: outcomeOf(call),
     score: call.score,
     tokensIn: call.tokensIn,
@@ -182,17 +186,17 @@ export function callRows(record: RunRecord): CallRow[] {
   });
   // A judge's call has an entry of its own (older runs kept it inside the entry it graded): listed under that call.
   const keys = new Set(record.journal.map((entry) => entry.key));
-  const judgesOf = new Map<string, StoredCall[]>();
+  const judgesOf = new Map<string, { call: StoredCall; entry: StoredJournalEntry }[]>();
   for (const entry of record.journal) {
     const graded = gradedKeyOf(entry.key);
-    if (graded !== null && keys.has(graded)) judgesOf.set(graded, [...(judgesOf.get(graded) ?? []), entry.result]);
+    if (graded !== null && keys.has(graded)) judgesOf.set(graded, [...(judgesOf.get(graded) ?? []), { call: entry.result, entry }]);
   }
   return record.journal.flatMap((entry) => {
     const graded = gradedKeyOf(entry.key);
     if (graded !== null && keys.has(graded)) return [];
     const step = stepLabel(entry);
-    const judges = [...(entry.judges ?? []), ...(judgesOf.get(entry.key) ?? [])];
-    return [row(step, entry.result), ...judges.map((judge) => ({ ...row(`${step} (judge)`, judge), attempt: entry.result.retries + 1 }))];
+    const judges = [...(entry.judges ?? []).map((call) => ({ call, entry })), ...(judgesOf.get(entry.key) ?? [])];
+    return [row(step, entry.result, entry), ...judges.map((judge) => ({ ...row(`${step} (judge)`, judge.call, judge.entry), attempt: entry.result.retries + 1 }))];
   });
 }
 

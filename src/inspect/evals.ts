@@ -33,7 +33,7 @@ export async function evalsApi(evalsDir: string, parts: readonly string[]): Prom
   const store = new FileStore({ dir: paths(dir).runs });
   const runId = assertRunId(runIdPart);
   if (detail === undefined) return { ...runView(await store.read(runId)), snapshotsDir: paths(dir).runs };
-  if (detail === 'history' && callId === undefined) return historyView(runId, await store.history(runId));
+  if (detail === 'history' && callId === undefined) return historyView(store, runId);
   if (detail === 'calls' && callId !== undefined && parts.length === 5) return callDetail(await store.read(runId), callId);
   throw new HttpError(404, `no endpoint for run ${runId} of eval ${evalId}: ${parts.slice(3).join('/')}`);
 }

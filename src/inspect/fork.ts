@@ -1,11 +1,14 @@
 // A run's history as the page lists it, and the body of a fork request from the page, checked.
 import { checkContextPatch, statePaths, type HistoryEntry } from '../runtime/index.ts';
-import { assertRunId } from '../store/index.ts';
+import { callCountText, countCalls } from '../runtime/paid-calls.ts';
+import { assertRunId, type RunStore } from '../store/index.ts';
 import { HttpError } from './http.ts';
 
-/** One kept checkpoint, with its active states spelled out as the diagram names them. */
+/** One kept checkpoint, with its active states spelled out as the diagram names them, and its calls counted. */
 export interface HistoryRow extends HistoryEntry {
   active: string[];
+  /** The calls journaled by then, as every command counts them (`3 paid, 4 reused`). */
+  calls: string;
 }
 
 export interface HistoryView {
@@ -13,8 +16,18 @@ export interface HistoryView {
   checkpoints: HistoryRow[];
 }
 
-export function historyView(runId: string, history: HistoryEntry[]): HistoryView {
-  return { runId, checkpoints: history.map((entry) => ({ ...entry, active: entry.value === null ? [] : statePaths(entry.value) })) };
+/** A run's checkpoints; each one's calls are the first `journalCount` entries of the journal (it only grows). */
+export async function historyView(store: Pick<RunStore, 'history' | 'read'>, runId: string): Promise<HistoryView> {
+  const history = await store.history(runId);
+  const journal = history.length === 0 ? [] : (await store.read(runId)).journal;
+  return {
+    runId,
+    checkpoints: history.map((entry) => ({
+      ...entry,
+      active: entry.value === null ? [] : statePaths(entry.value),
+      calls: callCountText(countCalls(journal.slice(0, entry.journalCount))),
+    })),
+  };
 }
 
 /** What `POST /api/runs/:id/fork` asks: the checkpoint, and optionally the new run's id and a root context patch. */

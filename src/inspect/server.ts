@@ -175,7 +175,7 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
     }
     if (parts[0] === 'runs' && parts[2] === 'history' && parts.length === 3) {
       const runId = assertRunId(parts[1] as string);
-      return sendJson(res, 200, historyView(runId, await store.history(runId)));
+      return sendJson(res, 200, await historyView(store, runId));
     }
     if (parts[0] === 'runs' && parts[2] === 'calls' && parts.length === 4) {
       return sendJson(res, 200, callDetail(await store.read(assertRunId(parts[1] as string)), parts[3] as string));

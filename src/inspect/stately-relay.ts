@@ -34,7 +34,11 @@ export interface StatelyRelay {
 const wildcard = new Set(['', '0.0.0.0', '::', '[::]']);
 const loopbackNames = ['localhost', '127.0.0.1', '[::1]'];
 const bracket = (host: string) => (host.includes(':') && !host.startsWith('[') ? `[${host}]` : host);
-const maxBuffered = 200;
+/**
+ * What the relay keeps for a page opened late (after the run ended, or while it waits): the whole run, so the page
+ * can draw it from its first event, up to this many bytes; past it the oldest events go.
+ */
+const maxBufferedBytes = 64 * 1024 * 1024;
 
 /** The origins of the relay's own page, under every name it can be opened by, plus stately.ai and any extra. */
 export function relayOrigins(host: string, port: number, extra: readonly string[] = []): Set<string> {
@@ -64,6 +68,9 @@ export function refuseOrigin(req: IncomingMessage, origins: ReadonlySet<string>)
   return origins.has(origin.toLowerCase()) ? null : `WebSocket from origin ${origin} refused`;
 }
 
+/** How long the page waits for the embedded inspector to answer before saying it needs internet access. */
+const offlineAfterMs = 15_000;
+
 /** The page: stately.ai/inspect in a frame, fed over the relay's WebSocket on the host the page came from. */
 function pageHtml(inspectorUrl: string): string {
   const origin = new URL(inspectorUrl).origin;
@@ -72,18 +79,37 @@ function pageHtml(inspectorUrl: string): string {
 <head>
   <meta charset="utf-8">
   <title>Stately Inspector</title>
-  <style>* { margin: 0; padding: 0; } html, body { height: 100%; } iframe { width: 100%; height: 100%; border: none; }</style>
+  <style>* { margin: 0; padding: 0; } html, body { height: 100%; } iframe { width: 100%; height: 100%; border: none; }
+    #offline { max-width: 42rem; margin: 3rem auto; font: 16px/1.5 system-ui, sans-serif; } #offline p { margin-top: 1rem; }</style>
 </head>
 <body>
+  <div id="offline" hidden>
+    <h1>The Stately inspector needs internet access</h1>
+    <p>This page embeds <code>${inspectorUrl}</code>, which did not load: this browser seems to be offline (or the site
+    is out of reach). The run itself needs no internet, and its events are kept here until the inspector loads.</p>
+    <p>Offline, use the local inspector instead: run <code>harness inspect</code> and open the URL it prints
+    (statecharts, timeline, model calls; no internet needed).</p>
+  </div>
   <iframe id="inspector" src="${inspectorUrl}"></iframe>
   <script>
     const iframe = document.getElementById('inspector');
     const inspectorOrigin = ${JSON.stringify(origin)};
     const buffer = [];
     let connected = false;
+    // Offline the frame stays blank with no word why: say it, and where to look instead.
+    const offline = () => {
+      if (connected) return;
+      document.getElementById('offline').hidden = false;
+      iframe.hidden = true;
+    };
+    if (!navigator.onLine) offline();
+    window.addEventListener('offline', offline);
+    setTimeout(offline, ${offlineAfterMs});
     window.addEventListener('message', (e) => {
       if (e.origin !== inspectorOrigin || !e.data || e.data.type !== '@statelyai.connected') return;
       connected = true;
+      document.getElementById('offline').hidden = true;
+      iframe.hidden = false;
       for (const event of buffer) iframe.contentWindow.postMessage(event, inspectorOrigin);
       buffer.length = 0;
     });
@@ -110,8 +136,8 @@ function refuseUpgrade(socket: Duplex, status: number, reason: string): void {
 }
 
 /**
- * Starts the relay: what one client sends, every other client receives (the last 200 messages are replayed to a
- * newcomer, so a page opened late still sees the run start).
+ * Starts the relay: what one client sends, every other client receives (what was sent before is replayed to a
+ * newcomer, so a page opened late still sees the run from its start).
  */
 export async function startStatelyRelay(options: StatelyRelayOptions = {}): Promise<StatelyRelay> {
   const host = options.host ?? '127.0.0.1';
@@ -130,12 +156,14 @@ export async function startStatelyRelay(options: StatelyRelayOptions = {}): Prom
   });
   const wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 });
   const buffered: string[] = [];
+  let bufferedBytes = 0;
   wss.on('connection', (socket) => {
     for (const message of buffered) socket.send(message);
     socket.on('message', (data) => {
       const message = String(data);
       buffered.push(message);
-      if (buffered.length > maxBuffered) buffered.shift();
+      bufferedBytes += message.length;
+      while (bufferedBytes > maxBufferedBytes && buffered.length > 1) bufferedBytes -= buffered.shift()?.length ?? 0;
       for (const client of wss.clients) if (client !== socket && client.readyState === WebSocket.OPEN) client.send(message);
     });
   });

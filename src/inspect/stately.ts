@@ -25,7 +25,9 @@ export interface StatelyBridge {
   viewerUrl: string | null;
   /** The relay started here (null when sending to one given by `url`). */
   relay: StatelyRelay | null;
-  /** Flushes what was sent and closes the connection (and the relay, if started here). */
+  /** Flushes what was sent and closes the run's connection; a relay started here stays up (its page may be open). */
+  detach(): Promise<void>;
+  /** Detaches, and closes the relay if started here. */
   close(): Promise<void>;
 }
 
@@ -86,13 +88,19 @@ export async function startStatelyBridge(options: StatelyBridgeOptions = {}): Pr
   // The adapter queues events until its socket opens; wait for it so the run's first events are not dropped.
   for (let waited = 0; adapterStatus(adapter) !== 'open' && waited < timeoutMs; waited += 20) await sleep(20);
 
+  let detached: Promise<void> | null = null;
+  const detach = () =>
+    (detached ??= (async () => {
+      for (let waited = 0; adapterBuffered(adapter) > 0 && waited < timeoutMs; waited += 20) await sleep(20);
+      inspector.stop();
+    })());
   return {
     inspect: (event) => inspector.inspect.next?.(event),
     viewerUrl: relay ? relay.pageUrl : null,
     relay,
+    detach,
     close: async () => {
-      for (let waited = 0; adapterBuffered(adapter) > 0 && waited < timeoutMs; waited += 20) await sleep(20);
-      inspector.stop();
+      await detach();
       await relay?.close();
     },
   };

@@ -1,4 +1,5 @@
 // Usage of model calls (judges' included): per run by model and step, and across runs by workflow and model.
+import { callKind, type CallKind } from '../runtime/paid-calls.ts';
 import type { RunRecord, StoredCall, StoredJournalEntry } from '../store/index.ts';
 import { callContext } from './call-context.ts';
 import { callPlace, gradedKeyOf } from './calls.ts';
@@ -6,7 +7,12 @@ import { callPlace, gradedKeyOf } from './calls.ts';
 export interface UsageRow {
   /** The model, step label or workflow id the row sums. */
   name: string;
+  /** Calls paid for; tokens and model time are theirs alone (see runtime/paid-calls.ts). */
   calls: number;
+  /** Calls a fork copied from its source and replayed: paid there, not here. */
+  reused: number;
+  /** Attempts no model answered (connection refused, host busy): nothing spent. */
+  unanswered: number;
   tokensIn: number;
   tokensOut: number;
   /** Summed call durations (calls in parallel overlap: this is model time, not wall time). */
@@ -31,30 +37,41 @@ export interface UsageReport {
   compactions: UsageRow;
 }
 
-const empty = (name: string): UsageRow => ({ name, calls: 0, tokensIn: 0, tokensOut: 0, durationMs: 0 });
+const empty = (name: string): UsageRow => ({ name, calls: 0, reused: 0, unanswered: 0, tokensIn: 0, tokensOut: 0, durationMs: 0 });
 
-function add(rows: Map<string, UsageRow>, name: string, call: StoredCall): void {
+function add(rows: Map<string, UsageRow>, name: string, { call, kind }: Counted): void {
   const row = rows.get(name) ?? empty(name);
+  rows.set(name, row);
+  if (kind === 'reused' || kind === 'unanswered') {
+    row[kind] += 1;
+    return;
+  }
   row.calls += 1;
   row.tokensIn += call.tokensIn;
   row.tokensOut += call.tokensOut;
   row.durationMs += call.durationMs;
-  rows.set(name, row);
+}
+
+interface Counted {
+  label: string;
+  call: StoredCall;
+  kind: CallKind;
 }
 
 /** Most tokens first. */
 const sorted = (rows: Map<string, UsageRow>): UsageRow[] =>
   [...rows.values()].sort((a, b) => b.tokensIn + b.tokensOut - (a.tokensIn + a.tokensOut) || a.name.localeCompare(b.name));
 
-/** Every paid call once: each entry (a judge's own entry too), and the judges' calls kept inside older entries. */
-function callsOf(record: Pick<RunRecord, 'journal'>): { label: string; call: StoredCall }[] {
+/** Every call once, with its kind: each entry (a judge's own entry too), and the judges' calls kept inside older entries. */
+function callsOf(record: Pick<RunRecord, 'journal'>): Counted[] {
   const byKey = new Map(record.journal.map((entry) => [entry.key, entry]));
   const labelOf = (entry: StoredJournalEntry) => callPlace(entry)?.label ?? entry.step;
   return record.journal.flatMap((entry) => {
     const graded = byKey.get(gradedKeyOf(entry.key) ?? '');
-    if (graded) return [{ label: `${labelOf(graded)} · judge`, call: entry.result }];
+    if (graded) return [{ label: `${labelOf(graded)} · judge`, call: entry.result, kind: callKind(entry.result, entry) }];
     const label = labelOf(entry);
-    return [{ label, call: entry.result }, ...(entry.judges ?? []).map((call) => ({ label: `${label} · judge`, call }))];
+    const judges = (entry.judges ?? []).map((call) => ({ label: `${label} · judge`, call, kind: callKind(call, entry) }));
+    return [{ label, call: entry.result, kind: callKind(entry.result, entry) }, ...judges];
   });
 }
 
@@ -63,11 +80,12 @@ export function runUsage(record: Pick<RunRecord, 'journal'>): RunUsage {
   const byModel = new Map<string, UsageRow>();
   const byStep = new Map<string, UsageRow>();
   const compactions = new Map<string, UsageRow>();
-  for (const { label, call } of callsOf(record)) {
-    add(total, 'total', call);
-    add(byModel, call.model, call);
-    add(byStep, label, call);
-    if (callContext(call)?.compaction) add(compactions, 'compactions', call);
+  for (const counted of callsOf(record)) {
+    const { label, call } = counted;
+    add(total, 'total', counted);
+    add(byModel, call.model, counted);
+    add(byStep, label, counted);
+    if (callContext(call)?.compaction) add(compactions, 'compactions', counted);
   }
   return { total: total.get('total') ?? empty('total'), byModel: sorted(byModel), byStep: sorted(byStep), compactions: compactions.get('compactions') ?? empty('compactions') };
 }
@@ -83,11 +101,12 @@ export function usageReport(records: readonly RunRecord[], since: string | null 
   for (const record of records) {
     if (Date.parse(record.createdAt) < from) continue;
     runs += 1;
-    for (const { call } of callsOf(record)) {
-      add(total, 'total', call);
-      add(byWorkflow, record.workflow.id, call);
-      add(byModel, call.model, call);
-      if (callContext(call)?.compaction) add(compactions, 'compactions', call);
+    for (const counted of callsOf(record)) {
+      const { call } = counted;
+      add(total, 'total', counted);
+      add(byWorkflow, record.workflow.id, counted);
+      add(byModel, call.model, counted);
+      if (callContext(call)?.compaction) add(compactions, 'compactions', counted);
     }
   }
   return { since, runs, total: total.get('total') ?? empty('total'), byWorkflow: sorted(byWorkflow), byModel: sorted(byModel), compactions: compactions.get('compactions') ?? empty('compactions') };

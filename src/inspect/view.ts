@@ -6,6 +6,7 @@ import { acceptedEvents, parseDefinition, subAgentDefinition, DefinitionError, t
 import { layoutDiagram, type Diagram } from './layout.ts';
 import { inFlightCalls, type InFlightCall } from './inflight.ts';
 import { describeTimeline, type TimelineRow } from './timeline.ts';
+import { usageCallText } from '../runtime/paid-calls.ts';
 import { runUsage, type RunUsage } from './usage.ts';
 
 /** A child actor of the root (a model call in flight, a sub-agent, a fan-out item) as persisted. */
@@ -43,6 +44,8 @@ export interface RunView {
   flags: string[];
   budget: RunRecord['budget'];
   usage: RunRecord['usage'];
+  /** The run's calls as every command counts them (`19 paid, 1 reused`). */
+  callsText: string;
   epoch: number;
   /** Active leaf state paths of the root (`review.security.checking`). */
   active: string[];
@@ -143,6 +146,7 @@ export function runView(record: RunRecord): RunView {
     flags: record.flags,
     budget: record.budget,
     usage: record.usage,
+    callsText: usageCallText(record.usage),
     epoch: record.epoch,
     active,
     accepts,

@@ -1,5 +1,6 @@
 // Drives one run's root actor: services provided, a checkpoint after every snapshot change, until it ends or waits.
 import { createActor, type AnyActorRef, type AnyEventObject, type AnyMachineSnapshot, type InspectionEvent, type Snapshot } from 'xstate';
+import { callsIn, countCalls, type CallCounts } from './paid-calls.ts';
 import { actorPath, provideServices, type CallEvent, type ContextServices, type HostLimiter, type JournalEntry, type OutagePolicy, type StepServices } from '../steps/services.ts';
 import type { HostSet } from '../llm/hosts.ts';
 import type { CallCache } from '../steps/call-cache.ts';
@@ -137,16 +138,10 @@ function journalIndex(entries: readonly StoredJournalEntry[]): Map<string, Journ
   return new Map(entries.map(({ messages: _sent, ...replayable }) => [replayable.key, replayable]));
 }
 
-/** Adds what `entries` paid (each call, and the judges' calls kept inside entries of older runs) to `usage`. */
-function addUsage(usage: Checkpoint['usage'], entries: readonly StoredJournalEntry[]): Checkpoint['usage'] {
-  for (const entry of entries) {
-    for (const call of [entry.result, ...(entry.judges ?? [])]) {
-      usage.tokensIn += call.tokensIn;
-      usage.tokensOut += call.tokensOut;
-      usage.calls += 1;
-    }
-  }
-  return usage;
+/** The checkpoint's usage: paid calls and their tokens, reused and unanswered ones apart (see paid-calls.ts). */
+function usageOf(counts: CallCounts): Checkpoint['usage'] {
+  const { paid, reused, unanswered, tokensIn, tokensOut } = counts;
+  return { tokensIn, tokensOut, calls: paid, ...(reused ? { reused } : {}), ...(unanswered ? { unanswered } : {}) };
 }
 
 export async function drive(options: DriveOptions): Promise<RunRecord> {
@@ -157,7 +152,11 @@ export async function drive(options: DriveOptions): Promise<RunRecord> {
   const drivenSince = Date.now();
   const activeBefore = record.activeMs;
   // Usage is what the journal says was paid: a checkpoint may lag behind the journal after a crash.
-  const usage = addUsage({ tokensIn: 0, tokensOut: 0, calls: 0 }, record.journal);
+  const counts = countCalls(record.journal);
+  // Entries a fork copied in stay marked when written again (a reused reply scored now): still not this run's call.
+  const reusedFrom = new Map(record.journal.flatMap((entry) => (entry.reusedFrom === undefined ? [] : [[entry.key, entry.reusedFrom] as const])));
+  // A fork's token budget goes on from its source's: the reused calls' tokens count against it as they did there.
+  const reusedTokens = record.journal.reduce((sum, entry) => sum + (entry.reusedFrom === undefined ? 0 : callsIn(entry).reduce((n, call) => n + call.tokensIn + call.tokensOut, 0)), 0);
 
   // Commits go one at a time; snapshot changes made meanwhile share the next one. `changes` counts snapshot
   // changes, `committed` the last change on disk, so a journal entry can wait for the state that led to its call.
@@ -204,10 +203,11 @@ export async function drive(options: DriveOptions): Promise<RunRecord> {
         // before a result is journaled under them, or a crash in between would pay for the call again.
         await committedUpTo(mark ?? changes);
         // A key written again (a judged reply, now with its score) is the same call: paid and counted once.
-        if (!journal.has(entry.key)) addUsage(usage, [entry]);
+        if (!journal.has(entry.key)) countCalls([entry], counts);
         journal.set(entry.key, entry);
+        const from = reusedFrom.get(entry.key);
         try {
-          await session.append(entry);
+          await session.append(from === undefined ? entry : { ...entry, reusedFrom: from });
         } catch (error) {
           // A store that loses or refuses the append (out of reach, FENCED) is not a model failure: the drive stops at
           // its last checkpoint, and the call is made again on resume. Left to the step, the error would count as a
@@ -224,7 +224,7 @@ export async function drive(options: DriveOptions): Promise<RunRecord> {
     budget: {
       exceeded: () => {
         const { tokens, wallMs } = record.budget;
-        const used = usage.tokensIn + usage.tokensOut;
+        const used = counts.tokensIn + counts.tokensOut + reusedTokens;
         if (tokens !== undefined && used >= tokens) return `token budget of ${tokens} spent (${used} used)`;
         const elapsed = activeBefore + (Date.now() - drivenSince);
         if (wallMs !== undefined && elapsed >= wallMs) return `wall-time budget of ${wallMs} ms spent (${elapsed} ms)`;
@@ -300,7 +300,7 @@ export async function drive(options: DriveOptions): Promise<RunRecord> {
       status,
       snapshot: persisted,
       flags: flagsIn(snapshot.context),
-      usage: { ...usage },
+      usage: usageOf(counts),
       activeMs: activeBefore + (Date.now() - drivenSince),
       wakeAt: now.wakeAt,
       // Each checkpoint names the code it was written under: an upgrade moves it, in the same commit as the snapshot.

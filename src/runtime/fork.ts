@@ -61,7 +61,7 @@ function patchContext(snapshot: RunRecord['snapshot'], patch: Record<string, unk
 export interface ForkPlan {
   meta: RunMeta;
   workflow: Workflow;
-  /** The source's journal entries up to the checkpoint: calls the fork replays rather than pays for. */
+  /** The source's journal entries up to the checkpoint, marked reused: calls the fork replays rather than pays for. */
   journal: StoredJournalEntry[];
   start: DriveStart;
   /**
@@ -116,7 +116,8 @@ export async function prepareFork(options: Omit<ForkOptions, keyof DriveHooks> &
     createdAt: new Date().toISOString(),
   };
   const start: DriveStart = snapshot && !restarted ? { snapshot } : { input };
-  return { meta, workflow: wf, journal: source.journal.slice(0, kept.journalCount), start, restarted };
+  const journal = source.journal.slice(0, kept.journalCount).map((entry) => ({ ...entry, reusedFrom: entry.reusedFrom ?? runId }));
+  return { meta, workflow: wf, journal, start, restarted };
 }
 
 /** Creates the planned run (RunExistsError if its id is taken), copies the reused journal in, and drives it. */

@@ -60,6 +60,8 @@ export interface StoredJournalEntry {
   at: string;
   /** The epoch of the session that wrote it: where a stale driver's entry shares a key, the newer epoch wins. */
   epoch?: number;
+  /** Set on an entry a fork copied in: the run that paid for the call (this run replays it, never pays it). */
+  reusedFrom?: string;
 }
 
 const journalEntryCheck = z.object({
@@ -71,6 +73,7 @@ const journalEntryCheck = z.object({
   messages: z.array(z.object({ role: z.string(), content: z.string() }).loose()).optional(),
   at: z.string(),
   epoch: z.number().int().optional(),
+  reusedFrom: z.string().optional(),
 });
 export const journalEntrySchema = journalEntryCheck;
 // Validated field by field, but kept whole: zod would otherwise strip the metadata it does not name.
@@ -126,7 +129,11 @@ export const runRecordSchema = z.object({
   /** Fencing token: bumped by every driver that takes the run, so a stale one can tell it lost it. */
   epoch: z.number().int(),
   budget: z.object({ tokens: z.number().optional(), wallMs: z.number().optional() }),
-  usage: z.object({ tokensIn: z.number(), tokensOut: z.number(), calls: z.number() }),
+  /**
+   * Calls this run paid for (`calls`) and their tokens; `reused`: calls a fork copied from its source, `unanswered`:
+   * attempts no model answered (see runtime/paid-calls.ts). Both absent in runs written before they were counted.
+   */
+  usage: z.object({ tokensIn: z.number(), tokensOut: z.number(), calls: z.number(), reused: z.number().optional(), unanswered: z.number().optional() }),
   /** Wall time spent being driven, summed over every driver (for the wall-time budget). */
   activeMs: z.number(),
   seed: z.number(),
@@ -163,7 +170,9 @@ export interface RunSummary {
   updatedAt: string;
   activeMs: number;
   tokens: number;
+  /** Calls paid for; `reused` (absent when none): calls a fork copied from its source and replayed. */
   calls: number;
+  reused?: number;
   flags: string[];
   /**
    * When a waiting or parked run next needs driving (ms since the epoch); null when nothing but a person moves it.
@@ -197,6 +206,7 @@ export function summarize(record: RunRecord): RunSummary {
     activeMs: record.activeMs,
     tokens: record.usage.tokensIn + record.usage.tokensOut,
     calls: record.usage.calls,
+    ...(record.usage.reused ? { reused: record.usage.reused } : {}),
     flags: record.flags,
     wakeAt: record.wakeAt ?? null,
     ...(record.blocked !== undefined ? { blocked: record.blocked } : {}),

@@ -12,7 +12,7 @@ export type {
   RecorderOptions,
 } from './cassette/index.ts';
 export { FAULT_KINDS } from './simulator/faults.ts';
-export { DEFAULT_MODELS } from './simulator/models.ts';
+export { DEFAULT_MODELS, libraryModels } from './simulator/models.ts';
 export { synthesize } from './simulator/schema.ts';
 export type {
   Capability,

@@ -68,7 +68,9 @@ describe.skipIf(skip)('inspector page: fork from a checkpoint (Chromium)', () =>
     await page.waitForURL(/#\/runs\/note-fork$/);
     await page.waitForFunction(() => document.getElementById('run-status')?.textContent === 'waiting', undefined, { timeout: 10_000 });
     expect(sim.stats().requests - before).toBe(1);
-    expect(await page.locator('#calls-title').textContent()).toBe('Model calls (2)');
+    // The draft was reused from the source (paid there), the review made anew: counted as every command counts them.
+    expect(await page.locator('#calls-title').textContent()).toBe('Model calls (1 paid, 1 reused)');
+    expect(await page.locator('table.usage-models').first().textContent()).toMatch(/paid calls\s*reused/);
     expect(problems).toEqual([]);
   }, 30_000);
 });

@@ -58,9 +58,9 @@ describe('inspector history and fork', () => {
     const view = await history('source');
     expect(view.runId).toBe('source');
     const kept = await store.history('source');
-    expect(view.checkpoints.map(({ active: _, ...entry }) => entry)).toEqual(kept);
+    expect(view.checkpoints.map(({ active: _, calls: __, ...entry }) => entry)).toEqual(kept);
     expect(view.checkpoints.map((c) => c.seq)).toEqual(kept.map((_, i) => i + 1));
-    expect(view.checkpoints.at(-1)).toMatchObject({ status: 'waiting', value: 'approval', active: ['approval'], journalCount: 2 });
+    expect(view.checkpoints.at(-1)).toMatchObject({ status: 'waiting', value: 'approval', active: ['approval'], journalCount: 2, calls: '2' });
     expect(view.checkpoints.map((c) => c.active.join())).toEqual(expect.arrayContaining(['drafting', 'reviewing', 'approval']));
     expect((await call(inspector.url, 'GET', '/api/runs/nobody/history')).status).toBe(404);
   });
@@ -78,7 +78,9 @@ describe('inspector history and fork', () => {
     expect(sim.stats().requests - before).toBe(1);
     const forked = await store.read('forked');
     expect(forked.journal.map((e) => e.step)).toEqual(['draft', 'review']);
-    expect(forked.journal[0]).toEqual((await store.read('source')).journal[0]);
+    // The same call, marked as the source's: the fork replays it and never counts it as paid.
+    expect(forked.journal[0]).toEqual({ ...(await store.read('source')).journal[0], reusedFrom: 'source' });
+    expect(forked.usage).toMatchObject({ calls: 1, reused: 1 });
     expect(forked.snapshot?.['context']).toMatchObject({ topic: 'seals' });
     expect((await store.read('source')).status).toBe('waiting');
   });

@@ -148,7 +148,9 @@ describe('forkRun', () => {
     expect(sim.stats().completed).toBe(5); // 3 for the source, then only second and third: first is not paid again
     expect(asked.slice(3)).toEqual(['second: cats', 'third: cats']);
     expect(forked.journal).toHaveLength(3);
-    expect(forked.usage.calls).toBe(3); // the reused call still counts: it is part of what the run cost
+    // What the simulator saw: 2 calls paid by the fork, the first one reused from the source (paid there once).
+    expect(forked.usage).toMatchObject({ calls: 2, reused: 1 });
+    expect(forked.journal.map((entry) => entry.reusedFrom ?? null)).toEqual(['source', null, null]);
     expect(forked.input).toEqual({ topic: 'cats' });
     expect(forked.workflow.hash).toBe((await store.read('source')).workflow.hash);
     expect(forked.createdAt > (await store.read('source')).createdAt).toBe(true);

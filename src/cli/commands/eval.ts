@@ -235,9 +235,14 @@ async function evaluate(values: Values, file: string, io: CliIO): Promise<number
   const runsDir = shownPath(io.cwd, paths(plan.dir).runs);
   view.note(`eval ${plan.evalId}: ${plan.cases.length} case(s) × ${plan.variants.length} variant(s), ${prepared.concurrency} at a time${plan.resuming ? ' (resumed: finished cases are kept)' : ''}${simulated ? ' against a simulator' : ''}`);
 
+  const resumeLine = `resume it: harness eval ${shellWord(shownPath(io.cwd, prepared.source.file))} --id ${plan.evalId}${values.evals !== undefined ? ` --evals ${shellWord(values.evals)}` : ''} …`;
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
-    if (controller.signal.aborted) process.exit(interruptedExitCode);
+    if (controller.signal.aborted) {
+      // Finished cases are kept; runs in flight are left at their last checkpoint and taken up again by the resume.
+      io.stderr.write(`quit at once: eval ${plan.evalId} keeps its finished cases; ${resumeLine}\n`);
+      process.exit(interruptedExitCode);
+    }
     view.note(`${signal === 'SIGINT' ? 'Ctrl-C' : signal}: stopping the eval; runs in flight stop at a checkpoint (press Ctrl-C again to quit now)`);
     controller.abort();
   };
@@ -282,7 +287,7 @@ async function evaluate(values: Values, file: string, io: CliIO): Promise<number
     io.stdout.write(`${lines.join('\n')}\n`);
   }
   if (result.stopped) {
-    io.stderr.write(`eval ${plan.evalId} stopped; resume it: harness eval ${shellWord(shownPath(io.cwd, prepared.source.file))} --id ${plan.evalId}${values.evals !== undefined ? ` --evals ${shellWord(values.evals)}` : ''} …\n`);
+    io.stderr.write(`eval ${plan.evalId} stopped; ${resumeLine}\n`);
     return interruptedExitCode;
   }
   return comparison?.failed || belowMinimum.length > 0 ? ExitCode.failed : ExitCode.ok;

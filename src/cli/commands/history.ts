@@ -1,5 +1,6 @@
 // `harness history`: a run's kept checkpoints (seq, time, status, active states), numbered as `fork --at` takes them.
 import { statePaths } from '../../runtime/driver.ts';
+import { callCountText, countCalls, type CallCounts } from '../../runtime/paid-calls.ts';
 import { assertRunId } from '../../store/index.ts';
 import { type CliIO, type Command, ExitCode, parseFlags, UsageError } from '../command.ts';
 import { localTime, table } from '../format.ts';
@@ -11,12 +12,13 @@ import { shortVersion } from '../../versions/index.ts';
 const help = `Usage: harness history <run-id> [--json] [--snapshots <dir> | --store <url>]
 
 Lists every checkpoint the run committed, oldest first: its number (SEQ, what harness fork --at
-takes), when it was written, the run's status and active states then, how many model calls were
-journaled by then (a fork from it reuses those, and makes the rest again), and the version (code)
-it was written under: a fork from it runs on that version.
+takes), when it was written, the run's status and active states then, the model calls journaled
+by then, judges' included and counted as every command counts them (paid, reused from a forked run,
+unanswered): a fork from that checkpoint reuses them all, and makes the rest again; and the version
+(code) it was written under: a fork from it runs on that version.
 
 Options:
-  --json             print the checkpoints as JSON (seq, at, status, value, journalCount, version)
+  --json             print the checkpoints as JSON (seq, at, status, value, journalCount, calls, version)
   --snapshots <dir>  directory of run files (default: $HARNESS_SNAPSHOTS, else ./snapshots)
   --store <url>      postgres://user:pw@host/db[?schema=s]: runs in PostgreSQL (default: $HARNESS_STORE)`;
 
@@ -34,8 +36,12 @@ export const historyCommand: Command = {
     const runId = assertRunId(positionals[0] as string);
     const { store } = openStore(values, io, 'read');
     const history = await store.history(runId);
+    // The journal only grows: a checkpoint's calls are the first `journalCount` entries of it.
+    const journal = history.length === 0 ? [] : (await store.read(runId)).journal;
+    const counted = history.map((entry) => ({ ...entry, calls: countCalls(journal.slice(0, entry.journalCount)) }));
     if (values.json) {
-      io.stdout.write(`${JSON.stringify(history, null, 2)}\n`);
+      const calls = ({ paid, reused, unanswered }: CallCounts) => ({ paid, reused, unanswered });
+      io.stdout.write(`${JSON.stringify(counted.map((entry) => ({ ...entry, calls: calls(entry.calls) })), null, 2)}\n`);
       return ExitCode.ok;
     }
     if (history.length === 0) {
@@ -44,13 +50,13 @@ export const historyCommand: Command = {
     }
     const p = paint(colorEnabled(io.stdout, io.env));
     // A VERSION column once checkpoints name theirs: an upgrade shows as the version changing from one row to the next.
-    const withVersion = history.some((entry) => entry.version !== undefined);
+    const withVersion = counted.some((entry) => entry.version !== undefined);
     const header = ['SEQ', 'TIME', 'STATUS', 'CALLS', ...(withVersion ? ['VERSION'] : []), 'STATE'].map((h) => p.dim(h));
-    const rows = history.map((entry) => [
+    const rows = counted.map((entry) => [
       String(entry.seq),
       localTime(entry.at),
       colorStatus(entry.status, p),
-      String(entry.journalCount),
+      callCountText(entry.calls),
       ...(withVersion ? [entry.version === undefined ? '-' : shortVersion(entry.version)] : []),
       entry.value === null ? '-' : statePaths(entry.value).join(', '),
     ]);

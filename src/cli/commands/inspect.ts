@@ -1,6 +1,7 @@
 // `harness inspect`: serves the local inspector page (runs, live statecharts, calls, actions) until SIGINT/SIGTERM.
 import { resolve } from 'node:path';
 import { startInspector, type Inspector } from '../../inspect/index.ts';
+import { startStatelyRelay, type StatelyRelay } from '../../inspect/stately-relay.ts';
 import { type CliIO, type Command, ExitCode, parseFlags, UsageError } from '../command.ts';
 import { effectiveEnv } from '../config.ts';
 import { listenRefusal, portFlag } from '../listen.ts';
@@ -12,6 +13,7 @@ import { scrubText } from '../../util/secrets.ts';
 const defaultPort = 4777;
 
 const help = `Usage: harness inspect [--port <port>] [--host <address>] [--snapshots <dir> | --store <url>] [--evals <dir>]
+       harness inspect --stately [--port <port>]
 
 Serves a page that shows the runs in the snapshots directory (or in PostgreSQL): each run's statechart
 with its active states (live, also for runs driven by other processes), its events, its model calls,
@@ -23,13 +25,40 @@ needs no internet connection.
 Writes (resume, send, cancel, fork) need the token in the printed URL; requests from other origins are refused.
 Runs until Ctrl+C (SIGINT) or SIGTERM; runs the page resumed are stopped at a checkpoint (resumable).
 
+With --stately, serves only the relay to Stately's inspector (the one harness run --inspect starts, default
+port 8080) until Ctrl+C: open its page once, then send any number of runs to it with
+harness run … --inspect-url ws://127.0.0.1:<port>. That page embeds https://stately.ai/inspect and so needs
+internet access; offline it says so, and this command without --stately is the inspector to use.
+
 Options:
+  --stately          serve the Stately inspector's relay instead of the local page (default port 8080)
   --port <port>      port to listen on (default ${defaultPort}; 0 picks a free one)
   --host <address>   address to bind (default 127.0.0.1: this machine only)
   --snapshots <dir>  directory of run files (default: $HARNESS_SNAPSHOTS, else ./snapshots)
   --store <url>      postgres://user:pw@host/db[?schema=s]: runs in PostgreSQL, polled for changes every
                      second (default: $HARNESS_STORE)
   --evals <dir>      the evals to show (default: $HARNESS_EVALS, else ./evals)`;
+
+/** `--stately`: the relay alone, on loopback, until `stop` aborts; runs in other processes send to it. */
+export async function serveStatelyRelay(argv: string[], io: CliIO, stop: AbortSignal): Promise<number> {
+  const { positionals, values } = parseFlags(argv, { stately: { type: 'boolean', default: false }, port: { type: 'string' } });
+  if (positionals.length > 0) throw new UsageError(`inspect takes no arguments, got "${positionals.join(' ')}"`);
+  const port = portFlag('port', values.port, 8080);
+  let relay: StatelyRelay;
+  try {
+    relay = await startStatelyRelay({ port });
+  } catch (error) {
+    throw listenRefusal(error, '127.0.0.1', port) ?? error;
+  }
+  io.stdout.write(
+    `Stately inspector relay: open ${relay.pageUrl} in a browser with internet access (the page embeds https://stately.ai/inspect;\n` +
+      `offline, harness inspect serves the local inspector). Send runs to it: harness run <workflow> --inspect-url ${relay.wsUrl}\n` +
+      'Ctrl-C closes it.\n',
+  );
+  await stopped(stop);
+  await relay.close();
+  return ExitCode.ok;
+}
 
 /** Serves until `stop` aborts, then closes. Separate from `run` so it can be driven without process signals. */
 export async function serveInspector(argv: string[], io: CliIO, stop: AbortSignal): Promise<number> {
@@ -73,6 +102,7 @@ async function serve(store: StoreChoice['store'], host: string, port: number, ev
     io.stderr.write(`harness inspect: warning: bound to ${host}; anyone who can reach it can read runs (writes still need the token)\n`);
   }
   await stopped(stop);
+  io.stderr.write('harness inspect: closing; runs this page drives stop at a checkpoint (Ctrl-C again to quit now)\n');
   await inspector.close();
   return ExitCode.ok;
 }
@@ -82,6 +112,9 @@ export const inspectCommand: Command = {
   summary: 'serve a local page showing runs live: statecharts, calls, timeline, history; resume, send, cancel, fork',
   help,
   async run(argv: string[], io: CliIO): Promise<number> {
-    return untilSignalled((stop) => serveInspector(argv, io, stop));
+    if (argv.includes('--stately')) return untilSignalled((stop) => serveStatelyRelay(argv, io, stop));
+    // Runs the page resumed or sent events to stop at a checkpoint on close; quitting at once leaves them resumable.
+    const quit = () => io.stderr.write('quit at once: runs this page was driving are left at their last checkpoint; harness ls lists them, harness resume <run-id> continues one\n');
+    return untilSignalled((stop) => serveInspector(argv, io, stop), quit);
   },
 };

@@ -4,6 +4,7 @@ import { listRuns } from '../../runtime/index.ts';
 import { isBehind } from '../../runtime/upgrade.ts';
 import { finalStatuses, type RunSummary } from '../../store/index.ts';
 import { shortVersion } from '../../versions/index.ts';
+import { callCountText } from '../../runtime/paid-calls.ts';
 import { type CliIO, type Command, ExitCode, parseFlags, UsageError } from '../command.ts';
 import { duration, localTime, table } from '../format.ts';
 import { colorEnabled, paint, type Paint } from '../io.ts';
@@ -13,8 +14,9 @@ import { openStore, storeFlags } from '../snapshots-dir.ts';
 const help = `Usage: harness ls [--json] [--snapshots <dir> | --store <url>]
 
 Lists the runs in the snapshots directory, newest first: id, workflow, status, start time, time
-spent being driven, tokens, model calls and flags, the version each run runs on (the short hash of
-its code, marked behind when its workflow file's code is newer: harness upgrade); for waiting and parked runs with a deadline or
+spent being driven, tokens and model calls paid for (with a fork's reused calls apart) and flags,
+the version each run runs on (the short hash of its code, marked behind when its workflow file's
+code is newer: harness upgrade); for waiting and parked runs with a deadline or
 retry time, when they next wake (marked overdue once it passed with no worker moving them). A run
 workers refuse (its workflow module fails to load, its definition changed, a model no host has)
 shows as blocked, with the reason below the table. Files that are not readable run records are
@@ -70,7 +72,7 @@ export const lsCommand: Command = {
         localTime(r.createdAt),
         duration(r.activeMs),
         String(r.tokens),
-        String(r.calls),
+        callCountText({ paid: r.calls, reused: r.reused }),
         r.flags.length === 0 ? '-' : p.yellow(String(r.flags.length)),
         ...(withVersion ? [versions[i] ?? '-'] : []),
         ...(withWake ? [wakes[i] ?? '-'] : []),

@@ -6,6 +6,7 @@ import { hostsFromEnv, MissingModelsError, missingModelsMessage, preflight } fro
 import { type CliIO, type Command, ExitCode, parseFlags, UsageError } from '../command.ts';
 import { assertModelHost, modelHost } from '../host-arg.ts';
 import { isTerminal } from '../io.ts';
+import { hintOnce } from '../no-ollama.ts';
 import { PullProgressView } from '../progress.ts';
 
 const help = `Usage: harness pull <model> [--host <host>]
@@ -37,7 +38,10 @@ export async function pullWithProgress(model: string, host: string, stream: Node
 export async function checkModels(workflow: Workflow, io: CliIO, options: { pull: boolean; signal?: AbortSignal }): Promise<void> {
   const report = await preflight({ workflow, hosts: hostsFromEnv(io.env) });
   for (const check of report.hosts) {
-    if (!check.reachable) io.stderr.write(`harness: warning: cannot check models on ${check.host} (${check.error ?? 'no answer'}); starting anyway\n`);
+    if (!check.reachable) {
+      io.stderr.write(`harness: warning: cannot check models on ${check.host} (${check.error ?? 'no answer'}); starting anyway\n`);
+      hintOnce(io, check.host, check.error ?? '', (hint) => io.stderr.write(`${hint}\n`));
+    }
   }
   if (report.unconfirmed.length > 0) {
     io.stderr.write(`harness: warning: not on any host that answered: ${report.unconfirmed.join(', ')}\n`);

@@ -7,6 +7,7 @@ import { type CliIO, type Command, ExitCode, parseFlags, UsageError } from '../c
 import { compactJson, duration, localTime, prettyJson, table, tokens } from '../format.ts';
 import { colorEnabled, paint, type Paint } from '../io.ts';
 import { runUsage } from '../../inspect/usage.ts';
+import { callCountText, usageCallText } from '../../runtime/paid-calls.ts';
 import { blockedNote, blockedOf, callRows, continueLines, flagReasons, statusCell, versionCell, wakeNote } from '../print-run.ts';
 import { openStore, storeFlags } from '../snapshots-dir.ts';
 
@@ -60,7 +61,7 @@ export function describeRun(record: RunRecord, snapshotsFlag: string | undefined
     ['started', localTime(record.createdAt)],
     ['updated', localTime(record.updatedAt)],
     ['driven', duration(record.activeMs)],
-    ['usage', `${record.usage.calls} calls, tokens ${tokens(record.usage.tokensIn, record.usage.tokensOut)}`],
+    ['usage', `${usageCallText(record.usage)} calls, tokens ${tokens(record.usage.tokensIn, record.usage.tokensOut)}`],
   ];
   const compactions = runUsage(record).compactions;
   if (compactions.calls > 0) {
@@ -76,7 +77,8 @@ export function describeRun(record: RunRecord, snapshotsFlag: string | undefined
   const lines = table(head);
 
   const rows = callRows(record);
-  lines.push('', p.bold(`model calls (${rows.length})`));
+  const counted = { paid: rows.filter((r) => r.kind === 'paid').length, reused: rows.filter((r) => r.kind === 'reused').length, unanswered: rows.filter((r) => r.kind === 'unanswered').length };
+  lines.push('', p.bold(`model calls (${callCountText(counted)})`));
   if (rows.length === 0) lines.push('  none yet');
   else {
     // A thinking column only when some call thought: most runs' tables stay as narrow as before.
@@ -87,7 +89,7 @@ export function describeRun(record: RunRecord, snapshotsFlag: string | undefined
       r.step,
       r.model,
       r.outageTry ? `${r.attempt} (outage)` : String(r.attempt),
-      r.outcome === 'ok' ? p.green('ok') : p.red(r.outcome),
+      `${r.outcome === 'ok' ? p.green('ok') : p.red(r.outcome)}${r.kind === 'reused' ? p.dim(' (reused)') : ''}`,
       r.score === null ? '-' : r.score.toFixed(2),
       `${r.tokensIn}/${r.tokensOut}`,
       ...(windows ? [r.context === null ? '-' : r.context.startsWith('cut') ? p.red(r.context) : r.context] : []),

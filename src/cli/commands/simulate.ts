@@ -1,5 +1,5 @@
 // `harness simulate`: runs the Ollama simulator as a standalone server until SIGINT/SIGTERM.
-import { startSimulator } from '../../testing/index.ts';
+import { libraryModels, startSimulator } from '../../testing/index.ts';
 import { FAULT_KINDS, isFaultKind } from '../../testing/simulator/faults.ts';
 import type { FaultKind, Simulator, SimulatorOptions } from '../../testing/simulator/types.ts';
 import { type CliIO, type Command, ExitCode, integerFlag, numberFlag, parseFlags, UsageError } from '../command.ts';
@@ -16,8 +16,9 @@ Options:
   --port <n>            port to listen on (default 11434; 0 picks a free port)
   --host <h>            address to bind (default 127.0.0.1)
   --seed <n>            seed of every reply and fault (default 1)
-  --models <a,b,...>    model names to serve (default qwen2.5-coder:7b,qwen2.5-coder:14b,
-                        qwen2.5-coder:32b,llama3.2:3b,nomic-embed-text)
+  --models <a,b,...>    model names to serve (default: the library of Ollama's popular models, every tag:
+                        llama3.x, qwen2.5/qwen3, mistral, gemma2/3, phi3/phi4, deepseek-r1, nomic-embed-text, …;
+                        harness models lists them). Any library model can also be pulled (harness pull phi3:mini)
   --load-ms <n>         time to load a model on its first request (default 0)
   --ttft-ms <n>         time before the first token (default 0)
   --per-token-ms <n>    time per token (default 0)
@@ -72,6 +73,7 @@ export function simulatorOptions(argv: string[]): SimulatorOptions {
     numParallel: integerFlag('num-parallel', values['num-parallel'], 1) ?? 1,
     maxQueue: integerFlag('max-queue', values['max-queue'], 0) ?? 512,
     contextLength: integerFlag('context-length', values['context-length'], 1) ?? 4096,
+    models: libraryModels(),
   };
   if (values.host === '') throw new UsageError('--host must not be empty');
   if (values.models !== undefined) {

@@ -1,5 +1,6 @@
 // `harness usage`: model calls, tokens in/out and model time across runs, per workflow and per model.
 import { usageReport, type UsageRow } from '../../inspect/usage.ts';
+import { callCountText } from '../../runtime/paid-calls.ts';
 import type { RunRecord } from '../../store/index.ts';
 import { type CliIO, type Command, ExitCode, parseFlags, UsageError } from '../command.ts';
 import { duration, table } from '../format.ts';
@@ -8,10 +9,12 @@ import { openStore, storeFlags } from '../snapshots-dir.ts';
 
 const help = `Usage: harness usage [--json] [--since <ISO time>] [--snapshots <dir> | --store <url>]
 
-Sums the model calls of the runs in the snapshots directory (judge calls included): calls, tokens in,
-tokens out and model time (summed call durations), per workflow and per model, and the compactions
-among them (agents' older turns summarised to stay within the window). The inspector shows the same per
-run.
+Sums the model calls of the runs in the snapshots directory (judge calls included): paid calls, tokens
+in, tokens out and model time (summed call durations), per workflow and per model, and the compactions
+among them (agents' older turns summarised to stay within the window). A call a fork copied from its
+source is counted as reused (paid once, by the source) and an attempt no model answered (connection
+refused, host busy) as unanswered; neither adds tokens. Every command counts calls this way; the
+inspector shows the same per run.
 
 Options:
   --json             print { dir, since, runs, total, byWorkflow, byModel, compactions } as JSON
@@ -19,10 +22,12 @@ Options:
   --snapshots <dir>  directory of run files (default: $HARNESS_SNAPSHOTS, else ./snapshots)
   --store <url>      postgres://user:pw@host/db[?schema=s]: runs in PostgreSQL (default: $HARNESS_STORE)`;
 
-function rowsOf(title: string, rows: readonly UsageRow[]): string[][] {
+/** REUSED and UNANSWERED columns appear only when some run has such calls (`total` tells). */
+function rowsOf(title: string, rows: readonly UsageRow[], total: UsageRow): string[][] {
+  const extra = (['reused', 'unanswered'] as const).filter((kind) => total[kind] > 0);
   return [
-    [title, 'CALLS', 'TOKENS IN', 'TOKENS OUT', 'MODEL TIME'],
-    ...rows.map((r) => [r.name, String(r.calls), String(r.tokensIn), String(r.tokensOut), duration(r.durationMs)]),
+    [title, 'CALLS', ...extra.map((kind) => kind.toUpperCase()), 'TOKENS IN', 'TOKENS OUT', 'MODEL TIME'],
+    ...rows.map((r) => [r.name, String(r.calls), ...extra.map((kind) => String(r[kind])), String(r.tokensIn), String(r.tokensOut), duration(r.durationMs)]),
   ];
 }
 
@@ -53,10 +58,12 @@ export const usageCommand: Command = {
     }
     const p = paint(colorEnabled(io.stdout, io.env));
     const lines = [`${report.runs} run(s) in ${store.dir}${since !== null ? ` since ${report.since}` : ''}`];
-    if (report.total.calls === 0) lines.push('no model calls');
+    const { total } = report;
+    if (total.calls + total.reused + total.unanswered === 0) lines.push('no model calls');
     else {
-      lines.push('', ...table(rowsOf(p.dim('WORKFLOW'), [...report.byWorkflow, report.total])));
-      lines.push('', ...table(rowsOf(p.dim('MODEL'), report.byModel)));
+      lines.push(`calls: ${callCountText({ paid: total.calls, reused: total.reused, unanswered: total.unanswered })}; tokens and model time are the paid calls'`);
+      lines.push('', ...table(rowsOf(p.dim('WORKFLOW'), [...report.byWorkflow, total], total)));
+      lines.push('', ...table(rowsOf(p.dim('MODEL'), report.byModel, total)));
       const c = report.compactions;
       if (c.calls > 0) lines.push('', `compactions: ${c.calls} call(s), ${c.tokensIn} tokens in, ${c.tokensOut} out, ${duration(c.durationMs)} (included above)`);
     }

@@ -234,7 +234,7 @@ async function loadRun(runId, parts, api) {
     el('h1', {}, s.runId, ' ', runStatusBadge(s, { id: 'run-status' })),
     el('p', { class: 'meta' },
       `workflow ${run.workflow.id} · started ${fmtTime(s.createdAt)} · elapsed ${fmtMs(s.activeMs)} · `,
-      `${fmtNum(run.usage.tokensIn)} tokens in / ${fmtNum(run.usage.tokensOut)} out · ${fmtNum(run.usage.calls)} model calls · epoch ${run.epoch}`),
+      `${fmtNum(run.usage.tokensIn)} tokens in / ${fmtNum(run.usage.tokensOut)} out · model calls ${run.callsText} · epoch ${run.epoch}`),
     el('p', { class: 'meta muted' }, `${run.workflow.module} (definition ${run.workflow.hash})`,
       ...(run.version ? [' · ', el('span', { id: 'run-version', class: run.version.behind ? 'warn' : '' },
         `version ${run.version.hash.slice(0, 12)}${run.version.behind ? ' — behind its workflow file: Upgrade moves it to the current code' : ''}`)] : [])),
@@ -270,7 +270,7 @@ async function loadRun(runId, parts, api) {
   );
   showAgents(parts.agents, run.agents, run.workflow.hash);
   view.last = run;
-  document.getElementById('calls-title').textContent = `Model calls (${run.calls.length})`;
+  document.getElementById('calls-title').textContent = `Model calls (${run.callsText})`;
   parts.calls.replaceChildren(callsTable(run.calls, view.selected, view.select));
   view.showInflight();
   parts.usage.replaceChildren(usagePanel(run.usageDetail));

@@ -123,14 +123,17 @@ function contextText(c) {
 }
 
 export function usagePanel(usage) {
+  // Reused (copied by a fork) and unanswered calls apart from the paid ones, as every command counts them.
+  const extra = ['reused', 'unanswered'].filter((kind) => (usage.total[kind] ?? 0) > 0);
   const cols = (title) => [
     { title, cell: (u) => u.name },
-    { title: 'calls', cell: (u) => fmtNum(u.calls), className: 'num' },
+    { title: 'paid calls', cell: (u) => fmtNum(u.calls), className: 'num' },
+    ...extra.map((kind) => ({ title: kind, cell: (u) => fmtNum(u[kind] ?? 0), className: 'num' })),
     { title: 'tokens in', cell: (u) => fmtNum(u.tokensIn), className: 'num' },
     { title: 'tokens out', cell: (u) => fmtNum(u.tokensOut), className: 'num' },
     { title: 'model time', cell: (u) => fmtMs(u.durationMs), className: 'num' },
   ];
-  if (usage.total.calls === 0) return el('p', { class: 'muted' }, 'No model calls yet.');
+  if (usage.total.calls + (usage.total.reused ?? 0) + (usage.total.unanswered ?? 0) === 0) return el('p', { class: 'muted' }, 'No model calls yet.');
   const c = usage.compactions;
   return el('div', { class: 'usage' },
     table(cols('model'), [...usage.byModel, { ...usage.total, name: 'total' }], { attrs: { class: 'usage-models' } }),

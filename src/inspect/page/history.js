@@ -59,7 +59,7 @@ export function historyPanel(fork) {
           { title: 'at', cell: (c) => fmtClock(c.at) },
           { title: 'status', cell: (c) => statusBadge(c.status) },
           { title: 'active states', cell: (c) => el('code', {}, c.active.join(', ') || '–') },
-          { title: 'calls', cell: (c) => String(c.journalCount), className: 'num' },
+          { title: 'calls', cell: (c) => c.calls, className: 'num' },
           fork && {
             title: '',
             cell: (c) => finalStatuses.has(c.status)

@@ -55,7 +55,7 @@ export function runsTable(runs) {
     { title: 'started', cell: (r) => fmtTime(r.createdAt) },
     { title: 'elapsed', cell: (r) => fmtMs(r.activeMs), className: 'num' },
     { title: 'tokens', cell: (r) => fmtNum(r.tokens), className: 'num' },
-    { title: 'model calls', cell: (r) => fmtNum(r.calls), className: 'num' },
+    { title: 'model calls', cell: (r) => (r.reused ? `${fmtNum(r.calls)} paid, ${fmtNum(r.reused)} reused` : fmtNum(r.calls)), className: 'num' },
     { title: 'flagged', cell: (r) => r.flags.join('; '), className: 'flags' },
   ], runs, { attrs: { class: 'runs' }, rowAttrs: (r) => ({ dataset: { runId: r.runId, status: r.status } }) });
 }

@@ -1,5 +1,6 @@
 // The simulated model table: families, details and capabilities, in the shapes of /api/tags, /api/show and /api/ps.
 import { createHash } from 'node:crypto';
+import { LIBRARY, libraryTags, type LibraryModel } from './model-library.ts';
 import type { Capability, SimModel } from './types.ts';
 
 export const DEFAULT_MODELS = [
@@ -45,40 +46,37 @@ export interface ModelEntry {
 interface Family {
   family: string;
   families?: string[];
-  capabilities: Capability[];
+  capabilities: readonly Capability[];
   contextLength: number;
   embeddingLength: number;
   /** Parameters when the tag does not say (e.g. `nomic-embed-text:latest`). */
   parameters: number;
   quantization: string;
+  /** The library's tags: parameters of a named tag (`phi3:mini`), and windows that differ by size. */
+  tags?: Readonly<Record<string, number>>;
+  contextByTag?: Readonly<Record<string, number>>;
 }
 
 const completionTools: Capability[] = ['completion', 'tools'];
 
-/**
- * Known library names, most specific first; the values are those `ollama show` reports for their default tags.
- * They are also the names /api/pull can fetch.
- */
-const LIBRARY: [string, Family][] = [
-  ['qwen2.5-coder', { family: 'qwen2', capabilities: [...completionTools, 'insert'], contextLength: 32768, embeddingLength: 3584, parameters: 7.6e9, quantization: 'Q4_K_M' }],
-  ['qwen2.5vl', { family: 'qwen25vl', capabilities: ['completion', 'vision'], contextLength: 128000, embeddingLength: 3584, parameters: 8.3e9, quantization: 'Q4_K_M' }],
-  ['qwen2.5', { family: 'qwen2', capabilities: completionTools, contextLength: 32768, embeddingLength: 3584, parameters: 7.6e9, quantization: 'Q4_K_M' }],
-  ['qwen3', { family: 'qwen3', capabilities: [...completionTools, 'thinking'], contextLength: 40960, embeddingLength: 4096, parameters: 8.2e9, quantization: 'Q4_K_M' }],
-  ['deepseek-r1', { family: 'qwen3', capabilities: [...completionTools, 'thinking'], contextLength: 131072, embeddingLength: 4096, parameters: 8.2e9, quantization: 'Q4_K_M' }],
-  ['gpt-oss', { family: 'gptoss', capabilities: [...completionTools, 'thinking'], contextLength: 131072, embeddingLength: 2880, parameters: 20.9e9, quantization: 'MXFP4' }],
-  ['llava', { family: 'llama', families: ['llama', 'clip'], capabilities: ['completion', 'vision'], contextLength: 32768, embeddingLength: 4096, parameters: 7e9, quantization: 'Q4_0' }],
-  ['gemma3', { family: 'gemma3', capabilities: ['completion', 'vision'], contextLength: 131072, embeddingLength: 2560, parameters: 4.3e9, quantization: 'Q4_K_M' }],
-  ['llama3.3', { family: 'llama', capabilities: completionTools, contextLength: 131072, embeddingLength: 8192, parameters: 70.6e9, quantization: 'Q4_K_M' }],
-  ['llama3.2', { family: 'llama', capabilities: completionTools, contextLength: 131072, embeddingLength: 3072, parameters: 3.2e9, quantization: 'Q4_K_M' }],
-  ['llama3.1', { family: 'llama', capabilities: completionTools, contextLength: 131072, embeddingLength: 4096, parameters: 8e9, quantization: 'Q4_K_M' }],
-  ['mistral', { family: 'llama', capabilities: completionTools, contextLength: 32768, embeddingLength: 4096, parameters: 7.2e9, quantization: 'Q4_K_M' }],
-  ['nomic-embed-text', { family: 'nomic-bert', capabilities: ['embedding'], contextLength: 2048, embeddingLength: 768, parameters: 137e6, quantization: 'F16' }],
-  ['mxbai-embed-large', { family: 'bert', capabilities: ['embedding'], contextLength: 512, embeddingLength: 1024, parameters: 334e6, quantization: 'F16' }],
-  ['all-minilm', { family: 'bert', capabilities: ['embedding'], contextLength: 512, embeddingLength: 384, parameters: 23e6, quantization: 'F16' }],
-];
+/** A library model as a family: its default tag's size, its own tags kept for the sizes they name. */
+function familyOf(model: LibraryModel): Family {
+  return { ...model, parameters: Object.values(model.tags)[0] ?? 7e9 };
+}
 
 /** Names /api/pull can fetch from the simulated registry.ollama.ai. */
 export const LIBRARY_NAMES: readonly string[] = LIBRARY.map(([name]) => name);
+
+/** The defaults first, then every library model under every tag it lists (`phi3:latest`, `phi3:mini`, …), once each. */
+export function libraryModels(): string[] {
+  const seen = new Set<string>();
+  return [...DEFAULT_MODELS, ...libraryTags()].filter((name) => {
+    const full = canonicalName(name);
+    if (seen.has(full)) return false;
+    seen.add(full);
+    return true;
+  });
+}
 
 /** Ollama treats `x` and `x:latest` as one model, case-insensitively. */
 export function canonicalName(name: string): string {
@@ -104,7 +102,14 @@ function guessFamily(base: string): Family {
 }
 
 function familyFor(base: string): Family {
-  return LIBRARY.find(([prefix]) => base === prefix || base.startsWith(prefix))?.[1] ?? guessFamily(base);
+  const known = LIBRARY.find(([prefix]) => base === prefix || base.startsWith(prefix))?.[1];
+  return known ? familyOf(known) : guessFamily(base);
+}
+
+/** A tag as the library names it: `mini`, or `7b-instruct-q8_0` read as its `7b`. */
+function libraryTag(known: Family, tag: string): string | undefined {
+  const tags = Object.keys(known.tags ?? {});
+  return tags.find((t) => t === tag) ?? tags.find((t) => tag.startsWith(`${t}-`));
 }
 
 function formatSize(count: number): string {
@@ -128,8 +133,10 @@ export function describe(input: string | SimModel, modifiedAt = MODIFIED_AT): Mo
   const fullName = canonicalName(spec.name);
   const tag = fullName.slice(fullName.lastIndexOf(':') + 1);
   const known = familyFor(baseName(spec.name));
-  // A size in the tag (`:14b`, `:0.6b`, `:20b-q8_0`) wins over the family default.
-  const fromTag = parseSize(/^(\d+(?:\.\d+)?[bm])/.exec(tag)?.[1] ?? '');
+  // A size in the tag (`:14b`, `:0.6b`, `:20b-q8_0`), else the library's size for a named tag (`mini`, `8x7b`, `e2b`),
+  // wins over the family default.
+  const named = libraryTag(known, tag);
+  const fromTag = parseSize(/^(\d+(?:\.\d+)?[bm])/.exec(tag)?.[1] ?? '') ?? (named === undefined ? undefined : known.tags?.[named]);
   const parameterCount = (spec.parameterSize ? parseSize(spec.parameterSize) : undefined) ?? fromTag ?? known.parameters;
   const capabilities = spec.capabilities ?? known.capabilities;
   if (capabilities.length === 0) throw new RangeError(`model ${spec.name} needs at least one capability`);
@@ -153,7 +160,7 @@ export function describe(input: string | SimModel, modifiedAt = MODIFIED_AT): Mo
       quantization_level: quantization,
     },
     capabilities: [...capabilities],
-    contextLength: spec.contextLength ?? known.contextLength,
+    contextLength: spec.contextLength ?? (named === undefined ? undefined : known.contextByTag?.[named]) ?? known.contextLength,
     ...(spec.numCtx !== undefined ? { numCtx: spec.numCtx } : {}),
     embeddingLength: spec.embeddingLength ?? known.embeddingLength,
     parameterCount,
