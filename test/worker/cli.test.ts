@@ -55,7 +55,7 @@ describe('ls and show', () => {
     const waiting = await runWorkflow({ store, workflow, modulePath, input: {}, runId: 'due-1' });
     expect(waiting.status).toBe('waiting');
     const before = await inProcess(['ls'], env);
-    expect(before.stdout).toMatch(/FLAGS +NEXT WAKE\n/);
+    expect(before.stdout).toMatch(/FLAGS +VERSION +NEXT WAKE\n/);
     expect(before.stdout).toMatch(/due-1 .* wakes \S+ \S+ \(in [\d.]+s\)/);
     await new Promise((r) => setTimeout(r, Math.max(0, (waiting.wakeAt ?? 0) - Date.now()) + 50));
     const [ls, show] = await Promise.all([inProcess(['ls'], env), inProcess(['show', 'due-1'], env)]);
