@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { machineDefinition } from '../definition/index.ts';
 import { isWorkflow, type Workflow } from '../steps/workflow.ts';
 import type { RunStore } from '../store/index.ts';
-import { buildVersion, importVersion, type BuiltVersion } from '../versions/index.ts';
+import { buildVersion, importVersion, VersionError, type BuiltVersion } from '../versions/index.ts';
 import { definitionHash } from './definition.ts';
 import { WorkflowLoadError } from './errors.ts';
 import { assertEsm, registerTsx } from './import-module.ts';
@@ -44,7 +44,7 @@ export async function loadWorkflow(file: string, cwd = process.cwd()): Promise<L
     return { workflow: await workflowIn(version, file), modulePath, version };
   } catch (error) {
     if (error instanceof WorkflowLoadError) throw error;
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = error instanceof VersionError ? error.reason : error instanceof Error ? error.message : String(error);
     throw new WorkflowLoadError(`cannot load workflow ${file}: ${reason}`);
   }
 }

@@ -3,7 +3,10 @@ import { HarnessError } from '../errors.ts';
 
 export class VersionError extends HarnessError {
   override name = 'VersionError';
-  constructor(message: string) {
+  /** What went wrong without naming the version: what a load by file path reports (the file names it there). */
+  readonly reason: string;
+  constructor(message: string, reason = message) {
     super('WORKFLOW_LOAD', message);
+    this.reason = reason;
   }
 }

@@ -87,7 +87,8 @@ export function importVersion(hash: string, code: string): Promise<Record<string
         const mod: Record<string, unknown> = await import(url.href);
         return mod;
       } catch (error) {
-        throw new VersionError(`cannot load version ${hash.slice(0, 12)}: ${error instanceof Error ? error.message : String(error)}`);
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new VersionError(`cannot load version ${hash.slice(0, 12)}: ${reason}`, reason);
       }
     })();
     loaded.set(hash, loading);
