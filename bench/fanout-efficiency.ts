@@ -1,8 +1,11 @@
 // fanoutEfficiency: how close a bounded fan-out of model steps comes to the ideal wall time on a 4-slot server:
 // ideal = ceil(items / slots) × L, L the single-call latency measured beside it with the bare client.
+// fanoutCheckpointGrowth: in the same runs, the largest checkpoint written while the fan-out runs over the first one
+// written after its first item was journaled (bytes of the checkpoint as JSON).
 import { HostPool } from '../src/llm/pool.ts';
 import { runWorkflow } from '../src/runtime/index.ts';
-import { FileStore } from '../src/store/index.ts';
+import { isCallEntry } from '../src/steps/services.ts';
+import { checkpointOf, FileStore, type RunRecord } from '../src/store/index.ts';
 import { startSimulator } from '../src/testing/index.ts';
 import { chainModule, fanOutWorkflow, rawItemCall } from './chain.ts';
 import { progress, tempDir, type BenchOptions } from './env.ts';
@@ -30,6 +33,9 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
     const ideals: number[] = [];
     const actuals: number[] = [];
     const latencies: number[] = [];
+    const growths: number[] = [];
+    const firstSizes: number[] = [];
+    const largestSizes: number[] = [];
     for (let rep = 0; rep < 3; rep++) {
       const singles: number[] = [];
       for (let i = 0; i < singlesPerRep; i++) singles.push(await timed(() => rawItemCall(sim.url, list[i] ?? 'x')));
@@ -44,14 +50,27 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
         };
         await Promise.all(Array.from({ length: slots }, lane));
       });
+      // Sizes are taken as the checkpoints are written; JSON.stringify here weighs on the run a little, as it would
+      // on the baseline it is compared with.
+      let first = 0;
+      let largest = 0;
+      const onCheckpoint = (written: RunRecord) => {
+        if (written.status !== 'running' || !written.journal.some(isCallEntry)) return;
+        const bytes = Buffer.byteLength(JSON.stringify(checkpointOf(written)));
+        if (first === 0) first = bytes;
+        largest = Math.max(largest, bytes);
+      };
       const actual = await timed(async () => {
-        const record = await runWorkflow({ store, workflow, modulePath: chainModule, input: { items: list }, limiter: new HostPool(slots), runId: `fan-out-${rep}` });
-        if (record.status !== 'done' || record.journal.length !== items) throw new Error(`fan-out ended ${record.status} with ${record.journal.length} calls`);
+        const record = await runWorkflow({ store, workflow, modulePath: chainModule, input: { items: list }, limiter: new HostPool(slots), runId: `fan-out-${rep}`, onCheckpoint });
+        if (record.status !== 'done' || record.journal.filter(isCallEntry).length !== items) throw new Error(`fan-out ended ${record.status} with ${record.journal.length} calls`);
       });
       latencies.push(latency);
       ideals.push(ideal);
       actuals.push(actual);
       efficiencies.push(ideal / actual);
+      growths.push(largest / first);
+      firstSizes.push(first);
+      largestSizes.push(largest);
       if (raw !== null) rawEfficiencies.push(ideal / raw);
     }
     const figures: Record<string, Figure> = {
@@ -61,6 +80,13 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
           measure: `ideal ceil(${items}/${slots}) × single-call latency over the fan-out run's wall time (runWorkflow, FileStore)`,
           baselines: ideals,
           candidates: actuals,
+        }),
+        fanoutCheckpointGrowth: figure(growths, {
+          unit: 'ratio',
+          goal: { op: '<=', target: 1.5 },
+          measure: `largest checkpoint while the ${items}-item fan-out runs ÷ the first after its first item (JSON bytes)`,
+          baselines: firstSizes,
+          candidates: largestSizes,
         }),
     };
     if (rawEfficiencies.length > 0) {

@@ -12,6 +12,8 @@ const benches: Record<string, () => Promise<{ run: (options: BenchOptions) => Pr
   'call-overhead': () => import('./call-overhead.ts'),
   ttft: () => import('./ttft.ts'),
   'step-overhead': () => import('./step-overhead.ts'),
+  'run-overhead': () => import('./run-overhead.ts'),
+  'history-growth': () => import('./history-growth.ts'),
   'step-growth': () => import('./step-growth.ts'),
   'checkpoint-scaling': () => import('./checkpoint-scaling.ts'),
   resume: () => import('./resume.ts'),

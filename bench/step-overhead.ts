@@ -7,6 +7,7 @@ import { FileStore } from '../src/store/index.ts';
 import { startSimulator } from '../src/testing/index.ts';
 import { chainModule, chainWorkflow, rawChainCall } from './chain.ts';
 import { progress, tempDir, type BenchOptions } from './env.ts';
+import { loadLangGraph } from './langgraph-load.ts';
 import { figure, type BenchResult, type Figure } from './report.ts';
 import { interleave, median } from './stats.ts';
 
@@ -32,14 +33,11 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
         if (record.status !== 'done' || record.journal.length !== steps) throw new Error(`chain ended ${record.status} after ${record.journal.length} steps: ${record.flags.join('; ')}`);
       },
     };
-    try {
-      const { langGraphChain } = await import('./langgraph-chain.ts');
-      const graph = langGraphChain(sim.url, `${files.dir}/langgraph.sqlite`, question);
+    const graph = await loadLangGraph(sim.url, `${files.dir}/langgraph.sqlite`, question, notes);
+    if (graph) {
       closeGraph = () => graph.close();
       let threads = 0;
       fns.langgraph = () => graph.run(`thread-${++threads}`, steps);
-    } catch (error) {
-      notes.push(`langgraphStepOverheadMs: skipped, LangGraph not loadable (${error instanceof Error ? error.message : String(error)}).`);
     }
     const warmup = quick ? 2 : 4;
     const rounds = quick ? 1 : 3;
@@ -77,6 +75,10 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
         baselines: base.langgraph,
         candidates: cand.langgraph,
       });
+      figures.stepVsLangGraph = figure(
+        per.chain.map((ours, i) => ours / (per.langgraph[i] ?? Number.NaN)),
+        { unit: 'ratio', goal: { op: '<=', target: 0.5 }, measure: 'stepOverheadMs ÷ langgraphStepOverheadMs, same repetition' },
+      );
     }
     notes.push(
       `stepOverheadMs: ${steps} schema-checked steps per run, each a fresh step child machine (journal append + coalesced ` +

@@ -111,6 +111,7 @@ export const extractMachine = setup({
   states: {
     extracting: {
       invoke: {
+        id: 'extract',
         src: 'extract',
         input: ({ context }) => ({ text: context.text }),
         onDone: [

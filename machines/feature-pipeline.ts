@@ -396,7 +396,7 @@ export const pipelineMachine = setup({
         id: 'work',
         src: 'work',
         input: ({ context }) => ({ items: (context.plan?.items ?? []).map((item) => ({ feature: context.feature, item })) }),
-        // Not `flagsFrom()`: the fan-out names flags by index (`work.2/…`); collectWork names them by item id.
+        // Not `flagsFrom()`: the fan-out names flags by index (`work[2]/…`); collectWork names them by item id.
         onDone: {
           target: 'collecting',
           actions: assign({ work: ({ event }) => event.output.results, workErrors: ({ event }) => event.output.errors }),

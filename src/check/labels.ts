@@ -4,22 +4,25 @@ import { type Edge, invokeName } from './model.ts';
 
 export { guardLabel };
 
+/** For an invoke's done, error or snapshot edge: the invoke's name and which of the three it is; null otherwise. */
+export function invokeOutcome(edge: Edge): { actor: string; outcome: 'done' | 'error' | 'snapshot' } | null {
+  const outcome = edge.kind === 'invoke-done' ? 'done' : edge.kind === 'invoke-error' ? 'error' : edge.kind === 'invoke-snapshot' ? 'snapshot' : null;
+  if (outcome === null) return null;
+  return { actor: edge.invoke ? invokeName(edge.invoke) : actorIdOf(edge.eventType), outcome };
+}
+
 /** 'APPROVE', 'always', 'after 1000ms', 'done: callModel', 'error: callModel', 'done'. */
 export function eventLabel(edge: Edge): string {
+  const invoke = invokeOutcome(edge);
+  if (invoke) return `${invoke.outcome}: ${invoke.actor}`;
   switch (edge.kind) {
     case 'always':
       return 'always';
     case 'after':
       return typeof edge.delay === 'number' ? `after ${edge.delay}ms` : `after ${edge.delay ?? '?'}`;
-    case 'invoke-done':
-      return `done: ${edge.invoke ? invokeName(edge.invoke) : actorIdOf(edge.eventType)}`;
-    case 'invoke-error':
-      return `error: ${edge.invoke ? invokeName(edge.invoke) : actorIdOf(edge.eventType)}`;
-    case 'invoke-snapshot':
-      return `snapshot: ${edge.invoke ? invokeName(edge.invoke) : actorIdOf(edge.eventType)}`;
     case 'state-done':
       return 'done';
-    case 'event':
+    default:
       return edge.eventType;
   }
 }

@@ -1,7 +1,7 @@
 // toMermaid: a Mermaid stateDiagram-v2 of a machine definition (nesting, parallel regions, guards).
 import type { AnyStateMachine, AnyStateNode } from 'xstate';
-import { eventLabel, guardLabel } from './labels.ts';
-import { allNodes, childrenOf, edgesOf } from './model.ts';
+import { eventLabel, guardLabel, invokeOutcome } from './labels.ts';
+import { allNodes, childrenOf, edgesOf, type Edge } from './model.ts';
 
 // Words Mermaid's state lexer gives a meaning; a state called 'note' or 'class' would break the parse.
 const reserved = new Set(['state', 'note', 'end', 'direction', 'class', 'classdef', 'style', 'scale', 'as', 'hide', 'statediagram']);
@@ -46,7 +46,7 @@ export function toMermaid(machine: AnyStateMachine): string {
     const from = node.parent ? id(node) : anyStateId;
     for (const edge of edgesOf(node)) {
       const guard = guardLabel(edge.guard);
-      const label = escapeLabel(`${eventLabel(edge)}${guard ? ` [${guard}]` : ''}`);
+      const label = escapeLabel(`${transitionLabel(edge)}${guard ? ` [${guard}]` : ''}`);
       const targets = edge.targets.length > 0 ? edge.targets.map(id) : [from];
       for (const to of targets) emit(1, `${from} --> ${to} : ${label}`);
     }
@@ -77,8 +77,18 @@ function quote(text: string): string {
 }
 
 /**
+ * An invoke's result as `callModel done`: the 'done: callModel' of findings would need its colon written as an entity
+ * ('#58;'), which is what a person reads in the terminal.
+ */
+function transitionLabel(edge: Edge): string {
+  const invoke = invokeOutcome(edge);
+  return invoke ? `${invoke.actor} ${invoke.outcome}` : eventLabel(edge);
+}
+
+/**
  * A transition label ends at the next ':' or ';', and '%%' starts a comment, so these become Mermaid entity
- * codes ('done: callModel' is written 'done#58; callModel' and rendered with its colon).
+ * codes (an event 'task:done' is written 'task#58;done' and rendered with its colon); names written by XState and
+ * the harness never need them.
  */
 function escapeLabel(text: string): string {
   return text.replace(/[#%:;]/g, (c) => `#${c.charCodeAt(0)};`).replace(/[\r\n]+/g, ' ');

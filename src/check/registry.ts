@@ -6,6 +6,7 @@ import { noPathToFinal } from './rules/no-path-to-final.ts';
 import { unboundedLoop } from './rules/unbounded-loop.ts';
 import { unknownActorSrc } from './rules/unknown-actor-src.ts';
 import { unknownGuard } from './rules/unknown-guard.ts';
+import { unnamedInvoke } from './rules/unnamed-invoke.ts';
 import { unreachableState } from './rules/unreachable-state.ts';
 import type { RuleDefinition } from './types.ts';
 
@@ -27,6 +28,12 @@ export const rules: readonly RuleDefinition[] = [
     emits: ['invoke-without-onerror'],
     description: 'invoked actors whose failure no onError (here or on an ancestor) handles',
     check: invokeWithoutOnError,
+  },
+  {
+    name: 'unnamed-invoke',
+    emits: ['unnamed-invoke'],
+    description: 'invokes without an id: their calls are keyed and shown under a name derived from the step or state',
+    check: unnamedInvoke,
   },
   {
     name: 'unbounded-loop',

@@ -8,6 +8,7 @@ export type RuleName =
   | 'no-path-to-final'
   | 'no-final-state'
   | 'invoke-without-onerror'
+  | 'unnamed-invoke'
   | 'unbounded-loop'
   | 'after-not-resume-safe'
   | 'unknown-actor-src'

@@ -1,6 +1,7 @@
 // What a person watches while a run is driven: a block redrawn in place on a terminal, plain event lines elsewhere.
 import { statePaths } from '../runtime/driver.ts';
 import { usageCallText } from '../runtime/paid-calls.ts';
+import { actorsLabel } from '../steps/labels.ts';
 import type { CallEvent } from '../steps/services.ts';
 import type { RunRecord } from '../store/index.ts';
 import { duration, tokens, truncate, visibleLength } from './format.ts';
@@ -184,7 +185,8 @@ export class LiveView {
 }
 
 /**
- * The states of the live child machines (a model step under way, a sub-agent), as `<child path>: <state>`: a step
+ * The states of the live child machines (a model step under way, a sub-agent), as `<child>: <state>` (`fan[0]`,
+ * `security/review`): a step
  * is its own machine, so its attempting / backingOff shows here and not in the root's state.
  */
 function childStates(snapshot: unknown, prefix = ''): string[] {
@@ -195,7 +197,7 @@ function childStates(snapshot: unknown, prefix = ''): string[] {
     const inner = child.snapshot;
     if (!inner || inner.status !== 'active' || inner.value === undefined) return [];
     const path = prefix ? `${prefix}/${id}` : id;
-    return [`${path}: ${statePaths(inner.value).join(', ')}`, ...childStates(inner, path)];
+    return [`${actorsLabel(path.split('/'))}: ${statePaths(inner.value).join(', ')}`, ...childStates(inner, path)];
   });
 }
 

@@ -5,6 +5,7 @@ import { callPlace, gradedKeyOf } from '../inspect/calls.ts';
 import { isOutage } from '../llm/retryable.ts';
 import { statePaths } from '../runtime/driver.ts';
 import { callKind, usageCallText, type CallKind } from '../runtime/paid-calls.ts';
+import { isCallEntry } from '../steps/services.ts';
 import { finalStatuses, type Blocked, type RunRecord, type RunStatus, type StoredJournalEntry } from '../store/index.ts';
 import type { StoredCall } from '../store/record.ts';
 import type { ErrorKind } from '../llm/types.ts';
@@ -185,13 +186,15 @@ export function callRows(record: RunRecord): CallRow[] {
     context: context === null ? null : promptAgainstWindow(context),
   });
   // A judge's call has an entry of its own (older runs kept it inside the entry it graded): listed under that call.
-  const keys = new Set(record.journal.map((entry) => entry.key));
+  // A fan-out item's kept output is journaled too, and is no call.
+  const calls = record.journal.filter(isCallEntry);
+  const keys = new Set(calls.map((entry) => entry.key));
   const judgesOf = new Map<string, { call: StoredCall; entry: StoredJournalEntry }[]>();
-  for (const entry of record.journal) {
+  for (const entry of calls) {
     const graded = gradedKeyOf(entry.key);
     if (graded !== null && keys.has(graded)) judgesOf.set(graded, [...(judgesOf.get(graded) ?? []), { call: entry.result, entry }]);
   }
-  return record.journal.flatMap((entry) => {
+  return calls.flatMap((entry) => {
     const graded = gradedKeyOf(entry.key);
     if (graded !== null && keys.has(graded)) return [];
     const step = stepLabel(entry);

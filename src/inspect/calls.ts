@@ -1,4 +1,6 @@
 // The model-call table of a run: one row per journaled call and per judge call under it, with attempt, issues, escalations.
+import { placeLabel } from '../steps/labels.ts';
+import { isCallEntry } from '../steps/services.ts';
 import type { StoredCall, StoredJournalEntry } from '../store/index.ts';
 
 export interface CallRow {
@@ -9,7 +11,7 @@ export interface CallRow {
   key: string;
   /** The model step's id (`review`); fan-out items and sub-agents share it, `label` tells them apart. */
   step: string;
-  /** Where the step ran, for people: sub-agents and fan-out items, then the step (`security/review`, `work.2/implement`). */
+  /** Where the step ran, for people: sub-agents and fan-out items, then the step (`security/review`, `work[2]/implement`). */
   label: string;
   /** The machine that invoked the step (`root`, `root/security`, `root/work/work.2`). */
   actor: string;
@@ -66,22 +68,6 @@ export function gradedKeyOf(key: string): string | null {
 // First-release runs: the call was the workflow's own child, `root/…/<call>:<step>.p<pass>.m<rung>.a<attempt>`.
 const firstReleaseKey = /^(.*):(?:.*\.)?p(\d+)\.m(\d+)\.a(\d+)$/;
 
-/**
- * Sub-agents and fan-out items between the root and the step, then the step: a fan-out `work` says nothing its
- * items `work.2` do not. `stepMachine` is the step's own actor id: kept only when it is itself a fan-out item.
- */
-function labelOf(between: readonly string[], step: string, stepMachine?: string): string {
-  const parent = between.at(-1);
-  const isItem = stepMachine !== undefined && parent !== undefined && stepMachine.startsWith(`${parent}.`);
-  const chain = isItem ? [...between, stepMachine] : between;
-  const ids: string[] = [];
-  for (let i = chain.length - 1; i >= 0; i--) {
-    const id = chain[i] as string;
-    if (!ids[0]?.startsWith(`${id}.`)) ids.unshift(id);
-  }
-  return [...ids, step].join('/');
-}
-
 export function callPlace(entry: Pick<StoredJournalEntry, 'key' | 'step'>): CallPlace | null {
   const current = stepKey.exec(entry.key);
   if (current && !firstReleaseKey.test(entry.key)) {
@@ -95,7 +81,7 @@ export function callPlace(entry: Pick<StoredJournalEntry, 'key' | 'step'>): Call
       rung: Number(current[3]),
       attempt: Number(current[4]),
       ...(current[5] !== undefined ? { outageTry: Number(current[5]) } : {}),
-      label: labelOf(path.slice(1, -2), entry.step, path.at(-2)),
+      label: placeLabel(path.slice(1, -2), entry.step, path.at(-2)),
     };
   }
   const old = firstReleaseKey.exec(entry.key);
@@ -108,7 +94,7 @@ export function callPlace(entry: Pick<StoredJournalEntry, 'key' | 'step'>): Call
       pass: old[2] as string,
       rung: Number(old[3]),
       attempt: Number(old[4]),
-      label: labelOf(path.slice(1, -1), entry.step),
+      label: placeLabel(path.slice(1, -1), entry.step),
     };
   }
   return null;
@@ -170,7 +156,8 @@ function judgeRow(parent: CallRow, judge: JudgeCall, index: number, count: numbe
 }
 
 /** Every call of a journal: each step's call in journal order, each followed by the judges' calls that graded it. */
-export function callRows(journal: readonly StoredJournalEntry[]): CallRow[] {
+export function callRows(entries: readonly StoredJournalEntry[]): CallRow[] {
+  const journal = entries.filter(isCallEntry); // a fan-out item's kept output is journaled too, and is no call
   // Judges' own entries, by the key of the call they graded.
   const judgesOf = new Map<string, { entry: StoredJournalEntry; index: number }[]>();
   journal.forEach((entry, index) => {

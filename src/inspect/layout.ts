@@ -1,5 +1,6 @@
 // Lays a statechart out as nested boxes and arrows (plain numbers and SVG path strings the page only has to draw).
 import { allStates, eventLabel, invokeSources, type StateDef, type StateType } from '../definition/index.ts';
+import { bezier, placeLabels, type Box, type LabelledCurve, type PlacedLabel, type Point } from './label-place.ts';
 
 export interface DiagramBox {
   path: string;
@@ -187,21 +188,17 @@ interface Rect {
 const round = (n: number) => Math.round(n * 10) / 10;
 
 type Side = 'left' | 'right';
-type Point = [number, number];
 
 interface Curve {
   points: [Point, Point, Point, Point];
   label: { x: number; y: number; anchor: 'start' | 'middle' | 'end' };
 }
 
-function midpoint([a, b, c, d]: Curve['points']): Point {
-  return [(a[0] + 3 * b[0] + 3 * c[0] + d[0]) / 8, (a[1] + 3 * b[1] + 3 * c[1] + d[1]) / 8];
-}
 
 /** The curve of one arrow, and where its label sits: down the page, back up a free side, across a row, a loop. */
 function curve(s: Rect, t: Rect, lane: number, side: Side): Curve {
   const beside = (points: Curve['points'], dx: number, anchor: 'start' | 'end'): Curve => {
-    const [x, y] = midpoint(points);
+    const [x, y] = bezier(points, 0.5);
     return { points, label: { x: x + dx, y: y + 4, anchor } };
   };
   if (s === t) {
@@ -274,6 +271,16 @@ function mergeLabels(labels: readonly string[]): string {
   return merged.join(' / ');
 }
 
+/** What a label may not cover: a leaf state's whole box, a compound state's name and lines at its top left. */
+function obstaclesOf(boxes: readonly DiagramBox[]): Box[] {
+  return boxes.map((b) => {
+    if (b.type === 'atomic' || b.type === 'final' || b.type === 'history') return { x0: b.x, y0: b.y, x1: b.x + b.w, y1: b.y + b.h };
+    const name = b.path === '' ? `${b.id} (machine)` : b.key;
+    const textW = Math.max(textWidth(name), ...b.lines.map(textWidth));
+    return { x0: b.x, y0: b.y, x1: b.x + 9 + textW + 8, y1: b.y + header + b.lines.length * lineH };
+  });
+}
+
 /** Boxes and arrows for a statechart; the root box is the machine itself. */
 export function layoutDiagram(root: StateDef): Diagram {
   const states = allStates(root);
@@ -325,11 +332,10 @@ export function layoutDiagram(root: StateDef): Diagram {
   place(sized, margin, margin, 0);
 
   const free = sidesFree(boxes);
-  const leaves = boxes.filter((b) => b.type === 'atomic' || b.type === 'final' || b.type === 'history');
   const edges: DiagramEdge[] = [];
   let [minX, maxX, maxY] = [margin, margin + sized.w, margin + sized.h];
-  const placed: { x0: number; x1: number; y: number }[] = [];
   const lanes = new Map<string, number>();
+  const drawn: { from: string; to: string; label: string; curve: LabelledCurve }[] = [];
   for (const { from, to } of pairs.values()) {
     const s = rects.get(from);
     const e = rects.get(to);
@@ -338,20 +344,19 @@ export function layoutDiagram(root: StateDef): Diagram {
     // Arrows into one state are spread apart so their heads and bends do not overlap.
     const lane = lanes.get(to) ?? 0;
     lanes.set(to, lane + 1);
-    const { points, label: at } = curve(s, e, lane, backSide(free.get(from), free.get(to)));
-    const w = labelWidth(label);
-    const x0 = at.anchor === 'start' ? at.x : at.anchor === 'end' ? at.x - w : at.x - w / 2;
-    let y = at.y;
-    // Nudge a label down while it would sit on one already placed or on a state's box (its text box is y-10 … y+3).
-    const onBox = (ly: number) => leaves.some((b) => x0 < b.x + b.w && b.x < x0 + w && ly - 10 < b.y + b.h && b.y < ly + 3);
-    for (let tries = 0; tries < 24 && (placed.some((p) => Math.abs(p.y - y) < 12 && x0 < p.x1 && p.x0 < x0 + w) || onBox(y)); tries++) y += 13;
-    placed.push({ x0, x1: x0 + w, y });
-    minX = Math.min(minX, x0, ...points.map((p) => p[0]));
-    maxX = Math.max(maxX, x0 + w, ...points.map((p) => p[0]));
-    maxY = Math.max(maxY, y + 6, ...points.map((p) => p[1]));
-    const [a, b, c, d] = points.map(([px, py]) => `${round(px)},${round(py)}`);
-    edges.push({ from, to, label, d: `M${a} C${b} ${c} ${d}`, labelX: round(at.x), labelY: round(y), anchor: at.anchor });
+    const { points, label: preferred } = curve(s, e, lane, backSide(free.get(from), free.get(to)));
+    drawn.push({ from, to, label, curve: { points, width: labelWidth(label), preferred } });
   }
+  const placed = placeLabels(drawn.map((d) => d.curve), obstaclesOf(boxes));
+  drawn.forEach(({ from, to, label, curve: { points, width } }, i) => {
+    const at = placed[i] as PlacedLabel;
+    const x0 = at.anchor === 'start' ? at.x : at.anchor === 'end' ? at.x - width : at.x - width / 2;
+    minX = Math.min(minX, x0, ...points.map((p) => p[0]));
+    maxX = Math.max(maxX, x0 + width, ...points.map((p) => p[0]));
+    maxY = Math.max(maxY, at.y + 6, ...points.map((p) => p[1]));
+    const [a, b, c, d] = points.map(([px, py]) => `${round(px)},${round(py)}`);
+    edges.push({ from, to, label, d: `M${a} C${b} ${c} ${d}`, labelX: round(at.x), labelY: round(at.y), anchor: at.anchor });
+  });
   const left = Math.floor(Math.min(0, minX - margin));
   return { left, width: Math.ceil(maxX + margin) - left, height: Math.ceil(maxY + margin), boxes, edges, separators, initials, transitions };
 }

@@ -11,6 +11,7 @@ const files: Record<string, { file: string; type: string }> = {
   '/index.html': { file: 'index.html', type: 'text/html; charset=utf-8' },
   '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
   '/diagram.js': { file: 'diagram.js', type: 'text/javascript; charset=utf-8' },
+  '/agents.js': { file: 'agents.js', type: 'text/javascript; charset=utf-8' },
   '/render.js': { file: 'render.js', type: 'text/javascript; charset=utf-8' },
   '/calls.js': { file: 'calls.js', type: 'text/javascript; charset=utf-8' },
   '/runs.js': { file: 'runs.js', type: 'text/javascript; charset=utf-8' },

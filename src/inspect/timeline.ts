@@ -1,5 +1,6 @@
 // The timeline in words: `security/review: attempt 2 started`, `APPROVE received`, not raw XState event types.
 import type { RunRecord, StoredJournalEntry, TimelineEntry } from '../store/index.ts';
+import { actorsLabel } from '../steps/labels.ts';
 import { callPlace, errorKindOf } from './calls.ts';
 
 export interface TimelineRow extends TimelineEntry {
@@ -9,16 +10,24 @@ export interface TimelineRow extends TimelineEntry {
   text: string;
 }
 
-/** `root/security/review` → `security/review`; the root itself is the run. */
+/** `root/security/review` → `security/review`, `root/fan/fan.0` → `fan[0]`; the root itself is the run. */
 export function actorLabel(actor: string): string {
-  return actor === 'root' ? 'run' : actor.replace(/^root\//, '');
+  return actor === 'root' ? 'run' : actorsLabel(actor.replace(/^root\//, '').split('/'));
 }
 
-/** An invoked child without an id of its own is named by XState `<n>.<machine>.<state path>`: its state path's end. */
+/**
+ * An invoked child without an id of its own is named by XState `<n>.<machine>.<state path>`: its state path's end; a
+ * fan-out item `fan.0` reads `fan[0]`.
+ */
 function childName(id: string): string {
   const auto = /^\d+\.[^.]+\.(.+)$/.exec(id);
-  return auto ? (auto[1] as string).split('.').at(-1) as string : id;
+  return auto ? (auto[1] as string).split('.').at(-1) as string : actorsLabel([id]);
 }
+
+/** A model step's call: its invoke `attempt` (XState named it `<n>.<step>.attempting` in runs before ids were given). */
+const isAttempt = (id: string) => id === 'attempt' || childName(id) === 'attempting';
+/** A model step's timers, whose end is no news of their own. */
+const stepTimers = new Set(['backoff', 'parked']);
 
 function callSummary(entry: StoredJournalEntry | undefined): string {
   if (!entry) return '';
@@ -62,7 +71,7 @@ export function describeTimeline(record: Pick<RunRecord, 'timeline' | 'journal'>
     const done = /^xstate\.done\.actor\.(.+)$/.exec(event);
     if (done) {
       const name = childName(done[1] as string);
-      if (name !== 'attempting') return say(name === done[1] ? `${name} finished` : `${name} over`);
+      if (!isAttempt(done[1] as string)) return say(/^\d+\./.test(done[1] as string) || stepTimers.has(name) ? `${name} over` : `${name} finished`);
       const n = attempt.get(t.actor) ?? 1;
       const index = journaled.get(t.actor) ?? 0;
       journaled.set(t.actor, index + 1);

@@ -1,6 +1,7 @@
 // Usage of model calls (judges' included): per run by model and step, and across runs by workflow and model.
 import { callKind, type CallKind } from '../runtime/paid-calls.ts';
 import type { RunRecord, StoredCall, StoredJournalEntry } from '../store/index.ts';
+import { isCallEntry } from '../steps/services.ts';
 import { callContext } from './call-context.ts';
 import { callPlace, gradedKeyOf } from './calls.ts';
 
@@ -64,9 +65,10 @@ const sorted = (rows: Map<string, UsageRow>): UsageRow[] =>
 
 /** Every call once, with its kind: each entry (a judge's own entry too), and the judges' calls kept inside older entries. */
 function callsOf(record: Pick<RunRecord, 'journal'>): Counted[] {
-  const byKey = new Map(record.journal.map((entry) => [entry.key, entry]));
+  const calls = record.journal.filter(isCallEntry); // a fan-out item's kept output is journaled too, and is no call
+  const byKey = new Map(calls.map((entry) => [entry.key, entry]));
   const labelOf = (entry: StoredJournalEntry) => callPlace(entry)?.label ?? entry.step;
-  return record.journal.flatMap((entry) => {
+  return calls.flatMap((entry) => {
     const graded = byKey.get(gradedKeyOf(entry.key) ?? '');
     if (graded) return [{ label: `${labelOf(graded)} · judge`, call: entry.result, kind: callKind(entry.result, entry) }];
     const label = labelOf(entry);

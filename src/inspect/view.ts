@@ -92,7 +92,24 @@ interface Drawn {
   diagramError: string | null;
 }
 
+/**
+ * Layouts by definition: every poll redraws every live child, a fan-out's items share one machine, and placing the
+ * labels off the arrows costs milliseconds a chart. Bounded: the oldest is dropped first.
+ */
+const drawn = new Map<string, Drawn>();
+const drawnKept = 64;
+
 function draw(definition: unknown): Drawn {
+  const key = JSON.stringify(definition) ?? 'undefined';
+  const known = drawn.get(key);
+  if (known) return known;
+  const fresh = drawFresh(definition);
+  drawn.set(key, fresh);
+  if (drawn.size > drawnKept) drawn.delete(drawn.keys().next().value ?? key);
+  return fresh;
+}
+
+function drawFresh(definition: unknown): Drawn {
   try {
     const root = parseDefinition(definition);
     return { root, diagram: layoutDiagram(root), diagramError: null };

@@ -11,7 +11,7 @@ export interface WatchOptions {
   pollMs?: number;
 }
 
-// A run is a directory `<id>/` (its checkpoint.json changes with every commit), or a first-release file `<id>.json`.
+// A run is a directory `<id>/` (its history.ndjson grows with every commit), or a first-release file `<id>.json`.
 const runEntry = /^([A-Za-z0-9_-]{1,64})(?:\.json)?(?:[/\\].*)?$/;
 
 /**
@@ -26,15 +26,24 @@ export function watchRuns(dir: string, onChange: (runId: string) => void, option
   let closed = false;
 
   const versionOf = (runId: string): string | undefined => {
-    for (const file of [join(dir, runId, 'checkpoint.json'), join(dir, `${runId}.json`)]) {
+    // A directory changes in history.ndjson at every commit, checkpoint.json when it comes to rest or is taken, and
+    // only run.json exists before its first commit.
+    const stamps: string[] = [];
+    for (const file of ['run.json', 'history.ndjson', 'checkpoint.json']) {
       try {
-        const s = statSync(file);
-        return `${s.ino}:${s.size}:${s.mtimeMs}`;
+        const s = statSync(join(dir, runId, file));
+        stamps.push(`${s.ino}:${s.size}:${s.mtimeMs}`);
       } catch {
-        /* the other layout, or gone */
+        stamps.push('-'); // not written yet, or gone
       }
     }
-    return undefined;
+    if (stamps[0] !== '-') return stamps.join('|');
+    try {
+      const s = statSync(join(dir, `${runId}.json`));
+      return `${s.ino}:${s.size}:${s.mtimeMs}`;
+    } catch {
+      return undefined;
+    }
   };
 
   const check = (runId: string): void => {

@@ -1,19 +1,47 @@
-// The fingerprint of a machine definition, stored with each run and checked before a snapshot is restored.
+// The definition of a machine as stored with its runs, and its fingerprint, checked before a snapshot is restored.
 import { createHash } from 'node:crypto';
 import type { AnyStateMachine } from 'xstate';
 import { machineDefinition } from '../definition/index.ts';
+
+type StoredDefinition = ReturnType<typeof machineDefinition>;
+
+interface Described {
+  definition: StoredDefinition;
+  hash: string;
+}
+
+const described = new WeakMap<AnyStateMachine, Described>();
+
+function describe(machine: AnyStateMachine): Described {
+  let known = described.get(machine);
+  if (known === undefined) {
+    const definition = deepFreeze(machineDefinition(machine));
+    known = { definition, hash: createHash('sha256').update(JSON.stringify(definition)).digest('hex').slice(0, 16) };
+    described.set(machine, known);
+  }
+  return known;
+}
 
 /**
  * XState restores a snapshot whose states no longer exist as an errored actor (and, unobserved, crashes the process),
  * so a run records this hash and resume compares it first.
  */
 export function definitionHash(machine: AnyStateMachine): string {
-  let hash = hashes.get(machine);
-  if (hash === undefined) {
-    hash = createHash('sha256').update(JSON.stringify(machineDefinition(machine))).digest('hex').slice(0, 16);
-    hashes.set(machine, hash);
-  }
-  return hash;
+  return describe(machine).hash;
 }
 
-const hashes = new WeakMap<AnyStateMachine, string>();
+/**
+ * The machine's definition as runs store it: built once per machine and shared (frozen) by every run of the process,
+ * never rebuilt or copied by the runtime per run.
+ */
+export function storedDefinition(machine: AnyStateMachine): StoredDefinition {
+  return describe(machine).definition;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

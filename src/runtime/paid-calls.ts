@@ -1,4 +1,5 @@
 // What a run paid for: the one definition of a paid, a reused and an unanswered model call every count is made from.
+import { isCallEntry } from '../steps/services.ts';
 import type { StoredCall, StoredJournalEntry } from '../store/index.ts';
 
 /**
@@ -26,8 +27,12 @@ export function callKind(call: StoredCall, entry: Pick<StoredJournalEntry, 'reus
   return 'paid';
 }
 
-/** Every call an entry holds: its own, and the judges' calls kept inside entries of older runs. */
+/**
+ * Every call an entry holds: its own, and the judges' calls kept inside entries of older runs. A fan-out item's kept
+ * output (`resultEntry`) holds none.
+ */
 export function callsIn(entry: StoredJournalEntry): StoredCall[] {
+  if (!isCallEntry(entry)) return [];
   return [entry.result, ...(entry.judges ?? [])];
 }
 

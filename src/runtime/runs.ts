@@ -10,8 +10,8 @@ import { defaultOutagePolicy, type HostLimiter, type OutagePolicy } from '../ste
 import { restorable, type Workflow } from '../steps/workflow.ts';
 import { checkpointOf, finalStatuses, newRunId, assertRunId, versionOf, type RunListing, type RunMeta, type RunRecord, type RunSession, type RunStore } from '../store/index.ts';
 import { buildVersion, type BuiltVersion } from '../versions/index.ts';
-import { acceptedEvents, machineDefinition, parseDefinition } from '../definition/index.ts';
-import { definitionHash } from './definition.ts';
+import { acceptedEvents, parseDefinition } from '../definition/index.ts';
+import { definitionHash, storedDefinition } from './definition.ts';
 import { drive, statePaths, type DriveOptions, type DriveStart } from './driver.ts';
 import { DefinitionChangedError, EventRejectedError, InputError, RunFinishedError } from './errors.ts';
 import { loadVersion, loadWorkflow, storeVersion } from './load.ts';
@@ -119,7 +119,7 @@ export function newRunMeta(options: NewRunOptions, input: unknown, version?: str
       module: options.modulePath,
       moduleRelative: relative(options.cwd ?? process.cwd(), options.modulePath),
       hash: definitionHash(workflow.machine),
-      definition: machineDefinition(workflow.machine),
+      definition: storedDefinition(workflow.machine),
       ...(version !== undefined ? { version } : {}),
     },
     input,
@@ -244,10 +244,10 @@ async function takeRun(store: RunStore, runId: string, workflow: Workflow | unde
     const plan = planRestore(session.record, wf, hash, true);
     if (!plan) throw new Error('a migrated restore plan is always made');
     check?.(plan, session.record);
-    if (plan.migratedTo) await session.migrate(plan.migratedTo, machineDefinition(wf.machine));
+    if (plan.migratedTo) await session.migrate(plan.migratedTo, storedDefinition(wf.machine));
     // An upgrade that died between its commit and its meta: the meta is brought in line with the version resumed.
     const version = versionOf(session.record);
-    if (!workflow && version !== undefined && session.record.workflow.version !== version) await session.migrate(hash, machineDefinition(wf.machine), version);
+    if (!workflow && version !== undefined && session.record.workflow.version !== version) await session.migrate(hash, storedDefinition(wf.machine), version);
     return { session, workflow: wf, snapshot: plan.snapshot };
   } catch (error) {
     await session.close();

@@ -1,8 +1,11 @@
 // Bounded fan-out: a child machine that runs one worker per item, at most `concurrency` at a time, and joins them.
-import { assign, enqueueActions, setup, type AnyActorLogic, type AnyEventObject, type InputFrom, type OutputFrom } from 'xstate';
+import { assign, enqueueActions, fromPromise, setup, type AnyActorLogic, type AnyEventObject, type InputFrom, type OutputFrom } from 'xstate';
+import { itemLabel } from './labels.ts';
+import { newPassId } from './pass-id.ts';
+import { actorPath, resultEntry, servicesOf, type Journal, type RunSystem } from './services.ts';
 
 export interface FanOutSpec<TWorker extends AnyActorLogic> {
-  /** Names the items' actors (`<id>.<index>`), which journal keys and labels (`work.2/implement`) are built from. */
+  /** Names the items' actors (`<id>.<index>`), which journal keys and labels (`work[2]/implement`) are built from. */
   id: string;
   /** The logic run once per item: a sub-agent machine, a model step, or promise logic. */
   worker: TWorker;
@@ -13,15 +16,25 @@ export interface FanOutOutput<TResult> {
   /** By item index; null where the item failed. */
   results: (TResult | null)[];
   errors: (string | null)[];
-  /** The items' own flags (`work.2/implement: …`), ready to become the run's flags. */
+  /** The items' own flags (`work[2]/implement: …`), ready to become the run's flags. */
   flags: string[];
 }
 
 interface FanOutContext<TItem, TResult> {
   items: TItem[];
+  /** Part of the keys finished outputs are journaled under: a fan-out entered again never reads the last one's. */
+  pass: string;
+  /** Workers started; the next item's index. */
   started: number;
-  finished: number;
-  results: (TResult | null)[];
+  /** Workers ended (done or failed): a slot is free as soon as its worker ends, before its output is durable. */
+  ended: number;
+  /** Items whose outcome is final: failed, or done with the output kept. The fan-out joins when all are. */
+  settled: number;
+  /**
+   * Outside a run store only (plain `createActor`): outputs by index, null until the first one. In a run they are
+   * journaled as they finish and read back once at the join, so a 64-item fan-out's checkpoint stays its 1-item size.
+   */
+  results: (TResult | null)[] | null;
   errors: (string | null)[];
   flags: string[];
 }
@@ -36,6 +49,22 @@ function flagsIn(output: unknown): string[] {
   return output.flags.map(String);
 }
 
+/** What the `keep` child is given: a finished item's output, to journal under its key. */
+interface KeepInput {
+  key: string;
+  step: string;
+  output: unknown;
+}
+
+/** Journals a finished item's output; the item counts as settled once it is durable. */
+const keep = fromPromise<void, KeepInput>(async ({ input, system }) => {
+  const journal = servicesOf(system).journal;
+  // Nothing this entry names must be on disk before it (it is not a call's result): no checkpoint to wait for.
+  await journal?.record(resultEntry(input.key, input.step, input.output), 0);
+});
+
+const keepPrefix = 'kept.';
+
 /**
  * A fan-out as a machine: invoke it with `{ items }` (each item is the worker's input) and read `output.results`.
  *
@@ -48,6 +77,22 @@ export function fanOut<TWorker extends AnyActorLogic>(spec: FanOutSpec<TWorker>)
   type TResult = OutputFrom<TWorker>;
   const { id, concurrency } = spec;
   if (!(concurrency >= 1)) throw new TypeError(`fan-out "${id}": concurrency must be at least 1`);
+  const keyOf = (self: unknown, pass: string, index: number) => `${actorPath(self)}:${pass}.item.${index}`;
+  // `xstate.done.actor.<id>.kept.<index>` against a worker's `xstate.done.actor.<id>.<index>` (whatever `id` is).
+  const isKeep = (event: AnyEventObject) => event.type.slice(0, event.type.lastIndexOf('.') + 1).endsWith(`.${id}.${keepPrefix}`);
+
+  /** Every item's output, read back from the journal at the join (or from context outside a run store). */
+  function assemble(context: FanOutContext<TItem, TResult>, self: unknown, system: RunSystem): (TResult | null)[] {
+    if (context.results) return context.results;
+    const journal: Journal | null = servicesOf(system).journal;
+    return context.items.map((_, index) => {
+      if (context.errors[index] !== null) return null;
+      const entry = journal?.get(keyOf(self, context.pass, index));
+      if (!entry) throw new Error(`fan-out "${id}": item ${index}'s output is not in the journal`);
+      const output: TResult | null = JSON.parse(entry.result.content);
+      return output;
+    });
+  }
 
   return setup({
     types: {
@@ -55,31 +100,47 @@ export function fanOut<TWorker extends AnyActorLogic>(spec: FanOutSpec<TWorker>)
       input: {} as { items: readonly TItem[] },
       output: {} as FanOutOutput<TResult>,
     },
-    actors: { worker: spec.worker },
+    actors: { worker: spec.worker, keep },
     guards: {
-      allItemsDone: ({ context }) => context.finished === context.items.length,
+      allItemsSettled: ({ context }) => context.settled === context.items.length,
+      isKeep: ({ event }) => isKeep(event),
     },
     actions: {
       // Starts workers until `concurrency` run or the items run out; `started` is the next item's index.
       fill: enqueueActions(({ context, enqueue }) => {
         let started = context.started;
-        while (started < context.items.length && started - context.finished < concurrency) {
+        while (started < context.items.length && started - context.ended < concurrency) {
           enqueue.spawnChild('worker', { id: `${id}.${started}`, input: context.items[started] });
           started += 1;
         }
         if (started !== context.started) enqueue.assign({ started });
       }),
-      itemDone: assign(({ context, event }) => {
+      // The worker's slot goes to the next item at once (`fill` follows); its output is journaled meanwhile and the
+      // item settles when that write is durable — the join, which uses the outputs, waits for every one.
+      itemDone: enqueueActions(({ context, event, self, system, enqueue }) => {
         const index = indexOf(event);
         const output: TResult = event.output;
-        const results = context.results.with(index, output ?? null);
-        const flags = [...context.flags, ...flagsIn(output).map((flag) => `${id}.${index}/${flag}`)];
-        return { results, flags, finished: context.finished + 1 };
+        const flags = [...context.flags, ...flagsIn(output).map((flag) => `${itemLabel(id, index)}/${flag}`)];
+        if (context.results || !servicesOf(system).journal) {
+          const results = (context.results ?? context.items.map(() => null)).with(index, output ?? null);
+          enqueue.assign({ results, flags, ended: context.ended + 1, settled: context.settled + 1 });
+          return;
+        }
+        const input: KeepInput = { key: keyOf(self, context.pass, index), step: `${id}.${index}`, output: output ?? null };
+        enqueue.spawnChild('keep', { id: `${id}.${keepPrefix}${index}`, input });
+        enqueue.assign({ flags, ended: context.ended + 1 });
       }),
+      itemKept: assign(({ context }) => ({ settled: context.settled + 1 })),
       itemFailed: assign(({ context, event }) => {
         const error: unknown = event.error;
         const errors = context.errors.with(indexOf(event), error instanceof Error ? error.message : String(error));
-        return { errors, finished: context.finished + 1 };
+        // A failed write of an output (the run's store refused it) ends the drive; the item is recorded failed here.
+        return isKeep(event) ? { errors, settled: context.settled + 1 } : { errors, ended: context.ended + 1, settled: context.settled + 1 };
+      }),
+      // A spawned child that ended stays among the children, its whole last snapshot (output included) persisted with
+      // every checkpoint after: the fan-out's checkpoint grew with each item. Its event is handled: it goes.
+      release: enqueueActions(({ event, enqueue }) => {
+        enqueue.stopChild(event.type.replace(/^xstate\.(done|error)\.actor\./, ''));
       }),
     },
   }).createMachine({
@@ -88,9 +149,12 @@ export function fanOut<TWorker extends AnyActorLogic>(spec: FanOutSpec<TWorker>)
     meta: { harness: 'fan-out' },
     context: ({ input }) => ({
       items: [...input.items],
+      pass: newPassId(),
       started: 0,
-      finished: 0,
-      results: input.items.map(() => null),
+      ended: 0,
+      settled: 0,
+      // Decided when the first output comes: an invoked child is built before the run lends its services.
+      results: null,
       errors: input.items.map(() => null),
       flags: [],
     }),
@@ -99,13 +163,13 @@ export function fanOut<TWorker extends AnyActorLogic>(spec: FanOutSpec<TWorker>)
       running: {
         entry: 'fill',
         on: {
-          'xstate.done.actor.*': { actions: ['itemDone', 'fill'] },
-          'xstate.error.actor.*': { actions: ['itemFailed', 'fill'] },
+          'xstate.done.actor.*': [{ guard: 'isKeep', actions: ['itemKept', 'release'] }, { actions: ['itemDone', 'release', 'fill'] }],
+          'xstate.error.actor.*': [{ guard: 'isKeep', actions: ['itemFailed', 'release'] }, { actions: ['itemFailed', 'release', 'fill'] }],
         },
-        always: { guard: 'allItemsDone', target: 'joined' },
+        always: { guard: 'allItemsSettled', target: 'joined' },
       },
       joined: { type: 'final' },
     },
-    output: ({ context }) => ({ results: context.results, errors: context.errors, flags: context.flags }),
+    output: ({ context, self }) => ({ results: assemble(context, self, self.system), errors: context.errors, flags: context.flags }),
   });
 }

@@ -13,13 +13,13 @@ export { sleepUntil, type SleepUntilInput } from './sleep-until.ts';
 export { throughCache, type CallCache, type CachedRequest } from './call-cache.ts';
 export { modelCall, requestHash, type ModelCallInput, type ModelCallOutput, type ModelCallSpec } from './model-call.ts';
 export {
-  provideServices,
-  serviceLogic,
+  lendServices,
+  servicesOf,
   standaloneServices,
   actorPath,
   stepLabel,
   type StepServices,
-  type ServiceLogic,
+  type RunSystem,
   type Journal,
   type JournalEntry,
   type HostLimiter,

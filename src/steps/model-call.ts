@@ -7,7 +7,7 @@ import { attachScore, type Score, type ScoreCall, type Scorer } from '../score/i
 import { recordReplayedCall, type CallSpan } from '../telemetry/call-span.ts';
 import { callThrough, notMade, requestHash, revalidated, spanInfo } from './call-through.ts';
 import { scoreSession } from './score-call.ts';
-import { actorPath, defaultOutagePolicy, serviceLogic, stepLabel, type JournalEntry, type OutagePolicy, type StepServices } from './services.ts';
+import { actorPath, defaultOutagePolicy, servicesOf, stepLabel, type JournalEntry, type OutagePolicy, type StepServices } from './services.ts';
 
 export { requestHash } from './call-through.ts';
 
@@ -47,16 +47,14 @@ export interface ModelCallSpec {
 }
 
 /**
- * The attempt logic of one model step, bound to a run's services by the runtime (see `provideServices`).
+ * The attempt logic of one model step, given its run's services through XState's system (see `lendServices`).
  *
  * @example
  * const attempt = modelCall({ schema: Invoice });
  * createActor(attempt, { input: { step: 'extract', attemptKey: 'x.m0.a1', model: 'qwen2.5-coder:7b', attempt: 1, messages } });
  */
 export function modelCall(spec: ModelCallSpec) {
-  return serviceLogic((services) =>
-    fromPromise<ModelCallOutput, ModelCallInput>(({ input, self, signal }) => attempt(spec, services, input, self, signal)),
-  );
+  return fromPromise<ModelCallOutput, ModelCallInput>(({ input, self, signal, system }) => attempt(spec, servicesOf(system), input, self, signal));
 }
 
 type Self = Parameters<typeof stepLabel>[0];

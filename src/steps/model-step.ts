@@ -255,6 +255,7 @@ export function modelStep<TInput, T = never>(spec: ModelStepSpec<TInput, T>) {
       attempting: {
         entry: 'beginAttempt',
         invoke: {
+          id: 'attempt',
           src: 'attempt',
           input: ({ context }) => ({
             step: id,
@@ -280,6 +281,7 @@ export function modelStep<TInput, T = never>(spec: ModelStepSpec<TInput, T>) {
       },
       backingOff: {
         invoke: {
+          id: 'backoff',
           src: 'sleepUntil',
           input: ({ context }) => ({ until: context.retryAt ?? Date.now() }),
           onDone: 'attempting',
@@ -292,6 +294,7 @@ export function modelStep<TInput, T = never>(spec: ModelStepSpec<TInput, T>) {
         // A resume (a person's, or a worker's at the retry time) tries the host again at once.
         on: { [retryParkedEvent]: { target: 'attempting', actions: 'unpark' } },
         invoke: {
+          id: 'parked',
           src: 'sleepUntil',
           input: ({ context }) => ({ until: context.retryAt ?? Date.now() }),
           onDone: { target: 'attempting', actions: 'unpark' },

@@ -1,8 +1,9 @@
-// What a run lends the harness's actors (journal, host limiter, budget, call listener), and how they are handed in.
-import type { AnyActorLogic, AnyActorRef, AnyStateMachine } from 'xstate';
+// What a run lends the harness's actors (journal, host limiter, budget, call listener), and how they reach them.
+import { createActor, fromTransition, type AnyActorRef } from 'xstate';
 import type { ContextWindows } from '../llm/context/windows.ts';
 import type { HostSet } from '../llm/hosts.ts';
 import type { CallCache } from './call-cache.ts';
+import { placeLabel } from './labels.ts';
 import type { ChatMessage, ModelResult } from '../llm/types.ts';
 import type { RunTelemetry } from '../telemetry/types.ts';
 
@@ -38,6 +39,28 @@ export interface Journal {
   record(entry: JournalEntry, mark?: number): Promise<void>;
 }
 
+/** The `model` of a journal entry that keeps a step's output rather than a call's result (a fan-out item's). */
+const resultModelPrefix = 'result:';
+
+/**
+ * A finished item's output as a journal entry: the journal is the run's append-only log of what is durable by key, so
+ * outputs kept there stay out of the checkpoint. It costs nothing and is no call (see `isCallEntry`).
+ */
+export function resultEntry(key: string, step: string, output: unknown): JournalEntry {
+  return {
+    key,
+    requestHash: 'output',
+    step,
+    result: { content: JSON.stringify(output), model: `${resultModelPrefix}${step}`, tokensIn: 0, tokensOut: 0, durationMs: 0, ttftMs: null, success: true, retries: 0, score: null, metadata: { host: '' } },
+    at: new Date().toISOString(),
+  };
+}
+
+/** True for an entry of a call (a model's, a judge's, a tool's); false for a kept output (`resultEntry`). */
+export function isCallEntry(entry: { result: { model: string } }): boolean {
+  return !entry.result.model.startsWith(resultModelPrefix);
+}
+
 /** Limits concurrent calls per Ollama host; `acquire` resolves to a release function. */
 export interface HostLimiter {
   acquire(host: string, signal?: AbortSignal): Promise<() => void>;
@@ -48,7 +71,7 @@ export interface BudgetGuard {
   exceeded(): string | null;
 }
 
-/** `step` names the model step, prefixed by the sub-agent or fan-out item it runs in (`security/review`, `work.2/implement`). */
+/** `step` names the model step, prefixed by the sub-agent or fan-out item it runs in (`security/review`, `work[2]/implement`). */
 export type CallEvent =
   | { type: 'call.start'; key: string; step: string; model: string; attempt: number }
   | { type: 'call.token'; key: string; piece: string }
@@ -111,48 +134,39 @@ export interface StepServices {
 /** What an actor started with plain `createActor` gets: its own calls, no journal, no limits, nothing shared. */
 export const standaloneServices: StepServices = Object.freeze({ journal: null, limiter: null, budget: null });
 
-const bindServices = Symbol('harness.bindServices');
+/** The system id a run's services are registered under, in the run's own actor system. */
+const servicesSystemId = 'harness.services';
 
-/** Actor logic that needs a run's services: it carries the way to make a copy bound to them. */
-export type ServiceLogic<TLogic extends AnyActorLogic> = TLogic & { readonly [bindServices]: (services: StepServices) => TLogic };
+/** An actor system, as XState hands it to every actor's logic. */
+export type RunSystem = AnyActorRef['system'];
 
-/**
- * Marks logic built from services: `make(standaloneServices)` is what plain `createActor` runs; the runtime swaps in
- * `make(runServices)` through `machine.provide`, so services travel through XState's API and never module state.
- */
-export function serviceLogic<TLogic extends AnyActorLogic>(make: (services: StepServices) => TLogic): ServiceLogic<TLogic> {
-  return Object.assign(make(standaloneServices), { [bindServices]: make });
-}
+/** Holds a run's services as its snapshot's context; never started, never sent anything, never persisted. */
+const servicesHolder = fromTransition((services: StepServices) => services, ({ input }: { input: StepServices }) => input);
 
-function isServiceLogic(logic: AnyActorLogic): logic is ServiceLogic<AnyActorLogic> {
-  return bindServices in logic;
-}
-
-function isMachine(logic: AnyActorLogic): logic is AnyStateMachine {
-  return 'root' in logic && 'implementations' in logic;
+function isStepServices(value: unknown): value is StepServices {
+  return typeof value === 'object' && value !== null && 'journal' in value && 'limiter' in value && 'budget' in value;
 }
 
 /**
- * The machine with every harness actor in it, and in the machines it invokes by name, bound to `services`.
- * Logic invoked inline (not named in `setup({ actors })`) cannot be replaced: XState re-registers it on provide.
+ * Lends `services` to every actor of `root`'s system — the root, its steps, sub-agents and fan-out items, whatever
+ * machine they came from. Call it after `createActor` and before `start`. The machines themselves are shared by all
+ * runs of a workflow, unchanged: nothing is copied or provided per run, and services reach actors through XState's
+ * own system (`servicesOf(system)`), never module state.
  */
-export function provideServices(machine: AnyStateMachine, services: StepServices, seen = new Map<AnyStateMachine, AnyStateMachine>()): AnyStateMachine {
-  const done = seen.get(machine);
-  if (done) return done;
-  seen.set(machine, machine); // a machine that invokes itself keeps its unbound self: bounded recursion
-  const replaced: Record<string, AnyActorLogic> = {};
-  for (const [name, entry] of Object.entries(machine.implementations.actors)) {
-    // `setup({ actors })` also takes `{ src, input }` entries; only bare logic is ours to bind.
-    if (!('transition' in entry)) continue;
-    if (isServiceLogic(entry)) replaced[name] = entry[bindServices](services);
-    else if (isMachine(entry)) {
-      const bound = provideServices(entry, services, seen);
-      if (bound !== entry) replaced[name] = bound;
-    }
-  }
-  const result = Object.keys(replaced).length > 0 ? machine.provide({ actors: replaced }) : machine;
-  seen.set(machine, result);
-  return result;
+export function lendServices(root: AnyActorRef, services: StepServices): void {
+  createActor(servicesHolder, { parent: root, systemId: servicesSystemId, input: services });
+}
+
+/** The holder of a run's services: not one of the run's actors, so inspectors and the timeline leave it out. */
+export function isServicesHolder(ref: unknown): boolean {
+  return typeof ref === 'object' && ref !== null && 'logic' in ref && ref.logic === servicesHolder;
+}
+
+/** The services of the run an actor belongs to (`system` from its logic's arguments); standalone outside a run. */
+export function servicesOf(system: RunSystem): StepServices {
+  const snapshot: unknown = system.get(servicesSystemId)?.getSnapshot();
+  if (typeof snapshot !== 'object' || snapshot === null || !('context' in snapshot)) return standaloneServices;
+  return isStepServices(snapshot.context) ? snapshot.context : standaloneServices;
 }
 
 /** The part of an actor ref that places it in its tree (XState's inspection events type refs without it). */
@@ -166,16 +180,13 @@ function isActorNode(ref: unknown): ref is ActorNode {
 }
 
 /**
- * Where a step's call runs, for people: the sub-agents and fan-out items between the root and the step (`security`,
- * `work.2`), then the step's id. `self` is the call's actor, whose parent is the step's own machine.
+ * Where a step's call runs, for people: the sub-agents and fan-out items between the root and the step, then the
+ * step's id (`security/review`, `work[2]/implement`). `self` is the call's actor, whose parent is the step's own machine.
  */
 export function stepLabel(self: AnyActorRef, step: string): string {
   const ids: string[] = [];
-  for (let ref = self._parent?._parent; ref?._parent; ref = ref._parent) {
-    // A fan-out `work` names its items `work.0`, `work.1`…: the item alone says where it is.
-    if (!ids[0]?.startsWith(`${ref.id}.`)) ids.unshift(ref.id);
-  }
-  return [...ids, step].join('/');
+  for (let ref = self._parent?._parent; ref?._parent; ref = ref._parent) ids.unshift(ref.id);
+  return placeLabel(ids, step, self._parent?.id);
 }
 
 /**

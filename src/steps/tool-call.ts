@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { fromPromise } from 'xstate';
 import type { ModelResult } from '../llm/types.ts';
-import { actorPath, serviceLogic, stepLabel, type JournalEntry, type StepServices } from './services.ts';
+import { actorPath, servicesOf, stepLabel, type JournalEntry, type StepServices } from './services.ts';
 import { assertTimeoutMs, defaultToolTimeoutMs, toolText, type Tool } from './tool.ts';
 
 /** Plain JSON: persisted with the snapshot while the tool runs, and given again to the restarted actor on restore. */
@@ -37,7 +37,7 @@ export interface ToolCallOptions {
 }
 
 /**
- * The logic that runs `tool` once per call, bound to a run's services by the runtime like a model call's: a call
+ * The logic that runs `tool` once per call, given its run's services like a model call: a call
  * whose key and hash are journaled returns the recorded result and the tool does not run again. The call ends at its
  * deadline even if the tool ignores its signal; a timed-out call is journaled like any result, so a resume does not
  * run it again (the model already read that it timed out).
@@ -47,9 +47,7 @@ export interface ToolCallOptions {
  */
 export function toolCall<TArgs, TInput>(tool: Tool<TArgs, TInput>, options: ToolCallOptions = {}) {
   const timeoutMs = assertTimeoutMs(options.timeoutMs ?? tool.timeoutMs ?? defaultToolTimeoutMs, `tool "${tool.name}"`);
-  return serviceLogic((services) =>
-    fromPromise<ToolCallOutput, ToolCallInput<TInput>>(({ input, self, signal }) => runCall(tool, timeoutMs, services, input, self, signal)),
-  );
+  return fromPromise<ToolCallOutput, ToolCallInput<TInput>>(({ input, self, signal, system }) => runCall(tool, timeoutMs, servicesOf(system), input, self, signal));
 }
 
 type Self = Parameters<typeof stepLabel>[0];

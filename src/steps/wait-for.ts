@@ -1,4 +1,5 @@
 // A state that waits for a person (APPROVE / REJECT …), tagged for the runtime, with an optional persist-safe deadline.
+import { ownInvoke } from './invoke-names.ts';
 
 /** The tag the runtime reads to report a run as `waiting` (and to stop driving it until an event arrives). */
 export const waitingTag = 'waiting';
@@ -33,5 +34,5 @@ export function waitFor<TTarget extends string>(spec: WaitForSpec<TTarget> = {})
   if (!timeout) return { tags };
   // The deadline is fixed when the state is entered: it is the timer's input, persisted with it and restored as is.
   const input = () => ({ until: Date.now() + timeout.ms });
-  return { tags, invoke: { src: 'sleepUntil' as const, input, onDone: { target: timeout.target } } };
+  return { tags, invoke: ownInvoke({ src: 'sleepUntil' as const, input, onDone: { target: timeout.target } }) };
 }

@@ -1,6 +1,7 @@
 // A workflow: an id, a zod schema for its input, an XState machine, and an optional snapshot migration.
 import type { AnyStateMachine, Snapshot } from 'xstate';
 import type { ZodType } from 'zod';
+import { nameInvokes } from './invoke-names.ts';
 import { assertZod4Schema } from '../util/zod-version.ts';
 import type { OutagePolicy } from './services.ts';
 
@@ -52,7 +53,8 @@ export function defineWorkflow<I>(workflow: Workflow<I>): Workflow<I> {
   if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) {
     throw new TypeError(`workflow "${workflow.id}": context.maxNumCtx must be a positive integer, got ${String(limit)}`);
   }
-  return Object.freeze({ ...workflow });
+  // Named here so every view (and the definition a run stores) shows the steps' names, not generated ids.
+  return Object.freeze({ ...workflow, machine: nameInvokes(workflow.machine) });
 }
 
 export function isWorkflow(value: unknown): value is Workflow {

@@ -1,6 +1,5 @@
 // A lowdb adapter that replaces a JSON file atomically, with a last check before the rename and optional fsync.
 import { randomBytes } from 'node:crypto';
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Adapter } from 'lowdb';
@@ -48,24 +47,11 @@ export class AtomicJsonFile<T> implements Adapter<T> {
     this.#writes += 1;
     const tmp = `${this.#tmpPrefix}.${this.#writes}.tmp`;
     const text = `${JSON.stringify(data)}\n`;
-    if (!this.#options.fsync) {
-      // A small file into the page cache: three synchronous calls cost far less than six trips to libuv's thread
-      // pool, and a checkpoint is written on every step.
-      writeFileSync(tmp, text, { flag: 'wx' });
-      try {
-        const check = this.#options.beforeRename?.();
-        if (check) await check;
-        renameSync(tmp, this.path);
-      } catch (error) {
-        rmSync(tmp, { force: true });
-        throw error;
-      }
-      return;
-    }
+    // Off the event loop: these files are written rarely (a run's meta, the checkpoint of a run at rest), never per step.
     const file = await open(tmp, 'wx');
     try {
       await file.writeFile(text);
-      await file.sync();
+      if (this.#options.fsync) await file.sync();
     } finally {
       await file.close();
     }
@@ -76,7 +62,7 @@ export class AtomicJsonFile<T> implements Adapter<T> {
       await rm(tmp, { force: true });
       throw error;
     }
-    await syncDirectory(dirname(this.path));
+    if (this.#options.fsync) await syncDirectory(dirname(this.path));
   }
 }
 

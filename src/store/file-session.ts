@@ -1,14 +1,13 @@
-// One driver's session on a file-store run: journal appends, fenced checkpoint commits, and the lock it holds.
-import { appendFileSync } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
-import { Low } from 'lowdb';
-import { AtomicJsonFile } from './atomic-json-file.ts';
-import { applyCheckpoint, checkpointOf, extendTimeline, type CheckpointState, type KeptCheckpoint } from './assemble.ts';
+// One driver's session on a file-store run: journal appends, fenced commits as one history line each, and its lock.
+import { AppendFile } from './append-file.ts';
+import type { AtomicJsonFile } from './atomic-json-file.ts';
+import { applyCheckpoint, checkpointOf, extendTimeline, type KeptCheckpoint } from './assemble.ts';
 import { FencedError } from './errors.ts';
+import { HistoryWriter } from './history-lines.ts';
 import type { Journal } from './journal.ts';
 import type { RunLock } from './lock.ts';
 import type { RunRecord, StoredJournalEntry, TimelineEntry } from './record.ts';
-import type { MetaFile, RunPaths } from './run-files.ts';
+import type { CheckpointFile, MetaFile, RunPaths } from './run-files.ts';
 import { storedMeta } from './versions.ts';
 import type { Checkpoint, RunSession } from './types.ts';
 
@@ -17,14 +16,10 @@ export interface FileSessionParts {
   lock: RunLock;
   record: RunRecord;
   journal: Journal;
-  /** Open for appending, so an append costs the entry's bytes, not a reopen or a rewrite. */
-  journalFile: FileHandle;
-  timelineFile: FileHandle;
-  /** history.ndjson, open for appending: one line per commit, the checkpoint's size. */
-  historyFile: FileHandle;
   /** The seq the next commit is kept under (the last one in history.ndjson, plus one). */
   nextSeq: number;
-  checkpoint: Low<CheckpointState>;
+  /** checkpoint.json: written when a commit leaves the run at rest, for people and tools that read it. */
+  exported: AtomicJsonFile<CheckpointFile>;
   meta: AtomicJsonFile<MetaFile>;
   fsync: boolean;
 }
@@ -34,7 +29,12 @@ export class FileSession implements RunSession {
   readonly epoch: number;
   readonly record: RunRecord;
   readonly #parts: FileSessionParts;
-  /** Writes run one at a time: two checkpoint renames in flight could land in the wrong order. */
+  /** Open for appending from the first write to close, so a write costs its bytes, not a reopen or a rewrite. */
+  readonly #journal: AppendFile;
+  readonly #timeline: AppendFile;
+  readonly #history: AppendFile;
+  readonly #lines: HistoryWriter;
+  /** Writes run one at a time: a history line is a change to the one before it. */
   #queue: Promise<void> = Promise.resolve();
   #closing: Promise<void> | undefined;
   #nextSeq: number;
@@ -45,47 +45,44 @@ export class FileSession implements RunSession {
     this.runId = parts.record.runId;
     this.epoch = parts.record.epoch;
     this.#nextSeq = parts.nextSeq;
+    this.#journal = new AppendFile(parts.paths.journal, parts.fsync);
+    this.#timeline = new AppendFile(parts.paths.timeline, parts.fsync);
+    this.#history = new AppendFile(parts.paths.history, parts.fsync);
+    this.#lines = new HistoryWriter(this.epoch);
   }
 
   append(entry: StoredJournalEntry): Promise<void> {
     return this.#write(async () => {
       const stored: StoredJournalEntry = { ...entry, epoch: this.epoch };
-      this.#parts.lock.assertHeld();
       const line = `${JSON.stringify(stored)}\n`;
-      if (this.#parts.fsync) {
-        await this.#parts.journalFile.appendFile(line);
-        await this.#parts.journalFile.datasync();
-      } else appendFileSync(this.#parts.journalFile.fd, line); // one line into the page cache: no thread-pool trip
+      this.#parts.lock.checkHeld();
+      await this.#journal.append(line);
       this.#parts.journal.put(stored);
     });
   }
 
+  /**
+   * One append to history.ndjson is the commit (a torn one never happened: readers take the last whole line). The
+   * timeline's lines go beside it, and checkpoint.json is written only when the run comes to rest.
+   */
   commit(checkpoint: Checkpoint, timeline: readonly TimelineEntry[] = []): Promise<void> {
     return this.#write(async () => {
-      // Fenced by the adapter, right before its rename: a check here as well would only read the lock twice.
-      const state: CheckpointState = { ...checkpointOf(checkpoint), epoch: this.epoch, updatedAt: new Date().toISOString() };
-      this.#parts.checkpoint.data = state;
-      await this.#parts.checkpoint.write();
-      applyCheckpoint(this.record, state);
-      // After the checkpoint too: a refused commit keeps nothing. One line of the checkpoint's size, never a rewrite.
-      const kept: KeptCheckpoint = { seq: this.#nextSeq, at: state.updatedAt, journalCount: this.record.journal.length, checkpoint: checkpointOf(state) };
-      const line = `${JSON.stringify(kept)}\n`;
-      if (this.#parts.fsync) {
-        await this.#parts.historyFile.appendFile(line);
-        await this.#parts.historyFile.datasync();
-      } else appendFileSync(this.#parts.historyFile.fd, line);
+      const kept: KeptCheckpoint = { seq: this.#nextSeq, at: new Date().toISOString(), journalCount: this.record.journal.length, checkpoint: checkpointOf(checkpoint) };
+      const line = this.#lines.prepare(kept);
+      const events = timeline.length > 0 ? timeline.map((entry) => `${JSON.stringify(entry)}\n`).join('') : '';
+      this.#parts.lock.checkHeld(); // nothing is written unless this session still holds the run
+      await Promise.all([this.#history.append(line.text), events === '' ? undefined : this.#timeline.append(events)]);
+      this.#lines.written(line);
       this.#nextSeq += 1;
-      if (timeline.length > 0) {
-        // After the checkpoint, so a refused commit leaves no timeline behind; the timeline is history, not state.
-        appendFileSync(this.#parts.timelineFile.fd, timeline.map((entry) => `${JSON.stringify(entry)}\n`).join(''));
-        extendTimeline(this.record.timeline, timeline);
-      }
+      const state = { ...kept.checkpoint, epoch: this.epoch, updatedAt: kept.at };
+      applyCheckpoint(this.record, state);
+      extendTimeline(this.record.timeline, timeline);
+      if (state.status !== 'running') await this.#parts.exported.write({ ...state, seq: kept.seq });
     });
   }
 
   migrate(hash: string, definition: unknown, version?: string): Promise<void> {
     return this.#write(async () => {
-      this.#parts.lock.assertHeld();
       const workflow = { ...this.record.workflow, hash, definition, ...(version !== undefined ? { version } : {}) };
       const meta: MetaFile = {
         format: 2,
@@ -96,7 +93,7 @@ export class FileSession implements RunSession {
         seed: this.record.seed,
         createdAt: this.record.createdAt,
       };
-      await this.#parts.meta.write(storedMeta(meta));
+      await this.#parts.meta.write(storedMeta(meta)); // fenced right before its rename
       this.record.workflow = workflow;
     });
   }
@@ -110,7 +107,7 @@ export class FileSession implements RunSession {
     try {
       await this.#queue;
     } finally {
-      await Promise.allSettled([this.#parts.journalFile.close(), this.#parts.timelineFile.close(), this.#parts.historyFile.close()]);
+      await Promise.allSettled([this.#journal.close(), this.#timeline.close(), this.#history.close()]);
       this.#parts.lock.release(); // leaves the lock alone if a newer driver holds it
     }
   }

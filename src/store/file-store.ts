@@ -1,7 +1,7 @@
-// The file store: a directory per run (meta, journal, checkpoint, timeline, lock), an index derived by listing.
+// The file store: a directory per run (meta, journal, history, timeline, lock), an index derived by listing.
 import { existsSync } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
-import { Low } from 'lowdb';
+import { dirname } from 'node:path';
 import { AtomicJsonFile, syncDirectory } from './atomic-json-file.ts';
 import {
   assembleRecord,
@@ -19,12 +19,14 @@ import { CorruptRunError, RunExistsError, RunNotFoundError } from './errors.ts';
 import { FileSession } from './file-session.ts';
 import { getFileVersion, putFileVersion } from './file-versions.ts';
 import { storedMeta, withDefinition } from './versions.ts';
+import { readLastKept } from './history-lines.ts';
 import { Journal } from './journal.ts';
 import { RunLock } from './lock.ts';
 import { summarize, type RunRecord, type RunSummary, type StoredJournalEntry, type TimelineEntry } from './record.ts';
 import { assertRunId } from './run-id.ts';
 import {
   checkpointFileSchema,
+  latestState,
   metaFileSchema,
   readCheckpoint,
   readHistory,
@@ -33,6 +35,7 @@ import {
   readTimeline,
   readV1,
   runPaths,
+  type CheckpointFile,
   type MetaFile,
   type RunPaths,
 } from './run-files.ts';
@@ -41,7 +44,7 @@ import type { HistoricCheckpoint, HistoryEntry, RunListing, RunMeta, RunSession,
 export interface FileStoreOptions {
   /** Directory of runs (`snapshots/` by default in the CLI). */
   dir: string;
-  /** fsync every journal append and checkpoint (temp file and directory): durable against power loss, slower. */
+  /** fsync every journal append and history line (and new files' directory): durable against power loss, slower. */
   fsync?: boolean;
   /** A lock whose heartbeat is older than this is stale and may be taken over (default 30 s). */
   lockStaleMs?: number;
@@ -67,27 +70,37 @@ export class FileStore implements RunStore {
     this.#lockStaleMs = options.lockStaleMs;
   }
 
+  /** One directory, its lock and run.json: the journal, history and timeline appear with their first lines. */
   async create(meta: RunMeta): Promise<RunSession> {
     const runId = assertRunId(meta.runId);
     const paths = runPaths(this.dir, runId);
-    await mkdir(this.dir, { recursive: true });
     if (existsSync(paths.v1)) throw new RunExistsError(`run ${runId} already exists in ${this.dir}`);
-    try {
-      await mkdir(paths.dir); // claims the id: of two concurrent creates, one gets EEXIST
-    } catch (error) {
-      if (errorCode(error) === 'EEXIST') throw new RunExistsError(`run ${runId} already exists in ${this.dir}`);
-      throw error;
-    }
+    await this.#claim(paths, runId);
     let lock: RunLock | undefined;
     try {
       lock = this.#acquire(paths, runId);
-      const state: CheckpointState = { ...initialCheckpoint(), epoch: 1, updatedAt: new Date().toISOString() };
-      await this.#writeRun(paths, lock, metaOf(meta), state, [], []);
-      return await this.#session(paths, lock, metaOf(meta), state, new Journal(), [], 1);
+      const stored = metaOf(meta);
+      await this.#writeWhole(paths.meta, `${JSON.stringify(storedMeta({ format: 2, ...stored }))}\n`, 'wx');
+      const state: CheckpointState = { ...initialCheckpoint(), epoch: 1, updatedAt: stored.createdAt };
+      return this.#session(paths, lock, stored, state, new Journal(), [], 1);
     } catch (error) {
       lock?.release();
       await rm(paths.dir, { recursive: true, force: true });
       throw error;
+    }
+  }
+
+  /** Makes the run's directory, which claims the id: of two concurrent creates, one gets EEXIST. */
+  async #claim(paths: RunPaths, runId: string): Promise<void> {
+    for (let tries = 0; ; tries++) {
+      try {
+        await mkdir(paths.dir);
+        return;
+      } catch (error) {
+        if (errorCode(error) === 'EEXIST') throw new RunExistsError(`run ${runId} already exists in ${this.dir}`);
+        if (errorCode(error) !== 'ENOENT' || tries > 0) throw error;
+        await mkdir(this.dir, { recursive: true }); // the store's first run
+      }
     }
   }
 
@@ -98,29 +111,31 @@ export class FileStore implements RunStore {
     if (!converted && !existsSync(paths.v1)) throw new RunNotFoundError(`no run ${runId} in ${this.dir}`);
     // A copied directory, or a first-release file that is not a run, is refused before anything is created.
     if (converted) await readMeta(paths, runId);
-    else await readV1(paths, runId);
-    await mkdir(paths.dir, { recursive: true });
+    else {
+      await readV1(paths, runId);
+      await mkdir(paths.dir, { recursive: true });
+    }
     const lock = this.#acquire(paths, runId);
     try {
       if (!existsSync(paths.meta)) await this.#convert(paths, runId, lock);
       else if (existsSync(paths.v1)) await rename(paths.v1, paths.v1Converted); // a conversion cut short at its end
       const meta = await this.#meta(paths, runId);
-      const state = await readCheckpoint(paths);
+      const exported = await readCheckpoint(paths);
+      const { last, validBytes } = await readLastKept(paths.history);
       const journal = await readJournal(paths);
       const timeline = await readTimeline(paths);
-      const history = await readHistory(paths);
       const journalEntries = new Journal(journal.entries);
-      const last = history.entries.at(-1);
       // Before anything is written, the torn tails below included: a refused run is left exactly as found.
       if (last) assertJournalCovers(runId, paths.journal, journalEntries.entries.length, last.seq, last.journalCount);
       // A crash mid-append leaves a torn line; the next append must not be glued onto it.
       await this.#cutTornTail(paths.journal, journal.validBytes);
       await this.#cutTornTail(paths.timeline, timeline.validBytes);
-      await this.#cutTornTail(paths.history, history.validBytes);
-      const nextSeq = (history.entries.at(-1)?.seq ?? 0) + 1;
+      await this.#cutTornTail(paths.history, validBytes);
+      const state = latestState(exported, last, meta.createdAt);
       const bumped: CheckpointState = { ...state, epoch: state.epoch + 1, updatedAt: new Date().toISOString() };
-      await this.#checkpointFile(paths, lock).write(bumped);
-      return await this.#session(paths, lock, meta, bumped, journalEntries, timeline.entries.slice(-timelineKept), nextSeq);
+      // The bumped epoch must outlive this session even if it commits nothing.
+      await this.#exportFile(paths, lock).write({ ...bumped, seq: last?.seq ?? 0 });
+      return this.#session(paths, lock, meta, bumped, journalEntries, timeline.entries.slice(-timelineKept), (last?.seq ?? 0) + 1);
     } catch (error) {
       lock.release();
       throw error;
@@ -132,7 +147,7 @@ export class FileStore implements RunStore {
     const paths = runPaths(this.dir, runId);
     if (existsSync(paths.meta)) {
       const meta = await this.#meta(paths, runId);
-      const state = await readCheckpoint(paths);
+      const state = await this.#latest(paths, meta);
       const journal = new Journal((await readJournal(paths)).entries);
       const timeline = (await readTimeline(paths)).entries.slice(-timelineKept);
       return assembleRecord(meta, state, journal.entries, timeline);
@@ -140,6 +155,12 @@ export class FileStore implements RunStore {
     if (existsSync(paths.v1)) return readV1(paths, runId);
     if (existsSync(paths.dir)) throw new CorruptRunError(`${paths.dir} has no run.json (an interrupted create?); it was left untouched`);
     throw new RunNotFoundError(`no run ${runId} in ${this.dir}`);
+  }
+
+  /** The latest checkpoint, read without the lock: a driver may be appending (its torn last line is left out). */
+  async #latest(paths: RunPaths, meta: RunMeta): Promise<CheckpointState> {
+    const exported = await readCheckpoint(paths);
+    return latestState(exported, (await readLastKept(paths.history)).last, meta.createdAt);
   }
 
   async history(id: string): Promise<HistoryEntry[]> {
@@ -198,15 +219,15 @@ export class FileStore implements RunStore {
   }
 
   /**
-   * A run's summary from its meta and checkpoint only: a listing must not read every journal in the directory.
-   * A damaged journal therefore shows in `read` and `open`, not here.
+   * A run's summary from its meta and latest checkpoint only (the history's tail): a listing must not read every
+   * journal in the directory. A damaged journal therefore shows in `read` and `open`, not here.
    */
   async #summary(id: string): Promise<RunSummary> {
     const runId = assertRunId(id);
     const paths = runPaths(this.dir, runId);
     if (!existsSync(paths.meta)) return summarize(await this.read(runId));
     const meta = await readMeta(paths, runId);
-    return summarize(assembleRecord(meta, await readCheckpoint(paths), [], []));
+    return summarize(assembleRecord(meta, await this.#latest(paths, meta), [], []));
   }
 
   async requestCancel(id: string): Promise<void> {
@@ -242,34 +263,26 @@ export class FileStore implements RunStore {
   async #convert(paths: RunPaths, runId: string, lock: RunLock): Promise<void> {
     const record = await readV1(paths, runId);
     const state: CheckpointState = { ...checkpointOf(record), epoch: record.epoch, updatedAt: record.updatedAt };
-    await this.#writeRun(paths, lock, metaOf(record), state, record.journal, record.timeline);
+    if (record.journal.length > 0) await this.#writeWhole(paths.journal, lines(record.journal));
+    if (record.timeline.length > 0) await this.#writeWhole(paths.timeline, lines(record.timeline));
+    await this.#exportFile(paths, lock).write({ ...state, seq: 0 });
+    await this.#metaFile(paths, lock).write({ format: 2, ...metaOf(record) }); // last: a directory with it is complete
     await rename(paths.v1, paths.v1Converted);
   }
 
-  /** Writes a whole run directory; run.json goes last, so a directory with it is complete. */
-  async #writeRun(
-    paths: RunPaths,
-    lock: RunLock,
-    meta: RunMeta,
-    state: CheckpointState,
-    journal: readonly StoredJournalEntry[],
-    timeline: readonly TimelineEntry[],
-  ): Promise<void> {
-    await this.#writeWhole(paths.journal, lines(journal));
-    await this.#writeWhole(paths.timeline, lines(timeline));
-    await this.#writeWhole(paths.history, '');
-    await this.#checkpointFile(paths, lock).write(state);
-    await this.#metaFile(paths, lock).write(storedMeta({ format: 2, ...meta }));
-  }
-
-  async #writeWhole(path: string, text: string): Promise<void> {
-    const file = await open(path, 'w');
+  /**
+   * Writes a file in place, no rename: only files no one else can be writing (a run directory just made, or being
+   * converted under its lock). `wx` also refuses to replace one that is there.
+   */
+  async #writeWhole(path: string, text: string, flag: 'w' | 'wx' = 'w'): Promise<void> {
+    const file = await open(path, flag);
     try {
       await file.writeFile(text);
       if (this.#fsync) await file.sync();
     } finally {
       await file.close();
     }
+    if (this.#fsync) await syncDirectory(dirname(path));
   }
 
   async #cutTornTail(path: string, validBytes: number): Promise<void> {
@@ -280,46 +293,25 @@ export class FileStore implements RunStore {
     }
   }
 
-  async #session(
-    paths: RunPaths,
-    lock: RunLock,
-    meta: RunMeta,
-    state: CheckpointState,
-    journal: Journal,
-    timeline: TimelineEntry[],
-    nextSeq: number,
-  ): Promise<FileSession> {
-    const journalFile = await open(paths.journal, 'a');
-    const timelineFile = await open(paths.timeline, 'a').catch(async (error: unknown) => {
-      await journalFile.close();
-      throw error;
-    });
-    const historyFile = await open(paths.history, 'a').catch(async (error: unknown) => {
-      await Promise.allSettled([journalFile.close(), timelineFile.close()]);
-      throw error;
-    });
-    if (this.#fsync) await syncDirectory(paths.dir);
+  #session(paths: RunPaths, lock: RunLock, meta: RunMeta, state: CheckpointState, journal: Journal, timeline: TimelineEntry[], nextSeq: number): FileSession {
     return new FileSession({
       paths,
       lock,
       record: assembleRecord(meta, state, journal.entries, timeline),
       journal,
-      journalFile,
-      timelineFile,
-      historyFile,
       nextSeq,
-      checkpoint: new Low(this.#checkpointFile(paths, lock), state),
+      exported: this.#exportFile(paths, lock),
       meta: this.#metaFile(paths, lock),
       fsync: this.#fsync,
     });
   }
 
-  /** Every checkpoint write checks, right before its rename, that this lock still holds the run. */
-  #checkpointFile(paths: RunPaths, lock: RunLock): AtomicJsonFile<CheckpointState> {
+  /** checkpoint.json; every write checks, right before its rename, that this lock still holds the run. */
+  #exportFile(paths: RunPaths, lock: RunLock): AtomicJsonFile<CheckpointFile> {
     return new AtomicJsonFile(paths.checkpoint, {
       parse: (text) => checkpointFileSchema.parse(JSON.parse(text)),
       fsync: this.#fsync,
-      beforeRename: () => lock.assertHeld(),
+      beforeRename: () => lock.checkHeld(),
     });
   }
 
@@ -327,7 +319,7 @@ export class FileStore implements RunStore {
     return new AtomicJsonFile(paths.meta, {
       parse: (text) => metaFileSchema.parse(JSON.parse(text)),
       fsync: this.#fsync,
-      beforeRename: () => lock.assertHeld(),
+      beforeRename: () => lock.checkHeld(),
     });
   }
 

@@ -1,5 +1,5 @@
 // One driver per run: an exclusive lock file held by a lease (a heartbeat renews it), with an epoch-style fence.
-import { closeSync, openSync, readFileSync, readlinkSync, renameSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readlinkSync, renameSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { z } from 'zod';
@@ -91,9 +91,18 @@ export class RunLock {
   readonly #raw: string;
   #heartbeat: NodeJS.Timeout | undefined;
 
-  private constructor(path: string, raw: string, staleMs: number) {
+  /**
+   * The lock file, kept open while held: a newer driver takes a stale lock by moving it aside and deleting it, so the
+   * file this descriptor holds has no name left (nlink 0) once the run is taken; one fstat tells.
+   */
+  #fd: number | undefined;
+  /** Set when the heartbeat finds the lock file holding another driver's content. */
+  #lost = false;
+
+  private constructor(path: string, raw: string, staleMs: number, fd: number) {
     this.#path = path;
     this.#raw = raw;
+    this.#fd = fd;
     this.#heartbeat = setInterval(() => this.#touch(), Math.max(50, Math.floor(staleMs / 3)));
     this.#heartbeat.unref();
   }
@@ -106,9 +115,13 @@ export class RunLock {
         const fd = openSync(path, 'wx');
         const owner: LockOwner = { pid: process.pid, hostname: hostname(), acquiredAt: new Date().toISOString(), token: randomUUID(), ...processPlace() };
         const raw = JSON.stringify(owner);
-        writeSync(fd, raw);
-        closeSync(fd);
-        return new RunLock(path, raw, staleMs);
+        try {
+          writeSync(fd, raw);
+        } catch (error) {
+          closeSync(fd);
+          throw error;
+        }
+        return new RunLock(path, raw, staleMs, fd);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
@@ -156,19 +169,45 @@ export class RunLock {
     if (raw !== this.#raw) throw new FencedError(`lost the lock of ${this.#path}: another driver took the run`);
   }
 
+  /**
+   * The fence of every write: whether the lock file this lock wrote still has a name, asked of the descriptor kept
+   * open (one fstat of an inode in memory, no path lookup, no read). A takeover always deletes the file (after moving
+   * it aside), and so does a person removing it. (On a network disk where a process of this same host deleted it,
+   * the client may keep it under a temporary name: the heartbeat's check of the lock's content, every third of the
+   * lease, fences the session from then on.)
+   */
+  checkHeld(): void {
+    const lost = () => new FencedError(`lost the lock of ${this.#path}: another driver took the run`);
+    if (this.#fd === undefined || this.#lost) throw lost();
+    let links: number;
+    try {
+      links = fstatSync(this.#fd).nlink;
+    } catch {
+      throw lost();
+    }
+    if (links === 0) throw lost();
+  }
+
   #touch(): void {
     try {
       this.assertHeld();
+    } catch {
+      this.#lost = true; // the next write reports it
+      return;
+    }
+    try {
       const now = new Date();
       utimesSync(this.#path, now, now);
     } catch {
-      /* fenced: the next write reports it */
+      /* gone since: the next write's fence reports it */
     }
   }
 
   release(): void {
     clearInterval(this.#heartbeat);
     this.#heartbeat = undefined;
+    if (this.#fd !== undefined) closeSync(this.#fd);
+    this.#fd = undefined;
     try {
       this.assertHeld();
       unlinkSync(this.#path);

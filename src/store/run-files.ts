@@ -2,8 +2,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { CheckpointState, KeptCheckpoint } from './assemble.ts';
+import { checkpointOf, initialCheckpoint, type CheckpointState } from './assemble.ts';
 import { CorruptRunError, RunNotFoundError } from './errors.ts';
+import { parseHistory, type KeptLine } from './history-lines.ts';
 import { parseLines } from './ndjson.ts';
 import { checkpointSchema, journalEntrySchema, runMetaSchema, runRecordSchema, timelineEntrySchema, type RunRecord, type StoredJournalEntry, type TimelineEntry } from './record.ts';
 import type { RunMeta } from './types.ts';
@@ -13,9 +14,13 @@ export interface RunPaths {
   /** Written once at create: what never changes. */
   meta: string;
   journal: string;
+  /**
+   * A readable copy of the latest checkpoint, written when a run comes to rest (waiting, stopped, parked, final) and
+   * when a driver takes it (the epoch it bumps): not at every commit. Absent until then.
+   */
   checkpoint: string;
   timeline: string;
-  /** Every checkpoint committed, one line each (seq, time, journal length, checkpoint): appended, never rewritten. */
+  /** Every checkpoint committed, one line each (whole, or what changed): appended, never rewritten; the latest is its last. */
   history: string;
   lock: string;
   cancel: string;
@@ -44,17 +49,13 @@ export function runPaths(root: string, runId: string): RunPaths {
 export const metaFileSchema = runMetaSchema.extend({ format: z.literal(2) });
 export type MetaFile = z.infer<typeof metaFileSchema>;
 
-export const checkpointFileSchema = checkpointSchema.extend({ epoch: runRecordSchema.shape.epoch, updatedAt: runRecordSchema.shape.updatedAt });
-
-/** One line of history.ndjson. */
-export const keptCheckpointSchema = z.object({
-  seq: z.number().int().min(1),
-  at: z.string(),
-  journalCount: z.number().int().min(0),
-  checkpoint: checkpointSchema,
+export const checkpointFileSchema = checkpointSchema.extend({
+  epoch: runRecordSchema.shape.epoch,
+  updatedAt: runRecordSchema.shape.updatedAt,
+  /** The history line it copies (0: none yet); absent in files of releases that rewrote it at every commit. */
+  seq: z.number().int().min(0).optional(),
 });
-
-const isKeptCheckpoint = (value: unknown): value is KeptCheckpoint => keptCheckpointSchema.safeParse(value).success;
+export type CheckpointFile = z.infer<typeof checkpointFileSchema>;
 const isJournalEntry = (value: unknown): value is StoredJournalEntry => journalEntrySchema.safeParse(value).success;
 const isTimelineEntry = (value: unknown): value is TimelineEntry => timelineEntrySchema.safeParse(value).success;
 
@@ -102,10 +103,24 @@ export async function readMeta(paths: RunPaths, runId: string): Promise<RunMeta>
   return rest;
 }
 
-export async function readCheckpoint(paths: RunPaths): Promise<CheckpointState> {
-  const state = await readJson(paths.checkpoint, checkpointFileSchema, 'a checkpoint');
-  if (state === null) throw new CorruptRunError(`${paths.checkpoint} is missing though ${paths.meta} exists`);
-  return state;
+/** checkpoint.json, or null where none was written yet. */
+export async function readCheckpoint(paths: RunPaths): Promise<CheckpointFile | null> {
+  return readJson(paths.checkpoint, checkpointFileSchema, 'a checkpoint');
+}
+
+/**
+ * The run's latest state: the history's last line, unless checkpoint.json copies it or something newer (the epoch a
+ * driver bumped when it took the run; or a file of a release that wrote it before each history line).
+ */
+export function latestState(exported: CheckpointFile | null, last: KeptLine | null, createdAt: string): CheckpointState {
+  if (last !== null && (exported === null || (exported.seq !== undefined && exported.seq < last.seq))) {
+    return { ...checkpointOf(last.checkpoint), epoch: Math.max(last.epoch, exported?.epoch ?? 1), updatedAt: last.at };
+  }
+  if (exported !== null) {
+    const { epoch, updatedAt } = exported;
+    return { ...checkpointOf(exported), epoch, updatedAt };
+  }
+  return { ...initialCheckpoint(), epoch: 1, updatedAt: createdAt };
 }
 
 async function readBytes(path: string): Promise<Buffer> {
@@ -136,7 +151,6 @@ export async function readV1(paths: RunPaths, runId: string): Promise<RunRecord>
 }
 
 /** The run's kept checkpoints, oldest first; a torn last line (a crash mid-append) is left out, as in the journal. */
-export async function readHistory(paths: RunPaths): Promise<{ entries: KeptCheckpoint[]; validBytes: number }> {
-  const { items, validBytes } = parseLines(await readBytes(paths.history), paths.history, isKeptCheckpoint, 'a kept checkpoint');
-  return { entries: items, validBytes };
+export async function readHistory(paths: RunPaths): Promise<{ entries: KeptLine[]; validBytes: number }> {
+  return parseHistory(await readBytes(paths.history), paths.history);
 }

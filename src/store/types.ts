@@ -7,7 +7,7 @@ export type RunMeta = Pick<RunRecord, 'runId' | 'workflow' | 'input' | 'budget' 
 
 /**
  * The latest checkpoint: small and bounded by the run's state, never by the number of calls it made (replies live
- * in the journal). Written whole, atomically, by every commit.
+ * in the journal). Every commit replaces it atomically; a store may keep it as what changed since the previous one.
  */
 export type Checkpoint = Pick<RunRecord, 'status' | 'snapshot' | 'output' | 'error' | 'flags' | 'usage' | 'activeMs' | 'wakeAt' | 'blocked' | 'version'>;
 
@@ -53,8 +53,9 @@ export interface RunSession {
   append(entry: StoredJournalEntry): Promise<void>;
   /**
    * Replaces the checkpoint and adds timeline entries (the read view keeps the last 1,000; a store may keep more). The
-   * checkpoint is also kept in the run's history under the next seq, with the journal's length: an append of its own
-   * size, never a rewrite. A refused (fenced) commit adds nothing to the history.
+   * checkpoint is also kept in the run's history under the next seq, with the journal's length: an append no larger
+   * than the checkpoint (the file store's holds what changed), never a rewrite. A refused (fenced) commit adds nothing
+   * to the history.
    */
   commit(checkpoint: Checkpoint, timeline?: readonly TimelineEntry[]): Promise<void>;
   /** Records that the run now follows a migrated definition (and, after an upgrade, the version it is now on). */

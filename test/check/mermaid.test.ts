@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createMachine } from 'xstate';
 import { toDefinitionJson, toMermaid } from '../../src/check/index.ts';
+import extract from '../../machines/extract.ts';
 import { cleanMachine } from './fixtures/machines.ts';
 
 const lines = (text: string) => text.split('\n').map((l) => l.trim());
@@ -38,17 +39,23 @@ describe('toMermaid', () => {
 
   it('labels transitions by event, invoke result, guard and state completion', () => {
     const text = lines(diagram);
-    // '#58;' is Mermaid's entity for ':', which would otherwise end the label: it renders as 'done: callModel'.
+    // An invoke's result reads `callModel done`: a colon would end the label, and its entity is no label to read.
     expect(text).toEqual(
       expect.arrayContaining([
-        'drafting_attempting --> drafting_validated : done#58; callModel',
-        'drafting_attempting --> drafting_backoff : error#58; callModel [canRetry]',
-        'drafting_attempting --> failed : error#58; callModel',
+        'drafting_attempting --> drafting_validated : callModel done',
+        'drafting_attempting --> drafting_backoff : callModel error [canRetry]',
+        'drafting_attempting --> failed : callModel error',
         'drafting --> review : done',
         'awaitingApproval --> done : APPROVE',
         'awaitingApproval --> drafting : REJECT',
       ]),
     );
+  });
+
+  it('writes the labels of a workflow made of harness steps without entity codes', () => {
+    const diagram = toMermaid(extract.machine);
+    expect(diagram).not.toMatch(/#\d+;/);
+    expect(lines(diagram)).toContain('extracting --> done : extract done');
   });
 
   it('labels always and after, draws machine-level transitions from "(any state)", and keeps ids valid and unique', () => {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createMachine } from 'xstate';
+import { createMachine, setup } from 'xstate';
+import { z } from 'zod';
+import { defineWorkflow, sleepUntil, waitFor } from '../../src/steps/index.ts';
 import { checkMachine, hasErrors, rules } from '../../src/check/index.ts';
 import {
   afterMachine,
@@ -15,6 +17,7 @@ import {
   unboundedLoopMachine,
   unknownGuardMachine,
   unknownSrcMachine,
+  unnamedInvokeMachine,
   unreachableMachine,
 } from './fixtures/machines.ts';
 
@@ -31,6 +34,7 @@ describe('checkMachine', () => {
       'unreachable-state',
       'no-path-to-final',
       'invoke-without-onerror',
+      'unnamed-invoke',
       'unbounded-loop',
       'after-not-resume-safe',
       'unknown-actor-src',
@@ -144,6 +148,34 @@ describe('invoke-without-onerror', () => {
   });
 });
 
+describe('unnamed-invoke', () => {
+  it('warns about an invoke without an id, with the name XState generated and the id to write', () => {
+    const findings = checkMachine(unnamedInvokeMachine);
+    expect(brief(unnamedInvokeMachine)).toEqual([{ rule: 'unnamed-invoke', severity: 'warning', path: 'work' }]);
+    expect(findings[0]?.message).toContain('runs as "0.unnamed.work"');
+    expect(findings[0]?.message).toContain("id: 'callModel'");
+  });
+
+  it('still warns once defineWorkflow has named the invoke after its step: that name follows the step', () => {
+    const { machine } = defineWorkflow({ id: 'unnamed', input: z.object({}), machine: unnamedInvokeMachine });
+    const findings = checkMachine(machine);
+    expect(brief(machine)).toEqual([{ rule: 'unnamed-invoke', severity: 'warning', path: 'work' }]);
+    expect(findings[0]?.message).toContain('runs as "callModel"');
+  });
+
+  it('says nothing of the deadline waitFor writes into a state: it keys no call, and the author did not write it', () => {
+    const machine = setup({ actors: { sleepUntil } }).createMachine({
+      id: 'wait',
+      initial: 'waiting',
+      states: { waiting: { ...waitFor({ timeout: { ms: 1000, target: 'expired' } }), on: { GO: 'expired' } }, expired: { type: 'final' } },
+    });
+    expect(brief(machine).filter((f) => f.rule === 'unnamed-invoke')).toEqual([]);
+    const named = defineWorkflow({ id: 'wait', input: z.object({}), machine }).machine;
+    expect(named.root.states.waiting?.invoke.map((i) => i.id)).toEqual(['sleepUntil']);
+    expect(brief(named).filter((f) => f.rule === 'unnamed-invoke')).toEqual([]);
+  });
+});
+
 describe('unbounded-loop', () => {
   it('reports a guard-less automatic cycle and names its transitions', () => {
     const findings = checkMachine(unboundedLoopMachine);
@@ -210,7 +242,11 @@ describe('unknown-actor-src and inline-actor', () => {
   });
 
   it('warns about inline actor logic', () => {
-    expect(brief(inlineActorMachine)).toEqual([{ rule: 'inline-actor', severity: 'warning', path: 'work' }]);
+    // Without an id an inline actor runs under XState's generated name as well.
+    expect(brief(inlineActorMachine)).toEqual([
+      { rule: 'unnamed-invoke', severity: 'warning', path: 'work' },
+      { rule: 'inline-actor', severity: 'warning', path: 'work' },
+    ]);
   });
 });
 

@@ -28,7 +28,7 @@ async function startSlowRun(runId: string) {
   const run = start(['run', fixture('quick.workflow.ts'), '--input', `{"question":"slowly ${runId}"}`, '--run-id', runId], env);
   await until(async () => {
     if (!run.stdout().includes('attempt 1  started') || sim.stats().inFlight === 0) return undefined;
-    if (!existsSync(join(runDir(env, runId), 'checkpoint.json'))) return undefined;
+    if (!existsSync(join(runDir(env, runId), 'history.ndjson'))) return undefined;
     const record = await readRun(env, runId);
     return stepUnderWay(record) ? record : undefined;
   });

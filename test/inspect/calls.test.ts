@@ -60,10 +60,13 @@ describe('callPlace', () => {
     // A sub-agent's step, and a fan-out whose items are sub-agents: the item says where it is, the fan-out does not.
     expect(callPlace(entry('root/security/review/0.review.attempting:ab12.m0.a1', 'review'))).toMatchObject({ actor: 'root/security', label: 'security/review' });
     expect(callPlace(entry('root/work/work.2/implement/0.implement.attempting:ab12.m0.a1', 'implement'))).toMatchObject({
-      actor: 'root/work/work.2', stepActor: 'root/work/work.2/implement', label: 'work.2/implement',
+      actor: 'root/work/work.2', stepActor: 'root/work/work.2/implement', label: 'work[2]/implement',
     });
-    // A fan-out whose items are the steps themselves.
-    expect(callPlace(entry('root/work/work.1/0.implement.attempting:ab12.m0.a1', 'implement'))).toMatchObject({ actor: 'root/work', label: 'work.1/implement' });
+    // A fan-out whose items are the steps themselves: each item by its index, whatever the fan-out's invoke is called
+    // (XState's generated id, for an invoke in a machine not made by defineWorkflow).
+    expect(callPlace(entry('root/work/work.1/0.implement.attempting:ab12.m0.a1', 'implement'))).toMatchObject({ actor: 'root/work', label: 'work[1]/implement' });
+    expect(callPlace(entry('root/0.flow.expanding/fan.0/attempt:ab12.m0.a1', 'expand'))).toMatchObject({ actor: 'root/0.flow.expanding', label: 'fan[0]/expand' });
+    expect(callPlace(entry('root/0.flow.expanding/fan.2/attempt:ab12.m0.a1', 'expand'))).toMatchObject({ label: 'fan[2]/expand' });
   });
 
   it('still reads first-release keys, where the call was the workflow’s own child, and gives up on other shapes', () => {

@@ -57,7 +57,7 @@ describe('watchRuns', () => {
     await vi.waitFor(() => expect(seen).toContain('late'));
   });
 
-  it('reports a run directory by its checkpoint: created after the watcher started, rewritten, removed', async () => {
+  it('reports a run directory by its files: created after the watcher started, rewritten, removed', async () => {
     dir = mkdtempSync(join(tmpdir(), 'harness-watch-dirs-'));
     const seen: string[] = [];
     // A poll far away: fs.watch (recursive, into run directories made later) must give the news by itself.
@@ -92,7 +92,8 @@ describe('watchRuns', () => {
     const session = await store.create({ runId: 'r3', workflow: { id: 'wf', module: '/wf.ts', moduleRelative: 'wf.ts', hash: 'h', definition: {} }, input: {}, budget: {}, seed: 1, createdAt: new Date().toISOString() });
     await vi.waitFor(() => expect(seen).toContain('r3'));
     const before = seen.length;
-    await session.commit({ status: 'waiting', snapshot: null, flags: [], usage: { tokensIn: 0, tokensOut: 0, calls: 0 }, activeMs: 1, wakeAt: null });
+    // A running run's commit is a history line alone: that is news too.
+    await session.commit({ status: 'running', snapshot: null, flags: [], usage: { tokensIn: 0, tokensOut: 0, calls: 0 }, activeMs: 1, wakeAt: null });
     await session.close();
     await vi.waitFor(() => expect(seen.length).toBeGreaterThan(before));
     expect(new Set(seen)).toEqual(new Set(['r3']));

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { HostSet } from '../../src/llm/hosts.ts';
 import { runWorkflow } from '../../src/runtime/runs.ts';
 import { defineWorkflow, fanOut, flagsFrom, stepGuards, type AttemptRecord } from '../../src/steps/index.ts';
+import { isCallEntry } from '../../src/steps/services.ts';
 import { FileStore, type RunRecord } from '../../src/store/index.ts';
 import type { Simulator, SimRequest } from '../../src/testing/index.ts';
 import { useSimulators } from '../helpers/simulators.ts';
@@ -63,7 +64,7 @@ function chainWorkflow() {
   return defineWorkflow({ id: 'chain', input: z.object({ question: z.string().min(1) }), machine });
 }
 
-const hostsOf = (record: RunRecord): string[] => record.journal.map((entry) => entry.result.metadata.host);
+const hostsOf = (record: RunRecord): string[] => record.journal.filter(isCallEntry).map((entry) => entry.result.metadata.host);
 const modelOf = (sim: Simulator, model: string): number => sim.stats().byModel[model]?.requests ?? 0;
 
 /** Every file under `dir`, as text. */
@@ -126,7 +127,7 @@ describe('runs over several hosts: one run with calls in parallel', () => {
     const docs = Array.from({ length: 8 }, (_, i) => `doc-${i}`);
     const run = await runWorkflow({ store: tempStore(), workflow: fanOutWorkflow(4), modulePath, input: { docs }, hosts });
     expect(run.status).toBe('done');
-    expect(run.journal).toHaveLength(8);
+    expect(run.journal.filter(isCallEntry)).toHaveLength(8);
     const served = hostsOf(run);
     expect(served.filter((host) => host === a.url).length).toBeGreaterThan(0);
     expect(served.filter((host) => host === b.url).length).toBeGreaterThan(0);

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { afterAll, describe, expect, it } from 'vitest';
 import { resumeWorkflow, runWorkflow } from '../../src/runtime/runs.ts';
 import { defineWorkflow, fanOut, type FanOutOutput } from '../../src/steps/index.ts';
+import { isCallEntry } from '../../src/steps/services.ts';
 import { askAgent, invalidReply, lastUser, modulePath, removeTempDirs, small, tempStore, validReply } from './fixtures.ts';
 import { useSimulators } from '../helpers/simulators.ts';
 
@@ -75,15 +76,21 @@ describe('fan-out', () => {
     const fan = fanOut({ id: 'summaries', worker: summarizer(sim.url), concurrency: 2 });
     const output = await toPromise(createActor(fan, { input: { items: items(['doc-0', 'doc-1', 'doc-2']) } }).start());
     expect(answers(output)).toEqual(['42', null, '42']);
-    expect(output.flags).toEqual([expect.stringMatching(/^summaries\.1\/summarize: ladder exhausted after 1 attempt\(s\) \(last: invalid-output: /)]);
+    expect(output.flags).toEqual([expect.stringMatching(/^summaries\[1\]\/summarize: ladder exhausted after 1 attempt\(s\) \(last: invalid-output: /)]);
   });
 
   it('journals each item under its own actor path', async () => {
     const sim = await simulator({ script: { '*': (req) => validReply(`summary of ${lastUser(req)}`) } });
     const record = await runWorkflow({ store: tempStore(), workflow: batchWorkflow(summarizer(sim.url), 2), modulePath, input: { docs } });
     expect(record.status).toBe('done');
-    expect(new Set(record.journal.map((entry) => entry.key)).size).toBe(6);
-    expect(record.journal.every((entry) => /^root\/summaries\/summaries\.\d\//.test(entry.key))).toBe(true);
+    const calls = record.journal.filter(isCallEntry);
+    expect(new Set(calls.map((entry) => entry.key)).size).toBe(6);
+    expect(calls.every((entry) => /^root\/summaries\/summaries\.\d\//.test(entry.key))).toBe(true);
+    // Each item's output is kept in the journal too, under the fan-out's own path, and counts as no call.
+    const kept = record.journal.filter((entry) => !isCallEntry(entry));
+    expect(kept.map((entry) => entry.step).sort()).toEqual(docs.map((_, i) => `summaries.${i}`));
+    expect(kept.every((entry) => /^root\/summaries:[0-9a-f]{8}\.item\.\d$/.test(entry.key))).toBe(true);
+    expect(record.usage.calls).toBe(6);
   });
 
   it('resumes a fan-out stopped half-way without paying again for journaled items', async () => {
@@ -107,7 +114,7 @@ describe('fan-out', () => {
     const stopped = await runWorkflow({ store, workflow, modulePath, input: { docs }, signal: stop.signal });
     expect(stopped.status).toBe('stopped');
     // A stop lets the calls in flight finish and be journaled, and starts no new one.
-    const journaled = stopped.journal.map((entry) => z.object({ answer: z.string() }).parse(JSON.parse(entry.result.content)).answer.replace('summary of ', ''));
+    const journaled = stopped.journal.filter(isCallEntry).map((entry) => z.object({ answer: z.string() }).parse(JSON.parse(entry.result.content)).answer.replace('summary of ', ''));
     expect(journaled).toContain('doc-3');
     expect(journaled.length).toBeLessThan(docs.length);
 
@@ -117,8 +124,49 @@ describe('fan-out', () => {
     expect(answers(output)).toEqual(docs.map((d) => `summary of ${d}`));
     // Every item was asked once: the journaled ones before the stop, the rest after the resume.
     expect(docs.map((doc) => requests.get(doc))).toEqual(docs.map(() => 1));
-    expect(resumed.journal).toHaveLength(6);
-    expect(new Set(resumed.journal.map((entry) => entry.key)).size).toBe(6);
+    const calls = resumed.journal.filter(isCallEntry);
+    expect(calls).toHaveLength(6);
+    expect(new Set(calls.map((entry) => entry.key)).size).toBe(6);
+  });
+
+  it("keeps the checkpoint the size of a one-item fan-out's however many items finished, and reads outputs back at the join", async () => {
+    const sim = await simulator({ numParallel: 4, script: { '*': (req) => validReply(`summary of ${lastUser(req)} `.repeat(20)) } });
+    const many = Array.from({ length: 24 }, (_, i) => `doc-${i}`);
+    const sizes: number[] = [];
+    const record = await runWorkflow({
+      store: tempStore(),
+      workflow: batchWorkflow(summarizer(sim.url), 4),
+      modulePath,
+      input: { docs: many },
+      onCheckpoint: (written) => {
+        if (written.status === 'running' && written.journal.some(isCallEntry)) sizes.push(JSON.stringify(written.snapshot).length);
+      },
+    });
+    expect(record.status).toBe('done');
+    const first = sizes[0] ?? 0;
+    expect(first).toBeGreaterThan(0);
+    // Before, each finished item's output stayed in the checkpoint (in context and in its ended actor): ×20 at 24 items.
+    expect(Math.max(...sizes) / first).toBeLessThan(1.5);
+    const output = z.object({ results: z.array(z.object({ answer: z.object({ answer: z.string() }).nullable() }).nullable()) }).parse(record.output);
+    expect(answers(output)).toEqual(many.map((d) => `summary of ${d} `.repeat(20)));
+  });
+
+  it('tells its own output writes from its items whatever its id, even `kept`', async () => {
+    const worker = fromPromise<string, { doc: string }>(async ({ input }) => `read ${input.doc}`);
+    const machine = setup({ actors: { kept: fanOut({ id: 'kept', worker, concurrency: 2 }) } }).createMachine({
+      initial: 'fanning',
+      context: { results: [] as unknown[] },
+      states: {
+        fanning: { invoke: { id: 'kept', src: 'kept', input: { items: [{ doc: 'a' }, { doc: 'b' }, { doc: 'c' }] }, onDone: { target: 'done', actions: assign({ results: ({ event }) => event.output.results }) } } },
+        done: { type: 'final' },
+      },
+      output: ({ context }) => context.results,
+    });
+    const workflow = defineWorkflow({ id: 'kept-ids', input: z.object({}), machine });
+    const record = await runWorkflow({ store: tempStore(), workflow, modulePath, input: {} });
+    expect(record.status).toBe('done');
+    expect(record.output).toEqual(['read a', 'read b', 'read c']);
+    expect(record.journal.filter((entry) => !isCallEntry(entry))).toHaveLength(3);
   });
 
   it('goes straight on when the list is empty', async () => {

@@ -2,7 +2,7 @@
 // entry can reach disk before any checkpoint that finds it again, and a crash in between pays for the call twice.
 import { createActor, setup, toPromise } from 'xstate';
 import { describe, expect, it } from 'vitest';
-import { provideServices, type JournalEntry } from '../../src/steps/services.ts';
+import { lendServices, type JournalEntry } from '../../src/steps/services.ts';
 import { askStep, validReply } from './fixtures.ts';
 import { useSimulators } from '../helpers/simulators.ts';
 
@@ -22,7 +22,7 @@ describe('journal mark', () => {
     let holding = -1;
     const marks: number[] = [];
     const recorded: (number | undefined)[] = [];
-    const bound = provideServices(root, {
+    const services = {
       limiter: null,
       budget: null,
       journal: {
@@ -35,14 +35,15 @@ describe('journal mark', () => {
           recorded.push(mark);
         },
       },
-    });
-    const actor = createActor(bound, {
+    };
+    const actor = createActor(root, {
       inspect: (event) => {
         if (event.type !== '@xstate.snapshot' || !('value' in event.snapshot)) return;
         changes += 1;
         if (holding < 0 && event.actorRef === actor && JSON.stringify(actor.getPersistedSnapshot()).includes('"src":"attempt"')) holding = changes;
       },
     });
+    lendServices(actor, services);
     actor.start();
     await toPromise(actor);
     expect(holding).toBeGreaterThan(0);

@@ -7,6 +7,7 @@ import {
   RunExistsError,
   RunLockedError,
   RunNotFoundError,
+  type Checkpoint,
   type RunRecord,
   type RunSession,
   type RunStore,
@@ -359,6 +360,38 @@ export function describeRunStore(name: string, make: () => Promise<StoreUnderTes
       expect(at2.checkpoint).toEqual(second);
       expect(JSON.stringify(at2.checkpoint.snapshot)).toBe(JSON.stringify(second.snapshot));
       expect((await store.checkpointAt('kept', 3)).checkpoint).toMatchObject({ status: 'done', output: { answer: 42 } });
+    });
+
+    it('reads back every checkpoint exactly, key order included, however its context changed from one to the next', async () => {
+      // A store may keep what changed rather than copies: what it gives back must still be the JSON it was given.
+      const store = await setup();
+      const shapes: Checkpoint[] = [
+        checkpoint({ snapshot: { status: 'active', value: 'a', context: { items: ['x'], note: { b: 1, a: 2 } } } }),
+        checkpoint({ snapshot: { status: 'active', value: 'a', context: { items: ['x', 'y'], note: { b: 1, a: 2 } } } }),
+        checkpoint({ snapshot: { status: 'active', value: { b: 'c' }, context: { note: { a: 2, b: 1, c: [] }, items: ['x', 'y'] } }, flags: ['f'] }),
+        checkpoint({ snapshot: { status: 'active', value: 'd', context: { items: [], note: null, 'nul \u0000': '\u00e9' } }, output: { done: false } }),
+        checkpoint({ status: 'waiting', snapshot: { status: 'active', value: 'd', context: { items: [{ deep: [1, [2, 3]] }], note: null } }, wakeAt: 99 }),
+        checkpoint({ status: 'done', snapshot: null, output: { answer: 42 } }),
+      ];
+      let session = held(await store.create(meta('shapes')));
+      for (const [i, shape] of shapes.entries()) {
+        if (i === 3) {
+          await session.close(); // a new session in the middle: its changes must not apply to the old one's
+          session = held(await store.open('shapes'));
+        }
+        await session.commit(shape);
+      }
+      await session.close();
+      for (const [i, shape] of shapes.entries()) {
+        // The snapshot to the character; the checkpoint's own fields are the store's to order.
+        const { checkpoint: back } = await store.checkpointAt('shapes', i + 1);
+        expect(JSON.stringify(back.snapshot)).toBe(JSON.stringify(shape.snapshot));
+        expect(back).toEqual(shape);
+      }
+      const record = await store.read('shapes');
+      expect(record.status).toBe('done');
+      expect(record.output).toEqual({ answer: 42 });
+      expect(record.snapshot).toBeNull();
     });
 
     it('numbers the history on across sessions; opening a run adds nothing to it', async () => {

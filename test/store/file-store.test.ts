@@ -32,6 +32,16 @@ function firstReleaseRun(runId: string): RunRecord {
 }
 
 describe('FileStore layout', () => {
+  it('creates a run as one directory holding its run.json and lock, and no empty files', async () => {
+    const files = store();
+    const paths = runPaths(files.dir, 'new');
+    const session = await files.create(meta('new'));
+    expect(readdirSync(paths.dir).sort()).toEqual(['lock', 'run.json']);
+    await session.close();
+    expect(readdirSync(paths.dir)).toEqual(['run.json']);
+    expect(await files.read('new')).toMatchObject({ status: 'running', snapshot: null, epoch: 1, updatedAt: meta('new').createdAt });
+  });
+
   it('keeps a run as a directory of plain files, and its lock only while driven', async () => {
     const files = store();
     const paths = runPaths(files.dir, 'r1');
@@ -39,27 +49,46 @@ describe('FileStore layout', () => {
     expect(existsSync(paths.lock)).toBe(true);
     await session.append(entry('k1'));
     await session.commit(checkpoint(), [tick('a')]);
+    // A commit of a running run is one history line: checkpoint.json is written when the run comes to rest.
+    expect(existsSync(paths.checkpoint)).toBe(false);
+    await session.commit(checkpoint({ status: 'waiting' }));
     await session.close();
     expect(readdirSync(paths.dir).sort()).toEqual(['checkpoint.json', 'history.ndjson', 'journal.ndjson', 'run.json', 'timeline.ndjson']);
     expect(JSON.parse(readFileSync(paths.meta, 'utf8'))).toMatchObject({ format: 2, runId: 'r1', workflow: { hash: 'h1' } });
-    expect(JSON.parse(readFileSync(paths.checkpoint, 'utf8'))).toMatchObject({ ...checkpoint(), epoch: 1 });
+    expect(JSON.parse(readFileSync(paths.checkpoint, 'utf8'))).toMatchObject({ ...checkpoint({ status: 'waiting' }), epoch: 1, seq: 2 });
     expect(readFileSync(paths.journal, 'utf8').trim().split('\n')).toHaveLength(1);
     expect(readFileSync(paths.timeline, 'utf8').trim().split('\n')).toHaveLength(1);
-    expect(readFileSync(paths.history, 'utf8').trim().split('\n')).toHaveLength(1);
+    expect(readFileSync(paths.history, 'utf8').trim().split('\n')).toHaveLength(2);
   });
 
-  it('does not grow the checkpoint with the journal: same size after 1,000 appends', async () => {
+  it('reads the latest checkpoint from the history when checkpoint.json is older, and checkpoint.json when it is newer', async () => {
     const files = store();
-    const paths = runPaths(files.dir, 'long');
-    const session = await files.create(meta('long'));
-    await session.commit(checkpoint());
-    const before = statSync(paths.checkpoint).size;
-    for (let i = 0; i < 1000; i++) await session.append(entry(`k${i}`));
-    await session.commit(checkpoint());
-    expect(statSync(paths.checkpoint).size).toBe(before);
-    expect(statSync(paths.journal).size).toBeGreaterThan(100 * before);
+    const paths = runPaths(files.dir, 'latest');
+    const first = await files.create(meta('latest'));
+    await first.commit(checkpoint({ status: 'waiting', activeMs: 1 }));
+    await first.commit(checkpoint({ activeMs: 2 }));
+    expect(JSON.parse(readFileSync(paths.checkpoint, 'utf8'))).toMatchObject({ status: 'waiting', seq: 1 });
+    expect(await files.read('latest')).toMatchObject({ status: 'running', activeMs: 2, epoch: 1 });
+    await first.close();
+    // Taking the run bumps the epoch in checkpoint.json, which then copies the last line.
+    const second = await files.open('latest');
+    expect(JSON.parse(readFileSync(paths.checkpoint, 'utf8'))).toMatchObject({ status: 'running', activeMs: 2, epoch: 2, seq: 2 });
+    await second.commit(checkpoint({ activeMs: 3 }));
+    expect(await files.read('latest')).toMatchObject({ activeMs: 3, epoch: 2 });
+    expect((await files.list()).runs[0]).toMatchObject({ status: 'running', activeMs: 3 });
+    await second.close();
+  });
+
+  it('reads a run whose checkpoint.json predates seq numbers (written before each history line) from checkpoint.json', async () => {
+    const files = store();
+    const paths = runPaths(files.dir, 'older');
+    const session = await files.create(meta('older'));
+    await session.commit(checkpoint({ status: 'waiting', activeMs: 5 }));
     await session.close();
-    expect((await files.read('long')).journal).toHaveLength(1000);
+    const written: Record<string, unknown> = JSON.parse(readFileSync(paths.checkpoint, 'utf8'));
+    const { seq: _seq, ...older } = written;
+    writeFileSync(paths.checkpoint, JSON.stringify({ ...older, activeMs: 6 }));
+    expect((await files.read('older')).activeMs).toBe(6);
   });
 });
 

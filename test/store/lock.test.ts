@@ -1,6 +1,6 @@
 // Run locks: one driver per run, held by a lease its heartbeat renews; a dead pid counts only where it provably can.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -34,6 +34,21 @@ async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> 
 }
 
 describe('RunLock', () => {
+  it('fences by its open file: held while the file has a name, lost once a newer driver takes it or it is removed', () => {
+    const path = lockPath();
+    const first = acquire(path, 50);
+    expect(() => first.checkHeld()).not.toThrow();
+    utimesSync(path, hourAgo(), hourAgo()); // its lease lapsed: a newer driver may take it
+    const newer = acquire(path, 50);
+    expect(() => first.checkHeld()).toThrow(FencedError);
+    expect(() => newer.checkHeld()).not.toThrow();
+    newer.release();
+    expect(() => newer.checkHeld()).toThrow(FencedError);
+    const again = acquire(path);
+    rmSync(path);
+    expect(() => again.checkHeld()).toThrow(FencedError);
+  });
+
   it('writes its owner, refuses a second driver, and can be taken again once released', () => {
     const path = lockPath();
     const lock = acquire(path);

@@ -1,6 +1,7 @@
 // Model calls paid across crashes, from the simulator's log of requests and the runs' journals: what was asked again
 // after it was journaled, and whether each call paid more often than journaled was in flight when something died.
 import { expect } from 'vitest';
+import { isCallEntry } from '../../src/steps/services.ts';
 import type { RunRecord } from '../../src/store/index.ts';
 
 /** A request as the simulator received it: its journal request hash, when it arrived (ms since the epoch), from whom. */
@@ -23,7 +24,7 @@ export interface Accounting {
  * `lastDisruption` (it was in flight when its driver died, froze or lost its store); returns those and the late requests.
  */
 export function accountCalls(records: readonly RunRecord[], requests: readonly Paid[], lastDisruption: number): Accounting {
-  const journal = records.flatMap((r) => r.journal);
+  const journal = records.flatMap((r) => r.journal).filter(isCallEntry); // kept fan-out outputs are no requests
   const late: Paid[] = [];
   for (const entry of journal) late.push(...requests.filter((r) => r.hash === entry.requestHash && r.at > Date.parse(entry.at)));
   const journaled = new Map<string, number>();

@@ -6,6 +6,7 @@
 // Another kill schedule: EMBEDDED_CRASH_SEED=… npx vitest run test/worker/embedded-crash.test.ts
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { isCallEntry } from '../../src/steps/services.ts';
 import pipeline from '../../machines/feature-pipeline.ts';
 import { hasCode } from '../../src/errors.ts';
 import { runWorkflow, sendToRun } from '../../src/runtime/index.ts';
@@ -182,7 +183,7 @@ describe('embedded workers under a SIGKILL', { timeout: 150_000 }, () => {
       const completed = sim.log();
       const hashOf = (bodyHash: number) => bodies.get(bodyHash) ?? expect.unreachable(`a completed request (body ${bodyHash}) no process paired`);
       const paid = countBy(completed, (c) => hashOf(c.bodyHash));
-      const journal = records.flatMap((r: RunRecord) => r.journal);
+      const journal = records.flatMap((r: RunRecord) => r.journal).filter(isCallEntry); // kept fan-out outputs are no requests
       const journaled = countBy(journal, (e) => e.requestHash);
       // What the kill may cost again: requests the victim sent whose results it had not journaled when it died.
       const victimSent = countBy(byPid.get(victimPid) ?? [], (p) => p.request);

@@ -116,7 +116,9 @@ describe.skipIf(skip)('queue worker (BullMQ + PostgreSQL)', { timeout: 60_000 },
     expect(wakeAt).toBeGreaterThan(Date.now() - 1_000);
     expect(events).toContainEqual(expect.objectContaining({ type: 'later', runId: id, at: wakeAt }));
     const job = await queue.queue.getJob(jobIdOf(id));
-    expect(await job?.getState()).toBe('delayed');
+    // Delayed until its deadline; on a busy machine the deadline may already have come by the time it is read.
+    const state = await job?.getState();
+    if (state !== 'delayed') expect(Date.now()).toBeGreaterThanOrEqual(wakeAt ?? Infinity);
     const record = await finished(store, id);
     expect(record.status).toBe('done');
     expect(record.snapshot?.['value']).toBe('expired');

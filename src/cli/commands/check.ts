@@ -7,7 +7,8 @@ import { type CliIO, type Command, ExitCode, parseFlags, UsageError } from '../c
 const help = `Usage: harness check <workflow files...> [--json] [--input <json>]
 
 Checks each workflow's machine without running it: unreachable states, states that cannot finish,
-invokes without onError, guard-less automatic loops, bare 'after' delays (not resume-safe), actor
+invokes without onError, invokes without an id (a warning: their calls are keyed under a name
+derived from the step), guard-less automatic loops, bare 'after' delays (not resume-safe), actor
 and guard names missing from setup(), and an initial context that is not plain JSON.
 
 Options:

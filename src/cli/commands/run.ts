@@ -11,7 +11,7 @@ const help = `Usage: harness run <workflow-file> [options]
 
 Starts a run of the workflow exported by <workflow-file> (a module whose default export is made with
 defineWorkflow) and drives it until it finishes, waits for a person, or is stopped with Ctrl-C.
-Every step is checkpointed to <snapshots>/<run-id>/ (run.json, journal.ndjson, checkpoint.json). Models are
+Every step is checkpointed to <snapshots>/<run-id>/ (run.json, journal.ndjson, history.ndjson). Models are
 reached at $OLLAMA_HOST, or routed among $OLLAMA_HOSTS (a comma-separated list, each host[*slots]).
 
 Options:

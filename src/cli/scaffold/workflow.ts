@@ -55,6 +55,7 @@ export const triageMachine = setup({
   states: {
     triaging: {
       invoke: {
+        id: 'triageStep',
         src: 'triageStep',
         input: ({ context }) => ({ ticket: context.ticket }),
         onDone: [

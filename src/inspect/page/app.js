@@ -1,10 +1,11 @@
 // The inspector page: runs list and one run (diagram, actions, calls, timeline, checkpoints to fork from, snapshot), kept live over SSE;
 // evals (harness eval) and their cases × variants matrix, whose cells open a case's run.
 import { callDetailPanel, callsTable, inflightPanel, takeCallNews, usagePanel } from './calls.js';
-import { highlight, renderDiagram } from './diagram.js';
+import { showAgents } from './agents.js';
+import { highlight, renderDiagram, transitionsList } from './diagram.js';
 import { evalPage, evalsList } from './evals.js';
 import { historyPanel } from './history.js';
-import { blockedOf, el, finalStatuses, fmtClock, fmtMs, fmtNum, fmtTime, runStatusBadge, statusBadge, table } from './render.js';
+import { blockedOf, el, finalStatuses, fmtClock, fmtMs, fmtNum, fmtTime, runStatusBadge, table } from './render.js';
 import { filterBar, filterFromHash, queryOf, runsTable } from './runs.js';
 
 const token = new URLSearchParams(location.search).get('token') ?? '';
@@ -282,43 +283,6 @@ async function loadRun(runId, parts, api) {
     el('h3', {}, 'output'), el('pre', { class: 'json' }, JSON.stringify(run.output, null, 2)),
   );
   parts.snapshot.textContent = JSON.stringify(run.snapshot, null, 2);
-}
-
-/** One panel per sub-agent; a panel is kept while its agent lives, so only its highlight changes between updates. */
-function showAgents(container, agents, hash) {
-  const kept = new Map([...container.children].map((node) => [node.dataset.key, node]));
-  container.replaceChildren(...agents.map((agent) => {
-    const key = `${hash} ${agent.id} ${agent.src}`;
-    const panel = kept.get(key) ?? agentPanel(agent, key);
-    panel.querySelector('.agent-status').replaceChildren(statusBadge(agent.status));
-    const drawing = panel.querySelector('svg.statechart');
-    if (drawing) highlight(drawing, agent.active);
-    panel.querySelector('.agent-active').textContent = agent.active.join(', ') || '(none)';
-    return panel;
-  }));
-}
-
-function agentPanel(agent, key) {
-  return el('div', { class: 'agent', dataset: { key, agent: agent.id } },
-    el('h3', {}, agent.kind === 'step' ? 'model step ' : 'sub-agent ', el('code', {}, agent.id), ` (${agent.src}) `, el('span', { class: 'agent-status' })),
-    el('div', { class: 'diagram' }, agent.diagram
-      ? [renderDiagram(agent.diagram, `statechart of ${agent.kind === 'step' ? 'model step' : 'sub-agent'} ${agent.id}`), transitionsList(agent.diagram.transitions)]
-      : el('p', { class: 'error' }, agent.diagramError ?? 'no diagram')),
-    el('p', { class: 'active-line' }, 'active: ', el('code', { class: 'agent-active' })),
-  );
-}
-
-function transitionsList(transitions) {
-  return el('details', { class: 'transitions' },
-    el('summary', {}, `Transitions (${transitions.length})`),
-    table([
-      { title: 'from', cell: (t) => t.from || '(any state)' },
-      { title: 'event', cell: (t) => t.event },
-      { title: 'guard', cell: (t) => t.guard ?? '' },
-      { title: 'to', cell: (t) => (t.to.length ? t.to.join(', ') : '(stays)') },
-    ], transitions),
-    el('p', { class: 'muted' }, 'Eventless (always) transitions are drawn only when the stored definition includes them; machine.toJSON() leaves them out.'),
-  );
 }
 
 const timelineShown = 300;

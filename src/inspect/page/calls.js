@@ -28,7 +28,8 @@ export function inflightPanel(run) {
   for (const call of run.inflight) rows.set(call.key, { ...call, text: null });
   for (const [key, call] of streamed) {
     if (call.end) continue;
-    rows.set(key, { key, label: rows.get(key)?.label ?? labelOfKey(key), step: call.step, model: call.model, attempt: call.attempt ?? rows.get(key)?.attempt, text: call.text });
+    // A streamed call names its step as the CLI does (`fan[0]/expand`); the key is the last resort.
+    rows.set(key, { key, label: rows.get(key)?.label ?? (call.step !== '?' ? call.step : labelOfKey(key)), step: call.step, model: call.model, attempt: call.attempt ?? rows.get(key)?.attempt, text: call.text });
   }
   if (rows.size === 0) return el('p', { class: 'muted' }, 'No model call in flight.');
   return el('div', {}, [...rows.values()].map((c) =>

@@ -1,5 +1,5 @@
 // Draws the server's statechart layout as SVG, and marks the active states on it.
-import { svg } from './render.js';
+import { el, svg, table } from './render.js';
 
 /** Builds the SVG for a layout from /api/runs/:id (`diagram`): boxes nest, arrows carry event [guard] labels. */
 export function renderDiagram(diagram, label = 'statechart') {
@@ -88,4 +88,18 @@ export function highlight(root, leaves) {
   }
   for (const g of root.querySelectorAll('g.edge')) g.classList.toggle('live', active.has(g.dataset.from));
   root.dataset.active = leaves.join(' ');
+}
+
+/** The transitions of a chart as a folded table (root transitions, which have no arrow, included). */
+export function transitionsList(transitions) {
+  return el('details', { class: 'transitions' },
+    el('summary', {}, `Transitions (${transitions.length})`),
+    table([
+      { title: 'from', cell: (t) => t.from || '(any state)' },
+      { title: 'event', cell: (t) => t.event },
+      { title: 'guard', cell: (t) => t.guard ?? '' },
+      { title: 'to', cell: (t) => (t.to.length ? t.to.join(', ') : '(stays)') },
+    ], transitions),
+    el('p', { class: 'muted' }, 'Eventless (always) transitions are drawn only when the stored definition includes them; machine.toJSON() leaves them out.'),
+  );
 }
