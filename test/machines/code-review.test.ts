@@ -27,7 +27,24 @@ describe('machines/code-review', () => {
   });
 
   it('reviews in parallel, merges all three specialists, and escalates the verdict the judge grades low', async () => {
-    const record = await review(sampleReviewScript());
+    // Each specialist's reply is held until all three asked: they overlap however busy the machine (a sequential
+    // review would never release them, and the test would time out rather than pass).
+    const script = sampleReviewScript();
+    const asked = new Set<string>();
+    let releaseAll = () => {};
+    const allAsked = new Promise<void>((resolve) => {
+      releaseAll = resolve;
+    });
+    const held: ScriptedReply = async (req) => {
+      const specialty = /^Specialty: (\w+)/.exec(req.messages.findLast((m) => m.role === 'user')?.content ?? '')?.[1];
+      if (specialty) {
+        asked.add(specialty);
+        if (asked.size === 3) releaseAll();
+        await allAsked;
+      }
+      return script(req);
+    };
+    const record = await review(held);
     expect(record.status).toBe('done');
     const output = record.output as ReviewOutput;
     expect(new Set(output.findings.map((f) => f.specialty))).toEqual(new Set(['correctness', 'security', 'style']));

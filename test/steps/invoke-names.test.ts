@@ -8,6 +8,7 @@ import { describeTimeline } from '../../src/inspect/timeline.ts';
 import { runWorkflow } from '../../src/runtime/runs.ts';
 import { defineWorkflow, fanOut, modelStep, type CallEvent } from '../../src/steps/index.ts';
 import { hasDerivedId, nameInvokes } from '../../src/steps/invoke-names.ts';
+import { isCallEntry } from '../../src/steps/services.ts';
 import { answerSchema, modulePath, removeTempDirs, small, tempStore, validReply, type Question } from './fixtures.ts';
 import { useSimulators } from '../helpers/simulators.ts';
 
@@ -114,7 +115,7 @@ describe('a run of unnamed invokes', () => {
     const labels = ['fan[0]/expand', 'fan[1]/expand', 'fan[2]/expand', 'summarise'];
     expect(live.toSorted()).toEqual(labels);
     expect(callRows(record).map((row) => row.step).toSorted()).toEqual(labels);
-    expect(record.journal.map((entry) => entry.key.slice(0, entry.key.indexOf(':'))).toSorted()).toEqual([
+    expect(record.journal.filter(isCallEntry).map((entry) => entry.key.slice(0, entry.key.indexOf(':'))).toSorted()).toEqual([
       'root/fan/fan.0/attempt',
       'root/fan/fan.1/attempt',
       'root/fan/fan.2/attempt',
