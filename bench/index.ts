@@ -27,6 +27,7 @@ const benches: Record<string, () => Promise<{ run: (options: BenchOptions) => Pr
   takeover: () => import('./takeover.ts'),
   'eval-overhead': () => import('./eval-overhead.ts'),
   context: () => import('./context.ts'),
+  versions: () => import('./versions.ts'),
 };
 
 const args = process.argv.slice(2);

@@ -9,6 +9,7 @@ import { isCallEntry } from '../steps/services.ts';
 import { finalStatuses, type Blocked, type RunRecord, type RunStatus, type StoredJournalEntry } from '../store/index.ts';
 import type { StoredCall } from '../store/record.ts';
 import type { ErrorKind } from '../llm/types.ts';
+import { shortVersion } from '../versions/index.ts';
 import { ExitCode } from './command.ts';
 import { compactJson, duration, localTime, shellWord, tokens } from './format.ts';
 import { harnessCommand } from './invocation.ts';
@@ -249,4 +250,11 @@ export function flagReasons(record: RunRecord): { label: string; reasons: string
     blocks.push({ label, reasons: [flag.slice(cut + 2), ...step.attempts] });
   }
   return blocks;
+}
+
+/** A run's version for people: its short hash, and whether its workflow file has moved on (`harness upgrade`). */
+export function versionCell(version: string, behind: boolean | null | undefined, runId: string, p: Paint): string {
+  const short = shortVersion(version);
+  if (behind === true) return `${short}  ${p.yellow('behind its workflow file')} (harness upgrade ${runId})`;
+  return behind === false ? `${short}  current` : short;
 }

@@ -14,6 +14,7 @@ export const commands: CommandRegistry = {
   submit: async () => (await import('./commands/submit.ts')).submitCommand,
   worker: async () => (await import('./commands/worker.ts')).workerCommand,
   cancel: async () => (await import('./commands/cancel.ts')).cancelCommand,
+  upgrade: async () => (await import('./commands/upgrade.ts')).upgradeCommand,
   check: async () => (await import('./commands/check.ts')).checkCommand,
   diagram: async () => (await import('./commands/diagram.ts')).diagramCommand,
   inspect: async () => (await import('./commands/inspect.ts')).inspectCommand,

@@ -6,7 +6,8 @@ import { isHarnessError } from '../errors.ts';
 import { displayHost, resolveHost } from '../llm/host.ts';
 import { HostSet } from '../llm/hosts.ts';
 import { cancelRun, driveFork, eventFrom, hostLimiter, prepareFork, resumeWorkflow, sendToRun } from '../runtime/index.ts';
-import { assertRunId, type RunStore } from '../store/index.ts';
+import { isBehind, sourceOf, upgradeRun } from '../runtime/upgrade.ts';
+import { assertRunId, finalStatuses, versionOf, type RunRecord, type RunStore } from '../store/index.ts';
 import { scrubText } from '../util/secrets.ts';
 import { callDetail } from './call-detail.ts';
 import { CallRelay, type CallNews } from './call-relay.ts';
@@ -92,6 +93,13 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
   const modelHosts = modelHostSet ? modelHostSet.status().map((h) => h.host) : [displayHost(resolveHost(undefined, process.env))];
   const hooks = (runId: string) => ({ store, runId, cwd, limiter, ...(modelHostSet ? { hosts: modelHostSet } : {}) });
 
+  /** The run's version and whether its workflow file's code moved on (null: not known, or the run ended). */
+  async function versionView(record: RunRecord): Promise<{ hash: string; behind: boolean | null } | null> {
+    const hash = versionOf(record);
+    if (hash === undefined) return null;
+    return { hash, behind: finalStatuses.includes(record.status) ? null : await isBehind(hash, sourceOf(record, cwd)) };
+  }
+
   async function post(runId: string, action: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readJsonBody(req);
     if (action === 'cancel') {
@@ -106,6 +114,11 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
       const event = eventOf(body);
       const started = await drives.start(runId, (h) => sendToRun({ ...hooks(runId), event, ...h }));
       return sendJson(res, 202, started);
+    }
+    if (action === 'upgrade') {
+      // Refused like the CLI's (being driven, finished, states that no longer exist): nothing written then.
+      const report = await upgradeRun({ store, runId, cwd });
+      return sendJson(res, 200, { ...report, status: report.outcome });
     }
     if (action === 'fork') {
       // Every refusal (unknown seq, finished-at checkpoint, changed definition, bad patch) comes from the plan: nothing written.
@@ -156,7 +169,10 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
       return sendJson(res, 200, await evalsApi(options.evals, parts.slice(1)));
     }
     if (parts[0] === 'runs' && parts.length === 1) return sendJson(res, 200, filterRuns(await store.list(), runFilterOf(url.searchParams)));
-    if (parts[0] === 'runs' && parts.length === 2) return sendJson(res, 200, runView(await store.read(assertRunId(parts[1] as string))));
+    if (parts[0] === 'runs' && parts.length === 2) {
+      const record = await store.read(assertRunId(parts[1] as string));
+      return sendJson(res, 200, { ...runView(record), version: await versionView(record) });
+    }
     if (parts[0] === 'runs' && parts[2] === 'history' && parts.length === 3) {
       const runId = assertRunId(parts[1] as string);
       return sendJson(res, 200, await historyView(store, runId));

@@ -4,7 +4,7 @@ import { actorPath, isServicesHolder, lendServices, type CallEvent, type Context
 import type { HostSet } from '../llm/hosts.ts';
 import type { CallCache } from '../steps/call-cache.ts';
 import type { PersistedSnapshot, Workflow } from '../steps/workflow.ts';
-import type { Checkpoint, RunRecord, RunSession, RunStatus, TimelineEntry } from '../store/index.ts';
+import { versionOf, type Checkpoint, type RunRecord, type RunSession, type RunStatus, type TimelineEntry } from '../store/index.ts';
 import { activity, isMachineSnapshot, retryParked, statePaths } from './activity.ts';
 import { RunBudget } from './budget.ts';
 import { CommitQueue } from './commit-queue.ts';
@@ -74,6 +74,7 @@ function flagsIn(context: unknown): string[] {
 export async function drive(options: DriveOptions): Promise<RunRecord> {
   const { session, workflow, start } = options;
   const record = session.record;
+  const version = versionOf(record);
   const budget = new RunBudget(record.budget, record.activeMs, record.journal);
   const gate = new StopGate();
   let timeline: TimelineEntry[] = [];
@@ -160,6 +161,8 @@ export async function drive(options: DriveOptions): Promise<RunRecord> {
       usage: budget.usage(),
       activeMs: budget.clock(),
       wakeAt: now.wakeAt,
+      // Each checkpoint names the code it was written under: an upgrade moves it, in the same commit as the snapshot.
+      ...(version !== undefined ? { version } : {}),
       ...(snapshot.status === 'done' ? { output: snapshot.output } : {}),
       ...(snapshot.status === 'error' ? { error: snapshot.error instanceof Error ? snapshot.error.message : String(snapshot.error) } : {}),
     };

@@ -6,6 +6,7 @@ import { definitionHash } from './definition.ts';
 import type { DriveStart } from './driver.ts';
 import { isPlainObject } from '../util/plain-object.ts';
 import { InputError, RunFinishedError } from './errors.ts';
+import { loadVersion } from './load.ts';
 import { checkDefinition, driveSession, parseInput, restorableSnapshot, workflowOf, type DriveHooks } from './runs.ts';
 
 export { CheckpointNotFoundError } from '../store/index.ts';
@@ -58,12 +59,29 @@ export interface ForkPlan {
   /** The source's journal entries up to the checkpoint, marked reused: calls the fork replays rather than pays for. */
   journal: StoredJournalEntry[];
   start: DriveStart;
+  /**
+   * True when a new input restarts the run from its start state (the checkpoint's snapshot was made from the old
+   * input): the journaled calls whose requests are still the same are replayed, the others made anew.
+   */
+  restarted: boolean;
+}
+
+/** The workflow a checkpoint forks onto: the version it was written under, else the caller's or the run's module. */
+async function forkWorkflow(options: Omit<ForkOptions, keyof DriveHooks> & Pick<DriveHooks, 'store'>, source: RunRecord, version: string | undefined) {
+  if (options.workflow) return { workflow: options.workflow, hash: source.workflow.hash, meta: { ...source.workflow } };
+  if (version !== undefined) {
+    const loaded = await loadVersion(options.store, version);
+    return { workflow: loaded.workflow, hash: loaded.definitionHash, meta: { ...source.workflow, version, hash: loaded.definitionHash, definition: loaded.definition } };
+  }
+  const { workflow, hash } = await workflowOf(source, options.cwd ?? process.cwd());
+  return { workflow, hash, meta: { ...source.workflow } };
 }
 
 /**
  * Decides a fork on reads alone, so every refusal writes nothing: an unknown run or seq, a checkpoint where the run
  * had already ended, a changed definition (unless the workflow migrates: then the new run follows the new one), a bad
- * input or context patch.
+ * input or context patch. A checkpoint forks onto the version it was written under (an upgrade later in the source
+ * run changes nothing for it); a new input restarts from the start state.
  */
 export async function prepareFork(options: Omit<ForkOptions, keyof DriveHooks> & Pick<DriveHooks, 'store'>): Promise<ForkPlan> {
   const { store, runId, at } = options;
@@ -71,26 +89,30 @@ export async function prepareFork(options: Omit<ForkOptions, keyof DriveHooks> &
   const kept = await store.checkpointAt(runId, at);
   // A fork reuses the journal up to the checkpoint: with part of it gone, the fork would pay for those calls again.
   assertJournalCovers(runId, undefined, source.journal.length, at, kept.journalCount);
-  const wf = options.workflow ?? (await workflowOf(source, options.cwd ?? process.cwd())).workflow;
   if (finalStatuses.includes(kept.checkpoint.status)) {
     throw new RunFinishedError(`checkpoint ${at} of run ${runId} is ${kept.checkpoint.status}: nothing to fork from there; pick an earlier one (harness history ${runId})`);
   }
-  const checked = checkDefinition(runId, source.workflow.hash, kept.checkpoint.snapshot, wf, true);
+  const restarted = options.input !== undefined;
+  if (restarted && options.contextPatch !== undefined) {
+    throw new InputError('a new input restarts the run from its start state, where there is no checkpoint context to patch: give the input or the context patch, not both');
+  }
+  const { workflow: wf, hash, meta: workflowMeta } = await forkWorkflow(options, source, kept.checkpoint.version ?? source.workflow.version);
+  const checked = checkDefinition(runId, hash, kept.checkpoint.snapshot, wf, true);
   if (!checked) throw new Error('a migrating definition check always gives a snapshot');
   const patch = options.contextPatch === undefined ? {} : checkContextPatch(options.contextPatch);
   const snapshot = restorableSnapshot(runId, patchContext(checked.snapshot, patch, runId, at));
-  const input = options.input === undefined ? source.input : parseInput(wf, options.input);
+  const input = restarted ? parseInput(wf, options.input) : source.input;
   const meta: RunMeta = {
     runId: options.newRunId !== undefined ? assertRunId(options.newRunId) : newRunId(wf.id),
-    workflow: checked.migratedTo
-      ? { ...source.workflow, hash: definitionHash(wf.machine), definition: machineDefinition(wf.machine) }
-      : { ...source.workflow },
+    workflow: checked.migratedTo ? { ...workflowMeta, hash: definitionHash(wf.machine), definition: machineDefinition(wf.machine) } : workflowMeta,
     input,
     budget: source.budget,
     seed: source.seed,
     createdAt: new Date().toISOString(),
   };
-  return { meta, workflow: wf, journal: source.journal.slice(0, kept.journalCount).map((entry) => ({ ...entry, reusedFrom: entry.reusedFrom ?? runId })), start: snapshot ? { snapshot } : { input } };
+  const start: DriveStart = snapshot && !restarted ? { snapshot } : { input };
+  const journal = source.journal.slice(0, kept.journalCount).map((entry) => ({ ...entry, reusedFrom: entry.reusedFrom ?? runId }));
+  return { meta, workflow: wf, journal, start, restarted };
 }
 
 /** Creates the planned run (RunExistsError if its id is taken), copies the reused journal in, and drives it. */
@@ -107,9 +129,11 @@ export async function driveFork(plan: ForkPlan, hooks: DriveHooks): Promise<RunR
 }
 
 /**
- * Starts a new run from checkpoint `at` of run `runId` and drives it like resume. The new run has the source's meta
- * (new id and createdAt; `input` replaced if given) and the first `journalCount` journal entries of the source, so
- * calls finished before the checkpoint are replayed, never paid again, and calls after it are made anew. A context
+ * Starts a new run from checkpoint `at` of run `runId` and drives it like resume, on the version that checkpoint was
+ * written under. The new run has the source's meta (new id and createdAt) and the first `journalCount` journal
+ * entries of the source, so calls finished before the checkpoint are replayed, never paid again, and calls after it
+ * are made anew. A new `input` restarts the run from its start state: journaled calls whose requests are unchanged
+ * are replayed, the others (those whose prompt reads the input) are paid for. A context
  * patch changes the root context only: a step already running at the checkpoint restarts with the input it had.
  */
 export async function forkRun(options: ForkOptions): Promise<RunRecord> {

@@ -18,7 +18,7 @@ let registered: Promise<void> | undefined;
  * tsx's hooks registered once for the whole process (not a namespaced tsImport): a workflow module and the CLI must
  * share one copy of xstate-llm-harness, xstate and zod, which a separate module graph would duplicate.
  */
-function registerTsx(): Promise<void> {
+export function registerTsx(): Promise<void> {
   registered ??= import('tsx/esm/api').then(
     ({ register }) => {
       register();
@@ -57,7 +57,7 @@ function packageScope(file: string): { packageJson: string; type: string } | und
  * gives). tsx would load it as CommonJS, where importing xstate-llm-harness (an ES module) fails with "Cannot require()
  * ES Module … in a cycle", and a CommonJS copy of xstate would not be the harness's. Said up front, with the fix.
  */
-function assertEsm(file: string): void {
+export function assertEsm(file: string): void {
   if (file.endsWith('.mts')) return;
   const scope = packageScope(file);
   if (!file.endsWith('.cts') && (scope === undefined || scope.type === 'module')) return;

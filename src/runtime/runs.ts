@@ -1,6 +1,6 @@
 // The runtime's public verbs: run, resume, send, cancel, list, get — each a short story over a RunStore and the driver.
 import { existsSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { createActor, type AnyEventObject, type AnyMachineSnapshot, type Snapshot } from 'xstate';
 import { HostPool } from '../llm/pool.ts';
 import { hasCode } from '../errors.ts';
@@ -8,13 +8,14 @@ import type { HostSet } from '../llm/hosts.ts';
 import { defaultContextWindows, type ContextWindows } from '../llm/context/windows.ts';
 import { defaultOutagePolicy, type HostLimiter, type OutagePolicy } from '../steps/services.ts';
 import { definingModule, restorable, type Workflow } from '../steps/workflow.ts';
-import { checkpointOf, finalStatuses, newRunId, assertRunId, type RunListing, type RunMeta, type RunRecord, type RunSession, type RunStore } from '../store/index.ts';
+import { checkpointOf, finalStatuses, newRunId, assertRunId, versionOf, type RunListing, type RunMeta, type RunRecord, type RunSession, type RunStore } from '../store/index.ts';
+import { buildVersion, type BuiltVersion } from '../versions/index.ts';
 import { acceptedEvents, parseDefinition } from '../definition/index.ts';
 import { definitionHash, storedDefinition } from './definition.ts';
 import { drive, statePaths, type DriveOptions, type DriveStart } from './driver.ts';
 import { DefinitionChangedError, EventRejectedError, InputError, RunFinishedError, WorkflowLoadError } from './errors.ts';
 import { checkedEvent } from './events.ts';
-import { loadWorkflow } from './load.ts';
+import { loadVersion, loadWorkflow, storeVersion } from './load.ts';
 import { assertRunOf, runOf, type EventOf, type InputOf, type RunOf } from './typed.ts';
 
 /** What every verb that drives a run can be given. */
@@ -61,6 +62,8 @@ export interface RunOptions<W extends Workflow = Workflow> extends DriveHooks {
   /** Seeds backoff jitter. Default 1. */
   seed?: number;
   cwd?: string;
+  /** The module's code as `loadWorkflow` built it; default: built from `modulePath` when that file exists. */
+  version?: BuiltVersion;
 }
 
 /**
@@ -99,15 +102,32 @@ export function parseInput(workflow: Workflow, input: unknown): unknown {
 }
 
 /** What a new run is made of: its id, workflow (module, hash, definition), input, budget and seed. */
-export type NewRunOptions = Pick<RunOptions, 'workflow' | 'modulePath' | 'runId' | 'budget' | 'seed' | 'cwd'>;
+export type NewRunOptions = Pick<RunOptions, 'workflow' | 'modulePath' | 'runId' | 'budget' | 'seed' | 'cwd' | 'version'>;
+
+/**
+ * Stores the code a new run starts on (once per hash) and gives its hash: the version `loadWorkflow` built, else the
+ * module at `modulePath` built now; undefined when there is no such file (a workflow made in code, resumed only by
+ * a caller that hands it over again).
+ */
+export async function startVersion(store: RunStore, options: NewRunOptions): Promise<string | undefined> {
+  const module = modulePathOf(options);
+  const path = module === '' ? undefined : resolve(options.cwd ?? process.cwd(), module);
+  const version = options.version ?? (path !== undefined && existsSync(path) ? await buildVersion(path) : undefined);
+  return version === undefined ? undefined : storeVersion(store, { workflow: options.workflow, version });
+}
+
+/** The module a new run records: the one given, else the one that called `defineWorkflow`; '' when neither is known. */
+function modulePathOf(options: Pick<NewRunOptions, 'workflow' | 'modulePath'>): string {
+  return options.modulePath ?? definingModule(options.workflow) ?? '';
+}
 
 /**
  * The meta of a new run, the input already checked by `parseInput`: what `runWorkflow` and `submitRun` create. With no
  * module known (a workflow made outside a file), the module is left empty: the run resumes only from code.
  */
-export function newRunMeta(options: NewRunOptions, input: unknown): RunMeta {
+export function newRunMeta(options: NewRunOptions, input: unknown, version?: string): RunMeta {
   const { workflow } = options;
-  const modulePath = options.modulePath ?? definingModule(workflow) ?? '';
+  const modulePath = modulePathOf(options);
   return {
     runId: options.runId !== undefined ? assertRunId(options.runId) : newRunId(workflow.id),
     workflow: {
@@ -116,6 +136,7 @@ export function newRunMeta(options: NewRunOptions, input: unknown): RunMeta {
       moduleRelative: modulePath === '' ? '' : relative(options.cwd ?? process.cwd(), modulePath),
       hash: definitionHash(workflow.machine),
       definition: storedDefinition(workflow.machine),
+      ...(version !== undefined ? { version } : {}),
     },
     input,
     budget: { ...workflow.budget, ...options.budget },
@@ -131,7 +152,7 @@ export function newRunMeta(options: NewRunOptions, input: unknown): RunMeta {
 export async function runWorkflow<W extends Workflow>(options: RunOptions<W>): Promise<RunOf<W>> {
   const { workflow, store } = options;
   const input = parseInput(workflow, options.input);
-  const session = await store.create(newRunMeta(options, input));
+  const session = await store.create(newRunMeta(options, input, await startVersion(store, options)));
   return runOf<W>(await driveSession(session, workflow, { input }, options));
 }
 
@@ -141,7 +162,7 @@ export async function runWorkflow<W extends Workflow>(options: RunOptions<W>): P
  */
 export async function submitRun<W extends Workflow>(options: NewRunOptions & { workflow: W; store: RunStore; input: InputOf<W> }): Promise<string> {
   const input = parseInput(options.workflow, options.input);
-  const session = await options.store.create(newRunMeta(options, input));
+  const session = await options.store.create(newRunMeta(options, input, await startVersion(options.store, options)));
   await session.close();
   return session.runId;
 }
@@ -159,8 +180,17 @@ export async function driveSession(session: RunSession, workflow: Workflow, star
   }
 }
 
-/** Loads the workflow a run was started with: from its stored module path, or relative to `cwd` for a moved checkout. */
-export async function workflowOf(record: RunRecord, cwd = process.cwd()): Promise<{ workflow: Workflow; modulePath: string }> {
+/**
+ * Loads the workflow a run is on: its stored version when `store` is given and the run has one (no source file
+ * needed); else from its stored module path, or relative to `cwd` for a moved checkout. `hash`: the definition hash
+ * the run's snapshot was written under.
+ */
+export async function workflowOf(record: RunRecord, cwd = process.cwd(), store?: RunStore): Promise<{ workflow: Workflow; modulePath: string; hash: string }> {
+  const version = versionOf(record);
+  if (store !== undefined && version !== undefined) {
+    const loaded = await loadVersion(store, version);
+    return { workflow: loaded.workflow, modulePath: record.workflow.module, hash: loaded.definitionHash };
+  }
   if (record.workflow.module === '') {
     throw new WorkflowLoadError(
       `run ${record.runId} was started from code with no module path: resume it from code with its workflow ` +
@@ -168,7 +198,8 @@ export async function workflowOf(record: RunRecord, cwd = process.cwd()): Promis
     );
   }
   const path = existsSync(record.workflow.module) ? record.workflow.module : join(cwd, record.workflow.moduleRelative);
-  return loadWorkflow(path, cwd);
+  const { workflow, modulePath } = await loadWorkflow(path, cwd);
+  return { workflow, modulePath, hash: record.workflow.hash };
 }
 
 interface Restore {
@@ -214,10 +245,10 @@ export function restorableSnapshot(runId: string, snapshot: RunRecord['snapshot'
  * Everything that may refuse a run, decided on a read: a refusal leaves the run exactly as it was. `migrate` is false
  * for the look before the run is taken, so a workflow's migrate() runs once, on what the session read.
  */
-function planRestore(record: RunRecord, wf: Workflow, migrate: boolean): Restore | null {
+function planRestore(record: RunRecord, wf: Workflow, hash: string, migrate: boolean): Restore | null {
   const { runId } = record;
   if (finalStatuses.includes(record.status)) throw new RunFinishedError(`run ${runId} is already ${record.status}; nothing to resume`);
-  const checked = checkDefinition(runId, record.workflow.hash, record.snapshot, wf, migrate);
+  const checked = checkDefinition(runId, hash, record.snapshot, wf, migrate);
   if (!checked) return null;
   return { workflow: wf, snapshot: restorableSnapshot(runId, checked.snapshot), migratedTo: checked.migratedTo };
 }
@@ -229,15 +260,20 @@ function planRestore(record: RunRecord, wf: Workflow, migrate: boolean): Restore
 async function takeRun(store: RunStore, runId: string, workflow: Workflow | undefined, cwd: string, check?: (plan: Restore, record: RunRecord) => void) {
   const before = await store.read(runId);
   if (workflow) assertRunOf(before, workflow);
-  const wf = workflow ?? (await workflowOf(before, cwd)).workflow;
-  const first = planRestore(before, wf, false);
+  // A run is resumed on its own version; a caller's workflow is checked against the definition the run recorded.
+  const { workflow: wf, hash } = workflow ? { workflow, hash: before.workflow.hash } : await workflowOf(before, cwd, store);
+  const first = planRestore(before, wf, hash, false);
   if (first) check?.(first, before);
   const session = await store.open(runId);
   try {
-    const plan = planRestore(session.record, wf, true);
+    if (versionOf(session.record) !== versionOf(before)) throw new DefinitionChangedError(`run ${runId} was upgraded while it was being taken; try again`);
+    const plan = planRestore(session.record, wf, hash, true);
     if (!plan) throw new Error('a migrated restore plan is always made');
     check?.(plan, session.record);
     if (plan.migratedTo) await session.migrate(plan.migratedTo, storedDefinition(wf.machine));
+    // An upgrade that died between its commit and its meta: the meta is brought in line with the version resumed.
+    const version = versionOf(session.record);
+    if (!workflow && version !== undefined && session.record.workflow.version !== version) await session.migrate(hash, storedDefinition(wf.machine), version);
     return { session, workflow: wf, snapshot: plan.snapshot };
   } catch (error) {
     await session.close();

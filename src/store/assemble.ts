@@ -32,6 +32,7 @@ export function checkpointOf(from: Checkpoint): Checkpoint {
   if (from.output !== undefined) checkpoint.output = from.output;
   if (from.error !== undefined) checkpoint.error = from.error;
   if (from.blocked !== undefined) checkpoint.blocked = from.blocked;
+  if (from.version !== undefined) checkpoint.version = from.version;
   return checkpoint;
 }
 
@@ -75,6 +76,7 @@ export function applyCheckpoint(record: RunRecord, state: CheckpointState): void
   record.output = checkpoint.output;
   record.error = checkpoint.error;
   record.blocked = checkpoint.blocked;
+  record.version = checkpoint.version;
   record.epoch = state.epoch;
   record.updatedAt = state.updatedAt;
 }
@@ -94,7 +96,9 @@ export interface KeptCheckpoint extends HistoricCheckpoint {
 /** The history's view of a kept checkpoint: its snapshot left out, its state value kept. */
 export function historyEntryOf(kept: KeptCheckpoint): HistoryEntry {
   const value = kept.checkpoint.snapshot?.['value'];
-  return { seq: kept.seq, at: kept.at, status: kept.checkpoint.status, value: value ?? null, journalCount: kept.journalCount };
+  const entry: HistoryEntry = { seq: kept.seq, at: kept.at, status: kept.checkpoint.status, value: value ?? null, journalCount: kept.journalCount };
+  if (kept.checkpoint.version !== undefined) entry.version = kept.checkpoint.version;
+  return entry;
 }
 
 /**

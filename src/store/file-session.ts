@@ -8,6 +8,7 @@ import type { Journal } from './journal.ts';
 import type { RunLock } from './lock.ts';
 import type { RunRecord, StoredJournalEntry, TimelineEntry } from './record.ts';
 import type { CheckpointFile, MetaFile, RunPaths } from './run-files.ts';
+import { storedMeta } from './versions.ts';
 import type { Checkpoint, RunSession } from './types.ts';
 
 export interface FileSessionParts {
@@ -80,9 +81,9 @@ export class FileSession implements RunSession {
     });
   }
 
-  migrate(hash: string, definition: unknown): Promise<void> {
+  migrate(hash: string, definition: unknown, version?: string): Promise<void> {
     return this.#write(async () => {
-      const workflow = { ...this.record.workflow, hash, definition };
+      const workflow = { ...this.record.workflow, hash, definition, ...(version !== undefined ? { version } : {}) };
       const meta: MetaFile = {
         format: 2,
         runId: this.record.runId,
@@ -92,7 +93,7 @@ export class FileSession implements RunSession {
         seed: this.record.seed,
         createdAt: this.record.createdAt,
       };
-      await this.#parts.meta.write(meta); // fenced right before its rename
+      await this.#parts.meta.write(storedMeta(meta)); // fenced right before its rename
       this.record.workflow = workflow;
     });
   }

@@ -17,6 +17,8 @@ import {
 import { CancelPoller } from './cancel-poller.ts';
 import { CorruptRunError, RunExistsError, RunNotFoundError } from './errors.ts';
 import { FileSession } from './file-session.ts';
+import { getFileVersion, putFileVersion } from './file-versions.ts';
+import { storedMeta, withDefinition } from './versions.ts';
 import { readLastKept } from './history-lines.ts';
 import { Journal } from './journal.ts';
 import { RunLock } from './lock.ts';
@@ -37,7 +39,7 @@ import {
   type MetaFile,
   type RunPaths,
 } from './run-files.ts';
-import type { HistoricCheckpoint, HistoryEntry, RunListing, RunMeta, RunSession, RunStore } from './types.ts';
+import type { HistoricCheckpoint, HistoryEntry, RunListing, RunMeta, RunSession, RunStore, StoredVersion } from './types.ts';
 
 export interface FileStoreOptions {
   /** Directory of runs (`snapshots/` by default in the CLI). */
@@ -78,7 +80,7 @@ export class FileStore implements RunStore {
     try {
       lock = this.#acquire(paths, runId);
       const stored = metaOf(meta);
-      await this.#writeWhole(paths.meta, `${JSON.stringify({ format: 2, ...stored })}\n`, 'wx');
+      await this.#writeWhole(paths.meta, `${JSON.stringify(storedMeta({ format: 2, ...stored }))}\n`, 'wx');
       const state: CheckpointState = { ...initialCheckpoint(), epoch: 1, updatedAt: stored.createdAt };
       return this.#session(paths, lock, stored, state, new Journal(), [], 1);
     } catch (error) {
@@ -117,7 +119,7 @@ export class FileStore implements RunStore {
     try {
       if (!existsSync(paths.meta)) await this.#convert(paths, runId, lock);
       else if (existsSync(paths.v1)) await rename(paths.v1, paths.v1Converted); // a conversion cut short at its end
-      const meta = await readMeta(paths, runId);
+      const meta = await this.#meta(paths, runId);
       const exported = await readCheckpoint(paths);
       const { last, validBytes } = await readLastKept(paths.history);
       const journal = await readJournal(paths);
@@ -144,7 +146,7 @@ export class FileStore implements RunStore {
     const runId = assertRunId(id);
     const paths = runPaths(this.dir, runId);
     if (existsSync(paths.meta)) {
-      const meta = await readMeta(paths, runId);
+      const meta = await this.#meta(paths, runId);
       const state = await this.#latest(paths, meta);
       const journal = new Journal((await readJournal(paths)).entries);
       const timeline = (await readTimeline(paths)).entries.slice(-timelineKept);
@@ -242,6 +244,19 @@ export class FileStore implements RunStore {
 
   async clearCancel(runId: string): Promise<void> {
     await rm(runPaths(this.dir, assertRunId(runId)).cancel, { force: true });
+  }
+
+  /** A run's meta with its definition, which a run on a version reads from the version (stored once, not per run). */
+  async #meta(paths: RunPaths, runId: string): Promise<RunMeta> {
+    return withDefinition(await readMeta(paths, runId), (hash) => this.getVersion(hash));
+  }
+
+  putVersion(version: StoredVersion): Promise<void> {
+    return putFileVersion(this.dir, version, this.#fsync);
+  }
+
+  getVersion(hash: string): Promise<StoredVersion> {
+    return getFileVersion(this.dir, hash);
   }
 
   /** Rewrites a first-release run as a directory, then keeps the old file aside: nothing is lost. */

@@ -1,5 +1,6 @@
 // Public API of the run store: the RunStore contract, its file and memory stores, ids, errors and the record shape.
-export type { RunStore, RunSession, RunMeta, Checkpoint, RunListing, HistoryEntry, HistoricCheckpoint } from './types.ts';
+export type { RunStore, RunSession, RunMeta, Checkpoint, RunListing, HistoryEntry, HistoricCheckpoint, StoredVersion } from './types.ts';
+export { VersionNotFoundError } from './versions.ts';
 export { FileStore, type FileStoreOptions } from './file-store.ts';
 export { MemoryStore } from './memory-store.ts';
 export { assertRunId, newRunId } from './run-id.ts';
@@ -11,6 +12,7 @@ export {
   runStatuses,
   finalStatuses,
   summarize,
+  versionOf,
   type Blocked,
   type RunRecord,
   type RunStatus,

@@ -15,7 +15,8 @@ import { FencedError, RunExistsError, RunLockedError, RunNotFoundError } from '.
 import { Journal } from './journal.ts';
 import { summarize, type RunRecord, type StoredJournalEntry, type TimelineEntry } from './record.ts';
 import { assertRunId } from './run-id.ts';
-import type { Checkpoint, HistoricCheckpoint, HistoryEntry, RunListing, RunMeta, RunSession, RunStore } from './types.ts';
+import type { Checkpoint, HistoricCheckpoint, HistoryEntry, RunListing, RunMeta, RunSession, RunStore, StoredVersion } from './types.ts';
+import { assertVersionHash, checkVersion, VersionNotFoundError } from './versions.ts';
 
 /**
  * Everything crosses the store boundary as JSON, as it would through a file or a database: a caller cannot change
@@ -73,9 +74,10 @@ class MemorySession implements RunSession {
     extendTimeline(this.record.timeline, copy(timeline));
   }
 
-  async migrate(hash: string, definition: unknown): Promise<void> {
+  async migrate(hash: string, definition: unknown, version?: string): Promise<void> {
     this.#assertCurrent();
-    this.#run.meta = { ...this.#run.meta, workflow: { ...this.#run.meta.workflow, hash, definition: copy(definition) } };
+    const workflow = { ...this.#run.meta.workflow, hash, definition: copy(definition), ...(version !== undefined ? { version } : {}) };
+    this.#run.meta = { ...this.#run.meta, workflow };
     this.record.workflow = copy(this.#run.meta.workflow);
   }
 
@@ -96,6 +98,8 @@ class MemorySession implements RunSession {
 export class MemoryStore implements RunStore {
   readonly location = 'memory';
   readonly #runs = new Map<string, MemoryRun>();
+  /** Versions by hash, kept as JSON text like every value that crosses the store boundary. */
+  readonly #versions = new Map<string, string>();
 
   async create(meta: RunMeta): Promise<RunSession> {
     const runId = assertRunId(meta.runId);
@@ -178,6 +182,17 @@ export class MemoryStore implements RunStore {
 
   async clearCancel(runId: string): Promise<void> {
     this.#run(runId).cancelRequested = false;
+  }
+
+  async putVersion(version: StoredVersion): Promise<void> {
+    const hash = assertVersionHash(version.hash, 'memory');
+    if (!this.#versions.has(hash)) this.#versions.set(hash, JSON.stringify(version));
+  }
+
+  async getVersion(hash: string): Promise<StoredVersion> {
+    const text = this.#versions.get(assertVersionHash(hash, 'memory'));
+    if (text === undefined) throw new VersionNotFoundError(`no version ${hash.slice(0, 12)} in memory`);
+    return checkVersion(JSON.parse(text), hash, 'memory');
   }
 
   #hold(run: MemoryRun): MemorySession {

@@ -103,8 +103,13 @@ export const runRecordSchema = z.object({
     /** The same, relative to the directory the run was started from (for a moved checkout). */
     moduleRelative: z.string(),
     hash: z.string(),
-    /** The machine's definition at start (`machineDefinition`): what inspectors draw, without loading the module. */
-    definition: z.unknown(),
+    /**
+     * The machine's definition at start (`machineDefinition`): what inspectors draw, without loading the module. A run
+     * on a version stores none (its version holds it, once); stores fill it in when they read the run.
+     */
+    definition: z.unknown().optional(),
+    /** The hash of the code the run started on (a stored version); absent for runs from before versions. */
+    version: z.string().optional(),
   }),
   input: z.unknown(),
   status: z.enum(runStatuses),
@@ -118,6 +123,8 @@ export const runRecordSchema = z.object({
   /** Set while workers refuse the run (see blockedSchema); absent once a driver checkpoints it again. */
   blocked: blockedSchema.optional(),
   error: z.string().optional(),
+  /** The version this checkpoint was written under (an upgrade moves it); absent: the run's starting version. */
+  version: z.string().optional(),
   flags: z.array(z.string()),
   /** Fencing token: bumped by every driver that takes the run, so a stale one can tell it lost it. */
   epoch: z.number().int(),
@@ -150,6 +157,7 @@ export const checkpointSchema = runRecordSchema.pick({
   activeMs: true,
   wakeAt: true,
   blocked: true,
+  version: true,
 });
 export type TimelineEntry = z.infer<typeof timelineEntry>;
 
@@ -173,9 +181,22 @@ export interface RunSummary {
   wakeAt?: number | null;
   /** Why workers cannot drive the run now; absent when nothing blocks it. */
   blocked?: Blocked;
+  /** The version (code hash) the run is on; absent for runs from before versions. */
+  version?: string;
+  /** The workflow module the run was started from (to tell whether the run is behind the file as it is now). */
+  module?: string;
+}
+
+/**
+ * The version a run is on: its latest checkpoint's (an upgrade commits the new version with the migrated snapshot,
+ * in one write), else the one it started on; undefined for a run from before versions.
+ */
+export function versionOf(record: Pick<RunRecord, 'version' | 'workflow'>): string | undefined {
+  return record.version ?? record.workflow.version;
 }
 
 export function summarize(record: RunRecord): RunSummary {
+  const version = versionOf(record);
   return {
     runId: record.runId,
     workflowId: record.workflow.id,
@@ -189,5 +210,7 @@ export function summarize(record: RunRecord): RunSummary {
     flags: record.flags,
     wakeAt: record.wakeAt ?? null,
     ...(record.blocked !== undefined ? { blocked: record.blocked } : {}),
+    ...(version !== undefined ? { version } : {}),
+    module: record.workflow.module,
   };
 }

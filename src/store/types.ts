@@ -1,5 +1,6 @@
 // The RunStore contract: what the runtime needs of any place runs live (files, memory, PostgreSQL).
 import type { RunRecord, RunStatus, RunSummary, StoredJournalEntry, TimelineEntry } from './record.ts';
+import type { StoredVersion } from './versions.ts';
 
 /** What never changes after a run is created (a migration may replace the definition and its hash). */
 export type RunMeta = Pick<RunRecord, 'runId' | 'workflow' | 'input' | 'budget' | 'seed' | 'createdAt'>;
@@ -8,7 +9,7 @@ export type RunMeta = Pick<RunRecord, 'runId' | 'workflow' | 'input' | 'budget' 
  * The latest checkpoint: small and bounded by the run's state, never by the number of calls it made (replies live
  * in the journal). Every commit replaces it atomically; a store may keep it as what changed since the previous one.
  */
-export type Checkpoint = Pick<RunRecord, 'status' | 'snapshot' | 'output' | 'error' | 'flags' | 'usage' | 'activeMs' | 'wakeAt' | 'blocked'>;
+export type Checkpoint = Pick<RunRecord, 'status' | 'snapshot' | 'output' | 'error' | 'flags' | 'usage' | 'activeMs' | 'wakeAt' | 'blocked' | 'version'>;
 
 /** One kept checkpoint, as a history lists it: no snapshot, so a long history stays cheap to list. */
 export interface HistoryEntry {
@@ -21,6 +22,8 @@ export interface HistoryEntry {
   value: unknown;
   /** How many journal entries existed when it was written: the calls a fork from it reuses. */
   journalCount: number;
+  /** The version it was written under; absent for runs from before versions. */
+  version?: string;
 }
 
 /** A kept checkpoint in full, with the journal length it was written at. */
@@ -55,8 +58,8 @@ export interface RunSession {
    * to the history.
    */
   commit(checkpoint: Checkpoint, timeline?: readonly TimelineEntry[]): Promise<void>;
-  /** Records that the run now follows a migrated definition. */
-  migrate(hash: string, definition: unknown): Promise<void>;
+  /** Records that the run now follows a migrated definition (and, after an upgrade, the version it is now on). */
+  migrate(hash: string, definition: unknown, version?: string): Promise<void>;
   /** Waits for writes in flight and gives the run back (its lock, if the store has one). */
   close(): Promise<void>;
 }
@@ -80,6 +83,10 @@ export interface RunStore {
   /** Calls `cancel` once a cancel request for the run appears; returns the function that stops watching. */
   watchCancel(runId: string, cancel: () => void): () => void;
   clearCancel(runId: string): Promise<void>;
+  /** Keeps a workflow version once per hash: storing one that is there already changes nothing. */
+  putVersion(version: StoredVersion): Promise<void>;
+  /** A stored version, its code checked against its hash: VersionNotFoundError when missing or damaged. */
+  getVersion(hash: string): Promise<StoredVersion>;
 }
 
-export type { RunStatus };
+export type { RunStatus, StoredVersion };

@@ -13,8 +13,8 @@ export type DriveSettings = Pick<WorkerOptions, 'limiter' | 'hosts' | 'outage' |
  * A run never driven is checked against the hosts this worker calls, as `harness run` checks before it starts: a
  * model no host has is a refusal (MissingModelsError), not calls that fail and escalate.
  */
-export async function assertModels(record: RunRecord, cwd: string | undefined): Promise<void> {
-  const { workflow } = await workflowOf(record, cwd ?? process.cwd());
+export async function assertModels(store: RunStore, record: RunRecord, cwd: string | undefined): Promise<void> {
+  const { workflow } = await workflowOf(record, cwd ?? process.cwd(), store);
   // The addresses as configured (OLLAMA_HOSTS, else OLLAMA_HOST): a HostSet shows them without their credentials.
   const report = await preflight({ workflow, hosts: hostsFromEnv() });
   if (report.missing.length > 0) throw new MissingModelsError(missingModelsMessage(report), report.missing);

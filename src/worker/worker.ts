@@ -35,7 +35,7 @@ export function startWorker(options: WorkerOptions): Worker {
       emit({ type: 'take', runId: run.runId, reason: run.reason });
     };
     try {
-      if (run.reason === 'submitted' && options.checkModels !== false) await assertModels(await store.read(run.runId), options.cwd);
+      if (run.reason === 'submitted' && options.checkModels !== false) await assertModels(store, await store.read(run.runId), options.cwd);
       const { status, wakeAt, cutOff } = await driveRun(store, run.runId, options, controller.signal, take);
       holds.clear(run.runId);
       emit({ type: 'leave', runId: run.runId, status, wakeAt, ...(cutOff ? { cutOff } : {}) });

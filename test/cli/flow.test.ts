@@ -49,9 +49,9 @@ describe('harness run, ls and show', { timeout: 90_000 }, () => {
     const showJson = await inProcess(['show', 'q1', '--json'], env);
     expect(ls.code).toBe(0);
     const lines = ls.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^ID +WORKFLOW +STATUS +STARTED +ELAPSED +TOKENS +CALLS +FLAGS$/);
+    expect(lines[0]).toMatch(/^ID +WORKFLOW +STATUS +STARTED +ELAPSED +TOKENS +CALLS +FLAGS +VERSION$/);
     expect(lines).toHaveLength(3);
-    expect(ls.stdout).toMatch(/^q1 +quick +done +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d +\S+ +\d+ +1 +-$/m);
+    expect(ls.stdout).toMatch(/^q1 +quick +done +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d +\S+ +\d+ +1 +- +[0-9a-f]{12}$/m);
 
     const listed = JSON.parse(lsJson.stdout) as { runs: { runId: string; status: string }[]; unreadable: unknown[] };
     expect(listed.runs.map((r) => r.status)).toEqual(['done', 'done']);

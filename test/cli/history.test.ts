@@ -40,12 +40,12 @@ describe('harness history and fork', { timeout: 60_000 }, () => {
     const [plain, json] = await Promise.all([inProcess(['history', 'src'], env), inProcess(['history', 'src', '--json'], env)]);
     expect(plain.code).toBe(0);
     const lines = plain.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^SEQ +TIME +STATUS +CALLS +STATE$/);
+    expect(lines[0]).toMatch(/^SEQ +TIME +STATUS +CALLS +VERSION +STATE$/);
     const history = JSON.parse(json.stdout) as HistoryEntry[];
     expect(history.map((h) => h.seq)).toEqual(history.map((_, i) => i + 1));
     expect(lines).toHaveLength(history.length + 1);
-    expect(lines[1]).toMatch(/^1 +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d +running +0 +first$/);
-    expect(lines.at(-1)).toMatch(new RegExp(`^${history.length} +\\S+ \\S+ +done +2 +done$`));
+    expect(lines[1]).toMatch(/^1 +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d +running +0 +[0-9a-f]{12} +first$/);
+    expect(lines.at(-1)).toMatch(new RegExp(`^${history.length} +\\S+ \\S+ +done +2 +[0-9a-f]{12} +done$`));
     await refused(['history', 'nobody'], 2, /no run nobody/);
   });
 
@@ -63,12 +63,29 @@ describe('harness history and fork', { timeout: 60_000 }, () => {
     expect((await readRun(env, 'f1')).status).toBe('done');
   });
 
-  it('takes a context patch and a new input', async () => {
-    const result = await harness(['fork', 'src', '--at', '1', '--run-id', 'f2', '--input', '{"question":"what?"}', '--context-patch', '{"question":"patched"}'], env);
+  it('takes a context patch into the checkpoint it restores', async () => {
+    const result = await harness(['fork', 'src', '--at', '1', '--run-id', 'f2', '--context-patch', '{"question":"patched"}'], env);
     expect(result.code, result.stderr).toBe(0);
     const record = await readRun(env, 'f2');
-    expect(record.input).toEqual({ question: 'what?' });
+    expect(record.input).toEqual({ question: 'why?' });
     expect((record.snapshot?.['context'] as { question: string }).question).toBe('patched');
+  });
+
+  it('really uses a new input: the fork restarts from the start state, reusing only calls whose requests are unchanged', async () => {
+    const history = JSON.parse((await inProcess(['history', 'src', '--json'], env)).stdout) as HistoryEntry[];
+    const middle = history.find((h) => h.value === 'second');
+    const before = sim.stats().completed;
+    const result = await harness(['fork', 'src', '--at', String(middle?.seq), '--run-id', 'f3', '--input', '{"question":"what?"}'], env);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/fork: the new input restarts the run from its start state; of the 1 call\(s\) journaled before checkpoint \d+, those whose requests are unchanged are reused/);
+    const record = await readRun(env, 'f3');
+    expect(record.input).toEqual({ question: 'what?' });
+    expect(record.status).toBe('done');
+    // Both prompts read the input: both calls are made anew, with it (the reused journal keeps the source's call).
+    expect(record.journal.map((e) => e.messages?.at(-1)?.content)).toEqual(['first: why?', 'first: what?', 'second: what?']);
+    expect(record.output).toMatchObject({ flags: [] });
+    expect(sim.stats().completed).toBe(before + 2);
+    await refused(['fork', 'src', '--at', '1', '--input', '{"question":"x"}', '--context-patch', '{"question":"y"}'], 2, /give the input or the context patch, not both/);
   });
 
   it('refuses bad input with one clear line and writes nothing', async () => {
@@ -84,12 +101,20 @@ describe('harness history and fork', { timeout: 60_000 }, () => {
     await refused(['fork', 'src', '--at', '1', '--run-id', 'f1'], 2, /run f1 already exists/);
   });
 
-  it('refuses a fork of a run whose definition changed, like resume (exit 3), and writes nothing', async () => {
-    const meta = join(runDir(env, 'old'), 'run.json');
-    const stored = JSON.parse(readFileSync(meta, 'utf8')) as { workflow: { hash: string } };
+  it('refuses a fork of a run from before versions whose definition changed, like resume (exit 3), and writes nothing', async () => {
+    // A run as written before versions: no version in its meta nor in its kept checkpoints.
+    const dir = runDir(env, 'old');
+    const meta = join(dir, 'run.json');
+    const stored = JSON.parse(readFileSync(meta, 'utf8')) as { workflow: { hash: string; version?: string } };
+    delete stored.workflow.version;
     writeFileSync(meta, JSON.stringify({ ...stored, workflow: { ...stored.workflow, hash: 'an-older-definition' } }));
-    const files = readdirSync(runDir(env, 'old')).map((name) => readFileSync(join(runDir(env, 'old'), name), 'utf8'));
+    // Every `version` a history line holds (whole checkpoints and deltas alike) is dropped.
+    const history = readFileSync(join(dir, 'history.ndjson'), 'utf8').trimEnd().split('\n').map((line) =>
+      `${JSON.stringify(JSON.parse(line), (key, value: unknown) => (key === 'version' && typeof value === 'string' && /^[0-9a-f]{64}$/.test(value) ? undefined : value))}\n`,
+    );
+    writeFileSync(join(dir, 'history.ndjson'), history.join(''));
+    const files = readdirSync(dir).map((name) => readFileSync(join(dir, name), 'utf8'));
     await refused(['fork', 'old', '--at', '1'], 3, /workflow two-steps changed since run old started \(definition an-older-definition, now /);
-    expect(readdirSync(runDir(env, 'old')).map((name) => readFileSync(join(runDir(env, 'old'), name), 'utf8'))).toEqual(files);
+    expect(readdirSync(dir).map((name) => readFileSync(join(dir, name), 'utf8'))).toEqual(files);
   });
 });

@@ -72,7 +72,7 @@ function tearingStore(store: FileStore, dir: string, runId: string, tearAt: numb
       return session.append(entry);
     },
     commit: (checkpoint, timeline) => session.commit(checkpoint, timeline),
-    migrate: (hash, definition) => session.migrate(hash, definition),
+    migrate: (hash, definition, version) => session.migrate(hash, definition, version),
     close: () => session.close(),
   });
   return {
@@ -86,6 +86,8 @@ function tearingStore(store: FileStore, dir: string, runId: string, tearAt: numb
     clearCancel: (id) => store.clearCancel(id),
     history: (id) => store.history(id),
     checkpointAt: (id, seq) => store.checkpointAt(id, seq),
+    putVersion: (version) => store.putVersion(version),
+    getVersion: (hash) => store.getVersion(hash),
   };
 }
 

@@ -24,7 +24,7 @@ function failingAppend(memory: MemoryStore, failAt: number): RunStore {
       return session.append(entry);
     },
     commit: (checkpoint, timeline) => session.commit(checkpoint, timeline),
-    migrate: (hash, definition) => session.migrate(hash, definition),
+    migrate: (hash, definition, version) => session.migrate(hash, definition, version),
     close: () => session.close(),
   });
   return {
@@ -38,6 +38,8 @@ function failingAppend(memory: MemoryStore, failAt: number): RunStore {
     requestCancel: (runId) => memory.requestCancel(runId),
     watchCancel: (runId, cancel) => memory.watchCancel(runId, cancel),
     clearCancel: (runId) => memory.clearCancel(runId),
+    putVersion: (version) => memory.putVersion(version),
+    getVersion: (hash) => memory.getVersion(hash),
   };
 }
 

@@ -12,8 +12,10 @@ import {
   type RunSession,
   type RunStore,
 } from '../../src/store/index.ts';
-import { CheckpointNotFoundError } from '../../src/store/index.ts';
-import { checkpoint, entry, meta, tick } from './helpers.ts';
+import { CheckpointNotFoundError, VersionNotFoundError } from '../../src/store/index.ts';
+import { checkpoint, entry, meta, tick, version } from './helpers.ts';
+
+const list = async (store: RunStore) => (await store.list()).runs.map((run) => run.runId);
 
 export interface StoreUnderTest {
   store: RunStore;
@@ -427,6 +429,62 @@ export function describeRunStore(name: string, make: () => Promise<StoreUnderTes
         await expect(refusal).rejects.toBeInstanceOf(RunNotFoundError); // exit 2 in the CLI, like a missing run
       }
       await expect(store.checkpointAt('short', 3)).rejects.toThrow('run short has no checkpoint 3 (it has 1 to 2; see harness history short)');
+    });
+
+    it('keeps a workflow version once per hash and gives back exactly its code', async () => {
+      const store = await setup();
+      const code = 'export default "\u0000 ünïcode\r\n";\n';
+      const first = version(code, { createdAt: '2026-12-07T10:00:00.000Z' });
+      await store.putVersion(first);
+      // The same hash again changes nothing: the first record stays, whoever stores it next.
+      await store.putVersion({ ...first, createdAt: '2026-12-07T11:00:00.000Z' });
+      expect(await store.getVersion(first.hash)).toEqual(first);
+      const other = version('export default 2;\n');
+      await store.putVersion(other);
+      expect((await store.getVersion(other.hash)).code).toBe('export default 2;\n');
+      expect((await store.getVersion(first.hash)).code).toBe(code);
+      // Versions are not runs: listing runs does not show them.
+      expect((await store.list()).runs).toEqual([]);
+    });
+
+    it('refuses an unknown or malformed version hash with a clear error, storing nothing for a bad one', async () => {
+      const store = await setup();
+      const missing = version('export default 3;\n');
+      await expect(store.getVersion(missing.hash)).rejects.toBeInstanceOf(VersionNotFoundError);
+      await expect(store.getVersion(missing.hash)).rejects.toThrow(`no version ${missing.hash.slice(0, 12)}`);
+      await expect(store.getVersion('../escape')).rejects.toThrow(/a version is a sha256 hash/);
+      await expect(store.putVersion({ ...missing, hash: '../escape' })).rejects.toBeInstanceOf(VersionNotFoundError);
+      expect(await list(store)).toEqual([]);
+    });
+
+    it('records the version each checkpoint was written under, in the run and its history', async () => {
+      const store = await setup();
+      const session = held(await store.create(meta('versioned', { workflow: { ...meta('x').workflow, version: 'a'.repeat(64) } })));
+      await session.commit(checkpoint({ version: 'a'.repeat(64) }));
+      await session.commit(checkpoint({ version: 'b'.repeat(64) }));
+      await session.migrate('h2', { id: 'wf', states: {} }, 'b'.repeat(64));
+      await session.close();
+      const record = await store.read('versioned');
+      expect(record.version).toBe('b'.repeat(64));
+      expect(record.workflow.version).toBe('b'.repeat(64));
+      expect((await store.history('versioned')).map((h) => h.version)).toEqual(['a'.repeat(64), 'b'.repeat(64)]);
+      expect((await store.checkpointAt('versioned', 1)).checkpoint.version).toBe('a'.repeat(64));
+    });
+
+    it('reads a run on a version with the definition its version holds, kept once for every run on it', async () => {
+      const store = await setup();
+      const stored = version('export default "defined once";\n', { definition: { id: 'wf', states: { only: {} } } });
+      await store.putVersion(stored);
+      const workflow = { ...meta('x').workflow, version: stored.hash, definition: { id: 'wf', states: { only: {} } } };
+      for (const runId of ['on-version-1', 'on-version-2']) {
+        const session = held(await store.create(meta(runId, { workflow })));
+        expect(session.record.workflow.definition).toEqual(stored.definition);
+        await session.close();
+        expect((await store.read(runId)).workflow.definition).toEqual(stored.definition);
+        const reopened = held(await store.open(runId));
+        expect(reopened.record.workflow.definition).toEqual(stored.definition);
+        await reopened.close();
+      }
     });
 
     const cutting = hooks.cutJournal ? it : it.skip;

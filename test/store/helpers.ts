@@ -2,7 +2,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Checkpoint, RunMeta, StoredJournalEntry, TimelineEntry } from '../../src/store/index.ts';
+import { createHash } from 'node:crypto';
+import type { Checkpoint, RunMeta, StoredJournalEntry, StoredVersion, TimelineEntry } from '../../src/store/index.ts';
 
 const dirs: string[] = [];
 
@@ -66,4 +67,17 @@ export function checkpoint(overrides: Partial<Checkpoint> = {}): Checkpoint {
 
 export function tick(event: string): TimelineEntry {
   return { at: '2026-11-29T10:00:02.000Z', actor: 'root', event, state: ['answering'] };
+}
+
+/** A workflow version record for `code`, hashed as the harness hashes it. */
+export function version(code: string, overrides: Partial<StoredVersion> = {}): StoredVersion {
+  return {
+    hash: createHash('sha256').update(code).digest('hex'),
+    workflowId: 'wf',
+    code,
+    definitionHash: 'h1',
+    definition: { id: 'wf', states: {} },
+    createdAt: '2026-12-07T10:00:00.000Z',
+    ...overrides,
+  };
 }

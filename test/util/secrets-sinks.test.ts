@@ -184,8 +184,10 @@ describe('secrets never reach a sink', { timeout: 600_000 }, () => {
       expect(unreachable.code).toBe(2);
       expectClean('harness worker with HARNESS_STORE out of reach', outputOf(unreachable), pw);
 
-      // checkpoint.json, history.ndjson, run.json, journal.ndjson, timeline.ndjson of every run made above.
-      expect(readdirSync(env.snapshots).length).toBe(5);
+      // checkpoint.json, history.ndjson, run.json, journal.ndjson, timeline.ndjson of every run made above, and the
+      // workflow versions they run on (.versions/: code and definition, once per version).
+      expect(readdirSync(env.snapshots).filter((name) => !name.startsWith('.')).length).toBe(5);
+      expect(readdirSync(env.snapshots)).toContain('.versions');
       expectClean('run files', filesText(env.snapshots), pw);
     }
   });

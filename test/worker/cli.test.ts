@@ -6,7 +6,6 @@ import { FileStore } from '../../src/store/index.ts';
 import type { Simulator } from '../../src/testing/index.ts';
 import { harness, inProcess, start, type Env, type Result } from '../cli/harness.ts';
 import { loadWorkflow, runWorkflow } from '../../src/runtime/index.ts';
-import { writeThrowingModule } from '../helpers/workflow-module.ts';
 import { countingSimulator, expiringModule, removeTempDirs, stepsModule, submit, tempDir, until, untilStatus } from './helpers.ts';
 
 const fixture = 'test/worker/fixtures/steps.workflow.ts';
@@ -56,7 +55,7 @@ describe('ls and show', () => {
     const waiting = await runWorkflow({ store, workflow, modulePath, input: {}, runId: 'due-1' });
     expect(waiting.status).toBe('waiting');
     const before = await inProcess(['ls'], env);
-    expect(before.stdout).toMatch(/FLAGS +NEXT WAKE\n/);
+    expect(before.stdout).toMatch(/FLAGS +VERSION +NEXT WAKE\n/);
     expect(before.stdout).toMatch(/due-1 .* wakes \S+ \S+ \(in [\d.]+s\)/);
     await new Promise((r) => setTimeout(r, Math.max(0, (waiting.wakeAt ?? 0) - Date.now()) + 50));
     const [ls, show] = await Promise.all([inProcess(['ls'], env), inProcess(['show', 'due-1'], env)]);
@@ -73,9 +72,14 @@ describe('a blocked run', { timeout: 120_000 }, () => {
     const env: Env = { ollamaHost: sim.url, snapshots: tempDir() };
     const store = new FileStore({ dir: env.snapshots });
     const module = join(tempDir(), 'flaky.workflow.mts'); // outside any package.json: .mts is an ES module to tsx
-    writeFileSync(module, `export { default } from ${JSON.stringify(stepsModule)};\n`);
-    await submit(store, module, { question: 'b' }, 'blocked-1');
-    writeThrowingModule(module, 'FLAKY_TOKEN is not set');
+    // Its stored version needs a setting the worker's environment lacks: it fails while evaluated there.
+    writeFileSync(module, `if (!process.env.FLAKY_TOKEN) throw new Error('FLAKY_TOKEN is not set');\nexport { default } from ${JSON.stringify(stepsModule)};\n`);
+    process.env.FLAKY_TOKEN = 'set';
+    try {
+      await submit(store, module, { question: 'b' }, 'blocked-1');
+    } finally {
+      delete process.env.FLAKY_TOKEN;
+    }
 
     const proc = worker(env);
     await until(async () => ((await store.read('blocked-1')).blocked ? true : undefined), 90_000);
@@ -86,14 +90,13 @@ describe('a blocked run', { timeout: 120_000 }, () => {
 
     const [ls, show, json] = await Promise.all([inProcess(['ls'], env), inProcess(['show', 'blocked-1'], env), inProcess(['ls', '--json'], env)]);
     expect(ls.stdout).toMatch(/^blocked-1 +steps +blocked /m);
-    expect(ls.stdout).toMatch(/^blocked blocked-1: WORKFLOW_LOAD cannot load workflow .*FLAKY_TOKEN is not set \(since /m);
+    expect(ls.stdout).toMatch(/^blocked blocked-1: WORKFLOW_LOAD cannot load version .*FLAKY_TOKEN is not set \(since /m);
     expect(show.stdout).toMatch(/^status +blocked$/m);
     expect(show.stdout).toMatch(/^blocked +WORKFLOW_LOAD .*FLAKY_TOKEN is not set/m);
     expect(show.stdout).toMatch(/run blocked-1 is blocked: workers cannot drive it \(WORKFLOW_LOAD\)[^]*resume blocked-1/);
     expect(JSON.parse(json.stdout).runs[0]).toMatchObject({ status: 'running', blocked: { code: 'WORKFLOW_LOAD' } });
 
-    writeFileSync(module, `export { default } from ${JSON.stringify(stepsModule)};\n`);
-    const resumed = await harness(['resume', 'blocked-1'], env);
+    const resumed = await harness(['resume', 'blocked-1'], env, { FLAKY_TOKEN: 'set' });
     expect(resumed.code, resumed.stderr).toBe(0);
     const record = await store.read('blocked-1');
     expect(record.status).toBe('done');

@@ -7,13 +7,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connectStore, type UrlStore } from '../../src/cli/store-url.ts';
 import { loadWorkflow } from '../../src/runtime/index.ts';
 import { submitRun } from '../../src/runtime/runs.ts';
+import { buildVersion } from '../../src/versions/index.ts';
 import { startSimulator, type Simulator, type SimRequest } from '../../src/testing/index.ts';
 import { jobIdOf, parseQueueUrl, RunQueue, startQueueWorker, type QueueWorker, type QueueWorkerEvent, type QueueWorkerOptions } from '../../src/worker/queue/index.ts';
 import { connectionOf, jobOptions, queueName } from '../../src/worker/queue/queue.ts';
 import { inProcess, type Env } from '../cli/harness.ts';
 import { dropSchema, freshSchema, localPostgresUrl, postgresMissing, sql } from '../helpers/postgres.ts';
 import { dropPrefix, freshPrefix, localRedisUrl, queueUrl, redisMissing } from '../helpers/redis.ts';
-import { writeThrowingModule } from '../helpers/workflow-module.ts';
 import { expiringModule, removeTempDirs, repoRoot, stepsModule, tempDir, until } from './helpers.ts';
 import { queueOrder, recordQueue } from './queue-order.ts';
 
@@ -125,13 +125,14 @@ describe.skipIf(skip)('queue worker (BullMQ + PostgreSQL)', { timeout: 60_000 },
     expect(Date.parse(record.updatedAt)).toBeGreaterThanOrEqual(wakeAt ?? Infinity);
   });
 
-  it('a run whose module fails to load is noted blocked and tried again; fixed, the same worker drives it and new runs of it', async () => {
+  it('a run whose version fails to load is noted blocked and tried again; once it loads, the same worker drives it and new runs of it', async () => {
     const { store, queue, events, startWorker, storeUrl } = await setup({ refusalRetryMs: 200 });
     const file = join(tempDir(), 'flaky.workflow.ts');
-    writeThrowingModule(file, 'FLAKY_TOKEN is not set');
+    // The stored version fails while it is evaluated until the worker's environment has the setting it needs.
+    writeFileSync(file, `if (!process.env.FLAKY_TOKEN) throw new Error('FLAKY_TOKEN is not set');\nexport { default } from ${JSON.stringify(stepsModule)};\n`);
     const steps = await loadWorkflow(stepsModule);
-    // The run records the flaky path; fixed, the file re-exports the steps workflow, so the definition hash matches.
-    const flaky = await submitRun({ store, workflow: steps.workflow, modulePath: file, input: { question: 'flaky' }, runId: 'flaky-1', cwd: repoRoot });
+    // Built and stored as `harness submit` does in its own process, never evaluated in this one.
+    const flaky = await submitRun({ store, workflow: steps.workflow, modulePath: file, version: await buildVersion(file), input: { question: 'flaky' }, runId: 'flaky-1', cwd: repoRoot });
     const good = await submitRun({ store, ...steps, input: { question: 'fine' }, runId: 'good-1', cwd: repoRoot });
     await queue.enqueue(flaky, { fresh: true });
     await queue.enqueue(good, { fresh: true });
@@ -150,15 +151,19 @@ describe.skipIf(skip)('queue worker (BullMQ + PostgreSQL)', { timeout: 60_000 },
     const show = await inProcess(['show', flaky, '--store', storeUrl], env);
     expect(show.stdout).toMatch(/blocked +WORKFLOW_LOAD .*FLAKY_TOKEN is not set/);
 
-    writeFileSync(file, `export { default } from ${JSON.stringify(stepsModule)};\n`);
-    const record = await finished(store, flaky);
-    expect(record.status).toBe('done');
-    expect(record.blocked).toBeUndefined();
-    // A run submitted now loads the fixed module in the same worker process: the failure was not kept.
-    const again = await submitRun({ store, workflow: steps.workflow, modulePath: file, input: { question: 'again' }, runId: 'flaky-2', cwd: repoRoot });
-    await queue.enqueue(again, { fresh: true });
-    expect((await finished(store, again)).status).toBe('done');
-    expect(events.filter((e) => e.type === 'refuse' && e.runId === again)).toEqual([]);
+    process.env.FLAKY_TOKEN = 'set';
+    try {
+      const record = await finished(store, flaky);
+      expect(record.status).toBe('done');
+      expect(record.blocked).toBeUndefined();
+      // A run submitted now on the same version loads in the same worker process: the failure was not kept.
+      const again = await submitRun({ store, workflow: steps.workflow, modulePath: file, input: { question: 'again' }, runId: 'flaky-2', cwd: repoRoot });
+      await queue.enqueue(again, { fresh: true });
+      expect((await finished(store, again)).status).toBe('done');
+      expect(events.filter((e) => e.type === 'refuse' && e.runId === again)).toEqual([]);
+    } finally {
+      delete process.env.FLAKY_TOKEN;
+    }
   });
 
   it('a job that failed never blocks a later offer of its run: ended jobs are not kept', async () => {

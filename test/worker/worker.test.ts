@@ -4,7 +4,10 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { loadWorkflow } from '../../src/runtime/index.ts';
+import { submitRun } from '../../src/runtime/runs.ts';
 import { FileStore } from '../../src/store/index.ts';
+import { buildVersion } from '../../src/versions/index.ts';
 import { startSimulator, type Simulator } from '../../src/testing/index.ts';
 import { startWorker, type Worker } from '../../src/worker/index.ts';
 import { countingSimulator, eventLog, expiringModule, removeTempDirs, repoRoot, stepsModule, submit, tempDir, tempStore, until, untilStatus } from './helpers.ts';
@@ -107,16 +110,24 @@ describe('startWorker', () => {
     expect(log.events.filter((e) => e.type === 'take').map((e) => e.type === 'take' && e.reason)).toEqual(['submitted', 'parked']);
   });
 
-  it('refuses a run whose workflow cannot be loaded, notes why, retries it with a backoff, and drives the others', async () => {
+  it('refuses a run whose workflow version cannot be loaded, notes why, retries it with a backoff, and drives the others', async () => {
     const { sim } = await countingSimulator();
     trackSim(sim);
     process.env.OLLAMA_HOST = sim.url;
     const store = tempStore();
-    const moved = join(tempDir(), 'moved.workflow.ts');
-    writeFileSync(moved, `export { default } from ${JSON.stringify(pathToFileURL(stepsModule).href)};\n`);
-    await submit(store, moved, { question: 'x' }, 'broken-1');
+    // The stored version itself fails while it is evaluated (a setting missing in this worker's environment): the
+    // source file no longer matters, the version does, and the worker must not keep the failure.
+    const guarded = join(tempDir(), 'guarded.workflow.ts');
+    writeFileSync(
+      guarded,
+      `if (process.env.HARNESS_TEST_GUARD !== 'on') throw new Error('HARNESS_TEST_GUARD is not configured');\n` +
+        `export { default } from ${JSON.stringify(pathToFileURL(stepsModule).href)};\n`,
+    );
+    // Submitted as `harness submit` does in its own process: built and stored, never evaluated in this one.
+    const steps = await loadWorkflow(stepsModule);
+    await submitRun({ store, workflow: steps.workflow, modulePath: guarded, version: await buildVersion(guarded), input: { question: 'x' }, runId: 'broken-1', cwd: repoRoot });
     await submit(store, stepsModule, { question: 'y' }, 'fine-1');
-    rmSync(moved); // the module the run was submitted with is gone
+    rmSync(guarded); // the source is gone: only the stored version can drive the run
     const log = eventLog();
     track(startWorker({ store, pollMs: 30, refusalRetryMs: 1_000, onEvent: log.onEvent }));
     await untilStatus(store, 'fine-1', ['done']);
@@ -130,11 +141,15 @@ describe('startWorker', () => {
     const broken = await store.read('broken-1');
     expect(broken.status).toBe('running');
     expect(broken.snapshot).toBeNull(); // untouched but for the note, which ls and show print
-    expect(broken.blocked).toMatchObject({ code: 'WORKFLOW_LOAD', reason: expect.stringContaining('moved.workflow.ts') });
+    expect(broken.blocked).toMatchObject({ code: 'WORKFLOW_LOAD', reason: expect.stringContaining('HARNESS_TEST_GUARD is not configured') });
 
-    writeFileSync(moved, `export { default } from ${JSON.stringify(pathToFileURL(stepsModule).href)};\n`); // put back
-    const fixed = await untilStatus(store, 'broken-1', ['done']);
-    expect(fixed.blocked).toBeUndefined();
+    process.env.HARNESS_TEST_GUARD = 'on'; // configured: the next offer loads the same version again, and it runs
+    try {
+      const fixed = await untilStatus(store, 'broken-1', ['done']);
+      expect(fixed.blocked).toBeUndefined();
+    } finally {
+      delete process.env.HARNESS_TEST_GUARD;
+    }
   });
 
   it('stop() ends drives gracefully and hands the runs back for another worker', async () => {

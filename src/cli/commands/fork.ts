@@ -10,13 +10,16 @@ const help = `Usage: harness fork <run-id> --at <seq> [options]
 
 Starts a new run from checkpoint <seq> of the run (see harness history <run-id>) and drives it like
 resume. Model calls journaled before that checkpoint are replayed, not paid again; the ones after
-it are made anew. The source run is only read. A run whose workflow definition has changed is
-refused unless the workflow has a migrate().
+it are made anew. The source run is only read. The fork runs on the version (the code) that
+checkpoint was written under, even if the run was upgraded since; a run from before versions whose
+workflow definition has changed is refused unless the workflow has a migrate().
 
 Options:
   --at <seq>              the checkpoint to start from, as harness history numbers them
   --run-id <id>           the new run's id (default <workflow>-<time>-<hex>)
-  --input <json|file>     replace the run's input (inline JSON starting with { or [, else a JSON file)
+  --input <json|file>     replace the run's input (inline JSON starting with { or [, else a JSON file):
+                          the fork restarts from the start state with it; calls journaled before the
+                          checkpoint whose requests are unchanged are reused, the others made anew
   --context-patch <json>  a JSON object merged into the workflow's root context at that checkpoint
                           (a step already running there restarts with the input it had)
 ${driveFlagsHelp}
@@ -53,6 +56,12 @@ export const forkCommand: Command = {
       ...(input !== undefined ? { input } : {}),
       ...(patch !== undefined ? { contextPatch: patch } : {}),
     });
+    if (plan.restarted) {
+      io.stderr.write(
+        `fork: the new input restarts the run from its start state; of the ${plan.journal.length} call(s) journaled before checkpoint ${at}, ` +
+          'those whose requests are unchanged are reused, the others are made anew\n',
+      );
+    }
     return driveFromCli({
       io,
       runId: plan.meta.runId,

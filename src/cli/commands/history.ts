@@ -7,16 +7,18 @@ import { localTime, table } from '../format.ts';
 import { colorEnabled, paint } from '../io.ts';
 import { colorStatus } from '../print-run.ts';
 import { openStore } from '../snapshots-dir.ts';
+import { shortVersion } from '../../versions/index.ts';
 
 const help = `Usage: harness history <run-id> [--json] [--snapshots <dir> | --store <url>]
 
 Lists every checkpoint the run committed, oldest first: its number (SEQ, what harness fork --at
-takes), when it was written, the run's status and active states then, and the model calls journaled
+takes), when it was written, the run's status and active states then, the model calls journaled
 by then, judges' included and counted as every command counts them (paid, reused from a forked run,
-unanswered): a fork from that checkpoint reuses them all, and makes the rest again.
+unanswered): a fork from that checkpoint reuses them all, and makes the rest again; and the version
+(code) it was written under: a fork from it runs on that version.
 
 Options:
-  --json             print the checkpoints as JSON (seq, at, status, value, journalCount, calls)
+  --json             print the checkpoints as JSON (seq, at, status, value, journalCount, calls, version)
   --snapshots <dir>  directory of run files (default: $HARNESS_SNAPSHOTS, else ./snapshots)
   --store <url>      postgres://user:pw@host/db[?schema=s]: runs in PostgreSQL (default: $HARNESS_STORE)`;
 
@@ -47,12 +49,15 @@ export const historyCommand: Command = {
       return ExitCode.ok;
     }
     const p = paint(colorEnabled(io.stdout, io.env));
-    const header = ['SEQ', 'TIME', 'STATUS', 'CALLS', 'STATE'].map((h) => p.dim(h));
+    // A VERSION column once checkpoints name theirs: an upgrade shows as the version changing from one row to the next.
+    const withVersion = counted.some((entry) => entry.version !== undefined);
+    const header = ['SEQ', 'TIME', 'STATUS', 'CALLS', ...(withVersion ? ['VERSION'] : []), 'STATE'].map((h) => p.dim(h));
     const rows = counted.map((entry) => [
       String(entry.seq),
       localTime(entry.at),
       colorStatus(entry.status, p),
       callCountText(entry.calls),
+      ...(withVersion ? [entry.version === undefined ? '-' : shortVersion(entry.version)] : []),
       entry.value === null ? '-' : statePaths(entry.value).join(', '),
     ]);
     io.stdout.write(`${table([header, ...rows]).join('\n')}\n`);

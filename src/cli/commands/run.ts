@@ -55,7 +55,7 @@ export const runCommand: Command = {
     const input = readInput(values.input, io.cwd);
     const { store, flag } = openStore(values, io);
 
-    const { workflow, modulePath } = await loadWorkflow(positionals[0] as string, io.cwd);
+    const { workflow, modulePath, version } = await loadWorkflow(positionals[0] as string, io.cwd);
     const runId = runIdFlag ?? newRunId(workflow.id);
     return driveFromCli({
       io,
@@ -72,6 +72,7 @@ export const runCommand: Command = {
           store,
           workflow,
           modulePath,
+          version,
           input,
           runId,
           cwd: io.cwd,

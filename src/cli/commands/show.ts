@@ -1,18 +1,20 @@
 // `harness show`: one run for a person (status, timings, usage, every model call, flags, output) or as raw JSON.
 import { getRun } from '../../runtime/index.ts';
 import { statePaths } from '../../runtime/driver.ts';
-import { assertRunId, type RunRecord } from '../../store/index.ts';
+import { isBehind, sourceOf } from '../../runtime/upgrade.ts';
+import { assertRunId, finalStatuses, versionOf, type RunRecord } from '../../store/index.ts';
 import { type CliIO, type Command, ExitCode, parseFlags, UsageError } from '../command.ts';
 import { compactJson, duration, localTime, prettyJson, table, tokens } from '../format.ts';
 import { colorEnabled, paint, type Paint } from '../io.ts';
 import { runUsage } from '../../inspect/usage.ts';
 import { callCountText, usageCallText } from '../../runtime/paid-calls.ts';
-import { blockedNote, blockedOf, callRows, continueLines, flagReasons, statusCell, wakeNote } from '../print-run.ts';
+import { blockedNote, blockedOf, callRows, continueLines, flagReasons, statusCell, versionCell, wakeNote } from '../print-run.ts';
 import { openStore, storeFlags } from '../snapshots-dir.ts';
 
 const help = `Usage: harness show <run-id> [--json] [--snapshots <dir> | --store <url>]
 
-Prints a run: status, workflow and definition hash, timings, usage (compactions apart) and budget, a
+Prints a run: status, workflow and definition hash, its version (the code it runs on, marked behind
+when its workflow file's code is newer: harness upgrade moves it), timings, usage (compactions apart) and budget, a
 table of every model call (step, model, attempt, ok or error kind, score, tokens, prompt tokens
 against num_ctx, time to first token, duration; a judge's call under the call it graded, a try the
 host failed as attempt "1 (outage)", which spent no attempt), flags with their reasons, person
@@ -35,13 +37,18 @@ export const showCommand: Command = {
     const { store, flag } = openStore(values, io, 'read');
     const record = await getRun(store, runId);
     if (values.json) io.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
-    else io.stdout.write(`${describeRun(record, flag, paint(colorEnabled(io.stdout, io.env))).join('\n')}\n`);
+    else {
+      const behind = finalStatuses.includes(record.status) ? null : await isBehind(versionOf(record), sourceOf(record, io.cwd));
+      io.stdout.write(`${describeRun(record, flag, paint(colorEnabled(io.stdout, io.env)), behind).join('\n')}\n`);
+    }
     return ExitCode.ok;
   },
 };
 
-export function describeRun(record: RunRecord, snapshotsFlag: string | undefined, p: Paint): string[] {
+/** `behind`: whether the run's version is not its workflow file's code as it is now (null: not known or not asked). */
+export function describeRun(record: RunRecord, snapshotsFlag: string | undefined, p: Paint, behind: boolean | null = null): string[] {
   const wake = wakeNote(record, p);
+  const version = versionOf(record);
   const blocked = blockedOf(record);
   const head: string[][] = [
     ['run', p.bold(record.runId)],
@@ -50,6 +57,7 @@ export function describeRun(record: RunRecord, snapshotsFlag: string | undefined
     ...(wake !== null ? [['next wake', wake]] : []),
     ['workflow', `${record.workflow.id}  (${record.workflow.moduleRelative || record.workflow.module})`],
     ['hash', record.workflow.hash],
+    ...(version !== undefined ? [['version', versionCell(version, behind, record.runId, p)]] : []),
     ['started', localTime(record.createdAt)],
     ['updated', localTime(record.updatedAt)],
     ['driven', duration(record.activeMs)],

@@ -67,8 +67,8 @@ export const submitCommand: Command = {
     const queueUrl = queueUrlOf(values.queue, io.env);
     if (queueUrl !== undefined) return submitToQueue(queueUrl, values, io, positionals[0] as string, input, runId);
     const { store } = openStore(values, io);
-    const { workflow, modulePath } = await loadWorkflow(positionals[0] as string, io.cwd);
-    const id = await submitRun({ store, workflow, modulePath, input, cwd: io.cwd, ...(runId !== undefined ? { runId } : {}) });
+    const { workflow, modulePath, version } = await loadWorkflow(positionals[0] as string, io.cwd);
+    const id = await submitRun({ store, workflow, modulePath, version, input, cwd: io.cwd, ...(runId !== undefined ? { runId } : {}) });
     io.stdout.write(`${id}\n`);
     return ExitCode.ok;
   },
@@ -87,12 +87,12 @@ async function submitToQueue(
   if (storeUrl === undefined) throw new UsageError('a queue needs a run store every worker reaches: give --store postgres://… (or HARNESS_STORE)');
   if (values.snapshots !== undefined) throw new UsageError('give --store or --snapshots, not both');
   const target = queueTargetFor(queueUrl.url, queueUrl.label);
-  const { workflow, modulePath } = await loadWorkflow(module, io.cwd);
+  const { workflow, modulePath, version } = await loadWorkflow(module, io.cwd);
   const store = await connectStore(storeUrl.url, {}, storeUrl.label);
   try {
     const queue = await RunQueue.connect(target);
     try {
-      const id = await submitRun({ store, workflow, modulePath, input, cwd: io.cwd, ...(runId !== undefined ? { runId } : {}) });
+      const id = await submitRun({ store, workflow, modulePath, version, input, cwd: io.cwd, ...(runId !== undefined ? { runId } : {}) });
       // Should Redis fail here, the run exists all the same: a worker's sweep of the store queues it.
       await queue.enqueue(id, { fresh: true });
       io.stdout.write(`${id}\n`);

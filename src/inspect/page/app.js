@@ -236,7 +236,9 @@ async function loadRun(runId, parts, api) {
     el('p', { class: 'meta' },
       `workflow ${run.workflow.id} · started ${fmtTime(s.createdAt)} · elapsed ${fmtMs(s.activeMs)} · `,
       `${fmtNum(run.usage.tokensIn)} tokens in / ${fmtNum(run.usage.tokensOut)} out · model calls ${run.callsText} · epoch ${run.epoch}`),
-    el('p', { class: 'meta muted' }, `${run.workflow.module} (definition ${run.workflow.hash})`),
+    el('p', { class: 'meta muted' }, `${run.workflow.module} (definition ${run.workflow.hash})`,
+      ...(run.version ? [' · ', el('span', { id: 'run-version', class: run.version.behind ? 'warn' : '' },
+        `version ${run.version.hash.slice(0, 12)}${run.version.behind ? ' — behind its workflow file: Upgrade moves it to the current code' : ''}`)] : [])),
     ...(run.flags.length > 0 ? [el('ul', { class: 'flags' }, run.flags.map((f) => el('li', {}, f)))] : []),
     ...(run.error ? [el('p', { class: 'error' }, run.error)] : []),
     ...(blockedOf(s) ? [el('p', { class: 'error', id: 'run-blocked' },
@@ -329,11 +331,12 @@ function actionsPanel(runId) {
     void act(`send ${type}`, 'send', data === undefined ? { type } : { type, data });
   };
   const resume = el('button', { id: 'resume', onclick: () => act('resume', 'resume') }, 'Resume');
+  const upgrade = el('button', { id: 'upgrade', title: 'move the run onto its workflow file\u2019s current code (harness upgrade)', onclick: () => act('upgrade', 'upgrade') }, 'Upgrade');
   const cancel = el('button', { id: 'cancel', class: 'danger', onclick: () => confirm(`Cancel run ${runId}? It cannot be resumed.`) && act('cancel', 'cancel') }, 'Cancel');
   const sendButton = el('button', { id: 'send', onclick: () => eventType.value.trim() && send(eventType.value.trim()) }, 'Send');
   const quick = el('span', { id: 'quick-events' });
   const node = el('div', { class: 'actions' },
-    resume, cancel,
+    resume, upgrade, cancel,
     el('span', { class: 'send-form' }, quick, eventType, eventData, sendButton),
     result,
     el('p', { class: 'muted', id: 'model-hosts' }, modelHostsNote()),
@@ -344,6 +347,7 @@ function actionsPanel(runId) {
     update(run) {
       const ended = finalStatuses.has(run.summary.status);
       resume.disabled = ended;
+      upgrade.disabled = ended || !(run.version && run.version.behind);
       cancel.disabled = ended;
       sendButton.disabled = ended;
       quick.replaceChildren(...run.accepts.map((type) =>

@@ -83,6 +83,8 @@ const summaryFields = z.object({
   activeMs: z.number(),
   flags: z.array(z.string()),
   blocked: blockedSchema.optional(),
+  version: z.string().optional(),
+  module: z.string().optional(),
 });
 type SummaryFields = z.infer<typeof summaryFields>;
 
@@ -100,7 +102,10 @@ export function summaryJson(meta: Pick<RunRecord, 'workflow' | 'createdAt'>, che
     activeMs: checkpoint.activeMs,
     flags: checkpoint.flags,
     ...(checkpoint.blocked !== undefined ? { blocked: checkpoint.blocked } : {}),
+    module: meta.workflow.module,
   };
+  const version = checkpoint.version ?? meta.workflow.version;
+  if (version !== undefined) fields.version = version;
   return JSON.stringify(fields, (_key, value: unknown) => (typeof value === 'string' ? value.replaceAll('\u0000', '\ufffd') : value));
 }
 
@@ -119,12 +124,14 @@ export function summaryOf(row: SummaryRow): RunSummary {
     flags: fields.flags,
     wakeAt: row.wake_at ? row.wake_at.getTime() : null,
     ...(fields.blocked !== undefined ? { blocked: fields.blocked } : {}),
+    ...(fields.version !== undefined ? { version: fields.version } : {}),
+    ...(fields.module !== undefined ? { module: fields.module } : {}),
   };
 }
 
 /** A run's history without a snapshot: the status and state copies kept beside each checkpoint. */
 export function historyQuery(s: string): string {
-  return `SELECT seq, at, status, state, journal_count FROM ${s}.checkpoints WHERE run_id = $1 ORDER BY seq`;
+  return `SELECT seq, at, status, state, journal_count, version FROM ${s}.checkpoints WHERE run_id = $1 ORDER BY seq`;
 }
 
 export interface HistoryRow {
@@ -132,6 +139,7 @@ export interface HistoryRow {
   at: Date;
   status: unknown;
   state: unknown;
+  version?: string | null;
   journal_count: number;
 }
 
@@ -142,6 +150,7 @@ export function historyEntryOfRow(row: HistoryRow, runId: string): HistoryEntry 
     status: check(runRecordSchema.shape.status, row.status, runId, 'history status'),
     value: row.state ?? null,
     journalCount: row.journal_count,
+    ...(typeof row.version === 'string' ? { version: row.version } : {}),
   };
 }
 

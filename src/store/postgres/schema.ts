@@ -78,6 +78,20 @@ export function schemaStatements(schema: string): string[] {
       checkpoint json NOT NULL,
       PRIMARY KEY (run_id, seq)
     )`,
+    // The version each kept checkpoint was written under, for listing a history without reading its checkpoints (the
+    // json text is never looked into: see above). Tables made before versions lack the column.
+    `DO $$ BEGIN
+       IF NOT EXISTS (SELECT 1 FROM information_schema.columns
+                       WHERE table_schema = ${literal(schema)} AND table_name = 'checkpoints' AND column_name = 'version') THEN
+         ALTER TABLE ${s}.checkpoints ADD COLUMN version text;
+       END IF;
+     END $$`,
+    // Workflow versions, one row per code hash, shared by every run on that code (runs name theirs by hash).
+    `CREATE TABLE IF NOT EXISTS ${s}.versions (
+      hash text PRIMARY KEY,
+      version json NOT NULL,
+      created_at timestamptz NOT NULL DEFAULT now()
+    )`,
   ];
 }
 

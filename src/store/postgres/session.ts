@@ -1,5 +1,6 @@
 // One driver's session on a PostgreSQL run: fenced appends and commits, and the lease it renews while it lives.
 import { applyCheckpoint, checkpointOf, extendTimeline, metaOf, type CheckpointState } from '../assemble.ts';
+import { storedMeta } from '../versions.ts';
 import { FencedError } from '../errors.ts';
 import { Journal } from '../journal.ts';
 import type { RunRecord, StoredJournalEntry, TimelineEntry } from '../record.ts';
@@ -83,8 +84,8 @@ export class PostgresSession implements RunSession {
            INSERT INTO ${s}.timeline (run_id, entry)
            SELECT $1, t.entry FROM cp, json_array_elements($6::json) WITH ORDINALITY AS t(entry, n) ORDER BY t.n
          ), hs AS (
-           INSERT INTO ${s}.checkpoints (run_id, seq, at, journal_count, status, state, checkpoint)
-           SELECT $1, cp.history_seq, cp.updated_at, $8, $4, $9::json, $3::json FROM cp
+           INSERT INTO ${s}.checkpoints (run_id, seq, at, journal_count, status, state, checkpoint, version)
+           SELECT $1, cp.history_seq, cp.updated_at, $8, $4, $9::json, $3::json, $10 FROM cp
          )
          SELECT updated_at FROM cp`,
         [
@@ -97,6 +98,7 @@ export class PostgresSession implements RunSession {
           summaryJson(this.record, state.copy),
           this.#journal.entries.length,
           JSON.stringify(state.copy.snapshot?.['value'] ?? null),
+          state.copy.version ?? null,
         ],
       );
       const row = rows[0];
@@ -107,17 +109,18 @@ export class PostgresSession implements RunSession {
     });
   }
 
-  migrate(hash: string, definition: unknown): Promise<void> {
+  migrate(hash: string, definition: unknown, version?: string): Promise<void> {
     return this.#write(async () => {
       // The whole meta is rewritten from the session's copy: the stored text is never edited in place (see schema.ts).
-      const meta = json<RunMeta>(metaOf({ ...this.record, workflow: { ...this.record.workflow, hash, definition } }));
+      const workflow = { ...this.record.workflow, hash, definition, ...(version !== undefined ? { version } : {}) };
+      const meta = json<RunMeta>(storedMeta(metaOf({ ...this.record, workflow })));
       const { rowCount } = await this.#context.db.query(`UPDATE ${this.#context.s}.runs SET meta = $3::json WHERE run_id = $1 AND epoch = $2`, [
         this.runId,
         this.epoch,
         meta.text,
       ]);
       if (rowCount === 0) throw await this.#fenced();
-      this.record.workflow = meta.copy.workflow;
+      this.record.workflow = { ...meta.copy.workflow, definition: workflow.definition };
     });
   }
 

@@ -5,7 +5,8 @@ import { assertJournalCovers, checkpointNotFound, initialCheckpoint, metaOf } fr
 import { RunExistsError, RunLockedError, RunNotFoundError } from '../errors.ts';
 import type { RunRecord, RunSummary } from '../record.ts';
 import { assertRunId } from '../run-id.ts';
-import type { HistoricCheckpoint, HistoryEntry, RunListing, RunMeta, RunSession, RunStore } from '../types.ts';
+import type { HistoricCheckpoint, HistoryEntry, RunListing, RunMeta, RunSession, RunStore, StoredVersion } from '../types.ts';
+import { assertVersionHash, checkVersion, storedMeta, VersionNotFoundError, withDefinition } from '../versions.ts';
 import { PostgresCancelPoller } from './cancel-poller.ts';
 import { Db, type Queryable } from './db.ts';
 import {
@@ -97,12 +98,12 @@ export class PostgresStore implements RunStore {
         `INSERT INTO ${this.#s}.runs (run_id, meta, checkpoint, summary, status, epoch, created_at, updated_at, holder, held_until)
          VALUES ($1, $2::json, $3::json, $4::jsonb, $5, 1, $6, now(), $7, now() + $8::float8 * interval '1 millisecond')
          ON CONFLICT (run_id) DO NOTHING`,
-        [runId, JSON.stringify(kept), JSON.stringify(start), summaryJson(kept, start), start.status, createdAt, context.holder, this.leaseMs],
+        [runId, JSON.stringify(storedMeta(kept)), JSON.stringify(start), summaryJson(kept, start), start.status, createdAt, context.holder, this.leaseMs],
       );
       if (inserted.rowCount === 0) throw new RunExistsError(`run ${runId} already exists in ${this.location}`);
       return this.#fetch(client, runId);
     });
-    return new PostgresSession(context, recordOf(row, runId));
+    return new PostgresSession(context, await withDefinition(recordOf(row, runId), (hash) => this.getVersion(hash)));
   }
 
   /**
@@ -130,7 +131,7 @@ export class PostgresStore implements RunStore {
       if (last) assertJournalCovers(runId, `${this.#s}.journal`, record.journal.length, epochOf(last.seq, runId), last.journal_count);
       return record;
     });
-    return new PostgresSession(context, record);
+    return new PostgresSession(context, await withDefinition(record, (hash) => this.getVersion(hash)));
   }
 
   async read(id: string): Promise<RunRecord> {
@@ -138,7 +139,7 @@ export class PostgresStore implements RunStore {
     const { rows } = await this.#db.query<RecordRow>(recordQuery(this.#s), [runId]);
     const row = rows[0];
     if (row === undefined) throw new RunNotFoundError(`no run ${runId} in ${this.location}`);
-    return recordOf(row, runId);
+    return withDefinition(recordOf(row, runId), (hash) => this.getVersion(hash));
   }
 
   async list(): Promise<RunListing> {
@@ -188,6 +189,18 @@ export class PostgresStore implements RunStore {
 
   async clearCancel(id: string): Promise<void> {
     await this.#db.query(`UPDATE ${this.#s}.runs SET cancel_requested = false WHERE run_id = $1`, [assertRunId(id)]);
+  }
+
+  async putVersion(version: StoredVersion): Promise<void> {
+    const hash = assertVersionHash(version.hash, this.location);
+    await this.#db.query(`INSERT INTO ${this.#s}.versions (hash, version) VALUES ($1, $2::json) ON CONFLICT (hash) DO NOTHING`, [hash, JSON.stringify(version)]);
+  }
+
+  async getVersion(hash: string): Promise<StoredVersion> {
+    const { rows } = await this.#db.query<{ version: unknown }>(`SELECT version FROM ${this.#s}.versions WHERE hash = $1`, [assertVersionHash(hash, this.location)]);
+    const row = rows[0];
+    if (row === undefined) throw new VersionNotFoundError(`no version ${hash.slice(0, 12)} in ${this.location}`);
+    return checkVersion(row.version, hash, this.location);
   }
 
   async #fetch(client: Queryable, runId: string): Promise<RecordRow> {

@@ -78,7 +78,7 @@ async function decide(job: Job<RunJobData>, context: JobContext): Promise<Outcom
   // a refusal with the reason noted on the run, not calls that fail and escalate.
   if (before.snapshot === null && options.checkModels !== false) {
     try {
-      await assertModels(before, options.cwd);
+      await assertModels(store, before, options.cwd);
     } catch (error) {
       if (isHarnessError(error)) return { kind: 'refuse', code: error.code, message: error.message, blocked: before.blocked };
       throw error;
