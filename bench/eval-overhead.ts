@@ -65,6 +65,7 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
         const lane = async () => {
           while (next < n) {
             const input = inputs[next++];
+            if (input === undefined) break;
             const record = await runWorkflow({ store, workflow, modulePath: chainModule, input, limiter, cwd: tmp.dir });
             if (record.status !== 'done') throw new Error(`a direct run ended ${record.status}`);
           }

@@ -4,7 +4,7 @@
 import { assign, setup, type AnyEventObject } from 'xstate';
 import { z } from 'zod';
 import { judgeScorer } from '../src/score/index.ts';
-import { defineWorkflow, flagsFrom, modelStep, stepGuards } from '../src/steps/index.ts';
+import { acceptedData, defineWorkflow, flagsFrom, modelStep, stepGuards } from '../src/steps/index.ts';
 
 /** Smallest first: the step escalates only when the smaller model's reply is invalid or judged too weak. */
 export const reviewLadder = ['qwen2.5-coder:7b', 'qwen2.5-coder:32b'] as const;
@@ -143,8 +143,8 @@ export const specialistMachine = setup({
           {
             target: 'done',
             actions: assign({
-              findings: ({ event }) => event.output.data?.findings ?? [],
-              summary: ({ event }) => event.output.data?.summary ?? '',
+              findings: ({ event }) => acceptedData(event).findings,
+              summary: ({ event }) => acceptedData(event).summary,
             }),
           },
         ],
@@ -317,7 +317,7 @@ export const reviewMachine = review.createMachine({
           toFlagged,
           {
             target: 'done',
-            actions: assign({ verdict: ({ event }) => event.output.data, score: ({ event }) => event.output.result?.score ?? null }),
+            actions: assign({ verdict: ({ event }) => acceptedData(event), score: ({ event }) => event.output.result?.score ?? null }),
           },
         ],
         onError: crashed('verdict: step failed'),

@@ -3,7 +3,7 @@
 // model; when every model on the ladder fails, the run ends flagged with each attempt's reasons.
 import { assign, setup } from 'xstate';
 import { z } from 'zod';
-import { defineWorkflow, flagsFrom, modelStep, stepGuards } from '../src/index.ts';
+import { acceptedData, defineWorkflow, flagsFrom, modelStep, stepGuards } from '../src/index.ts';
 
 export const extractLadder = ['qwen2.5-coder:7b', 'qwen2.5-coder:32b'] as const;
 
@@ -119,7 +119,7 @@ export const extractMachine = setup({
           {
             target: 'done',
             actions: assign({
-              invoice: ({ event }) => event.output.data,
+              invoice: ({ event }) => acceptedData(event),
               attempts: ({ event }) => event.output.attempts.length,
               model: ({ event }) => event.output.result?.model ?? null,
             }),

@@ -2,10 +2,10 @@
 // time, each implementing then checking its own work), review everything, and wait for a person. APPROVE writes the
 // pull request; REJECT starts a new planning round with the person's feedback. Every wait is persist-safe (no
 // `after`), every model call is journaled, so the run can be killed at any point and resumed.
-import { assign, setup, type AnyEventObject } from 'xstate';
+import { assertEvent, assign, setup, type AnyEventObject } from 'xstate';
 import { z } from 'zod';
 import { rulesScorer } from '../src/score/index.ts';
-import { defineWorkflow, fanOut, flagsFrom, modelStep, sleepUntil, stepGuards, waitFor } from '../src/steps/index.ts';
+import { acceptedData, defineWorkflow, fanOut, flagsFrom, modelStep, sleepUntil, stepGuards, waitFor, type EventsOf } from '../src/steps/index.ts';
 
 export const pipelineLadder = ['qwen2.5-coder:7b', 'qwen2.5-coder:32b'] as const;
 /** A work item whose check fails is implemented again this many times before it is flagged. */
@@ -166,7 +166,7 @@ export const workItemMachine = setup({
         id: 'implement',
         src: 'implement',
         input: ({ context }) => ({ feature: context.feature, item: context.item, problems: context.problems }),
-        onDone: [toFlagged, { target: 'checking', actions: assign({ implementation: ({ event }) => event.output.data }) }],
+        onDone: [toFlagged, { target: 'checking', actions: assign({ implementation: ({ event }) => acceptedData(event) }) }],
         onError: crashed('implement: step failed'),
       },
     },
@@ -175,7 +175,7 @@ export const workItemMachine = setup({
         id: 'check',
         src: 'check',
         input: ({ context }) => ({ item: context.item, implementation: context.implementation }),
-        onDone: [toFlagged, { target: 'checked', actions: assign({ check: ({ event }) => event.output.data }) }],
+        onDone: [toFlagged, { target: 'checked', actions: assign({ check: ({ event }) => acceptedData(event) }) }],
         onError: crashed('check: step failed'),
       },
     },
@@ -229,8 +229,8 @@ interface PipelineContext {
   workErrors: (string | null)[];
   review: Review | null;
   pullRequest: PullRequest | null;
-  /** The data sent with APPROVE, if any. */
-  approval: unknown;
+  /** The fields sent with APPROVE (who, and a comment); null until approved. */
+  approval: Approval | null;
   flags: string[];
 }
 
@@ -239,8 +239,8 @@ export interface PipelineOutput {
   work: WorkItemReport[];
   review: Review | null;
   pullRequest: PullRequest | null;
-  /** The data sent with APPROVE, if any. */
-  approval: unknown;
+  /** The fields sent with APPROVE (who, and a comment); null until approved. */
+  approval: Approval | null;
   rounds: number;
   flags: string[];
 }
@@ -319,18 +319,16 @@ const finish = modelStep({
   maxRetries: 1,
 });
 
-/** REJECT's data as the planner reads it: a string, `{ feedback }` or `{ reason }`, else the JSON. */
-function feedbackOf(data: unknown): string {
-  if (typeof data === 'string') return data;
-  if (data && typeof data === 'object') {
-    if ('feedback' in data && typeof data.feedback === 'string') return data.feedback;
-    if ('reason' in data && typeof data.reason === 'string') return data.reason;
-  }
-  return data === null || data === undefined ? '(no feedback given)' : JSON.stringify(data);
-}
-
-/** A person's decision on the reviewed work (`harness send <run> REJECT --data '{"feedback":"…"}'`). */
-type PipelineEvent = { type: 'APPROVE'; data?: unknown } | { type: 'REJECT'; data?: unknown };
+/**
+ * A person's decision on the reviewed work, checked before the run takes it:
+ * `harness send <run> APPROVE --data '{"by":"dana"}'`, `harness send <run> REJECT --data '{"feedback":"…"}'`.
+ */
+export const decisionEvents = {
+  APPROVE: z.object({ by: z.string().min(1).optional(), comment: z.string().optional() }),
+  REJECT: z.object({ feedback: z.string().min(1, 'say what the next round should change') }),
+};
+type PipelineEvent = EventsOf<typeof decisionEvents>;
+export type Approval = z.infer<typeof decisionEvents.APPROVE>;
 
 export const pipelineMachine = setup({
   types: {
@@ -356,14 +354,11 @@ export const pipelineMachine = setup({
      * The person rejected the round: it is kept with their feedback, and its flags go with it, since the next
      * round replaces the work they were about.
      */
-    startRound: assign(({ context, event }) => ({
-      rejected: [
-        ...context.rejected,
-        { round: context.round, plan: context.plan, review: context.review, feedback: feedbackOf(event.data), flags: context.flags },
-      ],
-      round: context.round + 1,
-      flags: [],
-    })),
+    startRound: assign(({ context, event }) => {
+      assertEvent(event, 'REJECT');
+      const round = { round: context.round, plan: context.plan, review: context.review, feedback: event.feedback, flags: context.flags };
+      return { rejected: [...context.rejected, round], round: context.round + 1, flags: [] };
+    }),
   },
 }).createMachine({
   id: 'feature-pipeline',
@@ -387,7 +382,7 @@ export const pipelineMachine = setup({
         id: 'plan',
         src: 'plan',
         input: ({ context }) => ({ feature: context.feature, background: context.background, rejected: context.rejected }),
-        onDone: [toFlagged, { target: 'working', actions: assign({ plan: ({ event }) => event.output.data }) }],
+        onDone: [toFlagged, { target: 'working', actions: assign({ plan: ({ event }) => acceptedData(event) }) }],
         onError: crashed('plan: step failed'),
       },
     },
@@ -410,14 +405,14 @@ export const pipelineMachine = setup({
         id: 'review',
         src: 'review',
         input: ({ context }) => ({ feature: context.feature, plan: context.plan?.summary ?? '', work: reportsOf(context), flags: context.flags }),
-        onDone: [toFlagged, { target: 'awaitingApproval', actions: assign({ review: ({ event }) => event.output.data }) }],
+        onDone: [toFlagged, { target: 'awaitingApproval', actions: assign({ review: ({ event }) => acceptedData(event) }) }],
         onError: crashed('review: step failed'),
       },
     },
     awaitingApproval: {
-      ...waitFor(),
+      ...waitFor({ events: decisionEvents }),
       on: {
-        APPROVE: { target: 'finishing', actions: assign({ approval: ({ event }) => event.data ?? null }) },
+        APPROVE: { target: 'finishing', actions: assign({ approval: ({ event: { type: _, ...approval } }) => approval }) },
         REJECT: { target: 'replanning', actions: 'startRound' },
       },
     },
@@ -427,7 +422,7 @@ export const pipelineMachine = setup({
         id: 'finish',
         src: 'finish',
         input: ({ context }) => ({ feature: context.feature, review: context.review?.summary ?? '', work: reportsOf(context) }),
-        onDone: [toFlagged, { target: 'done', actions: assign({ pullRequest: ({ event }) => event.output.data }) }],
+        onDone: [toFlagged, { target: 'done', actions: assign({ pullRequest: ({ event }) => acceptedData(event) }) }],
         onError: crashed('finish: step failed'),
       },
     },

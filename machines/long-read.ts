@@ -6,7 +6,7 @@ import { open, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { assign, setup, type AnyEventObject } from 'xstate';
 import { z } from 'zod';
-import { agentStep, defineWorkflow, flagsFrom, stepGuards, tool } from '../src/steps/index.ts';
+import { acceptedData, agentStep, defineWorkflow, flagsFrom, stepGuards, tool } from '../src/steps/index.ts';
 
 export const readerLadder = ['qwen2.5-coder:7b', 'qwen2.5-coder:32b'] as const;
 /** Bytes per page: about a thousand tokens of prose. */
@@ -111,15 +111,12 @@ export const longReadMachine = setup({
     keepFlags: assign({ flags: flagsFrom() }),
     crashed: assign({ flags: ({ context, event }) => [...context.flags, `round: step failed: ${errorText(event)}`] }),
     /** The note is the workflow's: the next round starts from it, whatever the last round's transcript held. */
-    takeRound: assign(({ context, event }) => {
-      const data: Round | null = event.output.data;
-      return {
-        rounds: context.rounds + 1,
-        note: data?.note ?? context.note,
-        nextPage: data?.nextPage ?? context.nextPage,
-        answer: data?.done ? (data.answer ?? '') : null,
-      };
-    }),
+    takeRound: assign(({ context }, { round }: { round: Round }) => ({
+      rounds: context.rounds + 1,
+      note: round.note,
+      nextPage: round.nextPage,
+      answer: round.done ? (round.answer ?? '') : null,
+    })),
     outOfRounds: assign({ flags: ({ context }) => [...context.flags, `round: ${context.rounds} rounds taken and the file is not read to the end`] }),
   },
 }).createMachine({
@@ -134,7 +131,7 @@ export const longReadMachine = setup({
         input: ({ context }) => ({ file: context.file, question: context.question, note: context.note, nextPage: context.nextPage }),
         onDone: [
           { guard: 'stepFlagged', target: 'flagged', actions: 'keepFlags' },
-          { target: 'next', actions: 'takeRound' },
+          { target: 'next', actions: { type: 'takeRound', params: ({ event }) => ({ round: acceptedData(event) }) } },
         ],
         onError: { target: 'flagged', actions: 'crashed' },
       },

@@ -4,7 +4,7 @@
 import { assign, setup, type AnyEventObject } from 'xstate';
 import { z } from 'zod';
 import { judgeScorer } from '../src/score/index.ts';
-import { agentStep, defineWorkflow, flagsFrom, stepGuards, type AgentTranscript } from '../src/steps/index.ts';
+import { acceptedData, agentStep, defineWorkflow, flagsFrom, stepGuards, type AgentTranscript } from '../src/steps/index.ts';
 import { repoTools } from './repo-qa/tools.ts';
 
 export const qaLadder = ['qwen2.5-coder:7b', 'qwen2.5-coder:32b'] as const;
@@ -86,7 +86,7 @@ export const repoQaMachine = setup({
         input: ({ context }) => ({ dir: context.dir, question: context.question }),
         onDone: [
           { guard: 'stepFlagged', target: 'flagged', actions: ['keepFlags', assign({ transcript: ({ event }) => event.output.transcript })] },
-          { target: 'done', actions: assign({ result: ({ event }) => event.output.data, transcript: ({ event }) => event.output.transcript }) },
+          { target: 'done', actions: assign({ result: ({ event }) => acceptedData(event), transcript: ({ event }) => event.output.transcript }) },
         ],
         onError: { target: 'flagged', actions: 'crashed' },
       },

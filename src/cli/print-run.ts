@@ -111,7 +111,7 @@ export function continueLines(record: RunRecord, snapshotsFlag: string | undefin
     return [
       `run ${record.runId} is waiting for a person in ${states}. To continue, send one of:`,
       ...events.map((e) => `  ${harnessCommand()} send ${record.runId} ${e}${where} --data '{}'`),
-      `(--data is optional: any JSON, kept with the decision)`,
+      `(--data: the event's fields as a JSON object, e.g. '{"by":"ann"}'; checked against what the wait declared)`,
     ];
   }
   if (record.status === 'parked') {

@@ -5,7 +5,7 @@ import type { AnyEventObject } from 'xstate';
 import { isHarnessError } from '../errors.ts';
 import { displayHost, resolveHost } from '../llm/host.ts';
 import { HostSet } from '../llm/hosts.ts';
-import { cancelRun, driveFork, hostLimiter, prepareFork, resumeWorkflow, sendToRun } from '../runtime/index.ts';
+import { cancelRun, driveFork, eventFrom, hostLimiter, prepareFork, resumeWorkflow, sendToRun } from '../runtime/index.ts';
 import { isBehind, sourceOf, upgradeRun } from '../runtime/upgrade.ts';
 import { assertRunId, finalStatuses, versionOf, type RunRecord, type RunStore } from '../store/index.ts';
 import { scrubText } from '../util/secrets.ts';
@@ -226,10 +226,9 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
   };
 }
 
-/** The event of a `send` request: `{ type, data? }`; XState's own `xstate.*` events cannot be injected. */
+/** The event of a `send` request `{ type, data? }`: `data` holds the event's fields, delivered on the event itself. */
 function eventOf(body: unknown): AnyEventObject {
   const { type, data } = (typeof body === 'object' && body !== null ? body : {}) as { type?: unknown; data?: unknown };
-  if (typeof type !== 'string' || type.trim() === '') throw new HttpError(400, 'send needs a JSON body { "type": "EVENT", "data": ... }');
-  if (type.startsWith('xstate.')) throw new HttpError(400, `${type} is internal to XState and cannot be sent`);
-  return data === undefined ? { type } : { type, data };
+  if (typeof type !== 'string' || type.trim() === '') throw new HttpError(400, 'send needs a JSON body { "type": "EVENT", "data": { …fields } }');
+  return eventFrom(type, data);
 }

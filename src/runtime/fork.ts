@@ -4,6 +4,7 @@ import type { Workflow } from '../steps/workflow.ts';
 import { assertJournalCovers, finalStatuses, newRunId, assertRunId, type RunMeta, type RunRecord, type StoredJournalEntry } from '../store/index.ts';
 import { definitionHash } from './definition.ts';
 import type { DriveStart } from './driver.ts';
+import { isPlainObject } from '../util/plain-object.ts';
 import { InputError, RunFinishedError } from './errors.ts';
 import { loadVersion } from './load.ts';
 import { checkDefinition, driveSession, parseInput, restorableSnapshot, workflowOf, type DriveHooks } from './runs.ts';
@@ -25,12 +26,6 @@ export interface ForkOptions extends DriveHooks {
   /** The workflow to fork with; default: loaded from the module path stored in the run. */
   workflow?: Workflow;
   cwd?: string;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
 }
 
 /** True for what survives JSON as itself: null, booleans, finite numbers, strings, arrays and plain objects of them. */

@@ -3,5 +3,7 @@ export { runWorkflow, resumeWorkflow, sendToRun, cancelRun, listRuns, getRun, wo
 export { forkRun, prepareFork, driveFork, checkContextPatch, CheckpointNotFoundError, type ForkOptions, type ForkPlan, type HistoryEntry, type HistoricCheckpoint } from './fork.ts';
 export { statePaths, defaultStopGraceMs, type StopReport } from './driver.ts';
 export { definitionHash } from './definition.ts';
+export { eventFrom, checkedEvent } from './events.ts';
+export type { InputOf, OutputOf, EventOf, RunOf } from './typed.ts';
 export { loadWorkflow, type LoadedWorkflow } from './load.ts';
 export { DefinitionChangedError, EventRejectedError, InputError, RunFinishedError, WorkflowLoadError } from './errors.ts';

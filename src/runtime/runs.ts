@@ -7,14 +7,16 @@ import { hasCode } from '../errors.ts';
 import type { HostSet } from '../llm/hosts.ts';
 import { defaultContextWindows, type ContextWindows } from '../llm/context/windows.ts';
 import { defaultOutagePolicy, type HostLimiter, type OutagePolicy } from '../steps/services.ts';
-import { restorable, type Workflow } from '../steps/workflow.ts';
+import { definingModule, restorable, type Workflow } from '../steps/workflow.ts';
 import { checkpointOf, finalStatuses, newRunId, assertRunId, versionOf, type RunListing, type RunMeta, type RunRecord, type RunSession, type RunStore } from '../store/index.ts';
 import { buildVersion, type BuiltVersion } from '../versions/index.ts';
 import { acceptedEvents, parseDefinition } from '../definition/index.ts';
 import { definitionHash, storedDefinition } from './definition.ts';
 import { drive, statePaths, type DriveOptions, type DriveStart } from './driver.ts';
-import { DefinitionChangedError, EventRejectedError, InputError, RunFinishedError } from './errors.ts';
+import { DefinitionChangedError, EventRejectedError, InputError, RunFinishedError, WorkflowLoadError } from './errors.ts';
+import { checkedEvent } from './events.ts';
 import { loadVersion, loadWorkflow, storeVersion } from './load.ts';
+import { assertRunOf, runOf, type EventOf, type InputOf, type RunOf } from './typed.ts';
 
 /** What every verb that drives a run can be given. */
 export interface DriveHooks {
@@ -46,11 +48,15 @@ export interface DriveHooks {
   cache?: DriveOptions['cache'];
 }
 
-export interface RunOptions extends DriveHooks {
-  workflow: Workflow;
-  /** The module the workflow came from, stored so `resume` can load it again. */
-  modulePath: string;
-  input: unknown;
+export interface RunOptions<W extends Workflow = Workflow> extends DriveHooks {
+  workflow: W;
+  /**
+   * The module that default-exports the workflow, stored so `harness resume` and workers can load it again. Default:
+   * the module that called `defineWorkflow`.
+   */
+  modulePath?: string;
+  /** Checked against the workflow's input schema; typed by it. */
+  input: InputOf<W>;
   runId?: string;
   budget?: { tokens?: number; wallMs?: number };
   /** Seeds backoff jitter. Default 1. */
@@ -104,20 +110,30 @@ export type NewRunOptions = Pick<RunOptions, 'workflow' | 'modulePath' | 'runId'
  * a caller that hands it over again).
  */
 export async function startVersion(store: RunStore, options: NewRunOptions): Promise<string | undefined> {
-  const path = resolve(options.cwd ?? process.cwd(), options.modulePath);
-  const version = options.version ?? (existsSync(path) ? await buildVersion(path) : undefined);
+  const module = modulePathOf(options);
+  const path = module === '' ? undefined : resolve(options.cwd ?? process.cwd(), module);
+  const version = options.version ?? (path !== undefined && existsSync(path) ? await buildVersion(path) : undefined);
   return version === undefined ? undefined : storeVersion(store, { workflow: options.workflow, version });
 }
 
-/** The meta of a new run, the input already checked by `parseInput`: what `runWorkflow` and `submitRun` create. */
+/** The module a new run records: the one given, else the one that called `defineWorkflow`; '' when neither is known. */
+function modulePathOf(options: Pick<NewRunOptions, 'workflow' | 'modulePath'>): string {
+  return options.modulePath ?? definingModule(options.workflow) ?? '';
+}
+
+/**
+ * The meta of a new run, the input already checked by `parseInput`: what `runWorkflow` and `submitRun` create. With no
+ * module known (a workflow made outside a file), the module is left empty: the run resumes only from code.
+ */
 export function newRunMeta(options: NewRunOptions, input: unknown, version?: string): RunMeta {
   const { workflow } = options;
+  const modulePath = modulePathOf(options);
   return {
     runId: options.runId !== undefined ? assertRunId(options.runId) : newRunId(workflow.id),
     workflow: {
       id: workflow.id,
-      module: options.modulePath,
-      moduleRelative: relative(options.cwd ?? process.cwd(), options.modulePath),
+      module: modulePath,
+      moduleRelative: modulePath === '' ? '' : relative(options.cwd ?? process.cwd(), modulePath),
       hash: definitionHash(workflow.machine),
       definition: storedDefinition(workflow.machine),
       ...(version !== undefined ? { version } : {}),
@@ -129,19 +145,22 @@ export function newRunMeta(options: NewRunOptions, input: unknown, version?: str
   };
 }
 
-/** Validates the input, creates the run and drives it until it finishes, waits for a person, or is stopped. */
-export async function runWorkflow(options: RunOptions): Promise<RunRecord> {
+/**
+ * Validates the input, creates the run and drives it until it finishes, waits for a person, or is stopped. The input,
+ * the output and the events are those of the workflow given.
+ */
+export async function runWorkflow<W extends Workflow>(options: RunOptions<W>): Promise<RunOf<W>> {
   const { workflow, store } = options;
   const input = parseInput(workflow, options.input);
   const session = await store.create(newRunMeta(options, input, await startVersion(store, options)));
-  return driveSession(session, workflow, { input }, options);
+  return runOf<W>(await driveSession(session, workflow, { input }, options));
 }
 
 /**
  * Validates the input and creates the run without driving it (a worker takes it up): nothing is written when the
  * input is refused. Returns the run's id.
  */
-export async function submitRun(options: NewRunOptions & { store: RunStore; input: unknown }): Promise<string> {
+export async function submitRun<W extends Workflow>(options: NewRunOptions & { workflow: W; store: RunStore; input: InputOf<W> }): Promise<string> {
   const input = parseInput(options.workflow, options.input);
   const session = await options.store.create(newRunMeta(options, input, await startVersion(options.store, options)));
   await session.close();
@@ -171,6 +190,12 @@ export async function workflowOf(record: RunRecord, cwd = process.cwd(), store?:
   if (store !== undefined && version !== undefined) {
     const loaded = await loadVersion(store, version);
     return { workflow: loaded.workflow, modulePath: record.workflow.module, hash: loaded.definitionHash };
+  }
+  if (record.workflow.module === '') {
+    throw new WorkflowLoadError(
+      `run ${record.runId} was started from code with no module path: resume it from code with its workflow ` +
+        '(resumeWorkflow({ workflow })), or start runs with a modulePath',
+    );
   }
   const path = existsSync(record.workflow.module) ? record.workflow.module : join(cwd, record.workflow.moduleRelative);
   const { workflow, modulePath } = await loadWorkflow(path, cwd);
@@ -234,6 +259,7 @@ function planRestore(record: RunRecord, wf: Workflow, hash: string, migrate: boo
  */
 async function takeRun(store: RunStore, runId: string, workflow: Workflow | undefined, cwd: string, check?: (plan: Restore, record: RunRecord) => void) {
   const before = await store.read(runId);
+  if (workflow) assertRunOf(before, workflow);
   // A run is resumed on its own version; a caller's workflow is checked against the definition the run recorded.
   const { workflow: wf, hash } = workflow ? { workflow, hash: before.workflow.hash } : await workflowOf(before, cwd, store);
   const first = planRestore(before, wf, hash, false);
@@ -255,10 +281,10 @@ async function takeRun(store: RunStore, runId: string, workflow: Workflow | unde
   }
 }
 
-export interface ResumeOptions extends DriveHooks {
+export interface ResumeOptions<W extends Workflow = Workflow> extends DriveHooks {
   runId: string;
-  /** The workflow to resume with; default: loaded from the module path stored in the run. */
-  workflow?: Workflow;
+  /** The workflow to resume with (it types the result); default: loaded from the module path stored in the run. */
+  workflow?: W;
   cwd?: string;
 }
 
@@ -266,22 +292,29 @@ export interface ResumeOptions extends DriveHooks {
  * Restores a stopped, crashed, waiting or parked run from its last checkpoint and drives it on. Its parked steps try
  * their host again at once, unless `retryParked: false` (a worker's wake-up: each waits for its own retry time).
  */
-export async function resumeWorkflow(options: ResumeOptions): Promise<RunRecord> {
+export async function resumeWorkflow<W extends Workflow = Workflow>(options: ResumeOptions<W>): Promise<RunOf<W>> {
   const { session, workflow, snapshot } = await takeRun(options.store, options.runId, options.workflow, options.cwd ?? process.cwd());
   const start: DriveStart = snapshot ? { snapshot } : { input: session.record.input };
-  return driveSession(session, workflow, start, { ...options, retryParked: options.retryParked ?? true });
+  return runOf<W>(await driveSession(session, workflow, start, { ...options, retryParked: options.retryParked ?? true }));
 }
 
-export interface SendOptions extends ResumeOptions {
-  event: AnyEventObject;
+export interface SendOptions<W extends Workflow = Workflow> extends ResumeOptions<W> {
+  /** The event, its payload on its fields as XState has it (`{ type: 'APPROVE', by: 'ann' }`); typed by the workflow's machine. */
+  event: EventOf<W>;
 }
 
-/** Delivers an event (e.g. a person's APPROVE) to a run and drives it until it settles again. */
-export async function sendToRun(options: SendOptions): Promise<RunRecord> {
-  const { event, runId } = options;
+/**
+ * Delivers an event (e.g. a person's APPROVE) to a run and drives it until it settles again. A payload that fails the
+ * schema the waiting state declared (`waitFor({ events })`) is refused before anything is written; the parsed payload
+ * is what the run receives.
+ */
+export async function sendToRun<W extends Workflow = Workflow>(options: SendOptions<W>): Promise<RunOf<W>> {
+  const { runId } = options;
+  let event: AnyEventObject = options.event;
   const accepts = ({ workflow, snapshot }: Restore, record: RunRecord) => {
     if (!snapshot) throw new EventRejectedError(`run ${runId} has not started yet; resume it first`);
     const state: AnyMachineSnapshot = createActor(workflow.machine, { snapshot }).getSnapshot();
+    event = checkedEvent(runId, workflow.machine, state.value, options.event);
     if (state.can(event)) return;
     const accepted = acceptedEvents(parseDefinition(record.workflow.definition), statePaths(state.value));
     throw new EventRejectedError(
@@ -294,7 +327,7 @@ export async function sendToRun(options: SendOptions): Promise<RunRecord> {
     await session.close();
     throw new EventRejectedError(`run ${runId} has not started yet; resume it first`);
   }
-  return driveSession(session, workflow, { snapshot, event }, options);
+  return runOf<W>(await driveSession(session, workflow, { snapshot, event }, options));
 }
 
 /**
@@ -332,6 +365,9 @@ export function listRuns(store: RunStore): Promise<RunListing> {
   return store.list();
 }
 
-export function getRun(store: RunStore, runId: string): Promise<RunRecord> {
-  return store.read(runId);
+/** Reads a run; given its workflow, typed as a run of it (and refused if it is a run of another workflow). */
+export async function getRun<W extends Workflow = Workflow>(store: RunStore, runId: string, workflow?: W): Promise<RunOf<W>> {
+  const record = await store.read(runId);
+  if (workflow) assertRunOf(record, workflow);
+  return runOf<W>(record);
 }

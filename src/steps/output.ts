@@ -49,6 +49,33 @@ export interface StepOutput<T> {
   flags: string[];
 }
 
+/** A step output that was accepted: `done`, its data parsed by the step's schema, its result the accepted call. */
+export type AcceptedOutput<T> = StepOutput<T> & { status: 'done'; data: T; result: ModelResult };
+
+/** True when the step (or sub-agent) was accepted with typed data: narrows `data` and `result` to non-null. */
+export function isAccepted<T>(output: StepOutput<T>): output is AcceptedOutput<T> {
+  return output.status === 'done' && output.data !== null && output.result !== null;
+}
+
+/**
+ * The typed data of an accepted step, read on its done event after the `stepFlagged` branch. XState's named guards
+ * cannot narrow the event of the next transition, so `event.output.data` stays `T | null` there; this gives `T`, and
+ * throws (failing the run, loudly) if the step was in fact flagged or has no schema: a machine without the
+ * `stepFlagged` branch first, or a step without a schema, is a bug to see, not a null to carry.
+ *
+ * @example
+ * onDone: [{ guard: 'stepFlagged', target: 'flagged', … }, { target: 'done', actions: assign({ invoice: ({ event }) => acceptedData(event) }) }]
+ */
+export function acceptedData<T>(event: { output: StepOutput<T> }): T {
+  const { output } = event;
+  if (isAccepted(output)) return output.data;
+  throw new Error(
+    output.status === 'flagged'
+      ? `acceptedData: the step ended flagged (${output.flags.join('; ') || 'no reason'}); branch on stepFlagged before reading its data`
+      : 'acceptedData: the step was accepted without typed data; give it a schema, or read result.content',
+  );
+}
+
 export function attemptRecord(attempt: number, output: Pick<ModelCallOutput, 'result' | 'key' | 'replayed'>, outageTries: readonly OutageTry[] = []): AttemptRecord {
   const r = output.result;
   return {

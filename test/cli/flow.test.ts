@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../src/store/index.ts';
 import { startSimulator, type Simulator } from '../../src/testing/index.ts';
 import { fixture, harness, inProcess, readRun, tempDir, type Env } from './harness.ts';
+import { filesUnder } from '../helpers/files.ts';
 import { useSimulators } from '../helpers/simulators.ts';
 
 let sim: Simulator;
@@ -70,7 +71,7 @@ describe('harness run, ls and show', { timeout: 90_000 }, () => {
 });
 
 describe('a run that waits for a person', { timeout: 90_000 }, () => {
-  it('prints how to continue, then takes APPROVE with data and finishes', async () => {
+  it('prints how to continue, refuses a payload its wait does not declare, then takes APPROVE with its fields and finishes', async () => {
     const run = await harness(['run', fixture('approval.workflow.ts'), '--run-id', 'a1'], env);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^waiting {2}run a1$/m);
@@ -82,12 +83,19 @@ describe('a run that waits for a person', { timeout: 90_000 }, () => {
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain('it accepts: APPROVE, REJECT');
 
+    // A payload that fails the schema the wait declared: refused with its issue, exit 2, not a byte of the run changed.
+    const before = filesUnder(env.snapshots);
+    const invalid = await harness(['send', 'a1', 'APPROVE', '--data', '{"reviewer":7}'], env);
+    expect(invalid.code).toBe(2);
+    expect(invalid.stderr).toMatch(/^harness: run a1 refuses APPROVE: its payload does not match what state review declared \(reviewer: .*\)\n$/);
+    expect(filesUnder(env.snapshots)).toEqual(before);
+
     const send = await harness(['send', 'a1', 'APPROVE', '--data', '{"reviewer":"ada"}'], env);
     expect(send.code).toBe(0);
     expect(send.stdout).toMatch(/^done {2}run a1$/m);
     const record = await readRun(env, 'a1');
     expect(record.status).toBe('done');
-    expect(record.output).toMatchObject({ decision: { type: 'APPROVE', data: { reviewer: 'ada' } } });
+    expect(record.output).toEqual(expect.objectContaining({ decision: { type: 'APPROVE', reviewer: 'ada' } }));
     expect(record.usage.calls).toBe(1);
 
     const again = await inProcess(['send', 'a1', 'APPROVE'], env);

@@ -61,7 +61,7 @@ describe('applyVariant', () => {
   });
 
   it('finds a step registered inside a sub-machine', () => {
-    const outer = setup({ actors: { inner: sum.machine } }).createMachine({ initial: 'a', states: { a: { invoke: { src: 'inner' } } } });
+    const outer = setup({ actors: { inner: sum.machine } }).createMachine({ initial: 'a', states: { a: { invoke: { src: 'inner', input: { a: 1, b: 2 } } } } });
     const workflow = defineWorkflow({ id: 'outer', input: z.object({}), machine: outer });
     const varied = applyVariant(workflow, 'v', { steps: { add: { model: 'm' } } });
     expect(stepSpecOf(stepOf(stepOf(varied.machine, 'inner'), 'add'))?.ladder).toEqual(['m']);

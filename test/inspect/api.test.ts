@@ -9,6 +9,7 @@ import { runWorkflow } from '../../src/runtime/index.ts';
 import { FileStore, type RunSummary } from '../../src/store/index.ts';
 import { startSimulator, type Simulator } from '../../src/testing/index.ts';
 import workflow from './fixtures/review.workflow.ts';
+import { filesUnder } from '../helpers/files.ts';
 import { call, nextChange } from './http.ts';
 
 const modulePath = fileURLToPath(new URL('./fixtures/review.workflow.ts', import.meta.url));
@@ -166,6 +167,19 @@ describe('inspector API', () => {
     const form = await call(inspector.url, 'POST', `/api/runs/${runId}/send`, { ...write, 'content-type': 'text/plain' }, '{"type":"APPROVE"}');
     expect(form.status).toBe(415);
     expect((await store.read(runId)).status).toBe('waiting');
+  });
+
+  it('refuses a payload that is not an object of fields, or fails the schema the wait declared, writing nothing', async () => {
+    const before = filesUnder(dir);
+    const list = await call(inspector.url, 'POST', `/api/runs/${runId}/send`, write, '{"type":"APPROVE","data":["ann"]}');
+    expect(list.status).toBe(400);
+    expect(list.json()).toMatchObject({ error: expect.stringContaining("must be a JSON object of the event's fields") });
+    const typed = await call(inspector.url, 'POST', `/api/runs/${runId}/send`, write, '{"type":"APPROVE","data":{"type":"REJECT"}}');
+    expect(typed.status).toBe(400);
+    const invalid = await call(inspector.url, 'POST', `/api/runs/${runId}/send`, write, '{"type":"APPROVE","data":{"note":5}}');
+    expect(invalid.status).toBe(409);
+    expect(invalid.json()).toMatchObject({ name: 'EventRejectedError', error: expect.stringMatching(/refuses APPROVE: .*\(note: /) });
+    expect(filesUnder(dir)).toEqual(before);
   });
 
   it('delivers APPROVE with data from a same-origin page, and tells live listeners the run changed', async () => {

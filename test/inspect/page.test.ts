@@ -125,8 +125,8 @@ describe.skipIf(skip)('inspector page (Chromium)', () => {
 
     const record = await store.read(runId);
     expect(record.status).toBe('done');
-    const { decision } = record.snapshot?.context as { decision: { type: string; data: unknown } | null };
-    expect(decision).toMatchObject({ type: 'APPROVE', data: { note: 'ship it' } });
+    const { decision } = record.snapshot?.context as { decision: { type: string; note?: string } | null };
+    expect(decision).toEqual({ type: 'APPROVE', note: 'ship it' });
     expect(record.timeline.some((t) => t.actor === 'root' && t.event === 'APPROVE')).toBe(true);
 
     mkdirSync(artifacts, { recursive: true });

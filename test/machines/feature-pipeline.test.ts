@@ -83,7 +83,7 @@ describe('machines/feature-pipeline', () => {
     expect(runs.sim?.stats().maxConcurrent).toBe(2);
     expect(requests.filter((r) => system(r).startsWith('You are a software engineer')).map(itemOf).sort()).toEqual(['CSV writer', 'Docs', 'Export route']);
 
-    const done = await sendToRun({ store, runId: waiting.runId, workflow: pipeline, event: { type: 'APPROVE', data: { by: 'dana' } } });
+    const done = await sendToRun({ store, runId: waiting.runId, workflow: pipeline, event: { type: 'APPROVE', by: 'dana' } });
     expect(done.status).toBe('done');
     const output = done.output as PipelineOutput;
     expect(output.plan).toEqual(firstPlan);
@@ -106,7 +106,7 @@ describe('machines/feature-pipeline', () => {
     expect(first.status).toBe('waiting');
 
     const feedback = 'Do not load every order into memory: stream from a cursor.';
-    const second = await sendToRun({ store, runId: first.runId, workflow: pipeline, event: { type: 'REJECT', data: { feedback } } });
+    const second = await sendToRun({ store, runId: first.runId, workflow: pipeline, event: { type: 'REJECT', feedback } });
     expect(second.status).toBe('waiting');
     const plans = requests.filter((r) => system(r).startsWith('You are a tech lead'));
     expect(plans).toHaveLength(2);

@@ -17,6 +17,16 @@ export const used = [defineWorkflow, FileStore, runWorkflow, startSimulator, che
 export const status = (record: RunRecord): string => record.status;
 `;
 
+/** Runs typed by their workflow through the declarations as installed: a wrong input must fail the consumer's tsc. */
+const typedRuns = `import { FileStore, runWorkflow } from 'xstate-llm-harness';
+import hello from './hello.js';
+
+const store = new FileStore({ dir: 'snapshots' });
+// @ts-expect-error the workflow's input schema says text is a string
+export const wrong = () => runWorkflow({ store, workflow: hello, input: { text: 1 } });
+export const right = async (): Promise<string> => (await runWorkflow({ store, workflow: hello, input: { text: 'hi' } })).status;
+`;
+
 /**
  * Strict, with no skipLibCheck, no `types` and no DOM (exactOptionalPropertyTypes is left out: xstate's own
  * declarations do not pass it).
@@ -38,6 +48,7 @@ describe.each([
       'tsconfig.json': json(tsconfig),
       'src/hello.ts': helloWorkflow,
       'src/all.ts': everyEntry,
+      'src/typed.ts': typedRuns,
     });
     await ok('npm', [...install, tarball(), 'xstate@^5.33', 'zod@^4', `typescript@${typescript}`], project);
   }, minutes(10));

@@ -2,7 +2,7 @@
 // passed, the run is checkpointed `stopped`, the stop names the call, and a resume makes it again. A tool call that
 // timed out is journaled like any result: a resume does not run it again.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { resumeWorkflow, runWorkflow, type StopReport } from '../../src/runtime/index.ts';
+import { resumeWorkflow, runWorkflow, type InputOf, type StopReport } from '../../src/runtime/index.ts';
 import type { CallEvent } from '../../src/steps/index.ts';
 import { useModelRuns } from '../helpers/runs.ts';
 import workflow, { onToolLog, planScript, releaseHolds } from './fixtures/tool-workflow.ts';
@@ -23,7 +23,7 @@ afterAll(() => unlisten());
 const modelCalls = (journal: { result: { model: string } }[]) => journal.filter((entry) => !entry.result.model.startsWith('tool:'));
 
 /** Starts a run of `plan` that is stopped the moment a tool starts, with `stopGraceMs`; its stop reports, collected. */
-async function stoppedAtTool(runId: string, plan: string[], stopGraceMs: number) {
+async function stoppedAtTool(runId: string, plan: InputOf<typeof workflow>['plan'], stopGraceMs: number) {
   const { store, sim } = await runs.start({ script: { '*': planScript } });
   const controller = new AbortController();
   const stopOnStart = onToolLog((line) => line.startsWith('start ') && controller.abort());

@@ -101,6 +101,6 @@ describe('a run against model windows', () => {
   });
 
   it('refuses a workflow limit that is not a positive integer', () => {
-    expect(() => defineWorkflow({ id: 'bad', input: z.object({}), machine: oneStepMachine(), context: { maxNumCtx: 0 } })).toThrow(/context.maxNumCtx must be a positive integer/);
+    expect(() => defineWorkflow({ id: 'bad', input: z.object({ question: z.string() }), machine: oneStepMachine(), context: { maxNumCtx: 0 } })).toThrow(/context.maxNumCtx must be a positive integer/);
   });
 });

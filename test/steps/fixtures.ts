@@ -22,13 +22,13 @@ export interface Question {
 }
 
 /** A person's decision, as the approval state records it. */
-export type Decision = { type: 'APPROVE'; data?: unknown } | { type: 'REJECT'; data?: unknown };
+export type Decision = { type: 'APPROVE'; by?: string; note?: string } | { type: 'REJECT'; feedback?: string };
 
 export interface OneStepContext extends Question {
   /** The step's whole output (attempts, reasons, result), kept so tests can look at the step's story. */
   ask: StepOutput<Answer> | null;
   answer: Answer | null;
-  decision: { type: Decision['type']; data: unknown } | null;
+  decision: Decision | null;
   flags: string[];
 }
 
@@ -64,7 +64,7 @@ export function oneStepMachine(spec: AskSpec = {}, options: { approval?: boolean
     actors: { ask: askStep(spec), sleepUntil },
     guards: stepGuards,
     actions: {
-      decide: assign({ decision: ({ event }) => ({ type: event.type, data: event.data ?? null }) }),
+      decide: assign({ decision: ({ event }) => event }),
     },
   }).createMachine({
     id: 'one-step',

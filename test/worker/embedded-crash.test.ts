@@ -59,7 +59,7 @@ async function approveWaiting(store: FileStore, approved: Set<string>): Promise<
   await Promise.all(
     waiting.map(async ({ runId }) => {
       try {
-        await sendToRun({ store, runId, workflow: pipeline, cwd: repoRoot, event: { type: 'APPROVE', data: { by: 'test' } } });
+        await sendToRun({ store, runId, workflow: pipeline, cwd: repoRoot, event: { type: 'APPROVE', by: 'test' } });
         approved.add(runId);
       } catch (error) {
         if (!hasCode(error, 'RUN_LOCKED')) throw error; // a worker still closing its session: next round
@@ -84,7 +84,7 @@ describe('embedded workers under a SIGKILL', { timeout: 150_000 }, () => {
       Array.from({ length: runCount }, async (_, i) => {
         const waiting = await runWorkflow({ store: memory, workflow: pipeline, modulePath: `${repoRoot}${module}`, input: inputOf(i), runId: `ref-${i}` });
         expect(waiting.status, waiting.flags.join('; ')).toBe('waiting');
-        const done = await sendToRun({ store: memory, runId: waiting.runId, workflow: pipeline, event: { type: 'APPROVE', data: { by: 'test' } } });
+        const done = await sendToRun({ store: memory, runId: waiting.runId, workflow: pipeline, event: { type: 'APPROVE', by: 'test' } });
         expect(done.status, done.flags.join('; ')).toBe('done');
         expected.set(`run-${i}`, done.output);
       }),

@@ -40,7 +40,7 @@ async function approveWaiting(store: Awaited<ReturnType<typeof connectStore>>, a
   await Promise.all(
     waiting.map(async ({ runId }) => {
       try {
-        await sendToRun({ store, runId, workflow: pipeline, cwd: repoRoot, event: { type: 'APPROVE', data: { by: 'test' } } });
+        await sendToRun({ store, runId, workflow: pipeline, cwd: repoRoot, event: { type: 'APPROVE', by: 'test' } });
         approved.add(runId);
       } catch (error) {
         if (!hasCode(error, 'RUN_LOCKED')) throw error; // a worker still closing its session: next round
@@ -61,7 +61,7 @@ describe.skipIf(skip)('queue workers under a SIGKILL', { timeout: 150_000 }, () 
     await Promise.all(
       Array.from({ length: runCount }, async (_, i) => {
         const waiting = await runWorkflow({ store: memory, workflow: pipeline, modulePath, input: inputOf(i), runId: `ref-${i}` });
-        const done = await sendToRun({ store: memory, runId: waiting.runId, workflow: pipeline, event: { type: 'APPROVE', data: { by: 'test' } } });
+        const done = await sendToRun({ store: memory, runId: waiting.runId, workflow: pipeline, event: { type: 'APPROVE', by: 'test' } });
         expected.set(`run-${i}`, done.output);
       }),
     );

@@ -93,13 +93,11 @@ export const testFile = (ext: '.ts' | '.mts'): string => `// The triage workflow
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, expect, it } from 'vitest';
 import { FileStore, runWorkflow } from 'xstate-llm-harness';
 import { startSimulator, type Simulator } from 'xstate-llm-harness/testing';
-import triage, { type TriageOutput } from '../machines/triage${ext === '.ts' ? '.js' : '.mjs'}';
+import triage from '../machines/triage${ext === '.ts' ? '.js' : '.mjs'}';
 
-const modulePath = fileURLToPath(new URL('../machines/triage${ext}', import.meta.url));
 const input = { ticket: 'The export button does nothing when the report is empty.' };
 let sim: Simulator | undefined;
 let dir: string | undefined;
@@ -113,21 +111,21 @@ async function run(reply: (model: string) => object) {
   sim = await startSimulator({ seed: 1, script: { '*': (req) => JSON.stringify(reply(req.model)) } });
   process.env.OLLAMA_HOST = sim.url;
   dir = await mkdtemp(join(tmpdir(), 'triage-runs-'));
-  return runWorkflow({ store: new FileStore({ dir }), workflow: triage, modulePath, input });
+  // Typed by the workflow: the input is checked by the compiler, the output is the machine's TriageOutput.
+  return runWorkflow({ store: new FileStore({ dir }), workflow: triage, input });
 }
 
 it('escalates a wordy summary to the next model of the ladder', async () => {
   const wordy = 'the export button in the reports page does nothing at all when the report happens to be empty';
   const record = await run((model) => ({ category: 'bug', summary: model.startsWith('llama') ? wordy : 'Export does nothing on empty reports' }));
   expect(record.status).toBe('done');
-  const output = record.output as TriageOutput;
-  expect(output.triage).toEqual({ category: 'bug', summary: 'Export does nothing on empty reports' });
-  expect(output.model).toBe('qwen2.5-coder:7b');
+  expect(record.output?.triage).toEqual({ category: 'bug', summary: 'Export does nothing on empty reports' });
+  expect(record.output?.model).toBe('qwen2.5-coder:7b');
 });
 
 it('flags the run when no model gives a valid triage', async () => {
   const record = await run(() => ({ category: 'complaint', summary: '' }));
   expect(record.status).toBe('flagged');
-  expect((record.output as TriageOutput).flags).toHaveLength(1);
+  expect(record.output?.flags).toHaveLength(1);
 });
 `;

@@ -315,7 +315,7 @@ function actionsPanel(runId) {
     }
   };
   const eventType = el('input', { id: 'event-type', placeholder: 'EVENT', size: 14, spellcheck: 'false' });
-  const eventData = el('textarea', { id: 'event-data', rows: 2, cols: 40, placeholder: 'data as JSON (optional), e.g. {"note": "ok"}', spellcheck: 'false' });
+  const eventData = el('textarea', { id: 'event-data', rows: 2, cols: 40, placeholder: 'the event\'s fields as a JSON object (optional), e.g. {"note": "ok"}', spellcheck: 'false' });
   const send = (type) => {
     const text = eventData.value.trim();
     let data;
