@@ -1,14 +1,10 @@
 // The workflows the benchmarks run, on the step-as-child-machine API: a chain of N model steps (optionally ending in a
 // person wait) and a bounded fan-out whose worker is a model step. Kept apart from bench/workflows.ts on purpose.
-import { fileURLToPath } from 'node:url';
 import { Ollama } from 'ollama';
 import { assign, setup } from 'xstate';
 import { z } from 'zod';
 import { formatSchema } from '../src/llm/index.ts';
 import { defineWorkflow, fanOut, flagsFrom, modelStep, sleepUntil, stepGuards, waitFor } from '../src/steps/index.ts';
-
-/** Stored in each run as the workflow's module, as the CLI would (resume is always given the workflow itself). */
-export const chainModule = fileURLToPath(import.meta.url);
 
 export const benchModel = 'qwen2.5-coder:7b';
 

@@ -10,7 +10,8 @@ import { runWorkflow } from '../src/runtime/index.ts';
 import { defineWorkflow, modelStep, stepGuards } from '../src/steps/index.ts';
 import { FileStore, type RunRecord } from '../src/store/index.ts';
 import { startSimulator } from '../src/testing/index.ts';
-import { benchModel, chainModule } from './chain.ts';
+import { chainModule } from './chain-module.ts';
+import { benchModel } from './chain.ts';
 import { progress, tempDir, type BenchOptions } from './env.ts';
 import { figure, type BenchResult } from './report.ts';
 

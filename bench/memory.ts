@@ -5,7 +5,8 @@ import { HostPool } from '../src/llm/pool.ts';
 import { runWorkflow } from '../src/runtime/index.ts';
 import { MemoryStore, type RunRecord } from '../src/store/index.ts';
 import { startSimulator } from '../src/testing/index.ts';
-import { chainModule, chainWorkflow } from './chain.ts';
+import { chainModule } from './chain-module.ts';
+import { chainWorkflow } from './chain.ts';
 import { collectGarbage, pause, progress, type BenchOptions } from './env.ts';
 import { figure, mib, type BenchResult } from './report.ts';
 
