@@ -3,6 +3,7 @@
 import { HostSet } from '../src/llm/hosts.ts';
 import type { ChatMessage } from '../src/llm/index.ts';
 import { runWorkflow } from '../src/runtime/index.ts';
+import { isCallEntry } from '../src/steps/services.ts';
 import { MemoryStore } from '../src/store/index.ts';
 import { startSimulator, type Simulator } from '../src/testing/index.ts';
 import { chainModule } from './chain-module.ts';
@@ -30,9 +31,11 @@ async function balance(items: number): Promise<{ deviations: number[]; shares: n
     for (let rep = 0; rep < repetitions; rep++) {
       const hosts = new HostSet(sims.map((sim) => ({ host: sim.url, slots })));
       const record = await runWorkflow({ store, workflow, modulePath: chainModule, input: { items: list }, hosts, runId: `balance-${rep}` });
-      if (record.status !== 'done' || record.journal.length !== items) throw new Error(`fan-out ended ${record.status} with ${record.journal.length} calls`);
+      // A fan-out's journal also keeps each finished item's output (no call): count the calls.
+      const calls = record.journal.filter(isCallEntry);
+      if (record.status !== 'done' || calls.length !== items) throw new Error(`fan-out ended ${record.status} with ${calls.length} calls`);
       const even = items / sims.length;
-      const counts = sims.map((sim) => record.journal.filter((entry) => entry.result.metadata.host === sim.url).length);
+      const counts = sims.map((sim) => calls.filter((entry) => entry.result.metadata.host === sim.url).length);
       deviations.push((Math.max(...counts.map((n) => Math.abs(n - even))) / even) * 100);
       shares.push(((counts[0] ?? 0) / items) * 100);
     }
