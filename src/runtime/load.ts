@@ -1,11 +1,10 @@
 // Loads a workflow: from a file path (built into a version: the code as it is now) or from a version in a run store.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { machineDefinition } from '../definition/index.ts';
 import { isWorkflow, type Workflow } from '../steps/workflow.ts';
 import type { RunStore } from '../store/index.ts';
 import { buildVersion, importVersion, VersionError, type BuiltVersion } from '../versions/index.ts';
-import { definitionHash } from './definition.ts';
+import { definitionHash, storedDefinition } from './definition.ts';
 import { WorkflowLoadError } from './errors.ts';
 import { assertEsm, registerTsx } from './import-module.ts';
 import { isTypeScriptModule } from '../util/typescript.ts';
@@ -57,7 +56,7 @@ export async function storeVersion(store: RunStore, loaded: Pick<LoadedWorkflow,
     workflowId: workflow.id,
     code: version.code,
     definitionHash: definitionHash(workflow.machine),
-    definition: machineDefinition(workflow.machine),
+    definition: storedDefinition(workflow.machine),
     createdAt: new Date().toISOString(),
   });
   return version.hash;
