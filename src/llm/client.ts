@@ -3,7 +3,7 @@ import { Ollama } from 'ollama';
 import { formatSchema, resolveConfig, type ModelConfigInput } from './config.ts';
 import { defaultContextWindows } from './context/windows.ts';
 import { classifyError, TimeoutError } from './errors.ts';
-import { displayHost, hostAuth, resolveHost } from './host.ts';
+import { hostAuth, resolveHost } from './host.ts';
 import { toWireMessage } from './messages.ts';
 import { unsentResult } from './result.ts';
 import { CallbackFailure, ReplyStream } from './stream.ts';
@@ -50,8 +50,8 @@ export async function trackedCall<T = unknown>(
   const cfg = resolveConfig(config);
   const resolved = resolveHost(cfg.host);
   // `host` is what is stored and shown (no password); `auth` is what the request is sent with.
-  const host = displayHost(resolved);
   const auth = hostAuth(resolved);
+  const host = auth.base;
   const format = cfg.schema !== undefined ? formatSchema(cfg.schema) : cfg.json ? 'json' : undefined;
   const modelOptions: Record<string, unknown> = { ...cfg.options, num_predict: cfg.maxTokens };
   // An explicit `temperature` wins over options.temperature, which wins over the default.

@@ -67,11 +67,14 @@ function describe(value: unknown): string {
   return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
 }
 
-/** Fills in the defaults and validates; throws ConfigError naming the first bad field. */
-export function resolveConfig<T = unknown>(config: ModelConfigInput<T> = {}): ModelConfig<T> {
-  if (typeof config !== 'object' || config === null) {
-    throw new ConfigError(`invalid model config: expected an object, got ${describe(config)}`);
-  }
+type ValidConfig = z.infer<typeof configSchema>;
+
+/** A frozen config cannot change: a step freezes the one it sends each model, and it is checked once, not every call. */
+const frozenChecked = new WeakMap<object, ValidConfig>();
+
+function validated(config: object): ValidConfig {
+  const known = frozenChecked.get(config);
+  if (known !== undefined) return known;
   const parsed = configSchema.safeParse(config);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -79,7 +82,16 @@ export function resolveConfig<T = unknown>(config: ModelConfigInput<T> = {}): Mo
     const got = issue?.path.length ? (config as Record<string, unknown>)[String(issue.path[0])] : config;
     throw new ConfigError(`invalid model config: ${field} ${issue?.message ?? 'is invalid'} (got ${describe(got)})`);
   }
-  const { schema, host, options, think, tools, context, ...rest } = parsed.data;
+  if (Object.isFrozen(config)) frozenChecked.set(config, parsed.data);
+  return parsed.data;
+}
+
+/** Fills in the defaults and validates; throws ConfigError naming the first bad field. */
+export function resolveConfig<T = unknown>(config: ModelConfigInput<T> = {}): ModelConfig<T> {
+  if (typeof config !== 'object' || config === null) {
+    throw new ConfigError(`invalid model config: expected an object, got ${describe(config)}`);
+  }
+  const { schema, host, options, think, tools, context, ...rest } = validated(config);
   const resolved: ModelConfig<T> = { ...rest };
   if (schema !== undefined) resolved.schema = schema as ZodType<T>;
   if (host !== undefined) resolved.host = host;

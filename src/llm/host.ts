@@ -2,6 +2,9 @@
 import { scrubUrl, withoutCredentials } from '../util/secrets.ts';
 import { ConfigError } from './errors.ts';
 
+/** Every call reads its host: a process talks to a handful, so what they read as is kept (bounded for odd callers). */
+const hostsKept = 256;
+
 /**
  * The host as it may be stored or shown: any `user:password@` removed, whatever characters the password holds. Works
  * on resolved URLs and on raw, unparsable input alike, because an error message about a bad host must not leak its
@@ -20,6 +23,18 @@ export interface HostAuth {
 
 /** Splits a resolved host into the URL to dial and the credentials it carried. */
 export function hostAuth(host: string): HostAuth {
+  let auth = hostAuths.get(host);
+  if (auth === undefined) {
+    auth = Object.freeze(splitAuth(host));
+    if (hostAuths.size >= hostsKept) hostAuths.clear();
+    hostAuths.set(host, auth);
+  }
+  return auth;
+}
+
+const hostAuths = new Map<string, Readonly<HostAuth>>();
+
+function splitAuth(host: string): HostAuth {
   const base = displayHost(host);
   if (base === host) return { base };
   let url: URL;
@@ -62,10 +77,22 @@ class HostProblem extends Error {}
  * "99999"`, for callers that word the refusal themselves (a CLI setting, an entry of OLLAMA_HOSTS).
  */
 export function readHost(value: string): { url: string } | { problem: string } {
+  let read = readHosts.get(value);
+  if (read === undefined) {
+    read = parsedHost(value);
+    if (readHosts.size >= hostsKept) readHosts.clear();
+    readHosts.set(value, read);
+  }
+  return read;
+}
+
+const readHosts = new Map<string, Readonly<{ url: string } | { problem: string }>>();
+
+function parsedHost(value: string): Readonly<{ url: string } | { problem: string }> {
   try {
-    return { url: parseHost(unquoted(value)) };
+    return Object.freeze({ url: parseHost(unquoted(value)) });
   } catch (error) {
-    if (error instanceof HostProblem) return { problem: error.message };
+    if (error instanceof HostProblem) return Object.freeze({ problem: error.message });
     throw error;
   }
 }

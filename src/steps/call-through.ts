@@ -48,7 +48,7 @@ export interface MadeCall<T = unknown> {
 export async function callThrough<T>(services: StepServices, request: CallRequest<T>, signal: AbortSignal): Promise<MadeCall<T>> {
   // Every call (a step's, a judge's, a summary's) is measured against its model's window with the run's windows, and
   // held to the workflow's num_ctx limit.
-  const config = { ...request.config, ...withContextLimit(request.config.context, services) };
+  const config = withContextLimit(request.config, services);
   const hosts = services.hosts && !(request.ownHost && config.host !== undefined) ? services.hosts : null;
   if (services.gate?.closed()) await stopped(signal);
   const release = services.limiter && !hosts ? await services.limiter.acquire(resolveHost(config.host), signal) : undefined;
@@ -76,11 +76,14 @@ export async function callThrough<T>(services: StepServices, request: CallReques
   }
 }
 
-/** The call's context config with the run's num_ctx limit applied (the smaller limit wins). */
-function withContextLimit(context: ContextConfig | undefined, services: StepServices): { context?: ContextConfig } {
+/**
+ * The call's config with the run's num_ctx limit applied (the smaller limit wins); without a limit, the very config
+ * given (a step's frozen one is checked once, not every call).
+ */
+function withContextLimit<C extends { context?: ContextConfig | undefined }>(config: C, services: StepServices): C {
   const limit = services.context?.maxNumCtx;
-  if (limit === undefined) return context ? { context } : {};
-  return { context: { ...context, maxNumCtx: Math.min(limit, context?.maxNumCtx ?? limit) } };
+  if (limit === undefined) return config;
+  return { ...config, context: { ...config.context, maxNumCtx: Math.min(limit, config.context?.maxNumCtx ?? limit) } };
 }
 
 /** What the call's span is told before the call (see src/telemetry/call-span.ts). */

@@ -54,8 +54,20 @@ export interface ModelCallSpec {
  * createActor(attempt, { input: { step: 'extract', attemptKey: 'x.m0.a1', model: 'qwen2.5-coder:7b', attempt: 1, messages } });
  */
 export function modelCall(spec: ModelCallSpec) {
-  return fromPromise<ModelCallOutput, ModelCallInput>(({ input, self, signal, system }) => attempt(spec, servicesOf(system), input, self, signal));
+  // One config per model the step calls, frozen: made once, and checked once by the client rather than every call.
+  const configs = new Map<string, CallConfig>();
+  const configFor = (model: string): CallConfig => {
+    let config = configs.get(model);
+    if (config === undefined) {
+      config = Object.freeze({ ...spec.config, model, ...(spec.schema ? { schema: spec.schema } : {}), ...(spec.json ? { json: true } : {}) });
+      configs.set(model, config);
+    }
+    return config;
+  };
+  return fromPromise<ModelCallOutput, ModelCallInput>(({ input, self, signal, system }) => attempt(spec, configFor(input.model), servicesOf(system), input, self, signal));
 }
+
+type CallConfig = Readonly<ModelConfigInput & { model: string }>;
 
 type Self = Parameters<typeof stepLabel>[0];
 
@@ -71,7 +83,7 @@ interface Reply {
   leave: () => void;
 }
 
-async function attempt(spec: ModelCallSpec, services: StepServices, input: ModelCallInput, self: Self, signal: AbortSignal): Promise<ModelCallOutput> {
+async function attempt(spec: ModelCallSpec, config: CallConfig, services: StepServices, input: ModelCallInput, self: Self, signal: AbortSignal): Promise<ModelCallOutput> {
   const key = `${actorPath(self)}:${input.attemptKey}`;
   const hash = requestHash(input.model, input.messages);
   const step = stepLabel(self, input.step);
@@ -80,9 +92,6 @@ async function attempt(spec: ModelCallSpec, services: StepServices, input: Model
   const settle = (result: ModelResult, replayed: boolean, scoreInterrupted = false): ModelCallOutput => ({
     result, key, replayed, outage, at: clock(), ...(scoreInterrupted ? { scoreInterrupted: true } : {}),
   });
-  const config: ModelConfigInput & { model: string } = { ...spec.config, model: input.model };
-  if (spec.schema) config.schema = spec.schema;
-  if (spec.json) config.json = true;
   const request = { key, step, attemptKey: input.attemptKey, attempt: input.attempt, messages: input.messages, config };
   // The checkpoint that started this call: its keys are on disk before any of its results is journaled. This actor
   // starts inside the transition that invoked it, and the snapshot that holds its key (the step's pass) is counted only

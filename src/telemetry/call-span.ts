@@ -66,6 +66,7 @@ function startSpan(telemetry: RunTelemetry | undefined, info: CallSpanInfo, repl
 
 /** What the reply says: model, finish reason, the host that served it, the error kind; tokens only when paid now. */
 function recordResult(span: Span, result: ModelResult, content: boolean, paid: boolean): void {
+  if (!span.isRecording()) return; // no SDK: every call would build attributes nobody keeps
   const reason = result.metadata.doneReason;
   span.setAttributes({
     [GenAI.responseModel]: result.model,
