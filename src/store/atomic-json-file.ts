@@ -1,5 +1,6 @@
 // A lowdb adapter that replaces a JSON file atomically, with a last check before the rename and optional fsync.
 import { randomBytes } from 'node:crypto';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Adapter } from 'lowdb';
@@ -47,7 +48,20 @@ export class AtomicJsonFile<T> implements Adapter<T> {
     this.#writes += 1;
     const tmp = `${this.#tmpPrefix}.${this.#writes}.tmp`;
     const text = `${JSON.stringify(data)}\n`;
-    // Off the event loop: these files are written rarely (a run's meta, the checkpoint of a run at rest), never per step.
+    if (!this.#options.fsync) {
+      // Rare (a run's meta, the checkpoint of a run at rest), but on every run's way to its end: into the page cache by
+      // synchronous calls, as appends are (see append-file.ts), not four trips to a thread pool that a loaded machine
+      // makes each wait its turn.
+      writeFileSync(tmp, text, { flag: 'wx' });
+      try {
+        await this.#options.beforeRename?.();
+        renameSync(tmp, this.path);
+      } catch (error) {
+        rmSync(tmp, { force: true });
+        throw error;
+      }
+      return;
+    }
     const file = await open(tmp, 'wx');
     try {
       await file.writeFile(text);

@@ -1,5 +1,5 @@
 // The file store: a directory per run (meta, journal, history, timeline, lock), an index derived by listing.
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { AtomicJsonFile, syncDirectory } from './atomic-json-file.ts';
@@ -94,7 +94,8 @@ export class FileStore implements RunStore {
   async #claim(paths: RunPaths, runId: string): Promise<void> {
     for (let tries = 0; ; tries++) {
       try {
-        await mkdir(paths.dir);
+        if (this.#fsync) await mkdir(paths.dir);
+        else mkdirSync(paths.dir); // as #writeWhole: no thread-pool trip on every run's create
         return;
       } catch (error) {
         if (errorCode(error) === 'EEXIST') throw new RunExistsError(`run ${runId} already exists in ${this.dir}`);
@@ -275,6 +276,8 @@ export class FileStore implements RunStore {
    * converted under its lock). `wx` also refuses to replace one that is there.
    */
   async #writeWhole(path: string, text: string, flag: 'w' | 'wx' = 'w'): Promise<void> {
+    // Without fsync, synchronous: a run's create waits for no thread-pool trip (see append-file.ts).
+    if (!this.#fsync) return writeFileSync(path, text, { flag });
     const file = await open(path, flag);
     try {
       await file.writeFile(text);
