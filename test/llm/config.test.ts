@@ -60,6 +60,19 @@ describe('resolveConfig', () => {
     expect((caught as Error).message).toMatch(message);
     expect((caught as Error).message).not.toContain('\n');
   });
+
+  it('checks a frozen config once and resolves it the same every time; a bad frozen one is refused every time', () => {
+    const schema = z.object({ answer: z.string() });
+    const frozen = Object.freeze({ model: 'qwen2.5:7b', schema, options: { top_k: 5 }, context: { ladder: [8192, 4096] } });
+    const first = resolveConfig(frozen);
+    expect(resolveConfig(frozen)).toEqual(first);
+    expect(first).toMatchObject({ model: 'qwen2.5:7b', schema, options: { top_k: 5 }, context: { ladder: [4096, 8192] }, maxTokens: defaultModelConfig.maxTokens });
+    // Each call gets its own object: a caller changing what it got never changes the next call's config.
+    expect(resolveConfig(frozen)).not.toBe(first);
+    const bad = Object.freeze({ model: 'qwen2.5:7b', maxTokens: -1 });
+    expect(() => resolveConfig(bad)).toThrow(ConfigError);
+    expect(() => resolveConfig(bad)).toThrow(/maxTokens must be > 0/);
+  });
 });
 
 describe('formatSchema', () => {
