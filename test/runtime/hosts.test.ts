@@ -211,7 +211,8 @@ describe('runs over several hosts: a breaker that opens and closes', () => {
     expect(during.status).toBe('done');
     expect(hostsOf(during)).toEqual([b.url]);
     expect(during.journal[0]?.result.metadata).toMatchObject({ failovers: [{ host: a.url, kind: 'connection' }] });
-    expect(hosts.status()[0]?.lastError).toMatch(/connection refused|cannot connect/);
+    // Refused, or the kept-alive socket to `a` found closed when the run's call came before its close was read.
+    expect(hosts.status()[0]?.lastError).toMatch(/connection refused|cannot connect|closed by the server/);
     // The next run finds a's listing refused too: its breaker opens, and the run goes to b without trying a.
     const known = await run('third');
     expect(hostsOf(known)).toEqual([b.url]);
