@@ -91,6 +91,9 @@ export async function startStatelyBridge(options: StatelyBridgeOptions = {}): Pr
   let detached: Promise<void> | null = null;
   const detach = () =>
     (detached ??= (async () => {
+      // The inspector hands each event to its socket in a timer of its own (setTimeout 0 outside a browser): a timer
+      // set after the run's last event fires after theirs, so by then every event is in the socket's buffer.
+      await new Promise((resolve) => setTimeout(resolve, 0));
       for (let waited = 0; adapterBuffered(adapter) > 0 && waited < timeoutMs; waited += 20) await sleep(20);
       inspector.stop();
     })());
