@@ -196,18 +196,17 @@ export class MemoryStore implements RunStore {
 
   watchCancel(runId: string, cancel: () => void): () => void {
     const run = this.#run(runId);
-    let watching = true;
-    const once = () => {
-      if (!watching) return;
-      watching = false;
-      cancel();
-    };
+    // The callback itself is what the run's watchers hold (no wrapper a run): requestCancel takes them all out before
+    // calling them, so each is called once, and never after its stop function.
+    (run.watchers ??= new Set()).add(cancel);
     // Never called before watchCancel has returned its stop function: the caller may not be ready for it.
-    if (run.cancelRequested) queueMicrotask(once);
-    else (run.watchers ??= new Set()).add(once);
+    if (run.cancelRequested) {
+      queueMicrotask(() => {
+        if (run.watchers?.delete(cancel)) cancel();
+      });
+    }
     return () => {
-      watching = false;
-      run.watchers?.delete(once);
+      run.watchers?.delete(cancel);
     };
   }
 
