@@ -64,6 +64,25 @@ function itemsUnderWay(fanOut: string) {
   return { inspect, most: () => most };
 }
 
+/** A simulator that counts the requests for each document and fires `stop` when doc-3 is asked for. */
+async function stoppingAtDoc3(numParallel: number) {
+  const stop = new AbortController();
+  const requests = new Map<string, number>();
+  const sim = await simulator({
+    numParallel,
+    latency: { ttftMs: 30 },
+    script: {
+      '*': (req) => {
+        const doc = lastUser(req);
+        requests.set(doc, (requests.get(doc) ?? 0) + 1);
+        if (doc === 'doc-3') stop.abort();
+        return validReply(`summary of ${doc}`);
+      },
+    },
+  });
+  return { sim, stop, requests };
+}
+
 const answers = (output: { results: ({ answer: { answer: string } | null } | null)[] }) => output.results.map((r) => r?.answer?.answer ?? null);
 
 describe('fan-out', () => {
@@ -113,21 +132,8 @@ describe('fan-out', () => {
   });
 
   it('resumes a fan-out stopped half-way without paying again for journaled items', async () => {
-    const stop = new AbortController();
-    const requests = new Map<string, number>();
-    const sim = await simulator({
-      numParallel: 2,
-      latency: { ttftMs: 30 },
-      script: {
-        '*': (req) => {
-          const doc = lastUser(req);
-          requests.set(doc, (requests.get(doc) ?? 0) + 1);
-          // Item 3 starts only once two items have finished: stop with the others done or in flight.
-          if (doc === 'doc-3') stop.abort();
-          return validReply(`summary of ${doc}`);
-        },
-      },
-    });
+    // Item 3 starts only once two items have finished: stop with the others done or in flight.
+    const { sim, stop, requests } = await stoppingAtDoc3(2);
     const store = tempStore();
     const workflow = batchWorkflow(summarizer(sim.url), 2);
     const stopped = await runWorkflow({ store, workflow, modulePath, input: { docs }, signal: stop.signal });
@@ -195,21 +201,8 @@ describe('fan-out', () => {
   });
 
   it('resumes a fan-out of model steps stopped with an item waiting for a slot: each item asked once, the limit kept after the restore', async () => {
-    const stop = new AbortController();
-    const requests = new Map<string, number>();
-    const sim = await simulator({
-      numParallel: 4,
-      latency: { ttftMs: 30 },
-      script: {
-        '*': (req) => {
-          const doc = lastUser(req);
-          requests.set(doc, (requests.get(doc) ?? 0) + 1);
-          // doc-3 is sent once two calls have ended: the stop comes with doc-4 started ahead, its call waiting.
-          if (doc === 'doc-3') stop.abort();
-          return validReply(`summary of ${doc}`);
-        },
-      },
-    });
+    // doc-3 is sent once two calls have ended: the stop comes with doc-4 started ahead, its call waiting.
+    const { sim, stop, requests } = await stoppingAtDoc3(4);
     const store = tempStore();
     const workflow = batchWorkflow(asker(sim.url), 2);
     const stopped = await runWorkflow({ store, workflow, modulePath, input: { docs }, signal: stop.signal });
