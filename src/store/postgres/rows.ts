@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { assembleRecord, timelineKept } from '../assemble.ts';
 import { CorruptRunError } from '../errors.ts';
 import { Journal } from '../journal.ts';
+import { applyDelta } from '../json-delta.ts';
 import { blockedSchema, checkpointSchema, runMetaSchema, runRecordSchema, type RunRecord, type RunSummary } from '../record.ts';
 import type { Checkpoint, HistoricCheckpoint, HistoryEntry } from '../types.ts';
 
@@ -17,7 +18,9 @@ export function recordQuery(s: string): string {
     (SELECT coalesce(json_agg(json_build_object('entry', j.entry, 'epoch', j.epoch) ORDER BY j.seq), '[]'::json)
        FROM ${s}.journal j WHERE j.run_id = r.run_id) AS journal,
     (SELECT coalesce(json_agg(t.entry ORDER BY t.seq), '[]'::json)
-       FROM (SELECT seq, entry FROM ${s}.timeline WHERE run_id = r.run_id ORDER BY seq DESC LIMIT ${timelineKept}) t) AS timeline
+       FROM (SELECT seq, entry FROM ${s}.timeline WHERE run_id = r.run_id ORDER BY seq DESC LIMIT ${timelineKept}) t) AS timeline,
+    (SELECT coalesce(json_agg(json_build_object('checkpoint', c.checkpoint, 'delta', c.delta) ORDER BY c.seq), '[]'::json)
+       FROM ${s}.checkpoints c WHERE c.run_id = r.run_id AND c.seq > coalesce(r.checkpoint_seq, r.history_seq)) AS since
   FROM ${s}.runs r WHERE r.run_id = $1`;
 }
 
@@ -31,6 +34,29 @@ export interface RecordRow {
   updated_at: Date;
   journal: unknown;
   timeline: unknown;
+  /** The history rows after the run row's whole checkpoint, oldest first. */
+  since: unknown;
+}
+
+const chainRows = z.array(z.object({ checkpoint: z.unknown(), delta: z.unknown() }));
+
+/**
+ * A checkpoint rebuilt from a whole one and the history rows after it: each row is whole again or a change to the
+ * one before it. Anything that does not replay is damage, named as such.
+ */
+export function replayChain(start: unknown, rows: unknown, runId: string, what: string): unknown {
+  let state = start;
+  for (const row of check(chainRows, rows, runId, `${what}'s history rows`)) {
+    if (row.checkpoint !== null && row.checkpoint !== undefined) state = row.checkpoint;
+    else {
+      try {
+        state = applyDelta(state, row.delta);
+      } catch (error) {
+        throw new CorruptRunError(`run ${runId}: its ${what} cannot be rebuilt from its history rows in PostgreSQL (${error instanceof Error ? error.message : String(error)}); it was left untouched`);
+      }
+    }
+  }
+  return state;
 }
 
 function problem(error: z.ZodError): string {
@@ -53,7 +79,7 @@ export function epochOf(value: string, runId: string): number {
 /** The row as a RunRecord, or CorruptRunError naming what is wrong. */
 export function recordOf(row: RecordRow, runId: string): RunRecord {
   const meta = check(runMetaSchema, row.meta, runId, 'meta');
-  const checkpoint = check(checkpointSchema, row.checkpoint, runId, 'checkpoint');
+  const checkpoint = check(checkpointSchema, replayChain(row.checkpoint, row.since, runId, 'checkpoint'), runId, 'checkpoint');
   const stamped = check(journalRows, row.journal, runId, 'journal').map(({ entry, epoch }) => ({ ...entry, epoch }));
   const journal = new Journal(check(runRecordSchema.shape.journal, stamped, runId, 'journal'));
   const timeline = check(runRecordSchema.shape.timeline, row.timeline, runId, 'timeline');
@@ -154,11 +180,18 @@ export function historyEntryOfRow(row: HistoryRow, runId: string): HistoryEntry 
   };
 }
 
-export interface CheckpointRow {
+/** A history row as a kept checkpoint is rebuilt from: whole, or a change to the row before it. */
+export interface KeptRow {
+  /** bigint as a string; null where the run has no such row (a LEFT JOIN that found none). */
+  seq: string | null;
   checkpoint: unknown;
-  journal_count: number;
+  delta: unknown;
+  journal_count: number | null;
 }
 
-export function historicCheckpointOf(row: CheckpointRow, runId: string): HistoricCheckpoint {
-  return { checkpoint: check(checkpointSchema, row.checkpoint, runId, 'kept checkpoint'), journalCount: row.journal_count };
+/** The checkpoint the last of `rows` keeps, rebuilt from the whole one they start with. */
+export function historicCheckpointOf(rows: readonly KeptRow[], runId: string): HistoricCheckpoint {
+  const [first, ...changes] = rows;
+  const rebuilt = replayChain(first?.checkpoint ?? null, changes, runId, 'kept checkpoint');
+  return { checkpoint: check(checkpointSchema, rebuilt, runId, 'kept checkpoint'), journalCount: rows.at(-1)?.journal_count ?? 0 };
 }
