@@ -38,12 +38,18 @@ interface FanOutContext<TItem, TResult> {
   results: (TResult | null)[] | null;
   errors: (string | null)[];
   flags: string[];
+  /**
+   * Where the items are model steps: the slots their calls share (the concurrency), read by those calls from the
+   * fan-out's context (`fanOutSlotsOf`), so a restored run makes them anew. Absent from fan-outs persisted before it:
+   * those start no item ahead.
+   */
+  callSlots?: number;
 }
 
 /**
  * The call slots of a run's fan-outs whose items are model steps: one per fan-out actor, made when its items' calls
- * first ask for it (so a restored run has them too, from the fan-out's meta). Lent with the run's services; where they
- * are absent (a plain `createActor`) a fan-out starts no item ahead.
+ * first ask for it (so a restored run has them too, from the fan-out's context). Lent with the run's services; where
+ * they are absent (a plain `createActor`) a fan-out starts no item ahead.
  */
 export class FanOutSlots {
   readonly #byFanOut = new WeakMap<object, Slots>();
@@ -58,28 +64,25 @@ export class FanOutSlots {
   }
 }
 
-/** What a fan-out of model steps declares in its machine's meta: its items' calls share `callSlots` slots. */
-interface FanOutMeta {
-  harness: 'fan-out';
-  callSlots?: number;
+const fanOutMeta = { harness: 'fan-out' };
+
+function isFanOutMeta(meta: unknown): boolean {
+  return typeof meta === 'object' && meta !== null && 'harness' in meta && meta.harness === fanOutMeta.harness;
 }
 
-function callSlotsIn(meta: unknown): number | null {
-  if (typeof meta !== 'object' || meta === null || !('harness' in meta) || meta.harness !== 'fan-out') return null;
-  return 'callSlots' in meta && typeof meta.callSlots === 'number' ? meta.callSlots : null;
-}
-
-/** The `callSlots` an actor's machine declares, or null (not a fan-out of model steps, or not a machine). */
+/**
+ * The `callSlots` in a fan-out's context, or null: not a fan-out (its machine's meta says which are), its items not
+ * model steps, or persisted before they had slots. The limit is kept in the context rather than the meta, which is
+ * part of the stored definition: a run started before could not have been resumed.
+ */
 function declaredCallSlots(ref: AnyActorRef): number | null {
   const snapshot: unknown = ref.getSnapshot();
   if (typeof snapshot !== 'object' || snapshot === null || !('getMeta' in snapshot) || typeof snapshot.getMeta !== 'function') return null;
   const metas: unknown = snapshot.getMeta();
-  if (typeof metas !== 'object' || metas === null) return null;
-  for (const meta of Object.values(metas)) {
-    const slots = callSlotsIn(meta);
-    if (slots !== null) return slots;
-  }
-  return null;
+  if (typeof metas !== 'object' || metas === null || !Object.values(metas).some(isFanOutMeta)) return null;
+  const context: unknown = 'context' in snapshot ? snapshot.context : null;
+  if (typeof context !== 'object' || context === null || !('callSlots' in context)) return null;
+  return typeof context.callSlots === 'number' ? context.callSlots : null;
 }
 
 /**
@@ -150,7 +153,6 @@ export function fanOut<TWorker extends AnyActorLogic>(spec: FanOutSpec<TWorker>)
   // back, at that response's end — the finished item's journal append, step machine and output no longer hold it.
   // Another worker (a sub-agent running tools) still counts as in flight until it ends.
   const lookAhead = isModelStep(spec.worker);
-  const meta: FanOutMeta = { harness: 'fan-out', ...(lookAhead ? { callSlots: concurrency } : {}) };
   const keyOf = (self: unknown, pass: string, index: number) => `${actorPath(self)}:${pass}.item.${index}`;
   // `xstate.done.actor.<id>.kept.<index>` against a worker's `xstate.done.actor.<id>.<index>` (whatever `id` is).
   const isKeep = (event: AnyEventObject) => event.type.slice(0, event.type.lastIndexOf('.') + 1).endsWith(`.${id}.${keepPrefix}`);
@@ -183,7 +185,7 @@ export function fanOut<TWorker extends AnyActorLogic>(spec: FanOutSpec<TWorker>)
       // Starts workers until `concurrency` run (one more where their calls take the fan-out's slots) or the items run
       // out; `started` is the next item's index.
       fill: enqueueActions(({ context, system, enqueue }) => {
-        const running = concurrency + (lookAhead && servicesOf(system).fanOuts ? 1 : 0);
+        const running = concurrency + (context.callSlots !== undefined && servicesOf(system).fanOuts ? 1 : 0);
         let started = context.started;
         while (started < context.items.length && started - context.ended < running) {
           enqueue.spawnChild('worker', { id: `${id}.${started}`, input: context.items[started] });
@@ -222,8 +224,8 @@ export function fanOut<TWorker extends AnyActorLogic>(spec: FanOutSpec<TWorker>)
   }).createMachine({
     id,
     // Read by `harness check`: a failed item is recorded in `errors`, so the fan-out itself never fails. Read by its
-    // items' calls: the slots they share (`fanOutSlotsOf`).
-    meta,
+    // items' calls: which of their ancestors are fan-outs (`fanOutSlotsOf`).
+    meta: fanOutMeta,
     context: ({ input }) => ({
       items: [...input.items],
       pass: newPassId(),
@@ -234,6 +236,7 @@ export function fanOut<TWorker extends AnyActorLogic>(spec: FanOutSpec<TWorker>)
       results: null,
       errors: input.items.map(() => null),
       flags: [],
+      ...(lookAhead ? { callSlots: concurrency } : {}),
     }),
     initial: 'running',
     states: {

@@ -215,7 +215,7 @@ describe('fan-out', () => {
     expect(output.results.map((r) => r?.data?.answer ?? null)).toEqual(docs.map((d) => `summary of ${d}`));
     expect(docs.map((doc) => requests.get(doc))).toEqual(docs.map(() => 1));
     expect(resumed.journal.filter(isCallEntry)).toHaveLength(6);
-    // The restored items (the one started ahead among them) take the restored fan-out's slots, made anew from its meta.
+    // The restored items (the one started ahead among them) take the restored fan-out's slots, made anew from its context.
     expect(sim.stats().maxConcurrent).toBe(2);
   });
 
