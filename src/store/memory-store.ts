@@ -27,6 +27,17 @@ function copy<T>(value: T): T {
 }
 
 /**
+ * Freezes what the store keeps, all the way down, so one copy can be shared by the run's state, its history and the
+ * driving session's record: nothing can change it through a kept reference. Stops at frozen values (the definition).
+ */
+function deepFreeze<T>(value: T): T {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
+  for (const inner of Object.values(value)) deepFreeze(inner);
+  Object.freeze(value);
+  return value;
+}
+
+/**
  * A meta copied as JSON but for its definition when that is frozen: the runtime shares one frozen definition among
  * every run of a machine, and nothing can change a frozen value through a kept reference, so runs hold that one
  * instead of a copy each (with a session, two copies of ~20 KiB a run). The key keeps its place: it is copied as null,
@@ -50,7 +61,8 @@ interface MemoryRun {
   /** The session driving the run, if any: the in-memory counterpart of the file store's lock. */
   holder: MemorySession | null;
   cancelRequested: boolean;
-  watchers: Set<() => void>;
+  /** Made on the first watch: most runs are never watched by more than their own driver. */
+  watchers: Set<() => void> | null;
 }
 
 class MemorySession implements RunSession {
@@ -67,7 +79,7 @@ class MemorySession implements RunSession {
     this.runId = run.meta.runId;
     this.epoch = run.state.epoch;
     this.#journal = new Journal(copy(run.journal.entries));
-    this.record = assembleRecord(copyMeta(run.meta), copy(run.state), this.#journal.entries, copy(run.timeline));
+    this.record = assembleRecord(copyMeta(run.meta), copy(run.state), this.#journal.entries, [...run.timeline]);
   }
 
   async append(entry: StoredJournalEntry): Promise<void> {
@@ -79,13 +91,18 @@ class MemorySession implements RunSession {
 
   async commit(checkpoint: Checkpoint, timeline: readonly TimelineEntry[] = []): Promise<void> {
     this.#assertCurrent();
-    const state: CheckpointState = { ...copy(checkpointOf(checkpoint)), epoch: this.epoch, updatedAt: new Date().toISOString() };
+    // One frozen copy, shared by the run's state, its history and this session's record: a third of the copies a
+    // commit used to make, and of the heap a run in flight holds. The record's copy at open stays a private one,
+    // since a resume restores from it and XState (or a workflow's migrate) may write into what it restores.
+    const kept = deepFreeze(copy(checkpointOf(checkpoint)));
+    const state: CheckpointState = Object.freeze({ ...kept, epoch: this.epoch, updatedAt: new Date().toISOString() });
     this.#run.state = state;
     const journalCount = this.#journal.entries.length;
-    this.#run.history.push({ seq: this.#run.history.length + 1, at: state.updatedAt, journalCount, checkpoint: copy(checkpointOf(state)) });
-    extendTimeline(this.#run.timeline, copy(timeline));
-    applyCheckpoint(this.record, copy(state));
-    extendTimeline(this.record.timeline, copy(timeline));
+    this.#run.history.push({ seq: this.#run.history.length + 1, at: state.updatedAt, journalCount, checkpoint: kept });
+    const lines = deepFreeze(copy(timeline));
+    extendTimeline(this.#run.timeline, lines);
+    applyCheckpoint(this.record, state);
+    extendTimeline(this.record.timeline, lines);
   }
 
   async migrate(hash: string, definition: unknown, version?: string): Promise<void> {
@@ -126,7 +143,7 @@ export class MemoryStore implements RunStore {
       history: [],
       holder: null,
       cancelRequested: false,
-      watchers: new Set(),
+      watchers: null,
     };
     this.#runs.set(runId, run);
     return this.#hold(run);
@@ -172,25 +189,24 @@ export class MemoryStore implements RunStore {
   async requestCancel(runId: string): Promise<void> {
     const run = this.#run(runId);
     run.cancelRequested = true;
-    const watchers = [...run.watchers];
-    run.watchers.clear();
-    for (const cancel of watchers) cancel();
+    const watchers = run.watchers;
+    run.watchers = null;
+    for (const cancel of watchers ?? []) cancel();
   }
 
   watchCancel(runId: string, cancel: () => void): () => void {
     const run = this.#run(runId);
-    let watching = true;
-    const once = () => {
-      if (!watching) return;
-      watching = false;
-      cancel();
-    };
+    // The callback itself is what the run's watchers hold (no wrapper a run): requestCancel takes them all out before
+    // calling them, so each is called once, and never after its stop function.
+    (run.watchers ??= new Set()).add(cancel);
     // Never called before watchCancel has returned its stop function: the caller may not be ready for it.
-    if (run.cancelRequested) queueMicrotask(once);
-    else run.watchers.add(once);
+    if (run.cancelRequested) {
+      queueMicrotask(() => {
+        if (run.watchers?.delete(cancel)) cancel();
+      });
+    }
     return () => {
-      watching = false;
-      run.watchers.delete(once);
+      run.watchers?.delete(cancel);
     };
   }
 
