@@ -53,7 +53,9 @@ export async function callThrough<T>(services: StepServices, request: CallReques
   const config = { ...request.config, ...withContextLimit(request.config.context, services) };
   const hosts = services.hosts && !(request.ownHost && config.host !== undefined) ? services.hosts : null;
   if (services.gate?.closed()) await stopped(signal);
-  const release = await acquireAll(request.slots ?? [], services.limiter && !hosts ? () => services.limiter?.acquire(resolveHost(config.host), signal) : null, signal);
+  const host = services.limiter && !hosts ? () => services.limiter?.acquire(resolveHost(config.host), signal) : null;
+  // A call with no slot to take starts without a wait, as it did before there were fan-out slots.
+  const release = host || (request.slots?.length ?? 0) > 0 ? await acquireAll(request.slots ?? [], host, signal) : () => undefined;
   if (services.gate?.closed()) {
     release();
     await stopped(signal);
