@@ -4,6 +4,7 @@ import { mkdir, open, readdir, rename, rm, stat, truncate, writeFile } from 'nod
 import { dirname } from 'node:path';
 import { AtomicJsonFile, syncDirectory } from './atomic-json-file.ts';
 import {
+  assembleHead,
   assembleRecord,
   assertJournalCovers,
   checkpointNotFound,
@@ -11,7 +12,7 @@ import {
   historyEntryOf,
   initialCheckpoint,
   metaOf,
-  timelineKept,
+  withCalls,
   type CheckpointState,
 } from './assemble.ts';
 import { CancelPoller } from './cancel-poller.ts';
@@ -39,7 +40,7 @@ import {
   type MetaFile,
   type RunPaths,
 } from './run-files.ts';
-import type { HistoricCheckpoint, HistoryEntry, RunListing, RunMeta, RunSession, RunStore, StoredVersion } from './types.ts';
+import type { HistoricCheckpoint, HistoryEntry, RunHead, RunListing, RunMeta, RunSession, RunStore, StoredVersion } from './types.ts';
 
 export interface FileStoreOptions {
   /** Directory of runs (`snapshots/` by default in the CLI). */
@@ -135,7 +136,7 @@ export class FileStore implements RunStore {
       const bumped: CheckpointState = { ...state, epoch: state.epoch + 1, updatedAt: new Date().toISOString() };
       // The bumped epoch must outlive this session even if it commits nothing.
       await this.#exportFile(paths, lock).write({ ...bumped, seq: last?.seq ?? 0 });
-      return this.#session(paths, lock, meta, bumped, journalEntries, timeline.entries.slice(-timelineKept), (last?.seq ?? 0) + 1);
+      return this.#session(paths, lock, meta, bumped, journalEntries, timeline.entries, (last?.seq ?? 0) + 1);
     } catch (error) {
       lock.release();
       throw error;
@@ -145,13 +146,27 @@ export class FileStore implements RunStore {
   async read(id: string): Promise<RunRecord> {
     const runId = assertRunId(id);
     const paths = runPaths(this.dir, runId);
-    if (existsSync(paths.meta)) {
-      const meta = await this.#meta(paths, runId);
-      const state = await this.#latest(paths, meta);
-      const journal = new Journal((await readJournal(paths)).entries);
-      const timeline = (await readTimeline(paths)).entries.slice(-timelineKept);
-      return assembleRecord(meta, state, journal.entries, timeline);
-    }
+    if (!existsSync(paths.meta)) return this.#unconverted(paths, runId);
+    const head = await this.#head(paths, runId);
+    const journal = new Journal((await readJournal(paths)).entries);
+    return withCalls(head, journal.entries, (await readTimeline(paths)).entries);
+  }
+
+  /** Meta and the history's tail only: the journal and timeline, which grow with the run, are not read. */
+  async readHead(id: string): Promise<RunHead> {
+    const runId = assertRunId(id);
+    const paths = runPaths(this.dir, runId);
+    if (!existsSync(paths.meta)) return this.#unconverted(paths, runId);
+    return this.#head(paths, runId);
+  }
+
+  async #head(paths: RunPaths, runId: string): Promise<RunHead> {
+    const meta = await this.#meta(paths, runId);
+    return assembleHead(meta, await this.#latest(paths, meta));
+  }
+
+  /** A run with no run.json: one of the first release (one file), or the refusal for what is there. */
+  async #unconverted(paths: RunPaths, runId: string): Promise<RunRecord> {
     if (existsSync(paths.v1)) return readV1(paths, runId);
     if (existsSync(paths.dir)) throw new CorruptRunError(`${paths.dir} has no run.json (an interrupted create?); it was left untouched`);
     throw new RunNotFoundError(`no run ${runId} in ${this.dir}`);
@@ -227,7 +242,7 @@ export class FileStore implements RunStore {
     const paths = runPaths(this.dir, runId);
     if (!existsSync(paths.meta)) return summarize(await this.read(runId));
     const meta = await readMeta(paths, runId);
-    return summarize(assembleRecord(meta, await this.#latest(paths, meta), [], []));
+    return summarize(assembleHead(meta, await this.#latest(paths, meta)));
   }
 
   async requestCancel(id: string): Promise<void> {

@@ -1,6 +1,7 @@
 // The memory store: the RunStore contract in one process's memory, for tests and runs that need not survive it.
 import {
   applyCheckpoint,
+  assembleHead,
   assembleRecord,
   checkpointNotFound,
   checkpointOf,
@@ -15,7 +16,7 @@ import { FencedError, RunExistsError, RunLockedError, RunNotFoundError } from '.
 import { Journal } from './journal.ts';
 import { summarize, type RunRecord, type StoredJournalEntry, type TimelineEntry } from './record.ts';
 import { assertRunId } from './run-id.ts';
-import type { Checkpoint, HistoricCheckpoint, HistoryEntry, RunListing, RunMeta, RunSession, RunStore, StoredVersion } from './types.ts';
+import type { Checkpoint, HistoricCheckpoint, HistoryEntry, RunHead, RunListing, RunMeta, RunSession, RunStore, StoredVersion } from './types.ts';
 import { assertVersionHash, checkVersion, VersionNotFoundError } from './versions.ts';
 
 /**
@@ -150,6 +151,11 @@ export class MemoryStore implements RunStore {
   async read(runId: string): Promise<RunRecord> {
     const run = this.#run(runId);
     return copy(assembleRecord(run.meta, run.state, run.journal.entries, run.timeline));
+  }
+
+  async readHead(runId: string): Promise<RunHead> {
+    const run = this.#run(runId);
+    return copy(assembleHead(run.meta, run.state));
   }
 
   async list(): Promise<RunListing> {

@@ -1,10 +1,10 @@
 // Rows as the store reads them back: the queries that fetch a run or a listing, and their checks into records.
 import { z } from 'zod';
-import { assembleRecord, timelineKept } from '../assemble.ts';
+import { assembleHead, timelineKept, withCalls } from '../assemble.ts';
 import { CorruptRunError } from '../errors.ts';
 import { Journal } from '../journal.ts';
 import { blockedSchema, checkpointSchema, runMetaSchema, runRecordSchema, type RunRecord, type RunSummary } from '../record.ts';
-import type { Checkpoint, HistoricCheckpoint, HistoryEntry } from '../types.ts';
+import type { Checkpoint, HistoricCheckpoint, HistoryEntry, RunHead } from '../types.ts';
 
 
 /**
@@ -21,14 +21,22 @@ export function recordQuery(s: string): string {
   FROM ${s}.runs r WHERE r.run_id = $1`;
 }
 
+/** A run's row without its journal and timeline. */
+export function headQuery(s: string): string {
+  return `SELECT r.meta, r.checkpoint, r.epoch, r.updated_at FROM ${s}.runs r WHERE r.run_id = $1`;
+}
+
 const journalRows = z.array(z.object({ entry: z.record(z.string(), z.unknown()), epoch: z.number().int() }));
 
-export interface RecordRow {
+export interface HeadRow {
   meta: unknown;
   checkpoint: unknown;
   /** bigint arrives as a string: pg will not guess that it fits a JS number. */
   epoch: string;
   updated_at: Date;
+}
+
+export interface RecordRow extends HeadRow {
   journal: unknown;
   timeline: unknown;
 }
@@ -52,13 +60,17 @@ export function epochOf(value: string, runId: string): number {
 
 /** The row as a RunRecord, or CorruptRunError naming what is wrong. */
 export function recordOf(row: RecordRow, runId: string): RunRecord {
-  const meta = check(runMetaSchema, row.meta, runId, 'meta');
-  const checkpoint = check(checkpointSchema, row.checkpoint, runId, 'checkpoint');
+  const head = headOf(row, runId);
   const stamped = check(journalRows, row.journal, runId, 'journal').map(({ entry, epoch }) => ({ ...entry, epoch }));
   const journal = new Journal(check(runRecordSchema.shape.journal, stamped, runId, 'journal'));
-  const timeline = check(runRecordSchema.shape.timeline, row.timeline, runId, 'timeline');
-  const state = { ...checkpoint, epoch: epochOf(row.epoch, runId), updatedAt: row.updated_at.toISOString() };
-  return assembleRecord(meta, state, journal.entries, timeline);
+  return withCalls(head, journal.entries, check(runRecordSchema.shape.timeline, row.timeline, runId, 'timeline'));
+}
+
+/** The row's meta and checkpoint as a RunHead, or CorruptRunError naming what is wrong. */
+export function headOf(row: HeadRow, runId: string): RunHead {
+  const meta = check(runMetaSchema, row.meta, runId, 'meta');
+  const checkpoint = check(checkpointSchema, row.checkpoint, runId, 'checkpoint');
+  return assembleHead(meta, { ...checkpoint, epoch: epochOf(row.epoch, runId), updatedAt: row.updated_at.toISOString() });
 }
 
 /** A listing reads the runs table's summary columns only: never a journal, a snapshot or a definition. */

@@ -5,7 +5,7 @@ import { assertJournalCovers, checkpointNotFound, initialCheckpoint, metaOf } fr
 import { RunExistsError, RunLockedError, RunNotFoundError } from '../errors.ts';
 import type { RunRecord, RunSummary } from '../record.ts';
 import { assertRunId } from '../run-id.ts';
-import type { HistoricCheckpoint, HistoryEntry, RunListing, RunMeta, RunSession, RunStore, StoredVersion } from '../types.ts';
+import type { HistoricCheckpoint, HistoryEntry, RunHead, RunListing, RunMeta, RunSession, RunStore, StoredVersion } from '../types.ts';
 import { assertVersionHash, checkVersion, storedMeta, VersionNotFoundError, withDefinition } from '../versions.ts';
 import { PostgresCancelPoller } from './cancel-poller.ts';
 import { Db, type Queryable } from './db.ts';
@@ -15,11 +15,14 @@ import {
   historyEntryOfRow,
   historyQuery,
   recordOf,
+  headOf,
+  headQuery,
   recordQuery,
   summaryJson,
   summaryOf,
   summaryQuery,
   type CheckpointRow,
+  type HeadRow,
   type HistoryRow,
   type RecordRow,
   type SummaryRow,
@@ -140,6 +143,14 @@ export class PostgresStore implements RunStore {
     const row = rows[0];
     if (row === undefined) throw new RunNotFoundError(`no run ${runId} in ${this.location}`);
     return withDefinition(recordOf(row, runId), (hash) => this.getVersion(hash));
+  }
+
+  async readHead(id: string): Promise<RunHead> {
+    const runId = assertRunId(id);
+    const { rows } = await this.#db.query<HeadRow>(headQuery(this.#s), [runId]);
+    const row = rows[0];
+    if (row === undefined) throw new RunNotFoundError(`no run ${runId} in ${this.location}`);
+    return withDefinition(headOf(row, runId), (hash) => this.getVersion(hash));
   }
 
   async list(): Promise<RunListing> {
