@@ -19,7 +19,7 @@ import { CancelPoller } from './cancel-poller.ts';
 import { CorruptRunError, RunExistsError, RunNotFoundError } from './errors.ts';
 import { FileSession } from './file-session.ts';
 import { getFileVersion, putFileVersion } from './file-versions.ts';
-import { storedMeta, withDefinition } from './versions.ts';
+import { storedMeta, VersionCache, withDefinition } from './versions.ts';
 import { readLastKept } from './history-lines.ts';
 import { Journal } from './journal.ts';
 import { RunLock } from './lock.ts';
@@ -63,6 +63,7 @@ export class FileStore implements RunStore {
   readonly #fsync: boolean;
   readonly #lockStaleMs: number | undefined;
   readonly #cancels = new CancelPoller();
+  readonly #versions = new VersionCache();
 
   constructor(options: FileStoreOptions) {
     this.dir = options.dir;
@@ -271,7 +272,7 @@ export class FileStore implements RunStore {
   }
 
   getVersion(hash: string): Promise<StoredVersion> {
-    return getFileVersion(this.dir, hash);
+    return this.#versions.get(hash, (wanted) => getFileVersion(this.dir, wanted));
   }
 
   /** Rewrites a first-release run as a directory, then keeps the old file aside: nothing is lost. */

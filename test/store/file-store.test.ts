@@ -3,9 +3,9 @@ import { appendFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSyn
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AtomicJsonFile } from '../../src/store/atomic-json-file.ts';
-import { CorruptRunError, FencedError, FileStore, RunExistsError, type RunRecord } from '../../src/store/index.ts';
+import { CorruptRunError, FencedError, FileStore, RunExistsError, VersionNotFoundError, type RunRecord } from '../../src/store/index.ts';
 import { runPaths } from '../../src/store/run-files.ts';
-import { checkpoint, entry, meta, removeTempDirs, sleep, tempDir, tick } from './helpers.ts';
+import { checkpoint, entry, meta, removeTempDirs, sleep, tempDir, tick, version } from './helpers.ts';
 
 afterAll(removeTempDirs);
 
@@ -193,6 +193,21 @@ describe('FileStore journal damage', () => {
     const padded = await files.read('tail');
     expect(padded.timeline).toHaveLength(1000);
     expect(padded.timeline[0]?.event).toBe('e500');
+  });
+
+  it('reads each version once and shares it, frozen, with every run on it; a missing one is looked for again', async () => {
+    const files = store();
+    const stored = version('export default "shared";\n', { definition: { id: 'wf', states: { only: {} } } });
+    await expect(files.getVersion(stored.hash)).rejects.toBeInstanceOf(VersionNotFoundError);
+    await files.putVersion(stored);
+    const workflow = { ...meta('x').workflow, version: stored.hash };
+    for (const runId of ['shared-1', 'shared-2']) await (await files.create(meta(runId, { workflow }))).close();
+    const [one, two] = await Promise.all([files.read('shared-1'), files.readHead('shared-2')]);
+    expect(one.workflow.definition).toEqual(stored.definition);
+    expect(two.workflow.definition).toBe(one.workflow.definition);
+    expect(Object.isFrozen(one.workflow.definition)).toBe(true);
+    // Another store over the same directory reads the file itself, and gets an equal version.
+    expect(await new FileStore({ dir: files.dir }).getVersion(stored.hash)).toEqual(await files.getVersion(stored.hash));
   });
 
   it('never lets a stale driver’s late entry shadow the newer driver’s', async () => {

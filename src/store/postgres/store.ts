@@ -6,7 +6,7 @@ import { RunExistsError, RunLockedError, RunNotFoundError } from '../errors.ts';
 import type { RunRecord, RunSummary } from '../record.ts';
 import { assertRunId } from '../run-id.ts';
 import type { HistoricCheckpoint, HistoryEntry, RunHead, RunListing, RunMeta, RunSession, RunStore, StoredVersion } from '../types.ts';
-import { assertVersionHash, checkVersion, storedMeta, VersionNotFoundError, withDefinition } from '../versions.ts';
+import { assertVersionHash, checkVersion, storedMeta, VersionCache, VersionNotFoundError, withDefinition } from '../versions.ts';
 import { PostgresCancelPoller } from './cancel-poller.ts';
 import { Db, type Queryable } from './db.ts';
 import {
@@ -51,6 +51,7 @@ export class PostgresStore implements RunStore {
   readonly #db: Db;
   readonly #s: string;
   readonly #cancels: PostgresCancelPoller;
+  readonly #versions = new VersionCache();
 
   constructor(options: PostgresStoreOptions) {
     this.location = scrubUrl(options.url);
@@ -207,7 +208,11 @@ export class PostgresStore implements RunStore {
     await this.#db.query(`INSERT INTO ${this.#s}.versions (hash, version) VALUES ($1, $2::json) ON CONFLICT (hash) DO NOTHING`, [hash, JSON.stringify(version)]);
   }
 
-  async getVersion(hash: string): Promise<StoredVersion> {
+  getVersion(hash: string): Promise<StoredVersion> {
+    return this.#versions.get(hash, (wanted) => this.#readVersion(wanted));
+  }
+
+  async #readVersion(hash: string): Promise<StoredVersion> {
     const { rows } = await this.#db.query<{ version: unknown }>(`SELECT version FROM ${this.#s}.versions WHERE hash = $1`, [assertVersionHash(hash, this.location)]);
     const row = rows[0];
     if (row === undefined) throw new VersionNotFoundError(`no version ${hash.slice(0, 12)} in ${this.location}`);
