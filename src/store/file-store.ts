@@ -1,6 +1,6 @@
 // The file store: a directory per run (meta, journal, history, timeline, lock), an index derived by listing.
 import { existsSync } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, truncate, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { AtomicJsonFile, syncDirectory } from './atomic-json-file.ts';
 import {
@@ -53,6 +53,15 @@ export interface FileStoreOptions {
 
 function errorCode(error: unknown): unknown {
   return error instanceof Error && 'code' in error ? error.code : undefined;
+}
+
+/**
+ * Every read started at once, so their trips to libuv's thread pool overlap (on a loaded machine each trip waits for
+ * a thread); the first failure in the order given is thrown, as if they had been read one after another.
+ */
+async function inOrder<T extends readonly unknown[] | []>(reads: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  for (const result of await Promise.allSettled(reads)) if (result.status === 'rejected') throw result.reason;
+  return Promise.all(reads);
 }
 
 const lines = (values: readonly unknown[]): string => values.map((value) => `${JSON.stringify(value)}\n`).join('');
@@ -121,18 +130,21 @@ export class FileStore implements RunStore {
     try {
       if (!existsSync(paths.meta)) await this.#convert(paths, runId, lock);
       else if (existsSync(paths.v1)) await rename(paths.v1, paths.v1Converted); // a conversion cut short at its end
-      const meta = await this.#meta(paths, runId);
-      const exported = await readCheckpoint(paths);
-      const { last, validBytes } = await readLastKept(paths.history);
-      const journal = await readJournal(paths);
-      const timeline = await readTimeline(paths);
+      const [meta, exported, history, journal, timeline] = await inOrder([
+        this.#meta(paths, runId),
+        readCheckpoint(paths),
+        readLastKept(paths.history),
+        readJournal(paths),
+        readTimeline(paths),
+      ]);
+      const { last } = history;
       const journalEntries = new Journal(journal.entries);
       // Before anything is written, the torn tails below included: a refused run is left exactly as found.
       if (last) assertJournalCovers(runId, paths.journal, journalEntries.entries.length, last.seq, last.journalCount);
       // A crash mid-append leaves a torn line; the next append must not be glued onto it.
-      await this.#cutTornTail(paths.journal, journal.validBytes);
-      await this.#cutTornTail(paths.timeline, timeline.validBytes);
-      await this.#cutTornTail(paths.history, validBytes);
+      for (const [path, read] of [[paths.journal, journal], [paths.timeline, timeline], [paths.history, history]] as const) {
+        if (read.size > read.validBytes) await truncate(path, read.validBytes); // sizes as read: only this lock's holder writes
+      }
       const state = latestState(exported, last, meta.createdAt);
       const bumped: CheckpointState = { ...state, epoch: state.epoch + 1, updatedAt: new Date().toISOString() };
       // The bumped epoch must outlive this session even if it commits nothing.
@@ -175,8 +187,8 @@ export class FileStore implements RunStore {
 
   /** The latest checkpoint, read without the lock: a driver may be appending (its torn last line is left out). */
   async #latest(paths: RunPaths, meta: RunMeta): Promise<CheckpointState> {
-    const exported = await readCheckpoint(paths);
-    return latestState(exported, (await readLastKept(paths.history)).last, meta.createdAt);
+    const [exported, history] = await inOrder([readCheckpoint(paths), readLastKept(paths.history)]);
+    return latestState(exported, history.last, meta.createdAt);
   }
 
   async history(id: string): Promise<HistoryEntry[]> {
@@ -299,14 +311,6 @@ export class FileStore implements RunStore {
       await file.close();
     }
     if (this.#fsync) await syncDirectory(dirname(path));
-  }
-
-  async #cutTornTail(path: string, validBytes: number): Promise<void> {
-    try {
-      if ((await stat(path)).size > validBytes) await truncate(path, validBytes);
-    } catch (error) {
-      if (errorCode(error) !== 'ENOENT') throw error;
-    }
   }
 
   #session(paths: RunPaths, lock: RunLock, meta: RunMeta, state: CheckpointState, journal: Journal, timeline: TimelineEntry[], nextSeq: number): FileSession {

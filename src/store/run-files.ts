@@ -131,22 +131,30 @@ async function readBytes(path: string): Promise<Buffer> {
   }
 }
 
-export async function readJournal(paths: RunPaths): Promise<{ entries: StoredJournalEntry[]; validBytes: number }> {
-  const { items, validBytes } = parseLines(await readBytes(paths.journal), paths.journal, isStoredJournalEntry, 'a journal entry');
-  return { entries: items, validBytes };
+/** What an append-only file held when read: its lines, where its complete lines end, and its size (past that: torn). */
+export interface ReadLines<T> {
+  entries: T[];
+  validBytes: number;
+  size: number;
+}
+
+export async function readJournal(paths: RunPaths): Promise<ReadLines<StoredJournalEntry>> {
+  const bytes = await readBytes(paths.journal);
+  const { items, validBytes } = parseLines(bytes, paths.journal, isStoredJournalEntry, 'a journal entry');
+  return { entries: items, validBytes, size: bytes.length };
 }
 
 /**
  * The timeline's last `timelineKept` entries, the tail a record carries: only those lines are parsed and checked (a
  * 1,000-step run's timeline holds three times as many). `validBytes` as in parseLines, for the whole file.
  */
-export async function readTimeline(paths: RunPaths): Promise<{ entries: TimelineEntry[]; validBytes: number }> {
+export async function readTimeline(paths: RunPaths): Promise<ReadLines<TimelineEntry>> {
   const bytes = await readBytes(paths.timeline);
   const read = (from: number) => parseLines(bytes, paths.timeline, isTimelineEntry, 'a timeline entry', from);
   const from = tailStart(bytes, timelineKept);
   let tail = read(from);
   if (tail.items.length < timelineKept && from > 0) tail = read(0); // blank lines in the tail: it holds fewer entries
-  return { entries: tail.items.slice(-timelineKept), validBytes: tail.validBytes };
+  return { entries: tail.items.slice(-timelineKept), validBytes: tail.validBytes, size: bytes.length };
 }
 
 /** A run of the first release: one file holding everything. */
