@@ -174,8 +174,8 @@ export class FileStore implements RunStore {
   }
 
   async #head(paths: RunPaths, runId: string): Promise<RunHead> {
-    const meta = await this.#meta(paths, runId);
-    return assembleHead(meta, await this.#latest(paths, meta));
+    const [meta, exported, history] = await inOrder([this.#meta(paths, runId), readCheckpoint(paths), readLastKept(paths.history)]);
+    return assembleHead(meta, latestState(exported, history.last, meta.createdAt));
   }
 
   /** A run with no run.json: one of the first release (one file), or the refusal for what is there. */
