@@ -140,17 +140,13 @@ export class PostgresStore implements RunStore {
 
   async read(id: string): Promise<RunRecord> {
     const runId = assertRunId(id);
-    const { rows } = await this.#db.query<RecordRow>(recordQuery(this.#s), [runId]);
-    const row = rows[0];
-    if (row === undefined) throw new RunNotFoundError(`no run ${runId} in ${this.location}`);
+    const row = await this.#row(this.#db.query<RecordRow>(recordQuery(this.#s), [runId]), runId);
     return withDefinition(recordOf(row, runId), (hash) => this.getVersion(hash));
   }
 
   async readHead(id: string): Promise<RunHead> {
     const runId = assertRunId(id);
-    const { rows } = await this.#db.query<HeadRow>(headQuery(this.#s), [runId]);
-    const row = rows[0];
-    if (row === undefined) throw new RunNotFoundError(`no run ${runId} in ${this.location}`);
+    const row = await this.#row(this.#db.query<HeadRow>(headQuery(this.#s), [runId]), runId);
     return withDefinition(headOf(row, runId), (hash) => this.getVersion(hash));
   }
 
@@ -219,9 +215,13 @@ export class PostgresStore implements RunStore {
     return checkVersion(row.version, hash, this.location);
   }
 
-  async #fetch(client: Queryable, runId: string): Promise<RecordRow> {
-    const { rows } = await client.query<RecordRow>(recordQuery(this.#s), [runId]);
-    const row = rows[0];
+  #fetch(client: Queryable, runId: string): Promise<RecordRow> {
+    return this.#row(client.query<RecordRow>(recordQuery(this.#s), [runId]), runId);
+  }
+
+  /** The run's row a query of it found: RunNotFoundError when there is none. */
+  async #row<R>(query: Promise<{ rows: R[] }>, runId: string): Promise<R> {
+    const row = (await query).rows[0];
     if (row === undefined) throw new RunNotFoundError(`no run ${runId} in ${this.location}`);
     return row;
   }
