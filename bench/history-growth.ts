@@ -1,14 +1,18 @@
 // historyBytesPerStep: what a commit adds to history.ndjson in a run whose context keeps every result (one 1 KB item
 // per model step, as an agent's transcript or a list of findings does), at step 1,000 against step 10. Copies of the
-// checkpoint make it grow with the step (≈ 100×); changes keep it flat.
+// checkpoint make it grow with the step (≈ 100×); changes keep it flat. pgHistoryBytesPerStep: the same run on
+// PostgreSQL (its checkpoints table), where a server answers at HARNESS_BENCH_PG_URL or the local default.
+import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
+import pg from 'pg';
 import { assign, setup } from 'xstate';
 import { z } from 'zod';
 import { HostPool } from '../src/llm/pool.ts';
 import { runWorkflow } from '../src/runtime/index.ts';
 import { defineWorkflow, modelStep, stepGuards } from '../src/steps/index.ts';
 import { FileStore, type RunRecord } from '../src/store/index.ts';
+import { PostgresStore } from '../src/store/postgres/store.ts';
 import { startSimulator } from '../src/testing/index.ts';
 import { chainModule } from './chain-module.ts';
 import { benchModel } from './chain.ts';
@@ -56,6 +60,35 @@ const stepsOf = (record: RunRecord): number => {
   return Array.isArray(items) ? items.length : 0;
 };
 
+const pgUrl = process.env.HARNESS_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** A client on the bench's PostgreSQL, or why there is none. */
+async function pgClient(): Promise<pg.Client | string> {
+  const client = new pg.Client({ connectionString: pgUrl, connectionTimeoutMillis: 2_000 });
+  try {
+    await client.connect();
+    return client;
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
+/** Bytes per step at n: what the steps from n/2 to n added, per step (a whole checkpoint now and then included). */
+const perStepAt = (sizeAt: ReadonlyMap<number, number>, n: number): number => ((sizeAt.get(n) ?? 0) - (sizeAt.get(n / 2) ?? 0)) / (n / 2);
+
+/** History bytes stored in PostgreSQL by the time each call count was first kept (its journal_count). */
+async function pgSizes(client: pg.Client, schema: string, runId: string): Promise<Map<number, number>> {
+  const { rows } = await client.query<{ calls: number; bytes: string }>(
+    `SELECT journal_count AS calls, sum(coalesce(length(checkpoint::text), 0) + coalesce(length(delta::text), 0)) OVER (ORDER BY seq) AS bytes
+       FROM "${schema}".checkpoints WHERE run_id = $1 ORDER BY seq`,
+    [runId],
+  );
+  const sizeAt = new Map<number, number>();
+  for (const row of rows) if (!sizeAt.has(row.calls)) sizeAt.set(row.calls, Number(row.bytes));
+  return sizeAt;
+}
+
 export async function run({ quick }: BenchOptions): Promise<BenchResult> {
   const steps = quick ? 200 : 1_000;
   const early = 10;
@@ -80,15 +113,49 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
       progress('history', `run ${rep + 1}/3: ${steps} model steps, each keeping a 1 KB item in context`);
       const record = await runWorkflow({ store, workflow, modulePath: chainModule, input: { steps }, runId, limiter: new HostPool(1), onCheckpoint });
       if (record.status !== 'done' || stepsOf(record) !== steps) throw new Error(`growing run ended ${record.status} after ${stepsOf(record)} steps`);
-      // Bytes per step at n: what the steps from n/2 to n added, per step (a whole checkpoint now and then included).
-      const perStep = (n: number) => ((sizeAt.get(n) ?? 0) - (sizeAt.get(n / 2) ?? 0)) / (n / 2);
+      const perStep = (n: number) => perStepAt(sizeAt, n);
       earlyBytes.push(perStep(early));
       lateBytes.push(perStep(steps));
       ratios.push(perStep(steps) / perStep(early));
       finalKiB = statSync(history).size / 1024;
     }
+    const pgFigures: BenchResult['figures'] = {};
+    const notes: string[] = [];
+    const client = await pgClient();
+    if (typeof client === 'string') notes.push(`pgHistoryBytesPerStep: not measured, no PostgreSQL at ${pgUrl} (${client}); set HARNESS_BENCH_PG_URL`);
+    else {
+      const schema = `harness_bench_${randomBytes(4).toString('hex')}`;
+      const pgStore = new PostgresStore({ url: pgUrl, schema });
+      try {
+        const pgRatios: number[] = [];
+        const pgEarly: number[] = [];
+        const pgLate: number[] = [];
+        for (let rep = 0; rep < 3; rep++) {
+          const runId = `growing-pg-${rep}`;
+          progress('history', `PostgreSQL run ${rep + 1}/3: ${steps} model steps, each keeping a 1 KB item in context`);
+          const record = await runWorkflow({ store: pgStore, workflow, modulePath: chainModule, input: { steps }, runId, limiter: new HostPool(1) });
+          if (record.status !== 'done' || stepsOf(record) !== steps) throw new Error(`growing run on PostgreSQL ended ${record.status} after ${stepsOf(record)} steps`);
+          const sizeAt = await pgSizes(client, schema, runId);
+          pgEarly.push(perStepAt(sizeAt, early));
+          pgLate.push(perStepAt(sizeAt, steps));
+          pgRatios.push(perStepAt(sizeAt, steps) / perStepAt(sizeAt, early));
+        }
+        pgFigures['pgHistoryBytesPerStep'] = figure(pgRatios, {
+          unit: 'ratio',
+          goal: { op: '<=', target: 1.5 },
+          measure: `PostgreSQL checkpoints-table bytes per step at step ${steps} ÷ at step ${early}, the same run`,
+          baselines: pgEarly,
+          candidates: pgLate,
+        });
+      } finally {
+        await pgStore.end();
+        await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
+        await client.end();
+      }
+    }
     return {
       figures: {
+        ...pgFigures,
         historyBytesPerStep: figure(ratios, {
           unit: 'ratio',
           goal: { op: '<=', target: 1.5 },
@@ -98,6 +165,7 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
         }),
       },
       notes: [
+        ...notes,
         `historyBytesPerStep: baseline and candidate columns are bytes per step at step ${early} and at step ${steps}; history.ndjson ${finalKiB.toFixed(0)} KiB after ${steps} steps (context ≈ ${steps} KiB).`,
       ],
     };

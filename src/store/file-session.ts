@@ -71,7 +71,12 @@ export class FileSession implements RunSession {
       const line = this.#lines.prepare(kept);
       const events = timeline.length > 0 ? timeline.map((entry) => `${JSON.stringify(entry)}\n`).join('') : '';
       this.#parts.lock.checkHeld(); // nothing is written unless this session still holds the run
-      await Promise.all([this.#history.append(line.text), events === '' ? undefined : this.#timeline.append(events)]);
+      try {
+        await Promise.all([this.#history.append(line.text), events === '' ? undefined : this.#timeline.append(events)]);
+      } catch (error) {
+        this.#lines.restart(); // the line may have reached the file: the next one must not be read against either
+        throw error;
+      }
       this.#lines.written(line);
       this.#nextSeq += 1;
       const state = { ...kept.checkpoint, epoch: this.epoch, updatedAt: kept.at };

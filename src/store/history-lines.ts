@@ -3,7 +3,8 @@ import { open } from 'node:fs/promises';
 import { z } from 'zod';
 import type { KeptCheckpoint } from './assemble.ts';
 import { CorruptRunError } from './errors.ts';
-import { applyDelta, diff } from './json-delta.ts';
+import { DeltaChain, type ChainLink } from './delta-chain.ts';
+import { applyDelta } from './json-delta.ts';
 import { parseLines } from './ndjson.ts';
 import { checkpointSchema } from './record.ts';
 import type { Checkpoint } from './types.ts';
@@ -154,26 +155,17 @@ async function readWhole(file: string): Promise<Buffer> {
   }
 }
 
-/** A line ready to append, and what the writer remembers once it has been written. */
+/** A line ready to append, and the link of the session's chain it stores. */
 export interface PreparedLine {
   text: string;
-  whole: boolean;
-  /** The checkpoint as a reader will rebuild it from this line. */
-  rebuilt: unknown;
+  link: ChainLink;
+  overhead: number;
 }
 
-/**
- * One session's side of the history: it keeps the checkpoint as last written (as a reader rebuilds it, never the
- * caller's objects, which may change) and writes what changed since. A whole checkpoint goes first, and again once the
- * changes written since the last whole one add up to more than it: reading the latest costs at most about two whole
- * checkpoints, and each commit's bytes follow the size of its change.
- */
+/** One session's side of the history: its chain of whole checkpoints and changes (see DeltaChain), as lines. */
 export class HistoryWriter {
   readonly #epoch: number;
-  #last: unknown;
-  #started = false;
-  #wholeBytes = 0;
-  #sinceWhole = 0;
+  readonly #chain = new DeltaChain();
 
   constructor(epoch: number) {
     this.#epoch = epoch;
@@ -181,27 +173,20 @@ export class HistoryWriter {
 
   /** Serialises the commit now: the caller may change its objects once commit has been called. */
   prepare(kept: KeptCheckpoint): PreparedLine {
-    const head = { seq: kept.seq, at: kept.at, journalCount: kept.journalCount, epoch: this.#epoch };
-    if (this.#started) {
-      const delta = diff(this.#last, kept.checkpoint) ?? [1, {}];
-      const text = `${JSON.stringify({ ...head, delta })}\n`;
-      if (this.#sinceWhole + text.length <= this.#wholeBytes) {
-        const parsed: { delta: unknown } = JSON.parse(text);
-        return { text, whole: false, rebuilt: applyDelta(this.#last, parsed.delta) };
-      }
-    }
-    const text = `${JSON.stringify({ ...head, checkpoint: kept.checkpoint })}\n`;
-    const parsed: { checkpoint: unknown } = JSON.parse(text);
-    return { text, whole: true, rebuilt: parsed.checkpoint };
+    const head = JSON.stringify({ seq: kept.seq, at: kept.at, journalCount: kept.journalCount, epoch: this.#epoch }).slice(0, -1);
+    const overhead = head.length + ',"delta":}\n'.length;
+    const link = this.#chain.next(kept.checkpoint, overhead);
+    const text = `${head},"${link.whole ? 'checkpoint' : 'delta'}":${link.json}}\n`;
+    return { text, link, overhead };
   }
 
   /** The line was written: the next delta is taken against it. */
   written(line: PreparedLine): void {
-    this.#last = line.rebuilt;
-    this.#started = true;
-    if (line.whole) {
-      this.#wholeBytes = line.text.length;
-      this.#sinceWhole = 0;
-    } else this.#sinceWhole += line.text.length;
+    this.#chain.written(line.link, line.overhead);
+  }
+
+  /** A write that failed after its bytes may have gone out: the next line is whole. */
+  restart(): void {
+    this.#chain.restart();
   }
 }

@@ -1,7 +1,7 @@
 // Loads a stored version into this process: its package imports pointed at the process's own copies, imported by hash.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { isBuiltin } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,10 +55,52 @@ async function linkedCode(hash: string, code: string): Promise<string> {
   }
 }
 
-/** Written beside its peers under its own hash, whole or not at all (temp file, then rename). */
+/** How long a linked file nobody loaded stays: every load touches its file, so only versions no process runs go. */
+const keepLinkedMs = 30 * 24 * 3600_000;
+/** A temp file this old was left by a process that died between its write and its rename. */
+const keepTempMs = 3600_000;
+
+/**
+ * Removes linked files no process loaded for `keepLinkedMs`, and temp files left by crashed writes, from `dir`. Run
+ * once per process, in the background: a version removed here is linked again by whoever loads it next.
+ */
+export async function sweepLinked(dir: string, now = Date.now()): Promise<number> {
+  let removed = 0;
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return 0; // not made yet, or unreadable: nothing of ours to remove
+  }
+  for (const name of names) {
+    const keep = name.endsWith('.tmp') ? keepTempMs : name.endsWith('.mjs') ? keepLinkedMs : undefined;
+    if (keep === undefined) continue;
+    const file = join(dir, name);
+    try {
+      if (now - (await stat(file)).mtimeMs <= keep) continue;
+      await rm(file, { force: true });
+      removed += 1;
+    } catch {
+      // another process removed or replaced it meanwhile
+    }
+  }
+  return removed;
+}
+
+let swept = false;
+
+/** Written beside its peers under its own hash, whole or not at all (temp file, then rename); touched when reused. */
 async function linkFile(code: string): Promise<string> {
+  if (!swept) {
+    swept = true;
+    void sweepLinked(linkDir);
+  }
   const file = join(linkDir, `${createHash('sha256').update(code).digest('hex')}.mjs`);
-  if (existsSync(file)) return file;
+  if (existsSync(file)) {
+    const now = new Date();
+    await utimes(file, now, now).catch(() => undefined); // in use: a sweep leaves it alone (gone meanwhile: rewritten below)
+    if (existsSync(file)) return file;
+  }
   await mkdir(linkDir, { recursive: true });
   const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   await writeFile(temp, code);

@@ -3,7 +3,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startInspector, type Inspector } from '../../src/inspect/index.ts';
 import { submitRun } from '../../src/runtime/runs.ts';
@@ -39,11 +38,8 @@ describe('inspector: a blocked run', () => {
   });
 
   it.skipIf(skipWithoutChromium('blocked run in the inspector page'))('shows the badge and the reason (Chromium)', async () => {
-    let context: BrowserContext | undefined;
-    let userDataDir = '';
+    const { page, close } = await launchChromium({ width: 1100, height: 700 });
     try {
-      ({ context, userDataDir } = await launchChromium({ width: 1100, height: 700 }));
-      const page = context.pages()[0] ?? (await context.newPage());
       await page.goto(inspector.pageUrl);
       const badge = page.locator('tr[data-run-id="stuck"] .badge');
       await badge.waitFor();
@@ -55,8 +51,7 @@ describe('inspector: a blocked run', () => {
       expect(await note.textContent()).toContain(reason);
       expect(await page.locator('#run-status').textContent()).toBe('blocked');
     } finally {
-      await context?.close();
-      if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+      await close();
     }
   }, 60_000);
 });

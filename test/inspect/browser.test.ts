@@ -4,12 +4,12 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BrowserContext, type Page } from 'playwright-core';
+import { type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startInspector, type Inspector } from '../../src/inspect/index.ts';
 import { FileStore, type RunRecord } from '../../src/store/index.ts';
 import { codeReviewRun, gate, reviewNoteRun, runsSimulator, type RunsFixture } from './fixtures/runs.ts';
-import { launchChromium, skipWithoutChromium } from './chromium.ts';
+import { launchChromium, skipWithoutChromium, type Browser } from './chromium.ts';
 
 const skip = skipWithoutChromium('inspector browser tests');
 // The committed screenshots (shown by the README) are refreshed only on request, so a test run leaves the tree clean.
@@ -18,13 +18,12 @@ const shots = process.env.UPDATE_SCREENSHOTS === '1' ? fileURLToPath(new URL('./
 describe.skipIf(skip)('inspector page: calls, filters, in flight (Chromium)', () => {
   let fixture: RunsFixture;
   let inspector: Inspector;
-  let context: BrowserContext;
+  let browser: Browser | undefined;
   let page: Page;
   let dir: string;
-  let userDataDir: string;
   let store: FileStore;
   let running: Promise<RunRecord>;
-  const problems: string[] = [];
+  let problems: string[] = [];
   const savedHost = process.env.OLLAMA_HOST;
 
   beforeAll(async () => {
@@ -40,24 +39,19 @@ describe.skipIf(skip)('inspector page: calls, filters, in flight (Chromium)', ()
     fixture.draftGate = gate();
     running = reviewNoteRun(store, 'note-running', 'kelp');
     inspector = await startInspector({ store, pollMs: 200 });
-    ({ context, userDataDir } = await launchChromium({ width: 1280, height: 860 }));
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('console', (message) => {
-      if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
-    });
+    browser = await launchChromium({ width: 1280, height: 860 }, { consoleErrors: true });
+    ({ page, problems } = browser);
     mkdirSync(shots, { recursive: true });
   }, 90_000);
 
   afterAll(async () => {
     fixture?.draftGate.open();
     await running;
-    await context?.close();
+    await browser?.close();
     await inspector?.close();
     await fixture?.sim.close();
     if (savedHost === undefined) delete process.env.OLLAMA_HOST;
     else process.env.OLLAMA_HOST = savedHost;
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 

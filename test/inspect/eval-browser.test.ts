@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEvalSource, planEval, runEval } from '../../src/eval/index.ts';
 import { startInspector, type Inspector } from '../../src/inspect/index.ts';
@@ -13,7 +13,7 @@ import { startSimulator, type Simulator } from '../../src/testing/index.ts';
 import { repoRoot } from '../cli/harness.ts';
 import { script } from '../eval/fixtures/sum-script.ts';
 import { call } from './http.ts';
-import { launchChromium, skipWithoutChromium } from './chromium.ts';
+import { launchChromium, skipWithoutChromium, type Browser } from './chromium.ts';
 
 const skip = skipWithoutChromium('inspector eval browser tests');
 const shots = process.env.UPDATE_SCREENSHOTS === '1' ? fileURLToPath(new URL('./screenshots/', import.meta.url)) : mkdtempSync(join(tmpdir(), 'inspector-shots-'));
@@ -60,24 +60,18 @@ describe('the inspector\'s evals', { timeout: 60_000 }, () => {
   });
 
   describe.skipIf(skip)('in Chromium', () => {
-    let context: BrowserContext;
+    let browser: Browser | undefined;
     let page: Page;
-    let userDataDir: string;
-    const problems: string[] = [];
+    let problems: string[] = [];
 
     beforeAll(async () => {
-      ({ context, userDataDir } = await launchChromium({ width: 1280, height: 900 }));
-      page = context.pages()[0] ?? (await context.newPage());
-      page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-      page.on('console', (message) => {
-        if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
-      });
+      browser = await launchChromium({ width: 1280, height: 900 }, { consoleErrors: true });
+      ({ page, problems } = browser);
       mkdirSync(shots, { recursive: true });
     }, 60_000);
 
     afterAll(async () => {
-      await context?.close();
-      if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+      await browser?.close();
     });
 
     it('lists the evals and opens one: variants, steps, coverage, and the cases × variants matrix', async () => {

@@ -4,13 +4,13 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BrowserContext, type Page } from 'playwright-core';
+import { type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startInspector, type Inspector } from '../../src/inspect/index.ts';
 import { runWorkflow } from '../../src/runtime/index.ts';
 import { FileStore, type RunRecord } from '../../src/store/index.ts';
 import { startSimulator, type Simulator } from '../../src/testing/index.ts';
-import { launchChromium, skipWithoutChromium } from './chromium.ts';
+import { launchChromium, skipWithoutChromium, type Browser } from './chromium.ts';
 import fan from './fixtures/fan.workflow.ts';
 import { gate } from './fixtures/runs.ts';
 
@@ -60,13 +60,12 @@ async function overlappingLabels(page: Page): Promise<string[]> {
 describe.skipIf(skip)('inspector page: fan-out items (Chromium)', () => {
   let sim: Simulator;
   let inspector: Inspector;
-  let context: BrowserContext;
+  let browser: Browser | undefined;
   let page: Page;
   let dir: string;
-  let userDataDir: string;
   const replies = gate();
   const runs: Promise<RunRecord>[] = [];
-  const problems: string[] = [];
+  let problems: string[] = [];
   const savedHost = process.env.OLLAMA_HOST;
 
   beforeAll(async () => {
@@ -87,21 +86,19 @@ describe.skipIf(skip)('inspector page: fan-out items (Chromium)', () => {
     runs.push(runWorkflow({ store, workflow: fan, modulePath: fanModule, input: { topics: ['otters'] }, runId: 'fan-1', limiter: null }));
     runs.push(runWorkflow({ store, workflow: fan, modulePath: fanModule, input: { topics: ['otters', 'kelp', 'tides'] }, runId: 'fan-3', limiter: null }));
     inspector = await startInspector({ store, pollMs: 200 });
-    ({ context, userDataDir } = await launchChromium({ width: 1280, height: 860 }));
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    browser = await launchChromium({ width: 1280, height: 860 });
+    ({ page, problems } = browser);
     mkdirSync(shots, { recursive: true });
   }, 90_000);
 
   afterAll(async () => {
     replies.open();
     await Promise.all(runs);
-    await context?.close();
+    await browser?.close();
     await inspector?.close();
     await sim?.close();
     if (savedHost === undefined) delete process.env.OLLAMA_HOST;
     else process.env.OLLAMA_HOST = savedHost;
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
     if (dir) rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 

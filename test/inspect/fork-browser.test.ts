@@ -2,25 +2,24 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BrowserContext, type Page } from 'playwright-core';
+import { type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startInspector, type Inspector } from '../../src/inspect/index.ts';
 import { FileStore } from '../../src/store/index.ts';
 import { startSimulator, type Simulator } from '../../src/testing/index.ts';
 import { reviewNoteRun } from './fixtures/runs.ts';
-import { launchChromium, skipWithoutChromium } from './chromium.ts';
+import { launchChromium, skipWithoutChromium, type Browser } from './chromium.ts';
 
 const skip = skipWithoutChromium('inspector fork browser test');
 
 describe.skipIf(skip)('inspector page: fork from a checkpoint (Chromium)', () => {
   let sim: Simulator;
   let inspector: Inspector;
-  let context: BrowserContext;
+  let browser: Browser | undefined;
   let page: Page;
   let dir: string;
-  let userDataDir: string;
   let store: FileStore;
-  const problems: string[] = [];
+  let problems: string[] = [];
   const savedHost = process.env.OLLAMA_HOST;
 
   beforeAll(async () => {
@@ -30,18 +29,16 @@ describe.skipIf(skip)('inspector page: fork from a checkpoint (Chromium)', () =>
     store = new FileStore({ dir });
     await reviewNoteRun(store, 'note-source');
     inspector = await startInspector({ store, pollMs: 200 });
-    ({ context, userDataDir } = await launchChromium({ width: 1280, height: 860 }));
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    browser = await launchChromium({ width: 1280, height: 860 });
+    ({ page, problems } = browser);
   }, 90_000);
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await inspector?.close();
     await sim?.close();
     if (savedHost === undefined) delete process.env.OLLAMA_HOST;
     else process.env.OLLAMA_HOST = savedHost;
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 

@@ -11,7 +11,7 @@ import { FileStore, type RunRecord } from '../../src/store/index.ts';
 import { startSimulator, type Simulator } from '../../src/testing/index.ts';
 import workflow from './fixtures/review.workflow.ts';
 import agentWorkflow from './fixtures/agent.workflow.ts';
-import { launchChromium, skipWithoutChromium } from './chromium.ts';
+import { launchChromium, skipWithoutChromium, type Browser } from './chromium.ts';
 
 const skip = skipWithoutChromium('inspector browser test');
 
@@ -34,9 +34,9 @@ describe.skipIf(skip)('inspector page (Chromium)', () => {
   const agentGate = gate();
   let sim: Simulator;
   let inspector: Inspector;
+  let browser: Browser | undefined;
   let context: BrowserContext;
   let dir: string;
-  let userDataDir: string;
   let store: FileStore;
   const savedHost = process.env.OLLAMA_HOST;
 
@@ -65,19 +65,19 @@ describe.skipIf(skip)('inspector page (Chromium)', () => {
     dir = mkdtempSync(join(tmpdir(), 'harness-inspect-page-'));
     store = new FileStore({ dir });
     inspector = await startInspector({ store, pollMs: 250 });
-    ({ context, userDataDir } = await launchChromium({ width: 1280, height: 1000 }));
+    browser = await launchChromium({ width: 1280, height: 1000 });
+    ({ context } = browser);
   }, 60_000);
 
   afterAll(async () => {
     draftGate.open();
     reviewGate.open();
     agentGate.open();
-    await context?.close();
+    await browser?.close();
     await inspector?.close();
     await sim?.close();
     if (savedHost === undefined) delete process.env.OLLAMA_HOST;
     else process.env.OLLAMA_HOST = savedHost;
-    rmSync(userDataDir, { recursive: true, force: true });
     rmSync(dir, { recursive: true, force: true });
   });
 

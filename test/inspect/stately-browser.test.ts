@@ -1,30 +1,27 @@
 // The Stately relay's page in Chromium with no internet (this machine refuses outside connections): instead of a
 // blank frame it says the inspector needs internet access and names the local inspector.
-import { rmSync } from 'node:fs';
-import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStatelyRelay, type StatelyRelay } from '../../src/inspect/stately-relay.ts';
-import { launchChromium, skipWithoutChromium } from './chromium.ts';
+import { launchChromium, skipWithoutChromium, type Browser } from './chromium.ts';
 
 const skip = skipWithoutChromium('Stately relay page offline test');
 
 describe.skipIf(skip)('the Stately relay page offline (Chromium)', () => {
   let relay: StatelyRelay;
-  let context: BrowserContext;
-  let userDataDir: string;
+  let browser: Browser | undefined;
 
   beforeAll(async () => {
     relay = await startStatelyRelay({ port: 0 });
-    ({ context, userDataDir } = await launchChromium({ width: 1000, height: 700 }));
+    browser = await launchChromium({ width: 1000, height: 700 });
   }, 60_000);
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await relay?.close();
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
   });
 
   it('says the inspector needs internet access and points at harness inspect, hiding the blank frame', async () => {
-    const page = await context.newPage();
+    if (browser === undefined) throw new Error('Chromium did not start');
+    const page = await browser.context.newPage();
     await page.goto(relay.pageUrl);
     // stately.ai cannot load here: the page gives up waiting for it and says why.
     await page.locator('#offline').waitFor({ state: 'visible', timeout: 45_000 });

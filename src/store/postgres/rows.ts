@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { assembleHead, timelineKept, withCalls } from '../assemble.ts';
 import { CorruptRunError } from '../errors.ts';
 import { Journal } from '../journal.ts';
+import { applyDelta } from '../json-delta.ts';
 import { blockedSchema, checkpointSchema, runMetaSchema, runRecordSchema, type RunRecord, type RunSummary } from '../record.ts';
 import type { Checkpoint, HistoricCheckpoint, HistoryEntry, RunHead } from '../types.ts';
 
@@ -13,7 +14,7 @@ import type { Checkpoint, HistoricCheckpoint, HistoryEntry, RunHead } from '../t
  * it is what fencing and "the higher epoch wins" were decided on.
  */
 export function recordQuery(s: string): string {
-  return `SELECT r.meta, r.checkpoint, r.epoch, r.updated_at,
+  return `SELECT ${headColumns(s)},
     (SELECT coalesce(json_agg(json_build_object('entry', j.entry, 'epoch', j.epoch) ORDER BY j.seq), '[]'::json)
        FROM ${s}.journal j WHERE j.run_id = r.run_id) AS journal,
     (SELECT coalesce(json_agg(t.entry ORDER BY t.seq), '[]'::json)
@@ -23,7 +24,14 @@ export function recordQuery(s: string): string {
 
 /** A run's row without its journal and timeline. */
 export function headQuery(s: string): string {
-  return `SELECT r.meta, r.checkpoint, r.epoch, r.updated_at FROM ${s}.runs r WHERE r.run_id = $1`;
+  return `SELECT ${headColumns(s)} FROM ${s}.runs r WHERE r.run_id = $1`;
+}
+
+/** Meta, epoch, and the latest checkpoint as the run row's whole one and the history rows after it. */
+function headColumns(s: string): string {
+  return `r.meta, r.checkpoint, r.epoch, r.updated_at,
+    (SELECT coalesce(json_agg(json_build_object('checkpoint', c.checkpoint, 'delta', c.delta) ORDER BY c.seq), '[]'::json)
+       FROM ${s}.checkpoints c WHERE c.run_id = r.run_id AND c.seq > coalesce(r.checkpoint_seq, r.history_seq)) AS since`;
 }
 
 const journalRows = z.array(z.object({ entry: z.record(z.string(), z.unknown()), epoch: z.number().int() }));
@@ -34,11 +42,34 @@ export interface HeadRow {
   /** bigint arrives as a string: pg will not guess that it fits a JS number. */
   epoch: string;
   updated_at: Date;
+  /** The history rows after the run row's whole checkpoint, oldest first. */
+  since: unknown;
 }
 
 export interface RecordRow extends HeadRow {
   journal: unknown;
   timeline: unknown;
+}
+
+const chainRows = z.array(z.object({ checkpoint: z.unknown(), delta: z.unknown() }));
+
+/**
+ * A checkpoint rebuilt from a whole one and the history rows after it: each row is whole again or a change to the
+ * one before it. Anything that does not replay is damage, named as such.
+ */
+export function replayChain(start: unknown, rows: unknown, runId: string, what: string): unknown {
+  let state = start;
+  for (const row of check(chainRows, rows, runId, `${what}'s history rows`)) {
+    if (row.checkpoint !== null && row.checkpoint !== undefined) state = row.checkpoint;
+    else {
+      try {
+        state = applyDelta(state, row.delta);
+      } catch (error) {
+        throw new CorruptRunError(`run ${runId}: its ${what} cannot be rebuilt from its history rows in PostgreSQL (${error instanceof Error ? error.message : String(error)}); it was left untouched`);
+      }
+    }
+  }
+  return state;
 }
 
 function problem(error: z.ZodError): string {
@@ -69,7 +100,7 @@ export function recordOf(row: RecordRow, runId: string): RunRecord {
 /** The row's meta and checkpoint as a RunHead, or CorruptRunError naming what is wrong. */
 export function headOf(row: HeadRow, runId: string): RunHead {
   const meta = check(runMetaSchema, row.meta, runId, 'meta');
-  const checkpoint = check(checkpointSchema, row.checkpoint, runId, 'checkpoint');
+  const checkpoint = check(checkpointSchema, replayChain(row.checkpoint, row.since, runId, 'checkpoint'), runId, 'checkpoint');
   return assembleHead(meta, { ...checkpoint, epoch: epochOf(row.epoch, runId), updatedAt: row.updated_at.toISOString() });
 }
 
@@ -166,11 +197,18 @@ export function historyEntryOfRow(row: HistoryRow, runId: string): HistoryEntry 
   };
 }
 
-export interface CheckpointRow {
+/** A history row as a kept checkpoint is rebuilt from: whole, or a change to the row before it. */
+export interface KeptRow {
+  /** bigint as a string; null where the run has no such row (a LEFT JOIN that found none). */
+  seq: string | null;
   checkpoint: unknown;
-  journal_count: number;
+  delta: unknown;
+  journal_count: number | null;
 }
 
-export function historicCheckpointOf(row: CheckpointRow, runId: string): HistoricCheckpoint {
-  return { checkpoint: check(checkpointSchema, row.checkpoint, runId, 'kept checkpoint'), journalCount: row.journal_count };
+/** The checkpoint the last of `rows` keeps, rebuilt from the whole one they start with. */
+export function historicCheckpointOf(rows: readonly KeptRow[], runId: string): HistoricCheckpoint {
+  const [first, ...changes] = rows;
+  const rebuilt = replayChain(first?.checkpoint ?? null, changes, runId, 'kept checkpoint');
+  return { checkpoint: check(checkpointSchema, rebuilt, runId, 'kept checkpoint'), journalCount: rows.at(-1)?.journal_count ?? 0 };
 }

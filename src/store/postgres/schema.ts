@@ -86,6 +86,20 @@ export function schemaStatements(schema: string): string[] {
          ALTER TABLE ${s}.checkpoints ADD COLUMN version text;
        END IF;
      END $$`,
+    // Kept checkpoints as changes: a history row holds the checkpoint whole or a delta against the row before it (a
+    // session's first row is whole); the run's row keeps the last whole one and its seq. Runs written before deltas
+    // have no checkpoint_seq (NULL): their row's checkpoint is the latest, at history_seq.
+    `DO $$ BEGIN
+       IF NOT EXISTS (SELECT 1 FROM information_schema.columns
+                       WHERE table_schema = ${literal(schema)} AND table_name = 'checkpoints' AND column_name = 'delta') THEN
+         ALTER TABLE ${s}.checkpoints ADD COLUMN delta json;
+         ALTER TABLE ${s}.checkpoints ALTER COLUMN checkpoint DROP NOT NULL;
+       END IF;
+       IF NOT EXISTS (SELECT 1 FROM information_schema.columns
+                       WHERE table_schema = ${literal(schema)} AND table_name = 'runs' AND column_name = 'checkpoint_seq') THEN
+         ALTER TABLE ${s}.runs ADD COLUMN checkpoint_seq bigint;
+       END IF;
+     END $$`,
     // Workflow versions, one row per code hash, shared by every run on that code (runs name theirs by hash).
     `CREATE TABLE IF NOT EXISTS ${s}.versions (
       hash text PRIMARY KEY,

@@ -1,5 +1,6 @@
 // One driver's session on a PostgreSQL run: fenced appends and commits, and the lease it renews while it lives.
-import { applyCheckpoint, checkpointOf, extendTimeline, metaOf, type CheckpointState } from '../assemble.ts';
+import { applyCheckpoint, checkpointOf, extendTimeline, metaOf } from '../assemble.ts';
+import { DeltaChain } from '../delta-chain.ts';
 import { storedMeta } from '../versions.ts';
 import { FencedError } from '../errors.ts';
 import { Journal } from '../journal.ts';
@@ -30,6 +31,8 @@ export class PostgresSession implements RunSession {
   readonly #context: SessionContext;
   readonly #journal: Journal;
   readonly #heartbeat: NodeJS.Timeout;
+  /** This session's history rows: whole first, then changes (a takeover's first row is whole again). */
+  readonly #chain = new DeltaChain();
   #beating = false;
   /** Writes run one at a time, in the order they were asked for, as the runtime expects of every store. */
   #queue: Promise<void> = Promise.resolve();
@@ -66,46 +69,60 @@ export class PostgresSession implements RunSession {
     });
   }
 
+  /**
+   * One fenced statement: the run's row, its timeline rows and its history row. The history row holds the checkpoint
+   * whole or what changed since this session's previous one (see DeltaChain); the run's row keeps the last whole one
+   * and its seq, so the latest is that plus the changes after it, and a commit's bytes follow the size of its change.
+   */
   commit(checkpoint: Checkpoint, timeline: readonly TimelineEntry[] = []): Promise<void> {
     return this.#write(async () => {
-      const state = json(checkpointOf(checkpoint));
-      const entries = json(timeline);
-      // One statement: the timeline and history rows go in only if the fenced update found its row, so a refusal
-      // writes nothing. The history row is the checkpoint's size; its seq is counted on the run's own row.
+      const kept = checkpointOf(checkpoint);
+      const link = this.#chain.next(kept);
+      const entries = JSON.stringify(timeline);
       const s = this.#context.s;
-      const { rows } = await this.#context.db.query<{ updated_at: Date }>(
-        `WITH cp AS (
-           UPDATE ${s}.runs
-              SET checkpoint = $3::json, summary = $7::jsonb, status = $4, wake_at = to_timestamp($5::float8 / 1000),
-                  updated_at = now(), history_seq = history_seq + 1
-            WHERE run_id = $1 AND epoch = $2
-           RETURNING updated_at, history_seq
-         ), tl AS (
-           INSERT INTO ${s}.timeline (run_id, entry)
-           SELECT $1, t.entry FROM cp, json_array_elements($6::json) WITH ORDINALITY AS t(entry, n) ORDER BY t.n
-         ), hs AS (
-           INSERT INTO ${s}.checkpoints (run_id, seq, at, journal_count, status, state, checkpoint, version)
-           SELECT $1, cp.history_seq, cp.updated_at, $8, $4, $9::json, $3::json, $10 FROM cp
-         )
-         SELECT updated_at FROM cp`,
-        [
-          this.runId,
-          this.epoch,
-          state.text,
-          state.copy.status,
-          state.copy.wakeAt ?? null,
-          entries.text,
-          summaryJson(this.record, state.copy),
-          this.#journal.entries.length,
-          JSON.stringify(state.copy.snapshot?.['value'] ?? null),
-          state.copy.version ?? null,
-        ],
-      );
+      let rows: { updated_at: Date }[];
+      try {
+        ({ rows } = await this.#context.db.query<{ updated_at: Date }>(
+          `WITH cp AS (
+             UPDATE ${s}.runs
+                SET checkpoint = coalesce($3::json, checkpoint),
+                    checkpoint_seq = CASE WHEN $3::json IS NULL THEN checkpoint_seq ELSE history_seq + 1 END,
+                    summary = $7::jsonb, status = $4, wake_at = to_timestamp($5::float8 / 1000),
+                    updated_at = now(), history_seq = history_seq + 1
+              WHERE run_id = $1 AND epoch = $2
+             RETURNING updated_at, history_seq
+           ), tl AS (
+             INSERT INTO ${s}.timeline (run_id, entry)
+             SELECT $1, t.entry FROM cp, json_array_elements($6::json) WITH ORDINALITY AS t(entry, n) ORDER BY t.n
+           ), hs AS (
+             INSERT INTO ${s}.checkpoints (run_id, seq, at, journal_count, status, state, checkpoint, delta, version)
+             SELECT $1, cp.history_seq, cp.updated_at, $8, $4, $9::json, $3::json, $11::json, $10 FROM cp
+           )
+           SELECT updated_at FROM cp`,
+          [
+            this.runId,
+            this.epoch,
+            link.whole ? link.json : null,
+            kept.status,
+            kept.wakeAt ?? null,
+            entries,
+            summaryJson(this.record, kept),
+            this.#journal.entries.length,
+            JSON.stringify(kept.snapshot?.['value'] ?? null),
+            kept.version ?? null,
+            link.whole ? null : link.json,
+          ],
+        ));
+      } catch (error) {
+        this.#chain.restart(); // the statement may have committed before the error reached us
+        throw error;
+      }
       const row = rows[0];
       if (row === undefined) throw await this.#fenced();
-      const stored: CheckpointState = { ...state.copy, epoch: this.epoch, updatedAt: row.updated_at.toISOString() };
-      applyCheckpoint(this.record, stored);
-      extendTimeline(this.record.timeline, entries.copy);
+      this.#chain.written(link);
+      // The session's record is kept as the runtime gave it (as the file store does): its JSON is what was stored.
+      applyCheckpoint(this.record, { ...kept, epoch: this.epoch, updatedAt: row.updated_at.toISOString() });
+      extendTimeline(this.record.timeline, timeline);
     });
   }
 

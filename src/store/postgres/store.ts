@@ -21,9 +21,9 @@ import {
   summaryJson,
   summaryOf,
   summaryQuery,
-  type CheckpointRow,
   type HeadRow,
   type HistoryRow,
+  type KeptRow,
   type RecordRow,
   type SummaryRow,
 } from './rows.ts';
@@ -99,8 +99,8 @@ export class PostgresStore implements RunStore {
     const createdAt = Number.isNaN(Date.parse(kept.createdAt)) ? new Date().toISOString() : kept.createdAt;
     const row = await this.#db.transaction(async (client) => {
       const inserted = await client.query(
-        `INSERT INTO ${this.#s}.runs (run_id, meta, checkpoint, summary, status, epoch, created_at, updated_at, holder, held_until)
-         VALUES ($1, $2::json, $3::json, $4::jsonb, $5, 1, $6, now(), $7, now() + $8::float8 * interval '1 millisecond')
+        `INSERT INTO ${this.#s}.runs (run_id, meta, checkpoint, checkpoint_seq, summary, status, epoch, created_at, updated_at, holder, held_until)
+         VALUES ($1, $2::json, $3::json, 0, $4::jsonb, $5, 1, $6, now(), $7, now() + $8::float8 * interval '1 millisecond')
          ON CONFLICT (run_id) DO NOTHING`,
         [runId, JSON.stringify(storedMeta(kept)), JSON.stringify(start), summaryJson(kept, start), start.status, createdAt, context.holder, this.leaseMs],
       );
@@ -171,18 +171,22 @@ export class PostgresStore implements RunStore {
     return rows.map((row) => historyEntryOfRow(row, runId));
   }
 
+  /** A kept checkpoint: the last whole row at or before `seq`, with the changes after it up to `seq` replayed. */
   async checkpointAt(id: string, seq: number): Promise<HistoricCheckpoint> {
     const runId = assertRunId(id);
-    const { rows } = await this.#db.query<CheckpointRow & { history_seq: string }>(
-      `SELECT r.history_seq, c.checkpoint, c.journal_count FROM ${this.#s}.runs r
-         LEFT JOIN ${this.#s}.checkpoints c ON c.run_id = r.run_id AND c.seq = $2
-        WHERE r.run_id = $1`,
+    const { rows } = await this.#db.query<KeptRow & { history_seq: string }>(
+      `SELECT r.history_seq, c.seq, c.checkpoint, c.delta, c.journal_count FROM ${this.#s}.runs r
+         LEFT JOIN ${this.#s}.checkpoints c ON c.run_id = r.run_id AND c.seq <= $2 AND c.seq >= coalesce(
+           (SELECT max(w.seq) FROM ${this.#s}.checkpoints w WHERE w.run_id = r.run_id AND w.seq <= $2 AND w.checkpoint IS NOT NULL), 0)
+        WHERE r.run_id = $1
+        ORDER BY c.seq`,
       [runId, Number.isSafeInteger(seq) ? seq : -1],
     );
-    const row = rows[0];
-    if (row === undefined) throw new RunNotFoundError(`no run ${runId} in ${this.location}`);
-    if (row.checkpoint === null) throw checkpointNotFound(runId, seq, Number(row.history_seq));
-    return historicCheckpointOf(row, runId);
+    const first = rows[0];
+    if (first === undefined) throw new RunNotFoundError(`no run ${runId} in ${this.location}`);
+    const last = rows.at(-1);
+    if (last?.seq === null || last === undefined || Number(last.seq) !== seq) throw checkpointNotFound(runId, seq, Number(first.history_seq));
+    return historicCheckpointOf(rows, runId);
   }
 
   async requestCancel(id: string): Promise<void> {
