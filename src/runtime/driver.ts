@@ -221,13 +221,17 @@ export async function drive(options: DriveOptions): Promise<RunRecord> {
   if (options.signal?.aborted) stopNow([]);
   schedule();
 
-  try {
-    await settled;
-    await finalSave;
-  } catch (error) {
-    runSpan.fail(error);
-    throw error;
-  }
-  runSpan.end(record);
-  return record;
+  // A chain, not awaits: a run in flight holds no suspended frame of drive (its locals live on in the closures above).
+  return settled
+    .then(() => finalSave)
+    .then(
+      () => {
+        runSpan.end(record);
+        return record;
+      },
+      (error: unknown) => {
+        runSpan.fail(error);
+        throw error;
+      },
+    );
 }

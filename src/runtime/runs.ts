@@ -153,7 +153,8 @@ export async function runWorkflow<W extends Workflow>(options: RunOptions<W>): P
   const { workflow, store } = options;
   const input = parseInput(workflow, options.input);
   const session = await store.create(newRunMeta(options, input, await startVersion(store, options)));
-  return runOf<W>(await driveSession(session, workflow, { input }, options));
+  // Handed on, not awaited: a run in flight holds no suspended frame of this function.
+  return driveSession(session, workflow, { input }, options).then((record) => runOf<W>(record));
 }
 
 /**
@@ -167,17 +168,19 @@ export async function submitRun<W extends Workflow>(options: NewRunOptions & { w
   return session.runId;
 }
 
-/** Drives a session until the run settles, then closes it (and clears a cancel request the run obeyed). */
-export async function driveSession(session: RunSession, workflow: Workflow, start: DriveStart, hooks: DriveHooks): Promise<RunRecord> {
+/**
+ * Drives a session until the run settles, then closes it (and clears a cancel request the run obeyed). A chain rather
+ * than an async function: every run in flight would otherwise hold a suspended frame of it.
+ */
+export function driveSession(session: RunSession, workflow: Workflow, start: DriveStart, hooks: DriveHooks): Promise<RunRecord> {
   const { store } = hooks;
   const runId = session.runId;
-  try {
-    const record = await drive({ session, workflow, start, ...hooksOf(hooks, workflow), onCancelRequest: (cancel) => store.watchCancel(runId, cancel) });
-    if (record.status === 'cancelled') await store.clearCancel(runId);
-    return record;
-  } finally {
-    await session.close();
-  }
+  return drive({ session, workflow, start, ...hooksOf(hooks, workflow), onCancelRequest: (cancel) => store.watchCancel(runId, cancel) })
+    .then(async (record) => {
+      if (record.status === 'cancelled') await store.clearCancel(runId);
+      return record;
+    })
+    .finally(() => session.close());
 }
 
 /**

@@ -18,6 +18,9 @@ import { summarize, type RunRecord, type StoredJournalEntry, type TimelineEntry 
 import { assertRunId } from './run-id.ts';
 import type { Checkpoint, HistoricCheckpoint, HistoryEntry, RunHead, RunListing, RunMeta, RunSession, RunStore, StoredVersion } from './types.ts';
 import { assertVersionHash, checkVersion, VersionNotFoundError } from './versions.ts';
+// What the store keeps is frozen all the way down, so one copy can be shared by the run's state, its history and the
+// driving session's record: nothing can change it through a kept reference (frozen values, the definition, are left).
+import { deepFreeze } from '../util/deep-freeze.ts';
 
 /**
  * Everything crosses the store boundary as JSON, as it would through a file or a database: a caller cannot change
@@ -51,7 +54,8 @@ interface MemoryRun {
   /** The session driving the run, if any: the in-memory counterpart of the file store's lock. */
   holder: MemorySession | null;
   cancelRequested: boolean;
-  watchers: Set<() => void>;
+  /** Made on the first watch: most runs are never watched by more than their own driver. */
+  watchers: Set<() => void> | null;
 }
 
 class MemorySession implements RunSession {
@@ -68,7 +72,7 @@ class MemorySession implements RunSession {
     this.runId = run.meta.runId;
     this.epoch = run.state.epoch;
     this.#journal = new Journal(copy(run.journal.entries));
-    this.record = assembleRecord(copyMeta(run.meta), copy(run.state), this.#journal.entries, copy(run.timeline));
+    this.record = assembleRecord(copyMeta(run.meta), copy(run.state), this.#journal.entries, [...run.timeline]);
   }
 
   async append(entry: StoredJournalEntry): Promise<void> {
@@ -80,13 +84,18 @@ class MemorySession implements RunSession {
 
   async commit(checkpoint: Checkpoint, timeline: readonly TimelineEntry[] = []): Promise<void> {
     this.#assertCurrent();
-    const state: CheckpointState = { ...copy(checkpointOf(checkpoint)), epoch: this.epoch, updatedAt: new Date().toISOString() };
+    // One frozen copy, shared by the run's state, its history and this session's record: a third of the copies a
+    // commit used to make, and of the heap a run in flight holds. The record's copy at open stays a private one,
+    // since a resume restores from it and XState (or a workflow's migrate) may write into what it restores.
+    const kept = deepFreeze(copy(checkpointOf(checkpoint)));
+    const state: CheckpointState = Object.freeze({ ...kept, epoch: this.epoch, updatedAt: new Date().toISOString() });
     this.#run.state = state;
     const journalCount = this.#journal.entries.length;
-    this.#run.history.push({ seq: this.#run.history.length + 1, at: state.updatedAt, journalCount, checkpoint: copy(checkpointOf(state)) });
-    extendTimeline(this.#run.timeline, copy(timeline));
-    applyCheckpoint(this.record, copy(state));
-    extendTimeline(this.record.timeline, copy(timeline));
+    this.#run.history.push({ seq: this.#run.history.length + 1, at: state.updatedAt, journalCount, checkpoint: kept });
+    const lines = deepFreeze(copy(timeline));
+    extendTimeline(this.#run.timeline, lines);
+    applyCheckpoint(this.record, state);
+    extendTimeline(this.record.timeline, lines);
   }
 
   async migrate(hash: string, definition: unknown, version?: string): Promise<void> {
@@ -127,7 +136,7 @@ export class MemoryStore implements RunStore {
       history: [],
       holder: null,
       cancelRequested: false,
-      watchers: new Set(),
+      watchers: null,
     };
     this.#runs.set(runId, run);
     return this.#hold(run);
@@ -178,25 +187,24 @@ export class MemoryStore implements RunStore {
   async requestCancel(runId: string): Promise<void> {
     const run = this.#run(runId);
     run.cancelRequested = true;
-    const watchers = [...run.watchers];
-    run.watchers.clear();
-    for (const cancel of watchers) cancel();
+    const watchers = run.watchers;
+    run.watchers = null;
+    for (const cancel of watchers ?? []) cancel();
   }
 
   watchCancel(runId: string, cancel: () => void): () => void {
     const run = this.#run(runId);
-    let watching = true;
-    const once = () => {
-      if (!watching) return;
-      watching = false;
-      cancel();
-    };
+    // The callback itself is what the run's watchers hold (no wrapper a run): requestCancel takes them all out before
+    // calling them, so each is called once, and never after its stop function.
+    (run.watchers ??= new Set()).add(cancel);
     // Never called before watchCancel has returned its stop function: the caller may not be ready for it.
-    if (run.cancelRequested) queueMicrotask(once);
-    else run.watchers.add(once);
+    if (run.cancelRequested) {
+      queueMicrotask(() => {
+        if (run.watchers?.delete(cancel)) cancel();
+      });
+    }
     return () => {
-      watching = false;
-      run.watchers.delete(once);
+      run.watchers?.delete(cancel);
     };
   }
 
