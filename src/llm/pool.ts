@@ -1,6 +1,53 @@
-// Per-host concurrency: how many calls this process sends to one Ollama server at once, across every run.
+// Limits on calls in flight: per Ollama host across a process's runs (HostPool), and the FIFO slots both are built on.
 interface Waiter {
   grant: (release: () => void) => void;
+}
+
+/** At most `limit` holders at once; waiters are served first come, first served, and leave when their signal fires. */
+export class Slots {
+  readonly limit: number;
+  #active = 0;
+  readonly #waiting: Waiter[] = [];
+
+  constructor(limit: number) {
+    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`a limit of calls must be a positive integer, got ${limit}`);
+    this.limit = limit;
+  }
+
+  /** Resolves to a release function once a slot is free; rejects with the signal's reason if it fires first. */
+  acquire(signal?: AbortSignal): Promise<() => void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.#active < this.limit) {
+      this.#active += 1;
+      return Promise.resolve(this.#releaser());
+    }
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        grant: (release) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(release);
+        },
+      };
+      const onAbort = () => {
+        const index = this.#waiting.indexOf(waiter);
+        if (index >= 0) this.#waiting.splice(index, 1);
+        reject(signal?.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#waiting.push(waiter);
+    });
+  }
+
+  #releaser(): () => void {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.#waiting.shift();
+      if (next) next.grant(this.#releaser()); // the slot passes straight on
+      else this.#active -= 1;
+    };
+  }
 }
 
 /**
@@ -10,8 +57,7 @@ interface Waiter {
  */
 export class HostPool {
   readonly #limit: number;
-  readonly #active = new Map<string, number>();
-  readonly #waiting = new Map<string, Waiter[]>();
+  readonly #hosts = new Map<string, Slots>();
 
   constructor(concurrencyPerHost: number) {
     if (!Number.isInteger(concurrencyPerHost) || concurrencyPerHost < 1) {
@@ -26,40 +72,11 @@ export class HostPool {
 
   /** Resolves to a release function once a slot on `host` is free; rejects with the signal's reason if it fires first. */
   acquire(host: string, signal?: AbortSignal): Promise<() => void> {
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    const active = this.#active.get(host) ?? 0;
-    if (active < this.#limit) {
-      this.#active.set(host, active + 1);
-      return Promise.resolve(this.#releaser(host));
+    let slots = this.#hosts.get(host);
+    if (!slots) {
+      slots = new Slots(this.#limit);
+      this.#hosts.set(host, slots);
     }
-    return new Promise((resolve, reject) => {
-      const waiter: Waiter = {
-        grant: (release) => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve(release);
-        },
-      };
-      const onAbort = () => {
-        const queue = this.#waiting.get(host) ?? [];
-        const index = queue.indexOf(waiter);
-        if (index >= 0) queue.splice(index, 1);
-        reject(signal?.reason);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      const queue = this.#waiting.get(host);
-      if (queue) queue.push(waiter);
-      else this.#waiting.set(host, [waiter]);
-    });
-  }
-
-  #releaser(host: string): () => void {
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const next = this.#waiting.get(host)?.shift();
-      if (next) next.grant(this.#releaser(host)); // the slot passes straight on
-      else this.#active.set(host, (this.#active.get(host) ?? 1) - 1);
-    };
+    return slots.acquire(signal);
   }
 }

@@ -3,6 +3,7 @@ import { createActor, type AnyEventObject, type AnyMachineSnapshot, type Inspect
 import { actorPath, isServicesHolder, lendServices, type CallEvent, type ContextServices, type HostLimiter, type OutagePolicy, type StepServices } from '../steps/services.ts';
 import type { HostSet } from '../llm/hosts.ts';
 import type { CallCache } from '../steps/call-cache.ts';
+import { FanOutSlots } from '../steps/fan-out.ts';
 import type { PersistedSnapshot, Workflow } from '../steps/workflow.ts';
 import { versionOf, type Checkpoint, type RunRecord, type RunSession, type RunStatus, type TimelineEntry } from '../store/index.ts';
 import { activity, isMachineSnapshot, retryParked, statePaths } from './activity.ts';
@@ -107,6 +108,7 @@ export async function drive(options: DriveOptions): Promise<RunRecord> {
     budget,
     ...(options.onCall ? { onCall: options.onCall } : {}),
     ...(options.cache ? { cache: options.cache } : {}),
+    fanOuts: new FanOutSlots(),
   };
 
   let settle: (() => void) | undefined;

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { ZodType } from 'zod';
 import { callModel, resolveHost, type ModelConfigInput } from '../llm/index.ts';
-import { HostPool } from '../llm/pool.ts';
+import { HostPool, type Slots } from '../llm/pool.ts';
 import { unsentResult } from '../llm/result.ts';
 import type { CallError, ChatMessage, ContextConfig, ModelResult } from '../llm/types.ts';
 import { startCallSpan, type CallSpan, type CallSpanInfo } from '../telemetry/call-span.ts';
@@ -31,6 +31,8 @@ export interface CallRequest<T = unknown> {
    * the run's hosts whatever its config says.
    */
   ownHost?: boolean;
+  /** The slots of the fan-outs the call runs under, taken before the host's (see `fanOutSlotsOf`). */
+  slots?: readonly Slots[];
 }
 
 /** A call made: its result, the span (still open, for a score), and the gate ticket to give back once it is journaled. */
@@ -51,9 +53,11 @@ export async function callThrough<T>(services: StepServices, request: CallReques
   const config = { ...request.config, ...withContextLimit(request.config.context, services) };
   const hosts = services.hosts && !(request.ownHost && config.host !== undefined) ? services.hosts : null;
   if (services.gate?.closed()) await stopped(signal);
-  const release = services.limiter && !hosts ? await services.limiter.acquire(resolveHost(config.host), signal) : undefined;
+  const host = services.limiter && !hosts ? () => services.limiter?.acquire(resolveHost(config.host), signal) : null;
+  // A call with no slot to take starts without a wait, as it did before there were fan-out slots.
+  const release = host || (request.slots?.length ?? 0) > 0 ? await acquireAll(request.slots ?? [], host, signal) : () => undefined;
   if (services.gate?.closed()) {
-    release?.();
+    release();
     await stopped(signal);
   }
   const leave = services.gate?.enter(`${request.step} (${config.model})`) ?? (() => undefined);
@@ -72,8 +76,29 @@ export async function callThrough<T>(services: StepServices, request: CallReques
     span.end();
     throw error;
   } finally {
-    release?.();
+    release();
   }
+}
+
+/**
+ * Takes the fan-outs' slots in order, then the host's: every call takes them in that order, so none waits on a slot
+ * while holding one another call waits for in the other order. Gives back what it took if a wait is cut short; the
+ * release gives back the host's slot first.
+ */
+async function acquireAll(slots: readonly Slots[], host: (() => Promise<() => void> | undefined) | null, signal: AbortSignal): Promise<() => void> {
+  const held: (() => void)[] = [];
+  const release = () => {
+    for (let taken = held.pop(); taken; taken = held.pop()) taken();
+  };
+  try {
+    for (const slot of slots) held.push(await slot.acquire(signal));
+    const hostSlot = await host?.();
+    if (hostSlot) held.push(hostSlot);
+  } catch (error) {
+    release();
+    throw error;
+  }
+  return release;
 }
 
 /** The call's context config with the run's num_ctx limit applied (the smaller limit wins). */

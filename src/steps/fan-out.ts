@@ -1,8 +1,9 @@
 // Bounded fan-out: a child machine that runs one worker per item, at most `concurrency` at a time, and joins them.
-import { assign, enqueueActions, fromPromise, setup, type AnyActorLogic, type AnyEventObject, type InputFrom, type OutputFrom } from 'xstate';
+import { assign, enqueueActions, fromPromise, setup, type AnyActorLogic, type AnyActorRef, type AnyEventObject, type InputFrom, type OutputFrom } from 'xstate';
+import { Slots } from '../llm/pool.ts';
 import { itemLabel } from './labels.ts';
 import { newPassId } from './pass-id.ts';
-import { actorPath, resultEntry, servicesOf, type Journal, type RunSystem } from './services.ts';
+import { actorPath, resultEntry, servicesOf, type Journal, type RunSystem, type StepServices } from './services.ts';
 
 export interface FanOutSpec<TWorker extends AnyActorLogic> {
   /** Names the items' actors (`<id>.<index>`), which journal keys and labels (`work[2]/implement`) are built from. */
@@ -37,6 +38,76 @@ interface FanOutContext<TItem, TResult> {
   results: (TResult | null)[] | null;
   errors: (string | null)[];
   flags: string[];
+  /**
+   * Where the items are model steps: the slots their calls share (the concurrency), read by those calls from the
+   * fan-out's context (`fanOutSlotsOf`), so a restored run makes them anew. Absent from fan-outs persisted before it:
+   * those start no item ahead.
+   */
+  callSlots?: number;
+}
+
+/**
+ * The call slots of a run's fan-outs whose items are model steps: one per fan-out actor, made when its items' calls
+ * first ask for it (so a restored run has them too, from the fan-out's context). Lent with the run's services; where
+ * they are absent (a plain `createActor`) a fan-out starts no item ahead.
+ */
+export class FanOutSlots {
+  readonly #byFanOut = new WeakMap<object, Slots>();
+
+  of(fanOut: object, limit: number): Slots {
+    let slots = this.#byFanOut.get(fanOut);
+    if (!slots) {
+      slots = new Slots(limit);
+      this.#byFanOut.set(fanOut, slots);
+    }
+    return slots;
+  }
+}
+
+const fanOutMeta = { harness: 'fan-out' };
+
+function isFanOutMeta(meta: unknown): boolean {
+  return typeof meta === 'object' && meta !== null && 'harness' in meta && meta.harness === fanOutMeta.harness;
+}
+
+/**
+ * The `callSlots` in a fan-out's context, or null: not a fan-out (its machine's meta says which are), its items not
+ * model steps, or persisted before they had slots. The limit is kept in the context rather than the meta, which is
+ * part of the stored definition: a run started before could not have been resumed.
+ */
+function declaredCallSlots(ref: AnyActorRef): number | null {
+  const snapshot: unknown = ref.getSnapshot();
+  if (typeof snapshot !== 'object' || snapshot === null || !('getMeta' in snapshot) || typeof snapshot.getMeta !== 'function') return null;
+  const metas: unknown = snapshot.getMeta();
+  if (typeof metas !== 'object' || metas === null || !Object.values(metas).some(isFanOutMeta)) return null;
+  const context: unknown = 'context' in snapshot ? snapshot.context : null;
+  if (typeof context !== 'object' || context === null || !('callSlots' in context)) return null;
+  return typeof context.callSlots === 'number' ? context.callSlots : null;
+}
+
+/**
+ * The slots a call made by `self` (a step's call actor) takes before its host's, outermost fan-out first: one per
+ * fan-out of model steps it runs under. They hold the fan-out's calls in flight to its concurrency while one item more
+ * than that is started, so that item's call goes out as soon as another call's response has ended.
+ */
+export function fanOutSlotsOf(self: AnyActorRef, services: StepServices): Slots[] {
+  const registry = services.fanOuts;
+  if (!registry) return [];
+  const found: Slots[] = [];
+  for (let ref = self._parent; ref; ref = ref._parent) {
+    const limit = declaredCallSlots(ref);
+    if (limit !== null) found.unshift(registry.of(ref, limit));
+  }
+  return found;
+}
+
+/** A model step's machine (its meta says so): all it does outside is model calls, which take the fan-out's slots. */
+function isModelStep(logic: unknown): boolean {
+  if (typeof logic !== 'object' || logic === null || !('root' in logic)) return false;
+  const root: unknown = logic.root;
+  if (typeof root !== 'object' || root === null || !('meta' in root)) return false;
+  const meta: unknown = root.meta;
+  return typeof meta === 'object' && meta !== null && 'harness' in meta && meta.harness === 'model-step';
 }
 
 /** The item index a child's done/error event is about (`xstate.done.actor.<id>.<index>`). */
@@ -77,6 +148,11 @@ export function fanOut<TWorker extends AnyActorLogic>(spec: FanOutSpec<TWorker>)
   type TResult = OutputFrom<TWorker>;
   const { id, concurrency } = spec;
   if (!(concurrency >= 1)) throw new TypeError(`fan-out "${id}": concurrency must be at least 1`);
+  // Items that are model steps make nothing but calls, so their calls can be held to `concurrency` by the fan-out's
+  // slots while one more item runs: it prepares while the others stream, and its call takes the first slot a call gives
+  // back, at that response's end — the finished item's journal append, step machine and output no longer hold it.
+  // Another worker (a sub-agent running tools) still counts as in flight until it ends.
+  const lookAhead = isModelStep(spec.worker);
   const keyOf = (self: unknown, pass: string, index: number) => `${actorPath(self)}:${pass}.item.${index}`;
   // `xstate.done.actor.<id>.kept.<index>` against a worker's `xstate.done.actor.<id>.<index>` (whatever `id` is).
   const isKeep = (event: AnyEventObject) => event.type.slice(0, event.type.lastIndexOf('.') + 1).endsWith(`.${id}.${keepPrefix}`);
@@ -106,10 +182,12 @@ export function fanOut<TWorker extends AnyActorLogic>(spec: FanOutSpec<TWorker>)
       isKeep: ({ event }) => isKeep(event),
     },
     actions: {
-      // Starts workers until `concurrency` run or the items run out; `started` is the next item's index.
-      fill: enqueueActions(({ context, enqueue }) => {
+      // Starts workers until `concurrency` run (one more where their calls take the fan-out's slots) or the items run
+      // out; `started` is the next item's index.
+      fill: enqueueActions(({ context, system, enqueue }) => {
+        const running = concurrency + (context.callSlots !== undefined && servicesOf(system).fanOuts ? 1 : 0);
         let started = context.started;
-        while (started < context.items.length && started - context.ended < concurrency) {
+        while (started < context.items.length && started - context.ended < running) {
           enqueue.spawnChild('worker', { id: `${id}.${started}`, input: context.items[started] });
           started += 1;
         }
@@ -145,8 +223,9 @@ export function fanOut<TWorker extends AnyActorLogic>(spec: FanOutSpec<TWorker>)
     },
   }).createMachine({
     id,
-    // Read by `harness check`: a failed item is recorded in `errors`, so the fan-out itself never fails.
-    meta: { harness: 'fan-out' },
+    // Read by `harness check`: a failed item is recorded in `errors`, so the fan-out itself never fails. Read by its
+    // items' calls: which of their ancestors are fan-outs (`fanOutSlotsOf`).
+    meta: fanOutMeta,
     context: ({ input }) => ({
       items: [...input.items],
       pass: newPassId(),
@@ -157,6 +236,7 @@ export function fanOut<TWorker extends AnyActorLogic>(spec: FanOutSpec<TWorker>)
       results: null,
       errors: input.items.map(() => null),
       flags: [],
+      ...(lookAhead ? { callSlots: concurrency } : {}),
     }),
     initial: 'running',
     states: {

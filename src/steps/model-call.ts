@@ -2,10 +2,12 @@
 import { fromPromise } from 'xstate';
 import type { ZodType } from 'zod';
 import type { ModelConfigInput } from '../llm/index.ts';
+import type { Slots } from '../llm/pool.ts';
 import type { CallError, ChatMessage, ModelResult } from '../llm/types.ts';
 import { attachScore, type Score, type ScoreCall, type Scorer } from '../score/index.ts';
 import { recordReplayedCall, type CallSpan } from '../telemetry/call-span.ts';
 import { callThrough, notMade, requestHash, revalidated, spanInfo } from './call-through.ts';
+import { fanOutSlotsOf } from './fan-out.ts';
 import { scoreSession } from './score-call.ts';
 import { actorPath, defaultOutagePolicy, servicesOf, stepLabel, type JournalEntry, type OutagePolicy, type StepServices } from './services.ts';
 
@@ -83,7 +85,7 @@ async function attempt(spec: ModelCallSpec, services: StepServices, input: Model
   const config: ModelConfigInput & { model: string } = { ...spec.config, model: input.model };
   if (spec.schema) config.schema = spec.schema;
   if (spec.json) config.json = true;
-  const request = { key, step, attemptKey: input.attemptKey, attempt: input.attempt, messages: input.messages, config };
+  const request = { key, step, attemptKey: input.attemptKey, attempt: input.attempt, messages: input.messages, config, slots: fanOutSlotsOf(self, services) };
   // The checkpoint that started this call: its keys are on disk before any of its results is journaled. This actor
   // starts inside the transition that invoked it, and the snapshot that holds its key (the step's pass) is counted only
   // once that transition ends: marking before would let the journal entry reach disk ahead of the checkpoint that can
@@ -139,6 +141,7 @@ interface Judging {
   messages: ChatMessage[];
   mark: number | undefined;
   reply: Reply;
+  slots: readonly Slots[];
 }
 
 /**
@@ -167,7 +170,7 @@ async function judged(
     })();
     return journaling;
   };
-  const graded = { key: judging.key, stepId: reply.entry.step, step: judging.step, attemptKey: judging.attemptKey, attempt: judging.attempt, mark, journalReply };
+  const graded = { key: judging.key, stepId: reply.entry.step, step: judging.step, attemptKey: judging.attemptKey, attempt: judging.attempt, mark, journalReply, slots: judging.slots };
   const session = scoreSession(services, graded, signal);
   try {
     const score = await scoreSafely(judging.scorer, reply.result, judging.messages, signal, session.call);

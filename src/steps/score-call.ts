@@ -1,5 +1,6 @@
 // The model calls a step's scorer makes (a judge's), through the run's services and journaled under the graded call.
 import { defaultModelConfig, isOutage, type ModelConfigInput } from '../llm/index.ts';
+import type { Slots } from '../llm/pool.ts';
 import type { CallError, ChatMessage, ModelResult } from '../llm/types.ts';
 import type { ScoreCall } from '../score/types.ts';
 import { recordReplayedCall } from '../telemetry/call-span.ts';
@@ -22,6 +23,8 @@ export interface GradedCall {
    * again never pays for the reply twice.
    */
   journalReply: () => Promise<void>;
+  /** The graded call's fan-out slots: a judge's call is one of the fan-out's calls in flight. */
+  slots: readonly Slots[];
 }
 
 /** What one scoring lends its scorer, and what the step learns from it afterwards. */
@@ -59,7 +62,7 @@ export function scoreSession(services: StepServices, graded: GradedCall, signal:
     const occurrence = (occurrences.get(hash) ?? 0) + 1;
     occurrences.set(hash, occurrence);
     const key = judgeKey(graded.key, hash, occurrence);
-    const request = { key, step: label, attemptKey: graded.attemptKey, attempt: graded.attempt, messages, config: { ...config, model }, ownHost: true };
+    const request = { key, step: label, attemptKey: graded.attemptKey, attempt: graded.attempt, messages, config: { ...config, model }, ownHost: true, slots: graded.slots };
 
     const journaled = services.journal?.get(key);
     if (journaled && journaled.requestHash === hash) {

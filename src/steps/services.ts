@@ -3,6 +3,7 @@ import { createActor, fromTransition, type AnyActorRef } from 'xstate';
 import type { ContextWindows } from '../llm/context/windows.ts';
 import type { HostSet } from '../llm/hosts.ts';
 import type { CallCache } from './call-cache.ts';
+import type { FanOutSlots } from './fan-out.ts';
 import { placeLabel } from './labels.ts';
 import type { ChatMessage, ModelResult } from '../llm/types.ts';
 import type { RunTelemetry } from '../telemetry/types.ts';
@@ -129,6 +130,8 @@ export interface StepServices {
   cache?: CallCache;
   /** Model windows and the workflow's num_ctx limit; absent: the process's default windows, no limit. */
   context?: ContextServices;
+  /** The call slots of the run's fan-outs of model steps (see `fanOutSlotsOf`); absent: no fan-out starts an item ahead. */
+  fanOuts?: FanOutSlots;
 }
 
 /** What an actor started with plain `createActor` gets: its own calls, no journal, no limits, nothing shared. */

@@ -142,10 +142,15 @@ describe('agent step: a crash during compaction', () => {
     expect(afterFirst.journal.filter((e) => e.step.endsWith('.compact'))).toHaveLength(1);
 
     armed = true;
+    const server = sim;
+    const disconnects = server.stats().disconnects;
     const second = child(sim, dir, ['resume', dir, 'compaction-run']);
     await heldArrived;
     second.kill();
     expect((await second.exited).signal).toBe('SIGKILL');
+    // The held reply is let go only once the simulator has seen its client leave: released sooner, it could still be
+    // answered into the closing socket and logged as a completed call that nobody journaled.
+    await eventually(() => server.stats().disconnects > disconnects, 30_000);
     release();
 
     await settled(child(sim, dir, ['resume', dir, 'compaction-run']));

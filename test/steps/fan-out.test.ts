@@ -1,12 +1,12 @@
 // Bounded fan-out: at most `concurrency` workers at once, results kept in item order, flags named by item, empty
 // lists, failed workers and bad limits, all as a plain actor; journal keys and resume through the runtime.
-import { assign, createActor, fromPromise, setup, toPromise, type AnyActorLogic } from 'xstate';
+import { assign, createActor, fromPromise, setup, toPromise, type AnyActorLogic, type InspectionEvent } from 'xstate';
 import { z } from 'zod';
 import { afterAll, describe, expect, it } from 'vitest';
 import { resumeWorkflow, runWorkflow } from '../../src/runtime/runs.ts';
 import { defineWorkflow, fanOut, type FanOutOutput } from '../../src/steps/index.ts';
-import { isCallEntry } from '../../src/steps/services.ts';
-import { askAgent, invalidReply, lastUser, modulePath, removeTempDirs, small, tempStore, validReply } from './fixtures.ts';
+import { actorPath, isCallEntry } from '../../src/steps/services.ts';
+import { askAgent, askStep, invalidReply, lastUser, modulePath, removeTempDirs, small, tempStore, validReply } from './fixtures.ts';
 import { useSimulators } from '../helpers/simulators.ts';
 
 const simulator = useSimulators();
@@ -43,6 +43,44 @@ function batchWorkflow(worker: AnyActorLogic, concurrency: number) {
     output: ({ context }) => context.fan,
   });
   return defineWorkflow({ id: 'batch', input: z.object({ docs: z.array(z.string()) }), machine });
+}
+
+/** The worker run once per item in the look-ahead tests: a model step (its calls take the fan-out's slots). */
+const asker = (host: string) => askStep({ ladder: [small], maxRetries: 0, config: { host, timeoutMs: 3000 } });
+
+/** Counts a fan-out's items under way at once, from inspection events: started, and their end not yet sent to it. */
+function itemsUnderWay(fanOut: string) {
+  const item = new RegExp(`^${fanOut}\\.\\d+$`);
+  const ended = new RegExp(`^xstate\\.(done|error)\\.actor\\.(${fanOut}\\.\\d+)$`);
+  const underWay = new Set<string>();
+  let most = 0;
+  const inspect = (event: InspectionEvent) => {
+    const id = actorPath(event.actorRef).split('/').at(-1) ?? '';
+    if (event.type === '@xstate.actor' && item.test(id)) underWay.add(id);
+    const end = event.type === '@xstate.event' ? ended.exec(event.event.type) : null;
+    if (end?.[2] !== undefined) underWay.delete(end[2]);
+    most = Math.max(most, underWay.size);
+  };
+  return { inspect, most: () => most };
+}
+
+/** A simulator that counts the requests for each document and fires `stop` when doc-3 is asked for. */
+async function stoppingAtDoc3(numParallel: number) {
+  const stop = new AbortController();
+  const requests = new Map<string, number>();
+  const sim = await simulator({
+    numParallel,
+    latency: { ttftMs: 30 },
+    script: {
+      '*': (req) => {
+        const doc = lastUser(req);
+        requests.set(doc, (requests.get(doc) ?? 0) + 1);
+        if (doc === 'doc-3') stop.abort();
+        return validReply(`summary of ${doc}`);
+      },
+    },
+  });
+  return { sim, stop, requests };
 }
 
 const answers = (output: { results: ({ answer: { answer: string } | null } | null)[] }) => output.results.map((r) => r?.answer?.answer ?? null);
@@ -94,21 +132,8 @@ describe('fan-out', () => {
   });
 
   it('resumes a fan-out stopped half-way without paying again for journaled items', async () => {
-    const stop = new AbortController();
-    const requests = new Map<string, number>();
-    const sim = await simulator({
-      numParallel: 2,
-      latency: { ttftMs: 30 },
-      script: {
-        '*': (req) => {
-          const doc = lastUser(req);
-          requests.set(doc, (requests.get(doc) ?? 0) + 1);
-          // Item 3 starts only once two items have finished: stop with the others done or in flight.
-          if (doc === 'doc-3') stop.abort();
-          return validReply(`summary of ${doc}`);
-        },
-      },
-    });
+    // Item 3 starts only once two items have finished: stop with the others done or in flight.
+    const { sim, stop, requests } = await stoppingAtDoc3(2);
     const store = tempStore();
     const workflow = batchWorkflow(summarizer(sim.url), 2);
     const stopped = await runWorkflow({ store, workflow, modulePath, input: { docs }, signal: stop.signal });
@@ -149,6 +174,49 @@ describe('fan-out', () => {
     expect(Math.max(...sizes) / first).toBeLessThan(1.5);
     const output = z.object({ results: z.array(z.object({ answer: z.object({ answer: z.string() }).nullable() }).nullable()) }).parse(record.output);
     expect(answers(output)).toEqual(many.map((d) => `summary of ${d} `.repeat(20)));
+  });
+
+  it('starts one model-step item ahead in a run, its call waiting for a slot: never more calls in flight than its concurrency', async () => {
+    const sim = await simulator({ numParallel: 4, latency: { ttftMs: 20 }, script: { '*': (req) => validReply(`summary of ${lastUser(req)}`) } });
+    const alive = itemsUnderWay('summaries');
+    const many = Array.from({ length: 7 }, (_, i) => `doc-${i}`);
+    const record = await runWorkflow({ store: tempStore(), workflow: batchWorkflow(asker(sim.url), 2), modulePath, input: { docs: many }, inspect: alive.inspect });
+    expect(record.status).toBe('done');
+    const output = z.object({ results: z.array(z.object({ data: z.object({ answer: z.string() }).nullable() }).nullable()) }).parse(record.output);
+    expect(output.results.map((r) => r?.data?.answer ?? null)).toEqual(many.map((d) => `summary of ${d}`));
+    expect(record.usage.calls).toBe(7);
+    // Three step machines at once (two calling, one waiting for the first slot given back), two calls at the server.
+    expect(alive.most()).toBe(3);
+    expect(sim.stats().maxConcurrent).toBe(2);
+  });
+
+  it('starts no item ahead outside a run, where no call slots are lent', async () => {
+    const sim = await simulator({ numParallel: 4, latency: { ttftMs: 20 }, script: { '*': () => validReply() } });
+    const alive = itemsUnderWay('summaries');
+    const fan = fanOut({ id: 'summaries', worker: asker(sim.url), concurrency: 2 });
+    const output = await toPromise(createActor(fan, { input: { items: items(docs) }, inspect: alive.inspect }).start());
+    expect(output.errors).toEqual(docs.map(() => null));
+    expect(alive.most()).toBe(2);
+    expect(sim.stats().maxConcurrent).toBe(2);
+  });
+
+  it('resumes a fan-out of model steps stopped with an item waiting for a slot: each item asked once, the limit kept after the restore', async () => {
+    // doc-3 is sent once two calls have ended: the stop comes with doc-4 started ahead, its call waiting.
+    const { sim, stop, requests } = await stoppingAtDoc3(4);
+    const store = tempStore();
+    const workflow = batchWorkflow(asker(sim.url), 2);
+    const stopped = await runWorkflow({ store, workflow, modulePath, input: { docs }, signal: stop.signal });
+    expect(stopped.status).toBe('stopped');
+    expect(stopped.journal.filter(isCallEntry).length).toBeLessThan(docs.length);
+
+    const resumed = await resumeWorkflow({ store, runId: stopped.runId, workflow });
+    expect(resumed.status).toBe('done');
+    const output = z.object({ results: z.array(z.object({ data: z.object({ answer: z.string() }).nullable() }).nullable()) }).parse(resumed.output);
+    expect(output.results.map((r) => r?.data?.answer ?? null)).toEqual(docs.map((d) => `summary of ${d}`));
+    expect(docs.map((doc) => requests.get(doc))).toEqual(docs.map(() => 1));
+    expect(resumed.journal.filter(isCallEntry)).toHaveLength(6);
+    // The restored items (the one started ahead among them) take the restored fan-out's slots, made anew from its context.
+    expect(sim.stats().maxConcurrent).toBe(2);
   });
 
   it('tells its own output writes from its items whatever its id, even `kept`', async () => {
