@@ -63,7 +63,8 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
       },
       notes: [
         `resume1000Ms: run directories ${kib(join(scratch.dir, ids.long))} KiB (${long} steps) and ${kib(join(scratch.dir, ids.short))} KiB (${short}); ` +
-          `each resume takes the lock, reads meta, checkpoint.json, the history's tail, journal and timeline, bumps the epoch (checkpoint.json), restores the actor and commits.`,
+          `each resume reads the run's head (meta, checkpoint.json, the history's tail) to decide, takes the lock, reads them again with the journal ` +
+          `and the timeline's kept tail (at once), bumps the epoch (checkpoint.json), restores the actor, commits, and writes checkpoint.json at rest.`,
       ],
     };
   } finally {

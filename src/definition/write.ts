@@ -1,5 +1,6 @@
 // A machine's definition as plain JSON: `machine.toJSON()` completed with what it leaves out (always, combined guards).
 import type { AnyStateMachine, AnyStateNode } from 'xstate';
+import { deepFreeze } from '../util/deep-freeze.ts';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 type JsonObject = { [key: string]: JsonValue };
@@ -86,7 +87,7 @@ export function machineDefinition(machine: AnyStateMachine): Readonly<JsonObject
   let json = definitions.get(machine);
   if (!json) {
     json = describe(machine, new Set());
-    deepFreeze(json);
+    deepFreeze(json); // every run of a machine shares its definition: frozen, so no run record can change it for the others
     definitions.set(machine, json);
   }
   return json;
@@ -106,11 +107,5 @@ function describe(machine: AnyStateMachine, path: Set<AnyStateMachine>): JsonObj
   return json;
 }
 
-/** Every run of a machine shares its definition: frozen, so no run record can change it for the others. */
-function deepFreeze(value: JsonValue): void {
-  if (value === null || typeof value !== 'object') return;
-  for (const child of Object.values(value)) deepFreeze(child);
-  Object.freeze(value);
-}
 
 const definitions = new WeakMap<AnyStateMachine, JsonObject>();

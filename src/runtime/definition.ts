@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { AnyStateMachine } from 'xstate';
 import { machineDefinition } from '../definition/index.ts';
+import { deepFreeze } from '../util/deep-freeze.ts';
 
 type StoredDefinition = ReturnType<typeof machineDefinition>;
 
@@ -36,12 +37,4 @@ export function definitionHash(machine: AnyStateMachine): string {
  */
 export function storedDefinition(machine: AnyStateMachine): StoredDefinition {
   return describe(machine).definition;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
 }

@@ -8,7 +8,7 @@ import type { HostSet } from '../llm/hosts.ts';
 import { defaultContextWindows, type ContextWindows } from '../llm/context/windows.ts';
 import { defaultOutagePolicy, type HostLimiter, type OutagePolicy } from '../steps/services.ts';
 import { definingModule, restorable, type Workflow } from '../steps/workflow.ts';
-import { checkpointOf, finalStatuses, newRunId, assertRunId, versionOf, type RunListing, type RunMeta, type RunRecord, type RunSession, type RunStore } from '../store/index.ts';
+import { checkpointOf, finalStatuses, newRunId, assertRunId, versionOf, type RunHead, type RunListing, type RunMeta, type RunRecord, type RunSession, type RunStore } from '../store/index.ts';
 import { buildVersion, type BuiltVersion } from '../versions/index.ts';
 import { acceptedEvents, parseDefinition } from '../definition/index.ts';
 import { definitionHash, storedDefinition } from './definition.ts';
@@ -188,7 +188,7 @@ export function driveSession(session: RunSession, workflow: Workflow, start: Dri
  * needed); else from its stored module path, or relative to `cwd` for a moved checkout. `hash`: the definition hash
  * the run's snapshot was written under.
  */
-export async function workflowOf(record: RunRecord, cwd = process.cwd(), store?: RunStore): Promise<{ workflow: Workflow; modulePath: string; hash: string }> {
+export async function workflowOf(record: RunHead, cwd = process.cwd(), store?: RunStore): Promise<{ workflow: Workflow; modulePath: string; hash: string }> {
   const version = versionOf(record);
   if (store !== undefined && version !== undefined) {
     const loaded = await loadVersion(store, version);
@@ -248,7 +248,7 @@ export function restorableSnapshot(runId: string, snapshot: RunRecord['snapshot'
  * Everything that may refuse a run, decided on a read: a refusal leaves the run exactly as it was. `migrate` is false
  * for the look before the run is taken, so a workflow's migrate() runs once, on what the session read.
  */
-function planRestore(record: RunRecord, wf: Workflow, hash: string, migrate: boolean): Restore | null {
+function planRestore(record: RunHead, wf: Workflow, hash: string, migrate: boolean): Restore | null {
   const { runId } = record;
   if (finalStatuses.includes(record.status)) throw new RunFinishedError(`run ${runId} is already ${record.status}; nothing to resume`);
   const checked = checkDefinition(runId, hash, record.snapshot, wf, migrate);
@@ -260,8 +260,9 @@ function planRestore(record: RunRecord, wf: Workflow, hash: string, migrate: boo
  * Takes the run to drive it. Every refusal is decided on a plain read first, so it writes nothing; the decision is
  * made again on what the session read, in case another driver moved the run in between.
  */
-async function takeRun(store: RunStore, runId: string, workflow: Workflow | undefined, cwd: string, check?: (plan: Restore, record: RunRecord) => void) {
-  const before = await store.read(runId);
+async function takeRun(store: RunStore, runId: string, workflow: Workflow | undefined, cwd: string, check?: (plan: Restore, record: RunHead) => void) {
+  // Without the journal: the session reads it once it holds the run, and a refusal needs none of it.
+  const before = await store.readHead(runId);
   if (workflow) assertRunOf(before, workflow);
   // A run is resumed on its own version; a caller's workflow is checked against the definition the run recorded.
   const { workflow: wf, hash } = workflow ? { workflow, hash: before.workflow.hash } : await workflowOf(before, cwd, store);
@@ -314,7 +315,7 @@ export interface SendOptions<W extends Workflow = Workflow> extends ResumeOption
 export async function sendToRun<W extends Workflow = Workflow>(options: SendOptions<W>): Promise<RunOf<W>> {
   const { runId } = options;
   let event: AnyEventObject = options.event;
-  const accepts = ({ workflow, snapshot }: Restore, record: RunRecord) => {
+  const accepts = ({ workflow, snapshot }: Restore, record: RunHead) => {
     if (!snapshot) throw new EventRejectedError(`run ${runId} has not started yet; resume it first`);
     const state: AnyMachineSnapshot = createActor(workflow.machine, { snapshot }).getSnapshot();
     event = checkedEvent(runId, workflow.machine, state.value, options.event);

@@ -1,7 +1,7 @@
 // How a run's parts (meta, checkpoint, journal, timeline) make the RunRecord readers see, shared by every store.
 import { CheckpointNotFoundError, CorruptRunError } from './errors.ts';
 import type { RunRecord, TimelineEntry } from './record.ts';
-import type { Checkpoint, HistoricCheckpoint, HistoryEntry, RunMeta } from './types.ts';
+import type { Checkpoint, HistoricCheckpoint, HistoryEntry, RunHead, RunMeta } from './types.ts';
 
 /** The checkpoint as stored: the run's latest state plus the epoch of the driver that holds it. */
 export interface CheckpointState extends Checkpoint {
@@ -47,21 +47,23 @@ export function metaOf(from: RunMeta): RunMeta {
   };
 }
 
+export function assembleHead(meta: RunMeta, state: CheckpointState): RunHead {
+  return { format: 2, ...metaOf(meta), ...checkpointOf(state), epoch: state.epoch, updatedAt: state.updatedAt };
+}
+
 export function assembleRecord(
   meta: RunMeta,
   state: CheckpointState,
   journal: RunRecord['journal'],
   timeline: TimelineEntry[],
 ): RunRecord {
-  return {
-    format: 2,
-    ...metaOf(meta),
-    ...checkpointOf(state),
-    journal,
-    timeline,
-    epoch: state.epoch,
-    updatedAt: state.updatedAt,
-  };
+  return withCalls(assembleHead(meta, state), journal, timeline);
+}
+
+/** A head completed with its journal and timeline, in the field order a whole record has always been written in. */
+export function withCalls(head: RunHead, journal: RunRecord['journal'], timeline: TimelineEntry[]): RunRecord {
+  const { epoch, updatedAt, ...rest } = head;
+  return { ...rest, journal, timeline, epoch, updatedAt };
 }
 
 /** Applies a commit to a record a session keeps current. */

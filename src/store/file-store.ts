@@ -1,9 +1,10 @@
 // The file store: a directory per run (meta, journal, history, timeline, lock), an index derived by listing.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, truncate, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { AtomicJsonFile, syncDirectory } from './atomic-json-file.ts';
 import {
+  assembleHead,
   assembleRecord,
   assertJournalCovers,
   checkpointNotFound,
@@ -11,14 +12,14 @@ import {
   historyEntryOf,
   initialCheckpoint,
   metaOf,
-  timelineKept,
+  withCalls,
   type CheckpointState,
 } from './assemble.ts';
 import { CancelPoller } from './cancel-poller.ts';
 import { CorruptRunError, RunExistsError, RunNotFoundError } from './errors.ts';
 import { FileSession } from './file-session.ts';
 import { getFileVersion, putFileVersion } from './file-versions.ts';
-import { storedMeta, withDefinition } from './versions.ts';
+import { storedMeta, VersionCache, withDefinition } from './versions.ts';
 import { readLastKept } from './history-lines.ts';
 import { Journal } from './journal.ts';
 import { RunLock } from './lock.ts';
@@ -39,7 +40,7 @@ import {
   type MetaFile,
   type RunPaths,
 } from './run-files.ts';
-import type { HistoricCheckpoint, HistoryEntry, RunListing, RunMeta, RunSession, RunStore, StoredVersion } from './types.ts';
+import type { HistoricCheckpoint, HistoryEntry, RunHead, RunListing, RunMeta, RunSession, RunStore, StoredVersion } from './types.ts';
 
 export interface FileStoreOptions {
   /** Directory of runs (`snapshots/` by default in the CLI). */
@@ -54,6 +55,15 @@ function errorCode(error: unknown): unknown {
   return error instanceof Error && 'code' in error ? error.code : undefined;
 }
 
+/**
+ * Every read started at once, so their trips to libuv's thread pool overlap (on a loaded machine each trip waits for
+ * a thread); the first failure in the order given is thrown, as if they had been read one after another.
+ */
+async function inOrder<T extends readonly unknown[] | []>(reads: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  for (const result of await Promise.allSettled(reads)) if (result.status === 'rejected') throw result.reason;
+  return Promise.all(reads);
+}
+
 const lines = (values: readonly unknown[]): string => values.map((value) => `${JSON.stringify(value)}\n`).join('');
 
 export class FileStore implements RunStore {
@@ -62,6 +72,7 @@ export class FileStore implements RunStore {
   readonly #fsync: boolean;
   readonly #lockStaleMs: number | undefined;
   readonly #cancels = new CancelPoller();
+  readonly #versions = new VersionCache();
 
   constructor(options: FileStoreOptions) {
     this.dir = options.dir;
@@ -120,23 +131,26 @@ export class FileStore implements RunStore {
     try {
       if (!existsSync(paths.meta)) await this.#convert(paths, runId, lock);
       else if (existsSync(paths.v1)) await rename(paths.v1, paths.v1Converted); // a conversion cut short at its end
-      const meta = await this.#meta(paths, runId);
-      const exported = await readCheckpoint(paths);
-      const { last, validBytes } = await readLastKept(paths.history);
-      const journal = await readJournal(paths);
-      const timeline = await readTimeline(paths);
+      const [meta, exported, history, journal, timeline] = await inOrder([
+        this.#meta(paths, runId),
+        readCheckpoint(paths),
+        readLastKept(paths.history),
+        readJournal(paths),
+        readTimeline(paths),
+      ]);
+      const { last } = history;
       const journalEntries = new Journal(journal.entries);
       // Before anything is written, the torn tails below included: a refused run is left exactly as found.
       if (last) assertJournalCovers(runId, paths.journal, journalEntries.entries.length, last.seq, last.journalCount);
       // A crash mid-append leaves a torn line; the next append must not be glued onto it.
-      await this.#cutTornTail(paths.journal, journal.validBytes);
-      await this.#cutTornTail(paths.timeline, timeline.validBytes);
-      await this.#cutTornTail(paths.history, validBytes);
+      for (const [path, read] of [[paths.journal, journal], [paths.timeline, timeline], [paths.history, history]] as const) {
+        if (read.size > read.validBytes) await truncate(path, read.validBytes); // sizes as read: only this lock's holder writes
+      }
       const state = latestState(exported, last, meta.createdAt);
       const bumped: CheckpointState = { ...state, epoch: state.epoch + 1, updatedAt: new Date().toISOString() };
       // The bumped epoch must outlive this session even if it commits nothing.
       await this.#exportFile(paths, lock).write({ ...bumped, seq: last?.seq ?? 0 });
-      return this.#session(paths, lock, meta, bumped, journalEntries, timeline.entries.slice(-timelineKept), (last?.seq ?? 0) + 1);
+      return this.#session(paths, lock, meta, bumped, journalEntries, timeline.entries, (last?.seq ?? 0) + 1);
     } catch (error) {
       lock.release();
       throw error;
@@ -146,13 +160,27 @@ export class FileStore implements RunStore {
   async read(id: string): Promise<RunRecord> {
     const runId = assertRunId(id);
     const paths = runPaths(this.dir, runId);
-    if (existsSync(paths.meta)) {
-      const meta = await this.#meta(paths, runId);
-      const state = await this.#latest(paths, meta);
-      const journal = new Journal((await readJournal(paths)).entries);
-      const timeline = (await readTimeline(paths)).entries.slice(-timelineKept);
-      return assembleRecord(meta, state, journal.entries, timeline);
-    }
+    if (!existsSync(paths.meta)) return this.#unconverted(paths, runId);
+    const head = await this.#head(paths, runId);
+    const journal = new Journal((await readJournal(paths)).entries);
+    return withCalls(head, journal.entries, (await readTimeline(paths)).entries);
+  }
+
+  /** Meta and the history's tail only: the journal and timeline, which grow with the run, are not read. */
+  async readHead(id: string): Promise<RunHead> {
+    const runId = assertRunId(id);
+    const paths = runPaths(this.dir, runId);
+    if (!existsSync(paths.meta)) return this.#unconverted(paths, runId);
+    return this.#head(paths, runId);
+  }
+
+  async #head(paths: RunPaths, runId: string): Promise<RunHead> {
+    const [meta, exported, history] = await inOrder([this.#meta(paths, runId), readCheckpoint(paths), readLastKept(paths.history)]);
+    return assembleHead(meta, latestState(exported, history.last, meta.createdAt));
+  }
+
+  /** A run with no run.json: one of the first release (one file), or the refusal for what is there. */
+  async #unconverted(paths: RunPaths, runId: string): Promise<RunRecord> {
     if (existsSync(paths.v1)) return readV1(paths, runId);
     if (existsSync(paths.dir)) throw new CorruptRunError(`${paths.dir} has no run.json (an interrupted create?); it was left untouched`);
     throw new RunNotFoundError(`no run ${runId} in ${this.dir}`);
@@ -160,8 +188,8 @@ export class FileStore implements RunStore {
 
   /** The latest checkpoint, read without the lock: a driver may be appending (its torn last line is left out). */
   async #latest(paths: RunPaths, meta: RunMeta): Promise<CheckpointState> {
-    const exported = await readCheckpoint(paths);
-    return latestState(exported, (await readLastKept(paths.history)).last, meta.createdAt);
+    const [exported, history] = await inOrder([readCheckpoint(paths), readLastKept(paths.history)]);
+    return latestState(exported, history.last, meta.createdAt);
   }
 
   async history(id: string): Promise<HistoryEntry[]> {
@@ -228,7 +256,7 @@ export class FileStore implements RunStore {
     const paths = runPaths(this.dir, runId);
     if (!existsSync(paths.meta)) return summarize(await this.read(runId));
     const meta = await readMeta(paths, runId);
-    return summarize(assembleRecord(meta, await this.#latest(paths, meta), [], []));
+    return summarize(assembleHead(meta, await this.#latest(paths, meta)));
   }
 
   async requestCancel(id: string): Promise<void> {
@@ -257,7 +285,7 @@ export class FileStore implements RunStore {
   }
 
   getVersion(hash: string): Promise<StoredVersion> {
-    return getFileVersion(this.dir, hash);
+    return this.#versions.get(hash, (wanted) => getFileVersion(this.dir, wanted));
   }
 
   /** Rewrites a first-release run as a directory, then keeps the old file aside: nothing is lost. */
@@ -286,14 +314,6 @@ export class FileStore implements RunStore {
       await file.close();
     }
     if (this.#fsync) await syncDirectory(dirname(path));
-  }
-
-  async #cutTornTail(path: string, validBytes: number): Promise<void> {
-    try {
-      if ((await stat(path)).size > validBytes) await truncate(path, validBytes);
-    } catch (error) {
-      if (errorCode(error) !== 'ENOENT') throw error;
-    }
   }
 
   #session(paths: RunPaths, lock: RunLock, meta: RunMeta, state: CheckpointState, journal: Journal, timeline: TimelineEntry[], nextSeq: number): FileSession {

@@ -68,18 +68,19 @@ export function parseHistory(bytes: Buffer, file: string): { entries: KeptLine[]
 /**
  * The last kept checkpoint, read from the end of the file back to the whole checkpoint its delta chain starts from:
  * a cost that follows the checkpoint's size (the writer keeps chains under about one whole checkpoint of bytes), not
- * the run's length. `validBytes`: where the next append must start (a torn tail is cut there).
+ * the run's length. `validBytes`: where the next append must start (a torn tail is cut there); `size`: the file's.
  */
-export async function readLastKept(file: string): Promise<{ last: KeptLine | null; validBytes: number }> {
+export async function readLastKept(file: string): Promise<{ last: KeptLine | null; validBytes: number; size: number }> {
   let handle;
   try {
     handle = await open(file, 'r');
   } catch (error) {
-    if (isMissing(error)) return { last: null, validBytes: 0 };
+    if (isMissing(error)) return { last: null, validBytes: 0, size: 0 };
     throw error;
   }
+  let size: number;
   try {
-    const { size } = await handle.stat();
+    ({ size } = await handle.stat());
     for (let window = 64 * 1024; ; window *= 4) {
       const start = Math.max(0, size - window);
       const bytes = Buffer.alloc(size - start);
@@ -90,18 +91,19 @@ export async function readLastKept(file: string): Promise<{ last: KeptLine | nul
       const found = lastChain(bytes.subarray(0, bytesRead), from);
       if (found === 'damaged') break; // the whole file's read below names the damaged line
       if (found === 'wider' && start > 0) continue;
-      if (found === 'wider') return { last: null, validBytes: 0 };
+      if (found === 'wider') return { last: null, validBytes: 0, size };
       const replay = replayer(file);
       let kept: KeptLine | null = null;
       for (const line of found.chain.reverse()) kept = replay(line);
-      return { last: kept, validBytes: start + found.validEnd };
+      return { last: kept, validBytes: start + found.validEnd, size };
     }
   } finally {
     await handle.close();
   }
   // Reached only on damage inside a window: read it all, for the refusal that names the line.
-  const { entries, validBytes } = parseHistory(await readWhole(file), file);
-  return { last: entries.at(-1) ?? null, validBytes };
+  const whole = await readWhole(file);
+  const { entries, validBytes } = parseHistory(whole, file);
+  return { last: entries.at(-1) ?? null, validBytes, size: whole.length };
 }
 
 /**

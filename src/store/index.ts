@@ -1,5 +1,5 @@
 // Public API of the run store: the RunStore contract, its file and memory stores, ids, errors and the record shape.
-export type { RunStore, RunSession, RunMeta, Checkpoint, RunListing, HistoryEntry, HistoricCheckpoint, StoredVersion } from './types.ts';
+export type { RunStore, RunSession, RunMeta, RunHead, Checkpoint, RunListing, HistoryEntry, HistoricCheckpoint, StoredVersion } from './types.ts';
 export { VersionNotFoundError } from './versions.ts';
 export { FileStore, type FileStoreOptions } from './file-store.ts';
 export { MemoryStore } from './memory-store.ts';

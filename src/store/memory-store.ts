@@ -1,6 +1,7 @@
 // The memory store: the RunStore contract in one process's memory, for tests and runs that need not survive it.
 import {
   applyCheckpoint,
+  assembleHead,
   assembleRecord,
   checkpointNotFound,
   checkpointOf,
@@ -15,8 +16,11 @@ import { FencedError, RunExistsError, RunLockedError, RunNotFoundError } from '.
 import { Journal } from './journal.ts';
 import { summarize, type RunRecord, type StoredJournalEntry, type TimelineEntry } from './record.ts';
 import { assertRunId } from './run-id.ts';
-import type { Checkpoint, HistoricCheckpoint, HistoryEntry, RunListing, RunMeta, RunSession, RunStore, StoredVersion } from './types.ts';
+import type { Checkpoint, HistoricCheckpoint, HistoryEntry, RunHead, RunListing, RunMeta, RunSession, RunStore, StoredVersion } from './types.ts';
 import { assertVersionHash, checkVersion, VersionNotFoundError } from './versions.ts';
+// What the store keeps is frozen all the way down, so one copy can be shared by the run's state, its history and the
+// driving session's record: nothing can change it through a kept reference (frozen values, the definition, are left).
+import { deepFreeze } from '../util/deep-freeze.ts';
 
 /**
  * Everything crosses the store boundary as JSON, as it would through a file or a database: a caller cannot change
@@ -24,17 +28,6 @@ import { assertVersionHash, checkVersion, VersionNotFoundError } from './version
  */
 function copy<T>(value: T): T {
   return value === undefined ? value : JSON.parse(JSON.stringify(value));
-}
-
-/**
- * Freezes what the store keeps, all the way down, so one copy can be shared by the run's state, its history and the
- * driving session's record: nothing can change it through a kept reference. Stops at frozen values (the definition).
- */
-function deepFreeze<T>(value: T): T {
-  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
-  for (const inner of Object.values(value)) deepFreeze(inner);
-  Object.freeze(value);
-  return value;
 }
 
 /**
@@ -167,6 +160,11 @@ export class MemoryStore implements RunStore {
   async read(runId: string): Promise<RunRecord> {
     const run = this.#run(runId);
     return copy(assembleRecord(run.meta, run.state, run.journal.entries, run.timeline));
+  }
+
+  async readHead(runId: string): Promise<RunHead> {
+    const run = this.#run(runId);
+    return copy(assembleHead(run.meta, run.state));
   }
 
   async list(): Promise<RunListing> {

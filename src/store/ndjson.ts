@@ -13,11 +13,11 @@ const newline = 0x0a;
  * Parses one JSON value per line. The last line may be torn by a crash mid-append (no newline, or not JSON): it is
  * ignored, since its append never resolved. An unreadable line before it cannot come from a crash and is reported.
  */
-export function parseLines<T>(bytes: Buffer, file: string, guard: (value: unknown) => value is T, what: string): ParsedLines<T> {
+export function parseLines<T>(bytes: Buffer, file: string, guard: (value: unknown) => value is T, what: string, from = 0): ParsedLines<T> {
   const items: T[] = [];
-  let validBytes = 0;
-  let start = 0;
-  let lineNumber = 0;
+  let validBytes = from;
+  let start = from;
+  let lineNumber = countLines(bytes, from);
   // Where the content ends, found once: asking per line whether only whitespace follows would make a read O(n²).
   let contentEnd = bytes.length;
   while (contentEnd > 0 && isBlank(bytes[contentEnd - 1])) contentEnd -= 1;
@@ -44,6 +44,27 @@ export function parseLines<T>(bytes: Buffer, file: string, guard: (value: unknow
     validBytes = start;
   }
   return { items, validBytes };
+}
+
+/**
+ * Where the last `count` complete lines start (and any torn line after them): a reader that keeps only a file's tail
+ * parses and checks only that tail. 0 when the file holds no more than that.
+ */
+export function tailStart(bytes: Buffer, count: number): number {
+  // The last newline ends the last complete line; a torn line after it is one more to step over.
+  let at = bytes.length;
+  for (let seen = 0; seen <= count; seen++) {
+    if (at === 0) return 0;
+    at = bytes.lastIndexOf(newline, at - 1);
+    if (at === -1) return 0;
+  }
+  return at + 1;
+}
+
+function countLines(bytes: Buffer, end: number): number {
+  let lines = 0;
+  for (let at = bytes.indexOf(newline); at !== -1 && at < end; at = bytes.indexOf(newline, at + 1)) lines += 1;
+  return lines;
 }
 
 function isBlank(byte: number | undefined): boolean {

@@ -1,5 +1,7 @@
 // The run record: a run as read back from a store (meta + latest checkpoint + journal + timeline), and its checks.
 import { z } from 'zod';
+import { isStoredJournalEntry, isTimelineEntry } from './line-guards.ts';
+import type { RunHead } from './types.ts';
 
 export const runStatuses = ['running', 'waiting', 'stopped', 'parked', 'done', 'flagged', 'failed', 'cancelled'] as const;
 export type RunStatus = (typeof runStatuses)[number];
@@ -19,19 +21,6 @@ export const blockedSchema = z.object({
   since: z.string(),
 });
 export type Blocked = z.infer<typeof blockedSchema>;
-
-const modelResult = z.object({
-  content: z.string(),
-  model: z.string(),
-  tokensIn: z.number(),
-  tokensOut: z.number(),
-  durationMs: z.number(),
-  ttftMs: z.number().nullable(),
-  success: z.boolean(),
-  retries: z.number(),
-  score: z.number().nullable(),
-  metadata: z.object({ host: z.string() }).loose(),
-}).loose();
 
 /** A model call as the store sees it: checked for the fields it sums and lists, the rest kept as written. */
 export interface StoredCall {
@@ -64,33 +53,22 @@ export interface StoredJournalEntry {
   reusedFrom?: string;
 }
 
-const journalEntryCheck = z.object({
-  key: z.string(),
-  requestHash: z.string(),
-  step: z.string(),
-  result: modelResult,
-  judges: z.array(modelResult).optional(),
-  messages: z.array(z.object({ role: z.string(), content: z.string() }).loose()).optional(),
-  at: z.string(),
-  epoch: z.number().int().optional(),
-  reusedFrom: z.string().optional(),
-});
-export const journalEntrySchema = journalEntryCheck;
-// Validated field by field, but kept whole: zod would otherwise strip the metadata it does not name.
-const journalEntry = z.custom<StoredJournalEntry>((value) => journalEntryCheck.safeParse(value).success, {
+/** Checked field by field (the hot fields, see line-guards.ts), but kept whole: unnamed fields (metadata) stay. */
+export const journalEntrySchema = z.custom<StoredJournalEntry>(isStoredJournalEntry, {
   message: 'not a journal entry (key, requestHash, step, result, at)',
 });
 
-const timelineEntry = z.object({
-  at: z.string(),
+/** One event an actor received. */
+export interface TimelineEntry {
+  at: string;
   /** The actor that received the event, as a path from the root (`root`, `root/work.2`). */
-  actor: z.string(),
-  event: z.string(),
+  actor: string;
+  event: string;
   /** The root's state value after the event, flattened (`review.security.deciding`). */
-  state: z.array(z.string()).optional(),
-});
+  state?: string[];
+}
 
-export const timelineEntrySchema = timelineEntry;
+export const timelineEntrySchema = z.custom<TimelineEntry>(isTimelineEntry, { message: 'not a timeline entry (at, actor, event)' });
 
 export const runRecordSchema = z.object({
   /** 1: the single-file layout of the first release (converted when read); 2: meta, journal and checkpoint apart. */
@@ -115,8 +93,8 @@ export const runRecordSchema = z.object({
   status: z.enum(runStatuses),
   /** XState's persisted snapshot of the root actor, children included. */
   snapshot: z.record(z.string(), z.unknown()).nullable(),
-  journal: z.array(journalEntry),
-  timeline: z.array(timelineEntry),
+  journal: z.array(journalEntrySchema),
+  timeline: z.array(timelineEntrySchema),
   output: z.unknown().optional(),
   /** When the run next needs driving by itself (a deadline or a backoff), ms since the epoch; null when never. */
   wakeAt: z.number().nullable().optional(),
@@ -159,7 +137,6 @@ export const checkpointSchema = runRecordSchema.pick({
   blocked: true,
   version: true,
 });
-export type TimelineEntry = z.infer<typeof timelineEntry>;
 
 /** What listings show without the heavy parts (snapshot, journal, timeline). */
 export interface RunSummary {
@@ -195,7 +172,7 @@ export function versionOf(record: Pick<RunRecord, 'version' | 'workflow'>): stri
   return record.version ?? record.workflow.version;
 }
 
-export function summarize(record: RunRecord): RunSummary {
+export function summarize(record: RunHead): RunSummary {
   const version = versionOf(record);
   return {
     runId: record.runId,

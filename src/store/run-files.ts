@@ -2,11 +2,12 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { checkpointOf, initialCheckpoint, type CheckpointState } from './assemble.ts';
+import { checkpointOf, initialCheckpoint, timelineKept, type CheckpointState } from './assemble.ts';
 import { CorruptRunError, RunNotFoundError } from './errors.ts';
 import { parseHistory, type KeptLine } from './history-lines.ts';
-import { parseLines } from './ndjson.ts';
-import { checkpointSchema, journalEntrySchema, runMetaSchema, runRecordSchema, timelineEntrySchema, type RunRecord, type StoredJournalEntry, type TimelineEntry } from './record.ts';
+import { parseLines, tailStart } from './ndjson.ts';
+import { isStoredJournalEntry, isTimelineEntry } from './line-guards.ts';
+import { checkpointSchema, runMetaSchema, runRecordSchema, type RunRecord, type StoredJournalEntry, type TimelineEntry } from './record.ts';
 import type { RunMeta } from './types.ts';
 
 export interface RunPaths {
@@ -56,8 +57,6 @@ export const checkpointFileSchema = checkpointSchema.extend({
   seq: z.number().int().min(0).optional(),
 });
 export type CheckpointFile = z.infer<typeof checkpointFileSchema>;
-const isJournalEntry = (value: unknown): value is StoredJournalEntry => journalEntrySchema.safeParse(value).success;
-const isTimelineEntry = (value: unknown): value is TimelineEntry => timelineEntrySchema.safeParse(value).success;
 
 function isMissing(error: unknown): boolean {
   return error instanceof Error && 'code' in error && error.code === 'ENOENT';
@@ -132,14 +131,30 @@ async function readBytes(path: string): Promise<Buffer> {
   }
 }
 
-export async function readJournal(paths: RunPaths): Promise<{ entries: StoredJournalEntry[]; validBytes: number }> {
-  const { items, validBytes } = parseLines(await readBytes(paths.journal), paths.journal, isJournalEntry, 'a journal entry');
-  return { entries: items, validBytes };
+/** What an append-only file held when read: its lines, where its complete lines end, and its size (past that: torn). */
+export interface ReadLines<T> {
+  entries: T[];
+  validBytes: number;
+  size: number;
 }
 
-export async function readTimeline(paths: RunPaths): Promise<{ entries: TimelineEntry[]; validBytes: number }> {
-  const { items, validBytes } = parseLines(await readBytes(paths.timeline), paths.timeline, isTimelineEntry, 'a timeline entry');
-  return { entries: items, validBytes };
+export async function readJournal(paths: RunPaths): Promise<ReadLines<StoredJournalEntry>> {
+  const bytes = await readBytes(paths.journal);
+  const { items, validBytes } = parseLines(bytes, paths.journal, isStoredJournalEntry, 'a journal entry');
+  return { entries: items, validBytes, size: bytes.length };
+}
+
+/**
+ * The timeline's last `timelineKept` entries, the tail a record carries: only those lines are parsed and checked (a
+ * 1,000-step run's timeline holds three times as many). `validBytes` as in parseLines, for the whole file.
+ */
+export async function readTimeline(paths: RunPaths): Promise<ReadLines<TimelineEntry>> {
+  const bytes = await readBytes(paths.timeline);
+  const read = (from: number) => parseLines(bytes, paths.timeline, isTimelineEntry, 'a timeline entry', from);
+  const from = tailStart(bytes, timelineKept);
+  let tail = read(from);
+  if (tail.items.length < timelineKept && from > 0) tail = read(0); // blank lines in the tail: it holds fewer entries
+  return { entries: tail.items.slice(-timelineKept), validBytes: tail.validBytes, size: bytes.length };
 }
 
 /** A run of the first release: one file holding everything. */

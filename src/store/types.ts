@@ -2,6 +2,9 @@
 import type { RunRecord, RunStatus, RunSummary, StoredJournalEntry, TimelineEntry } from './record.ts';
 import type { StoredVersion } from './versions.ts';
 
+/** A run without its journal and timeline: what deciding whether (and how) to take it needs, cheap to read. */
+export type RunHead = Omit<RunRecord, 'journal' | 'timeline'>;
+
 /** What never changes after a run is created (a migration may replace the definition and its hash). */
 export type RunMeta = Pick<RunRecord, 'runId' | 'workflow' | 'input' | 'budget' | 'seed' | 'createdAt'>;
 
@@ -73,6 +76,8 @@ export interface RunStore {
   open(runId: string): Promise<RunSession>;
   /** The whole run, read-only: RunNotFoundError, CorruptRunError. */
   read(runId: string): Promise<RunRecord>;
+  /** The run without its journal and timeline (whose reading grows with the calls made): as `read` refuses. */
+  readHead(runId: string): Promise<RunHead>;
   list(): Promise<RunListing>;
   /** Every checkpoint the run committed, oldest first (seq 1, 2, …), without snapshots: RunNotFoundError. */
   history(runId: string): Promise<HistoryEntry[]>;

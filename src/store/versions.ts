@@ -1,6 +1,7 @@
 // Workflow versions as every store keeps them: one record per code hash (code, machine definition), checked on read.
 import { z } from 'zod';
 import { HarnessError } from '../errors.ts';
+import { deepFreeze } from '../util/deep-freeze.ts';
 
 const hashPattern = /^[0-9a-f]{64}$/;
 
@@ -36,6 +37,38 @@ export function checkVersion(value: unknown, hash: string, where: string): Store
   const parsed = storedVersionSchema.safeParse(value);
   if (!parsed.success || parsed.data.hash !== hash) throw new VersionNotFoundError(`version ${hash.slice(0, 12)} in ${where} is damaged: it cannot be read as a version`);
   return parsed.data;
+}
+
+/**
+ * The versions a store read last, by hash. A version never changes once stored (its hash is its code's), so each is
+ * read and checked once and shared, frozen: every run on it gets the same parsed definition, not a copy per open.
+ */
+export class VersionCache {
+  /** Least recently used first (a Map keeps insertion order; a hit is moved to the end). Reads in flight are shared. */
+  readonly #kept = new Map<string, Promise<StoredVersion>>();
+  readonly #limit: number;
+
+  constructor(limit = 32) {
+    this.#limit = limit;
+  }
+
+  get(hash: string, load: (hash: string) => Promise<StoredVersion>): Promise<StoredVersion> {
+    const kept = this.#kept.get(hash);
+    if (kept !== undefined) {
+      this.#kept.delete(hash);
+      this.#kept.set(hash, kept);
+      return kept;
+    }
+    const loading = load(hash).then(deepFreeze);
+    this.#kept.set(hash, loading);
+    // A failure is not kept: the version may be stored later.
+    loading.catch(() => (this.#kept.get(hash) === loading ? this.#kept.delete(hash) : undefined));
+    for (const oldest of this.#kept.keys()) {
+      if (this.#kept.size <= this.#limit) break;
+      this.#kept.delete(oldest);
+    }
+    return loading;
+  }
 }
 
 interface WithWorkflow {

@@ -80,6 +80,7 @@ function tearingStore(store: FileStore, dir: string, runId: string, tearAt: numb
     create: async (meta) => tearing(await store.create(meta)),
     open: async (id) => tearing(await store.open(id)),
     read: (id) => store.read(id),
+    readHead: (id) => store.readHead(id),
     list: () => store.list(),
     requestCancel: (id) => store.requestCancel(id),
     watchCancel: (id, cancel) => store.watchCancel(id, cancel),

@@ -32,6 +32,7 @@ function failingAppend(memory: MemoryStore, failAt: number): RunStore {
     create: async (meta) => wrap(await memory.create(meta)),
     open: async (runId) => wrap(await memory.open(runId)),
     read: (runId) => memory.read(runId),
+    readHead: (runId) => memory.readHead(runId),
     list: () => memory.list(),
     history: (runId) => memory.history(runId),
     checkpointAt: (runId, seq) => memory.checkpointAt(runId, seq),

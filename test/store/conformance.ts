@@ -287,9 +287,25 @@ export function describeRunStore(name: string, make: () => Promise<StoreUnderTes
       expect((await store.list()).runs[0]).not.toHaveProperty('blocked');
     });
 
+    it('reads a run without its journal and timeline as its whole read has it', async () => {
+      const store = await setup();
+      const session = held(await store.create(meta('head')));
+      await session.append(entry('k1'));
+      await session.commit(checkpoint({ status: 'waiting', output: { partial: true }, wakeAt: 99 }), [tick('a')]);
+      await session.close();
+      const { journal, timeline, ...whole } = await store.read('head');
+      expect(journal).toHaveLength(1);
+      expect(timeline).toHaveLength(1);
+      const head = await store.readHead('head');
+      expect(head).toEqual(whole);
+      expect(head).not.toHaveProperty('journal');
+      expect(head).not.toHaveProperty('timeline');
+    });
+
     it('reports an unknown run as not found', async () => {
       const store = await setup();
       await expect(store.read('nobody')).rejects.toBeInstanceOf(RunNotFoundError);
+      await expect(store.readHead('nobody')).rejects.toBeInstanceOf(RunNotFoundError);
       await expect(store.open('nobody')).rejects.toBeInstanceOf(RunNotFoundError);
       await expect(store.requestCancel('nobody')).rejects.toBeInstanceOf(RunNotFoundError);
     });

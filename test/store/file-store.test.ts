@@ -3,9 +3,9 @@ import { appendFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSyn
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AtomicJsonFile } from '../../src/store/atomic-json-file.ts';
-import { CorruptRunError, FencedError, FileStore, RunExistsError, type RunRecord } from '../../src/store/index.ts';
+import { CorruptRunError, FencedError, FileStore, RunExistsError, VersionNotFoundError, type RunRecord } from '../../src/store/index.ts';
 import { runPaths } from '../../src/store/run-files.ts';
-import { checkpoint, entry, meta, removeTempDirs, sleep, tempDir, tick } from './helpers.ts';
+import { checkpoint, entry, meta, removeTempDirs, sleep, tempDir, tick, version } from './helpers.ts';
 
 afterAll(removeTempDirs);
 
@@ -138,6 +138,76 @@ describe('FileStore journal damage', () => {
     await (await files.create(meta('stranger'))).close();
     writeFileSync(paths.journal, `${JSON.stringify({ hello: 'world' })}\n`);
     await expect(files.read('stranger')).rejects.toThrow(/line 1 is not a journal entry/);
+  });
+
+  it('refuses a journal entry whose checked fields have the wrong type, and keeps fields it does not name', async () => {
+    const files = store();
+    const paths = runPaths(files.dir, 'typed');
+    await (await files.create(meta('typed'))).close();
+    const good = { ...entry('k1'), extra: { kept: [1, 'two'] } };
+    writeFileSync(paths.journal, `${JSON.stringify(good)}\n`);
+    expect((await files.read('typed')).journal[0]).toEqual(good);
+    const base = entry('k2');
+    const wrong: unknown[] = [
+      { ...base, result: { ...base.result, tokensIn: '19' } },
+      { ...base, result: { ...base.result, metadata: {} } },
+      { ...base, result: { ...base.result, ttftMs: undefined } },
+      { ...base, judges: [{ ...base.result, success: 'yes' }] },
+      { ...base, messages: [{ role: 'user' }] },
+      { ...base, epoch: 1.5 },
+      { ...base, reusedFrom: 7 },
+      [base],
+    ];
+    for (const bad of wrong) {
+      writeFileSync(paths.journal, `${JSON.stringify(good)}\n${JSON.stringify(bad)}\n`);
+      await expect(files.read('typed')).rejects.toThrow(/journal\.ndjson line 2 is not a journal entry/);
+    }
+    // 1e400 is how JSON holds a number that is not finite (it parses as Infinity): refused as zod's z.number() did.
+    writeFileSync(paths.journal, `${JSON.stringify(base).replace('"tokensIn":', '"tokensIn":1e400,"was":')}\n${JSON.stringify(good)}\n`);
+    await expect(files.read('typed')).rejects.toThrow(/journal\.ndjson line 1 is not a journal entry/);
+  });
+
+  it('reads only the timeline tail a record keeps, and still reports damage in it by its line number', async () => {
+    const files = store();
+    const paths = runPaths(files.dir, 'tail');
+    await (await files.create(meta('tail'))).close();
+    const lines = Array.from({ length: 1500 }, (_, i) => `${JSON.stringify(tick(`e${i}`))}\n`);
+    // A damaged line older than the kept tail is never read; one inside it is reported where it is; a torn last line
+    // (a crash mid-append) is left out and cut by the next open.
+    const old = [...lines.slice(0, 100), '{ not json\n', ...lines.slice(100)].join('');
+    writeFileSync(paths.timeline, `${old}{"at":"2026`);
+    const record = await files.read('tail');
+    expect(record.timeline).toHaveLength(1000);
+    expect(record.timeline[0]?.event).toBe('e500');
+    expect(record.timeline.at(-1)?.event).toBe('e1499');
+    await (await files.open('tail')).close();
+    expect(readFileSync(paths.timeline, 'utf8')).toBe(old);
+
+    const recent = [...lines.slice(0, 1400), JSON.stringify({ at: 'now', actor: 'root' }), '\n', ...lines.slice(1400)].join('');
+    writeFileSync(paths.timeline, recent);
+    await expect(files.read('tail')).rejects.toThrow(/timeline\.ndjson line 1401 is not a timeline entry/);
+    await expect(files.open('tail')).rejects.toBeInstanceOf(CorruptRunError);
+
+    // Blank lines in the tail leave fewer than 1,000 entries there: the record still carries the last 1,000.
+    writeFileSync(paths.timeline, [...lines.slice(0, 1000), '\n'.repeat(10), ...lines.slice(1000)].join(''));
+    const padded = await files.read('tail');
+    expect(padded.timeline).toHaveLength(1000);
+    expect(padded.timeline[0]?.event).toBe('e500');
+  });
+
+  it('reads each version once and shares it, frozen, with every run on it; a missing one is looked for again', async () => {
+    const files = store();
+    const stored = version('export default "shared";\n', { definition: { id: 'wf', states: { only: {} } } });
+    await expect(files.getVersion(stored.hash)).rejects.toBeInstanceOf(VersionNotFoundError);
+    await files.putVersion(stored);
+    const workflow = { ...meta('x').workflow, version: stored.hash };
+    for (const runId of ['shared-1', 'shared-2']) await (await files.create(meta(runId, { workflow }))).close();
+    const [one, two] = await Promise.all([files.read('shared-1'), files.readHead('shared-2')]);
+    expect(one.workflow.definition).toEqual(stored.definition);
+    expect(two.workflow.definition).toBe(one.workflow.definition);
+    expect(Object.isFrozen(one.workflow.definition)).toBe(true);
+    // Another store over the same directory reads the file itself, and gets an equal version.
+    expect(await new FileStore({ dir: files.dir }).getVersion(stored.hash)).toEqual(await files.getVersion(stored.hash));
   });
 
   it('never lets a stale driver’s late entry shadow the newer driver’s', async () => {

@@ -29,6 +29,7 @@ function dyingStore(store: FileStore, at: KillAt): RunStore {
     create: async (meta) => session(await store.create(meta)),
     open: async (id) => session(await store.open(id)),
     read: (id) => store.read(id),
+    readHead: (id) => store.readHead(id),
     list: () => store.list(),
     history: (id) => store.history(id),
     checkpointAt: (id, seq) => store.checkpointAt(id, seq),

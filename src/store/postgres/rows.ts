@@ -1,11 +1,11 @@
 // Rows as the store reads them back: the queries that fetch a run or a listing, and their checks into records.
 import { z } from 'zod';
-import { assembleRecord, timelineKept } from '../assemble.ts';
+import { assembleHead, timelineKept, withCalls } from '../assemble.ts';
 import { CorruptRunError } from '../errors.ts';
 import { Journal } from '../journal.ts';
 import { applyDelta } from '../json-delta.ts';
 import { blockedSchema, checkpointSchema, runMetaSchema, runRecordSchema, type RunRecord, type RunSummary } from '../record.ts';
-import type { Checkpoint, HistoricCheckpoint, HistoryEntry } from '../types.ts';
+import type { Checkpoint, HistoricCheckpoint, HistoryEntry, RunHead } from '../types.ts';
 
 
 /**
@@ -14,28 +14,41 @@ import type { Checkpoint, HistoricCheckpoint, HistoryEntry } from '../types.ts';
  * it is what fencing and "the higher epoch wins" were decided on.
  */
 export function recordQuery(s: string): string {
-  return `SELECT r.meta, r.checkpoint, r.epoch, r.updated_at,
+  return `SELECT ${headColumns(s)},
     (SELECT coalesce(json_agg(json_build_object('entry', j.entry, 'epoch', j.epoch) ORDER BY j.seq), '[]'::json)
        FROM ${s}.journal j WHERE j.run_id = r.run_id) AS journal,
     (SELECT coalesce(json_agg(t.entry ORDER BY t.seq), '[]'::json)
-       FROM (SELECT seq, entry FROM ${s}.timeline WHERE run_id = r.run_id ORDER BY seq DESC LIMIT ${timelineKept}) t) AS timeline,
-    (SELECT coalesce(json_agg(json_build_object('checkpoint', c.checkpoint, 'delta', c.delta) ORDER BY c.seq), '[]'::json)
-       FROM ${s}.checkpoints c WHERE c.run_id = r.run_id AND c.seq > coalesce(r.checkpoint_seq, r.history_seq)) AS since
+       FROM (SELECT seq, entry FROM ${s}.timeline WHERE run_id = r.run_id ORDER BY seq DESC LIMIT ${timelineKept}) t) AS timeline
   FROM ${s}.runs r WHERE r.run_id = $1`;
+}
+
+/** A run's row without its journal and timeline. */
+export function headQuery(s: string): string {
+  return `SELECT ${headColumns(s)} FROM ${s}.runs r WHERE r.run_id = $1`;
+}
+
+/** Meta, epoch, and the latest checkpoint as the run row's whole one and the history rows after it. */
+function headColumns(s: string): string {
+  return `r.meta, r.checkpoint, r.epoch, r.updated_at,
+    (SELECT coalesce(json_agg(json_build_object('checkpoint', c.checkpoint, 'delta', c.delta) ORDER BY c.seq), '[]'::json)
+       FROM ${s}.checkpoints c WHERE c.run_id = r.run_id AND c.seq > coalesce(r.checkpoint_seq, r.history_seq)) AS since`;
 }
 
 const journalRows = z.array(z.object({ entry: z.record(z.string(), z.unknown()), epoch: z.number().int() }));
 
-export interface RecordRow {
+export interface HeadRow {
   meta: unknown;
   checkpoint: unknown;
   /** bigint arrives as a string: pg will not guess that it fits a JS number. */
   epoch: string;
   updated_at: Date;
-  journal: unknown;
-  timeline: unknown;
   /** The history rows after the run row's whole checkpoint, oldest first. */
   since: unknown;
+}
+
+export interface RecordRow extends HeadRow {
+  journal: unknown;
+  timeline: unknown;
 }
 
 const chainRows = z.array(z.object({ checkpoint: z.unknown(), delta: z.unknown() }));
@@ -78,13 +91,17 @@ export function epochOf(value: string, runId: string): number {
 
 /** The row as a RunRecord, or CorruptRunError naming what is wrong. */
 export function recordOf(row: RecordRow, runId: string): RunRecord {
-  const meta = check(runMetaSchema, row.meta, runId, 'meta');
-  const checkpoint = check(checkpointSchema, replayChain(row.checkpoint, row.since, runId, 'checkpoint'), runId, 'checkpoint');
+  const head = headOf(row, runId);
   const stamped = check(journalRows, row.journal, runId, 'journal').map(({ entry, epoch }) => ({ ...entry, epoch }));
   const journal = new Journal(check(runRecordSchema.shape.journal, stamped, runId, 'journal'));
-  const timeline = check(runRecordSchema.shape.timeline, row.timeline, runId, 'timeline');
-  const state = { ...checkpoint, epoch: epochOf(row.epoch, runId), updatedAt: row.updated_at.toISOString() };
-  return assembleRecord(meta, state, journal.entries, timeline);
+  return withCalls(head, journal.entries, check(runRecordSchema.shape.timeline, row.timeline, runId, 'timeline'));
+}
+
+/** The row's meta and checkpoint as a RunHead, or CorruptRunError naming what is wrong. */
+export function headOf(row: HeadRow, runId: string): RunHead {
+  const meta = check(runMetaSchema, row.meta, runId, 'meta');
+  const checkpoint = check(checkpointSchema, replayChain(row.checkpoint, row.since, runId, 'checkpoint'), runId, 'checkpoint');
+  return assembleHead(meta, { ...checkpoint, epoch: epochOf(row.epoch, runId), updatedAt: row.updated_at.toISOString() });
 }
 
 /** A listing reads the runs table's summary columns only: never a journal, a snapshot or a definition. */

@@ -5,8 +5,8 @@ import { assertJournalCovers, checkpointNotFound, initialCheckpoint, metaOf } fr
 import { RunExistsError, RunLockedError, RunNotFoundError } from '../errors.ts';
 import type { RunRecord, RunSummary } from '../record.ts';
 import { assertRunId } from '../run-id.ts';
-import type { HistoricCheckpoint, HistoryEntry, RunListing, RunMeta, RunSession, RunStore, StoredVersion } from '../types.ts';
-import { assertVersionHash, checkVersion, storedMeta, VersionNotFoundError, withDefinition } from '../versions.ts';
+import type { HistoricCheckpoint, HistoryEntry, RunHead, RunListing, RunMeta, RunSession, RunStore, StoredVersion } from '../types.ts';
+import { assertVersionHash, checkVersion, storedMeta, VersionCache, VersionNotFoundError, withDefinition } from '../versions.ts';
 import { PostgresCancelPoller } from './cancel-poller.ts';
 import { Db, type Queryable } from './db.ts';
 import {
@@ -15,10 +15,13 @@ import {
   historyEntryOfRow,
   historyQuery,
   recordOf,
+  headOf,
+  headQuery,
   recordQuery,
   summaryJson,
   summaryOf,
   summaryQuery,
+  type HeadRow,
   type HistoryRow,
   type KeptRow,
   type RecordRow,
@@ -48,6 +51,7 @@ export class PostgresStore implements RunStore {
   readonly #db: Db;
   readonly #s: string;
   readonly #cancels: PostgresCancelPoller;
+  readonly #versions = new VersionCache();
 
   constructor(options: PostgresStoreOptions) {
     this.location = scrubUrl(options.url);
@@ -136,10 +140,14 @@ export class PostgresStore implements RunStore {
 
   async read(id: string): Promise<RunRecord> {
     const runId = assertRunId(id);
-    const { rows } = await this.#db.query<RecordRow>(recordQuery(this.#s), [runId]);
-    const row = rows[0];
-    if (row === undefined) throw new RunNotFoundError(`no run ${runId} in ${this.location}`);
+    const row = await this.#row(this.#db.query<RecordRow>(recordQuery(this.#s), [runId]), runId);
     return withDefinition(recordOf(row, runId), (hash) => this.getVersion(hash));
+  }
+
+  async readHead(id: string): Promise<RunHead> {
+    const runId = assertRunId(id);
+    const row = await this.#row(this.#db.query<HeadRow>(headQuery(this.#s), [runId]), runId);
+    return withDefinition(headOf(row, runId), (hash) => this.getVersion(hash));
   }
 
   async list(): Promise<RunListing> {
@@ -200,16 +208,24 @@ export class PostgresStore implements RunStore {
     await this.#db.query(`INSERT INTO ${this.#s}.versions (hash, version) VALUES ($1, $2::json) ON CONFLICT (hash) DO NOTHING`, [hash, JSON.stringify(version)]);
   }
 
-  async getVersion(hash: string): Promise<StoredVersion> {
+  getVersion(hash: string): Promise<StoredVersion> {
+    return this.#versions.get(hash, (wanted) => this.#readVersion(wanted));
+  }
+
+  async #readVersion(hash: string): Promise<StoredVersion> {
     const { rows } = await this.#db.query<{ version: unknown }>(`SELECT version FROM ${this.#s}.versions WHERE hash = $1`, [assertVersionHash(hash, this.location)]);
     const row = rows[0];
     if (row === undefined) throw new VersionNotFoundError(`no version ${hash.slice(0, 12)} in ${this.location}`);
     return checkVersion(row.version, hash, this.location);
   }
 
-  async #fetch(client: Queryable, runId: string): Promise<RecordRow> {
-    const { rows } = await client.query<RecordRow>(recordQuery(this.#s), [runId]);
-    const row = rows[0];
+  #fetch(client: Queryable, runId: string): Promise<RecordRow> {
+    return this.#row(client.query<RecordRow>(recordQuery(this.#s), [runId]), runId);
+  }
+
+  /** The run's row a query of it found: RunNotFoundError when there is none. */
+  async #row<R>(query: Promise<{ rows: R[] }>, runId: string): Promise<R> {
+    const row = (await query).rows[0];
     if (row === undefined) throw new RunNotFoundError(`no run ${runId} in ${this.location}`);
     return row;
   }
