@@ -262,7 +262,7 @@ function planRestore(record: RunHead, wf: Workflow, hash: string, migrate: boole
  */
 async function takeRun(store: RunStore, runId: string, workflow: Workflow | undefined, cwd: string, check?: (plan: Restore, record: RunHead) => void) {
   // Without the journal: the session reads it once it holds the run, and a refusal needs none of it.
-  const before = await store.readHead(runId);
+  const before: RunHead = store.readHead ? await store.readHead(runId) : await store.read(runId);
   if (workflow) assertRunOf(before, workflow);
   // A run is resumed on its own version; a caller's workflow is checked against the definition the run recorded.
   const { workflow: wf, hash } = workflow ? { workflow, hash: before.workflow.hash } : await workflowOf(before, cwd, store);

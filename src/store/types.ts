@@ -76,8 +76,11 @@ export interface RunStore {
   open(runId: string): Promise<RunSession>;
   /** The whole run, read-only: RunNotFoundError, CorruptRunError. */
   read(runId: string): Promise<RunRecord>;
-  /** The run without its journal and timeline (whose reading grows with the calls made): as `read` refuses. */
-  readHead(runId: string): Promise<RunHead>;
+  /**
+   * The run without its journal and timeline (whose reading grows with the calls made): as `read` refuses. Optional,
+   * so a store written for an earlier release still works: without it, the runtime takes `read`'s answer instead.
+   */
+  readHead?(runId: string): Promise<RunHead>;
   list(): Promise<RunListing>;
   /** Every checkpoint the run committed, oldest first (seq 1, 2, …), without snapshots: RunNotFoundError. */
   history(runId: string): Promise<HistoryEntry[]>;

@@ -289,6 +289,7 @@ export function describeRunStore(name: string, make: () => Promise<StoreUnderTes
 
     it('reads a run without its journal and timeline as its whole read has it', async () => {
       const store = await setup();
+      if (!store.readHead) return; // optional: a store without it is read whole by the runtime
       const session = held(await store.create(meta('head')));
       await session.append(entry('k1'));
       await session.commit(checkpoint({ status: 'waiting', output: { partial: true }, wakeAt: 99 }), [tick('a')]);
@@ -305,7 +306,7 @@ export function describeRunStore(name: string, make: () => Promise<StoreUnderTes
     it('reports an unknown run as not found', async () => {
       const store = await setup();
       await expect(store.read('nobody')).rejects.toBeInstanceOf(RunNotFoundError);
-      await expect(store.readHead('nobody')).rejects.toBeInstanceOf(RunNotFoundError);
+      if (store.readHead) await expect(store.readHead('nobody')).rejects.toBeInstanceOf(RunNotFoundError);
       await expect(store.open('nobody')).rejects.toBeInstanceOf(RunNotFoundError);
       await expect(store.requestCancel('nobody')).rejects.toBeInstanceOf(RunNotFoundError);
     });
