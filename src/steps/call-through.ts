@@ -6,6 +6,7 @@ import { callModel, resolveHost, type ModelConfigInput } from '../llm/index.ts';
 import { HostPool, type Slots } from '../llm/pool.ts';
 import { unsentResult } from '../llm/result.ts';
 import type { CallError, ChatMessage, ContextConfig, ModelResult } from '../llm/types.ts';
+import { validateContent } from '../llm/validate.ts';
 import { startCallSpan, type CallSpan, type CallSpanInfo } from '../telemetry/call-span.ts';
 import type { StepServices } from './services.ts';
 import { throughCache } from './call-cache.ts';
@@ -125,11 +126,15 @@ export function stopped(signal: AbortSignal): Promise<never> {
   });
 }
 
-/** A journaled reply is checked against today's schema, so one journaled under an older schema never passes as valid. */
+/**
+ * A journaled reply is checked against today's schema, so one journaled under an older schema never passes as valid.
+ * It is read again from its text, as the call read it: its data is the schema's output (transformed, piped,
+ * defaulted), which the schema would transform again or refuse.
+ */
 export function revalidated(result: ModelResult, schema: ZodType | undefined): ModelResult {
   if (!result.success || !schema || (result.toolCalls?.length ?? 0) > 0) return result;
-  const parsed = schema.safeParse(result.data);
-  if (parsed.success) return { ...result, data: parsed.data };
+  const checked = validateContent(result.content, { schema });
+  if (checked.ok) return { ...result, data: checked.data };
   const error: CallError = { kind: 'invalid-output', message: 'the journaled reply no longer matches the schema' };
   return { ...result, success: false, metadata: { ...result.metadata, error } };
 }

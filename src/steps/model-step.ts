@@ -6,6 +6,7 @@ import { defaultModelConfig } from '../llm/config.ts';
 import { retryFeedback } from '../llm/feedback.ts';
 import { isOutage } from '../llm/retryable.ts';
 import type { CallError, ChatMessage, ModelResult } from '../llm/types.ts';
+import { validateContent } from '../llm/validate.ts';
 import type { Scorer } from '../score/types.ts';
 import { createRandom, hashString } from '../util/random.ts';
 import { declaredModels } from '../llm/models/declared.ts';
@@ -135,8 +136,10 @@ export function modelStep<TInput, T = never>(spec: ModelStepSpec<TInput, T>) {
   /** Without a schema there is no typed data (read `result.content`, or `result.data` for plain JSON). */
   const dataOf = (result: ModelResult | null): T | null => {
     if (!schema || !result) return null;
-    const parsed = schema.safeParse(result.data);
-    return parsed.success ? parsed.data : null;
+    // From the reply's text, as the call read it: `result.data` is already the schema's output (and, restored from a
+    // snapshot, only its JSON), which the schema would transform a second time or refuse.
+    const checked = validateContent<T>(result.content, { schema });
+    return checked.ok ? checked.data : null;
   };
 
   return keepStepSpec(spec, setup({
