@@ -90,10 +90,14 @@ describe('judged steps: crash and resume', () => {
   it("SIGKILLed while a judge's call is in flight: resume judges again, the reply is not paid again", async () => {
     const judged = await scenario('judge-in-flight');
     judged.hold = true;
+    const disconnects = judged.sim.stats().disconnects;
     const first = child(judged.sim, ['run', judged.dir, runId, workflowModule, input]);
     await eventually(() => (judged.sim.stats().byModel[judgeModel]?.requests ?? 0) >= 1, 30_000);
     first.kill();
     await first.exited;
+    // The held call is let go only once the simulator has seen its client leave: released sooner, it could still be
+    // answered into the closing socket and logged as paid, though nobody received it.
+    await eventually(() => judged.sim.stats().disconnects > disconnects, 30_000);
     judged.hold = false;
     judged.release();
     // The reply was journaled before its judge was called; nothing else was.
