@@ -1,14 +1,9 @@
 // runOverheadMs: what a whole one-step run costs on top of its one model call (create the run, drive the step, commit,
 // finish, close: FileStore without fsync), beside the same raw call; and runVsLangGraph, that overhead over LangGraph's
 // for a one-node StateGraph with a SqliteSaver, measured beside them in the same process.
-import { HostPool } from '../src/llm/pool.ts';
-import { runWorkflow } from '../src/runtime/index.ts';
-import { FileStore } from '../src/store/index.ts';
 import { startSimulator } from '../src/testing/index.ts';
-import { chainModule } from './chain-module.ts';
-import { chainWorkflow, rawChainCall } from './chain.ts';
+import { chainContenders } from './chain-contenders.ts';
 import { progress, tempDir, type BenchOptions } from './env.ts';
-import { loadLangGraph } from './langgraph-load.ts';
 import { figure, type BenchResult, type Figure } from './report.ts';
 import { interleave, median } from './stats.ts';
 
@@ -18,25 +13,11 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
   const sim = await startSimulator({ seed: 8 });
   const files = tempDir('run-overhead');
   const notes: string[] = [];
-  const limiter = new HostPool(1);
   let closeGraph = () => {};
   try {
-    const store = new FileStore({ dir: files.dir });
-    const workflow = chainWorkflow(sim.url);
-    let runs = 0;
-    const fns: Record<string, () => Promise<unknown>> = {
-      raw: () => rawChainCall(sim.url, question, 0),
-      harness: async () => {
-        const record = await runWorkflow({ store, workflow, modulePath: chainModule, input: { question, steps: 1 }, runId: `one-${++runs}`, limiter });
-        if (record.status !== 'done' || record.journal.length !== 1) throw new Error(`one-step run ended ${record.status} with ${record.journal.length} calls`);
-      },
-    };
-    const graph = await loadLangGraph(sim.url, `${files.dir}/langgraph.sqlite`, question, notes);
-    if (graph) {
-      closeGraph = () => graph.close();
-      let threads = 0;
-      fns.langgraph = () => graph.run(`one-${++threads}`, 1);
-    }
+    const contenders = await chainContenders(sim.url, files.dir, question, 1, notes);
+    closeGraph = contenders.close;
+    const { fns } = contenders;
     const rounds = quick ? 10 : 40;
     progress('run', `one-step runs: warm-up 10 rounds, then 3 repetitions of ${rounds} interleaved rounds (${Object.keys(fns).join(', ')})`);
     await interleave(10, fns);

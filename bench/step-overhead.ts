@@ -1,14 +1,9 @@
 // stepOverheadMs: what one model step of a chain costs on top of its model call (child machine, journal append,
 // checkpoints, FileStore without fsync), from a run of N chained steps beside the same N raw calls; and the same
 // chain on LangGraph.js with a SqliteSaver, beside the same raw calls.
-import { HostPool } from '../src/llm/pool.ts';
-import { runWorkflow } from '../src/runtime/index.ts';
-import { FileStore } from '../src/store/index.ts';
 import { startSimulator } from '../src/testing/index.ts';
-import { chainModule } from './chain-module.ts';
-import { chainWorkflow, rawChainCall } from './chain.ts';
+import { chainContenders } from './chain-contenders.ts';
 import { progress, tempDir, type BenchOptions } from './env.ts';
-import { loadLangGraph } from './langgraph-load.ts';
 import { figure, type BenchResult, type Figure } from './report.ts';
 import { interleave, median } from './stats.ts';
 
@@ -21,36 +16,20 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
   const notes: string[] = [];
   let closeGraph = () => {};
   try {
-    const store = new FileStore({ dir: files.dir });
-    const workflow = chainWorkflow(sim.url);
-    let runs = 0;
-    const fns: Record<string, () => Promise<unknown>> = {
-      raw: async () => {
-        for (let n = 0; n < steps; n++) await rawChainCall(sim.url, question, n);
-      },
-      chain: async () => {
-        // Our own ids: generated ones carry 16 random bits per second.
-        const record = await runWorkflow({ store, workflow, modulePath: chainModule, input: { question, steps }, runId: `chain-${++runs}`, limiter: new HostPool(1) });
-        if (record.status !== 'done' || record.journal.length !== steps) throw new Error(`chain ended ${record.status} after ${record.journal.length} steps: ${record.flags.join('; ')}`);
-      },
-    };
-    const graph = await loadLangGraph(sim.url, `${files.dir}/langgraph.sqlite`, question, notes);
-    if (graph) {
-      closeGraph = () => graph.close();
-      let threads = 0;
-      fns.langgraph = () => graph.run(`thread-${++threads}`, steps);
-    }
+    const contenders = await chainContenders(sim.url, files.dir, question, steps, notes);
+    closeGraph = contenders.close;
+    const { fns } = contenders;
     const warmup = quick ? 2 : 4;
     const rounds = quick ? 1 : 3;
     progress('step', `chains of ${steps} steps: warm-up ${warmup} rounds, then 3 repetitions of ${rounds} interleaved rounds (${Object.keys(fns).join(', ')})`);
     await interleave(warmup, fns);
-    const per = { chain: [] as number[], langgraph: [] as number[] };
-    const base = { chain: [] as number[], langgraph: [] as number[] };
-    const cand = { chain: [] as number[], langgraph: [] as number[] };
+    const per = { harness: [] as number[], langgraph: [] as number[] };
+    const base = { harness: [] as number[], langgraph: [] as number[] };
+    const cand = { harness: [] as number[], langgraph: [] as number[] };
     for (let rep = 0; rep < 3; rep++) {
       const s = await interleave(rounds, fns);
       const raw = s.raw ?? [];
-      for (const name of ['chain', 'langgraph'] as const) {
+      for (const name of ['harness', 'langgraph'] as const) {
         const times = s[name];
         if (!times) continue;
         // (run wall time − the same N raw calls' time) / N, per round; the repetition's value is their median.
@@ -60,12 +39,12 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
       }
     }
     const figures: Record<string, Figure> = {
-      stepOverheadMs: figure(per.chain, {
+      stepOverheadMs: figure(per.harness, {
         unit: 'ms',
         goal: { op: '<=', target: 0.5 },
         measure: `per step: (${steps}-step chain run, FileStore no fsync − ${steps} raw ollama-js calls) / ${steps}`,
-        baselines: base.chain,
-        candidates: cand.chain,
+        baselines: base.harness,
+        candidates: cand.harness,
       }),
     };
     if (per.langgraph.length > 0) {
@@ -77,7 +56,7 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
         candidates: cand.langgraph,
       });
       figures.stepVsLangGraph = figure(
-        per.chain.map((ours, i) => ours / (per.langgraph[i] ?? Number.NaN)),
+        per.harness.map((ours, i) => ours / (per.langgraph[i] ?? Number.NaN)),
         { unit: 'ratio', goal: { op: '<=', target: 0.5 }, measure: 'stepOverheadMs ÷ langgraphStepOverheadMs, same repetition' },
       );
     }
