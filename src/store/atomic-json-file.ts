@@ -65,7 +65,7 @@ export class AtomicJsonFile<T> implements Adapter<T> {
     const file = await open(tmp, 'wx');
     try {
       await file.writeFile(text);
-      if (this.#options.fsync) await file.sync();
+      await file.sync();
     } finally {
       await file.close();
     }
@@ -76,7 +76,7 @@ export class AtomicJsonFile<T> implements Adapter<T> {
       await rm(tmp, { force: true });
       throw error;
     }
-    if (this.#options.fsync) await syncDirectory(dirname(this.path));
+    await syncDirectory(dirname(this.path));
   }
 }
 

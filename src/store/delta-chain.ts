@@ -8,6 +8,8 @@ export interface ChainLink {
   json: string;
   /** The checkpoint as a reader rebuilds it from this link: never the caller's objects, which may change. */
   rebuilt: unknown;
+  /** What the link weighs as stored: its JSON and the overhead it was made with. */
+  bytes: number;
 }
 
 /**
@@ -28,22 +30,22 @@ export class DeltaChain {
       const json = JSON.stringify(diff(this.#last, checkpoint) ?? [1, {}]);
       if (this.#sinceWhole + json.length + overhead <= this.#wholeBytes) {
         const delta: unknown = JSON.parse(json);
-        return { whole: false, json, rebuilt: applyDelta(this.#last, delta) };
+        return { whole: false, json, rebuilt: applyDelta(this.#last, delta), bytes: json.length + overhead };
       }
     }
     const json = JSON.stringify(checkpoint);
     const rebuilt: unknown = JSON.parse(json);
-    return { whole: true, json, rebuilt };
+    return { whole: true, json, rebuilt, bytes: json.length + overhead };
   }
 
   /** The link was stored: the next change is taken against it. */
-  written(link: ChainLink, overhead = 0): void {
+  written(link: ChainLink): void {
     this.#last = link.rebuilt;
     this.#started = true;
     if (link.whole) {
-      this.#wholeBytes = link.json.length + overhead;
+      this.#wholeBytes = link.bytes;
       this.#sinceWhole = 0;
-    } else this.#sinceWhole += link.json.length + overhead;
+    } else this.#sinceWhole += link.bytes;
   }
 
   /**

@@ -4,6 +4,7 @@ import type { AtomicJsonFile } from './atomic-json-file.ts';
 import { applyCheckpoint, checkpointOf, extendTimeline, type KeptCheckpoint } from './assemble.ts';
 import { FencedError } from './errors.ts';
 import { HistoryWriter } from './history-lines.ts';
+import { toLines } from './ndjson.ts';
 import type { Journal } from './journal.ts';
 import type { RunLock } from './lock.ts';
 import type { RunRecord, StoredJournalEntry, TimelineEntry } from './record.ts';
@@ -69,7 +70,7 @@ export class FileSession implements RunSession {
     return this.#write(async () => {
       const kept: KeptCheckpoint = { seq: this.#nextSeq, at: new Date().toISOString(), journalCount: this.record.journal.length, checkpoint: checkpointOf(checkpoint) };
       const line = this.#lines.prepare(kept);
-      const events = timeline.length > 0 ? timeline.map((entry) => `${JSON.stringify(entry)}\n`).join('') : '';
+      const events = toLines(timeline);
       this.#parts.lock.checkHeld(); // nothing is written unless this session still holds the run
       try {
         await Promise.all([this.#history.append(line.text), events === '' ? undefined : this.#timeline.append(events)]);

@@ -21,6 +21,7 @@ import { FileSession } from './file-session.ts';
 import { getFileVersion, putFileVersion } from './file-versions.ts';
 import { storedMeta, VersionCache, withDefinition } from './versions.ts';
 import { readLastKept } from './history-lines.ts';
+import { toLines } from './ndjson.ts';
 import { Journal } from './journal.ts';
 import { RunLock } from './lock.ts';
 import { summarize, type RunRecord, type RunSummary, type StoredJournalEntry, type TimelineEntry } from './record.ts';
@@ -64,7 +65,6 @@ async function inOrder<T extends readonly unknown[] | []>(reads: T): Promise<{ -
   return Promise.all(reads);
 }
 
-const lines = (values: readonly unknown[]): string => values.map((value) => `${JSON.stringify(value)}\n`).join('');
 
 export class FileStore implements RunStore {
   readonly dir: string;
@@ -292,8 +292,8 @@ export class FileStore implements RunStore {
   async #convert(paths: RunPaths, runId: string, lock: RunLock): Promise<void> {
     const record = await readV1(paths, runId);
     const state: CheckpointState = { ...checkpointOf(record), epoch: record.epoch, updatedAt: record.updatedAt };
-    if (record.journal.length > 0) await this.#writeWhole(paths.journal, lines(record.journal));
-    if (record.timeline.length > 0) await this.#writeWhole(paths.timeline, lines(record.timeline));
+    if (record.journal.length > 0) await this.#writeWhole(paths.journal, toLines(record.journal));
+    if (record.timeline.length > 0) await this.#writeWhole(paths.timeline, toLines(record.timeline));
     await this.#exportFile(paths, lock).write({ ...state, seq: 0 });
     await this.#metaFile(paths, lock).write({ format: 2, ...metaOf(record) }); // last: a directory with it is complete
     await rename(paths.v1, paths.v1Converted);
@@ -309,11 +309,11 @@ export class FileStore implements RunStore {
     const file = await open(path, flag);
     try {
       await file.writeFile(text);
-      if (this.#fsync) await file.sync();
+      await file.sync();
     } finally {
       await file.close();
     }
-    if (this.#fsync) await syncDirectory(dirname(path));
+    await syncDirectory(dirname(path));
   }
 
   #session(paths: RunPaths, lock: RunLock, meta: RunMeta, state: CheckpointState, journal: Journal, timeline: TimelineEntry[], nextSeq: number): FileSession {

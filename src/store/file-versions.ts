@@ -6,7 +6,7 @@ import { AtomicJsonFile } from './atomic-json-file.ts';
 import { assertVersionHash, checkVersion, VersionNotFoundError, type StoredVersion } from './versions.ts';
 
 /** The folder of versions inside a runs directory: its leading dot keeps it out of run listings. */
-export const versionsFolder = '.versions';
+const versionsFolder = '.versions';
 
 function versionFile(root: string, hash: string): string {
   return join(root, versionsFolder, `${assertVersionHash(hash, root)}.json`);

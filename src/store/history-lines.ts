@@ -1,11 +1,11 @@
 // history.ndjson's lines: a whole checkpoint now and then, otherwise what changed since the session's previous commit.
-import { open } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { KeptCheckpoint } from './assemble.ts';
 import { CorruptRunError } from './errors.ts';
 import { DeltaChain, type ChainLink } from './delta-chain.ts';
 import { applyDelta } from './json-delta.ts';
-import { parseLines } from './ndjson.ts';
+import { isMissing, parseLines } from './ndjson.ts';
 import { checkpointSchema } from './record.ts';
 import type { Checkpoint } from './types.ts';
 
@@ -55,9 +55,6 @@ function replayer(file: string): (line: HistoryLine) => KeptLine {
   };
 }
 
-function isMissing(error: unknown): boolean {
-  return error instanceof Error && 'code' in error && error.code === 'ENOENT';
-}
 
 /** Every kept checkpoint, oldest first; a torn last line (a crash mid-append) is left out. */
 export function parseHistory(bytes: Buffer, file: string): { entries: KeptLine[]; validBytes: number } {
@@ -101,7 +98,7 @@ export async function readLastKept(file: string): Promise<{ last: KeptLine | nul
     await handle.close();
   }
   // Reached only on damage inside a window: read it all, for the refusal that names the line.
-  const whole = await readWhole(file);
+  const whole = await readFile(file);
   const { entries, validBytes } = parseHistory(whole, file);
   return { last: entries.at(-1) ?? null, validBytes, size: whole.length };
 }
@@ -146,20 +143,11 @@ function lastChain(bytes: Buffer, from: number): { chain: HistoryLine[]; validEn
   return from === 0 && chain.length > 0 ? { chain, validEnd: validEnd ?? 0 } : 'wider';
 }
 
-async function readWhole(file: string): Promise<Buffer> {
-  const handle = await open(file, 'r');
-  try {
-    return await handle.readFile();
-  } finally {
-    await handle.close();
-  }
-}
 
 /** A line ready to append, and the link of the session's chain it stores. */
 export interface PreparedLine {
   text: string;
   link: ChainLink;
-  overhead: number;
 }
 
 /** One session's side of the history: its chain of whole checkpoints and changes (see DeltaChain), as lines. */
@@ -177,12 +165,12 @@ export class HistoryWriter {
     const overhead = head.length + ',"delta":}\n'.length;
     const link = this.#chain.next(kept.checkpoint, overhead);
     const text = `${head},"${link.whole ? 'checkpoint' : 'delta'}":${link.json}}\n`;
-    return { text, link, overhead };
+    return { text, link };
   }
 
   /** The line was written: the next delta is taken against it. */
   written(line: PreparedLine): void {
-    this.#chain.written(line.link, line.overhead);
+    this.#chain.written(line.link);
   }
 
   /** A write that failed after its bytes may have gone out: the next line is whole. */

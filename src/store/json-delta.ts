@@ -7,7 +7,7 @@
  *   given only when kept keys followed by added ones would not give the new value's order;
  * - `[2, length, changes by index]`: an array cut or extended to `length`, some items changed.
  */
-export type Delta = [0, unknown] | [1, Record<string, Delta>, string[]?, string[]?] | [2, number, Record<string, Delta>];
+type Delta = [0, unknown] | [1, Record<string, Delta>, string[]?, string[]?] | [2, number, Record<string, Delta>];
 
 /** A value as JSON.stringify writes it (toJSON applied, non-finite numbers as null); undefined where it leaves it out. */
 function asWritten(value: unknown, key: string): unknown {
@@ -72,7 +72,6 @@ function put(target: Record<string, unknown>, key: string, value: unknown): void
 }
 
 const isStringArray = (value: unknown): value is string[] => Array.isArray(value) && value.every((item) => typeof item === 'string');
-const isChanges = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * `before` with `delta` (as parsed from JSON) applied; `before` is left as it was and shares what did not change.
@@ -89,7 +88,7 @@ export function applyDelta(before: unknown, delta: unknown): unknown {
     const changes: unknown = delta[1];
     const removed: unknown = delta[2] ?? [];
     const order: unknown = delta[3];
-    if (!isObject(before) || !isChanges(changes) || !isStringArray(removed) || (order !== undefined && !isStringArray(order))) {
+    if (!isObject(before) || !isObject(changes) || !isStringArray(removed) || (order !== undefined && !isStringArray(order))) {
       throw new Error('an object change that does not fit the value before it');
     }
     const gone = new Set(removed);
@@ -106,7 +105,7 @@ export function applyDelta(before: unknown, delta: unknown): unknown {
   if (tag === 2) {
     const length: unknown = delta[1];
     const changes: unknown = delta[2];
-    if (!Array.isArray(before) || typeof length !== 'number' || !Number.isInteger(length) || length < 0 || !isChanges(changes)) {
+    if (!Array.isArray(before) || typeof length !== 'number' || !Number.isInteger(length) || length < 0 || !isObject(changes)) {
       throw new Error('an array change that does not fit the value before it');
     }
     const after: unknown[] = before.slice(0, length);

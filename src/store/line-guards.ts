@@ -14,7 +14,7 @@ const isNumberOrNull = (value: unknown): boolean => value === null || isNumber(v
 const isStringArray = (value: unknown): value is string[] => Array.isArray(value) && value.every(isString);
 const optional = (value: unknown, check: (value: unknown) => boolean): boolean => value === undefined || check(value);
 
-export function isStoredCall(value: unknown): value is StoredCall {
+function isStoredCall(value: unknown): value is StoredCall {
   return (
     isObject(value) &&
     isString(value['content']) &&

@@ -164,11 +164,11 @@ export class MemoryStore implements RunStore {
 
   async readHead(runId: string): Promise<RunHead> {
     const run = this.#run(runId);
-    return copy(assembleHead(run.meta, run.state));
+    return assembleHead(copyMeta(run.meta), copy(run.state)); // the frozen definition shared, the state a copy of its own
   }
 
   async list(): Promise<RunListing> {
-    const runs = [...this.#runs.values()].map((run) => summarize(copy(assembleRecord(run.meta, run.state, [], []))));
+    const runs = [...this.#runs.values()].map((run) => copy(summarize(assembleHead(run.meta, run.state))));
     runs.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.runId.localeCompare(a.runId));
     return { runs, unreadable: [] };
   }

@@ -9,6 +9,14 @@ export interface ParsedLines<T> {
 
 const newline = 0x0a;
 
+/** Values as NDJSON text: one JSON line each ('' for none). */
+export const toLines = (values: readonly unknown[]): string => values.map((value) => `${JSON.stringify(value)}\n`).join('');
+
+/** A file that is not there (yet): for files a run makes at their first line. */
+export function isMissing(error: unknown): boolean {
+  return error instanceof Error && 'code' in error && error.code === 'ENOENT';
+}
+
 /**
  * Parses one JSON value per line. The last line may be torn by a crash mid-append (no newline, or not JSON): it is
  * ignored, since its append never resolved. An unreadable line before it cannot come from a crash and is reported.
@@ -17,7 +25,7 @@ export function parseLines<T>(bytes: Buffer, file: string, guard: (value: unknow
   const items: T[] = [];
   let validBytes = from;
   let start = from;
-  let lineNumber = countLines(bytes, from);
+  let lineNumber = 0; // counted from `from`: the lines before it are counted only for a refusal's message
   // Where the content ends, found once: asking per line whether only whitespace follows would make a read O(n²).
   let contentEnd = bytes.length;
   while (contentEnd > 0 && isBlank(bytes[contentEnd - 1])) contentEnd -= 1;
@@ -37,9 +45,9 @@ export function parseLines<T>(bytes: Buffer, file: string, guard: (value: unknow
       value = JSON.parse(text);
     } catch {
       if (last) break; // torn: the file grew before its bytes landed
-      throw new CorruptRunError(`${file} line ${lineNumber} is not valid JSON; it was left untouched`);
+      throw new CorruptRunError(`${file} line ${countLines(bytes, from) + lineNumber} is not valid JSON; it was left untouched`);
     }
-    if (!guard(value)) throw new CorruptRunError(`${file} line ${lineNumber} is not ${what}; it was left untouched`);
+    if (!guard(value)) throw new CorruptRunError(`${file} line ${countLines(bytes, from) + lineNumber} is not ${what}; it was left untouched`);
     items.push(value);
     validBytes = start;
   }

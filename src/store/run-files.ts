@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { checkpointOf, initialCheckpoint, timelineKept, type CheckpointState } from './assemble.ts';
 import { CorruptRunError, RunNotFoundError } from './errors.ts';
 import { parseHistory, type KeptLine } from './history-lines.ts';
-import { parseLines, tailStart } from './ndjson.ts';
+import { isMissing, parseLines, tailStart } from './ndjson.ts';
 import { isStoredJournalEntry, isTimelineEntry } from './line-guards.ts';
 import { checkpointSchema, runMetaSchema, runRecordSchema, type RunRecord, type StoredJournalEntry, type TimelineEntry } from './record.ts';
 import type { RunMeta } from './types.ts';
@@ -58,9 +58,6 @@ export const checkpointFileSchema = checkpointSchema.extend({
 });
 export type CheckpointFile = z.infer<typeof checkpointFileSchema>;
 
-function isMissing(error: unknown): boolean {
-  return error instanceof Error && 'code' in error && error.code === 'ENOENT';
-}
 
 function problem(error: z.ZodError): string {
   const first = error.issues[0];
@@ -132,7 +129,7 @@ async function readBytes(path: string): Promise<Buffer> {
 }
 
 /** What an append-only file held when read: its lines, where its complete lines end, and its size (past that: torn). */
-export interface ReadLines<T> {
+interface ReadLines<T> {
   entries: T[];
   validBytes: number;
   size: number;

@@ -5,7 +5,7 @@ import { deepFreeze } from '../util/deep-freeze.ts';
 
 const hashPattern = /^[0-9a-f]{64}$/;
 
-export const storedVersionSchema = z.object({
+const storedVersionSchema = z.object({
   /** sha256 of `code`, hex: the version's identity (and, in the file store, its file name). */
   hash: z.string().regex(hashPattern),
   workflowId: z.string(),

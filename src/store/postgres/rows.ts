@@ -4,7 +4,7 @@ import { assembleHead, timelineKept, withCalls } from '../assemble.ts';
 import { CorruptRunError } from '../errors.ts';
 import { Journal } from '../journal.ts';
 import { applyDelta } from '../json-delta.ts';
-import { blockedSchema, checkpointSchema, runMetaSchema, runRecordSchema, type RunRecord, type RunSummary } from '../record.ts';
+import { blockedSchema, checkpointSchema, runMetaSchema, runRecordSchema, versionOf, type RunRecord, type RunSummary } from '../record.ts';
 import type { Checkpoint, HistoricCheckpoint, HistoryEntry, RunHead } from '../types.ts';
 
 
@@ -57,7 +57,7 @@ const chainRows = z.array(z.object({ checkpoint: z.unknown(), delta: z.unknown()
  * A checkpoint rebuilt from a whole one and the history rows after it: each row is whole again or a change to the
  * one before it. Anything that does not replay is damage, named as such.
  */
-export function replayChain(start: unknown, rows: unknown, runId: string, what: string): unknown {
+function replayChain(start: unknown, rows: unknown, runId: string, what: string): unknown {
   let state = start;
   for (const row of check(chainRows, rows, runId, `${what}'s history rows`)) {
     if (row.checkpoint !== null && row.checkpoint !== undefined) state = row.checkpoint;
@@ -147,7 +147,7 @@ export function summaryJson(meta: Pick<RunRecord, 'workflow' | 'createdAt'>, che
     ...(checkpoint.blocked !== undefined ? { blocked: checkpoint.blocked } : {}),
     module: meta.workflow.module,
   };
-  const version = checkpoint.version ?? meta.workflow.version;
+  const version = versionOf({ version: checkpoint.version, workflow: meta.workflow });
   if (version !== undefined) fields.version = version;
   return JSON.stringify(fields, (_key, value: unknown) => (typeof value === 'string' ? value.replaceAll('\u0000', '\ufffd') : value));
 }

@@ -52,6 +52,8 @@ export class PostgresStore implements RunStore {
   readonly #s: string;
   readonly #cancels: PostgresCancelPoller;
   readonly #versions = new VersionCache();
+  /** The hashes this store has put or read: stored for good. */
+  readonly #stored = new Set<string>();
 
   constructor(options: PostgresStoreOptions) {
     this.location = scrubUrl(options.url);
@@ -205,11 +207,19 @@ export class PostgresStore implements RunStore {
 
   async putVersion(version: StoredVersion): Promise<void> {
     const hash = assertVersionHash(version.hash, this.location);
+    // Every run start puts its version: once this store has seen it stored, the code is not sent again (versions never
+    // change once stored).
+    if (this.#stored.has(hash)) return;
     await this.#db.query(`INSERT INTO ${this.#s}.versions (hash, version) VALUES ($1, $2::json) ON CONFLICT (hash) DO NOTHING`, [hash, JSON.stringify(version)]);
+    this.#stored.add(hash);
   }
 
   getVersion(hash: string): Promise<StoredVersion> {
-    return this.#versions.get(hash, (wanted) => this.#readVersion(wanted));
+    return this.#versions.get(hash, async (wanted) => {
+      const read = await this.#readVersion(wanted);
+      this.#stored.add(wanted);
+      return read;
+    });
   }
 
   async #readVersion(hash: string): Promise<StoredVersion> {
