@@ -1,7 +1,7 @@
 // historyBytesPerStep: what a commit adds to history.ndjson in a run whose context keeps every result (one 1 KB item
 // per model step, as an agent's transcript or a list of findings does), at step 1,000 against step 10. Copies of the
 // checkpoint make it grow with the step (≈ 100×); changes keep it flat. pgHistoryBytesPerStep: the same run on
-// PostgreSQL (its checkpoints table), where a server answers at HARNESS_BENCH_PG_URL or the local default.
+// PostgreSQL (its checkpoints table), where a server answers at HARNESS_TEST_PG_URL or the local default.
 import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -60,7 +60,7 @@ const stepsOf = (record: RunRecord): number => {
   return Array.isArray(items) ? items.length : 0;
 };
 
-const pgUrl = process.env.HARNESS_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const pgUrl = process.env.HARNESS_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 /** A client on the bench's PostgreSQL, or why there is none. */
 async function pgClient(): Promise<pg.Client | string> {
@@ -122,7 +122,7 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
     const pgFigures: BenchResult['figures'] = {};
     const notes: string[] = [];
     const client = await pgClient();
-    if (typeof client === 'string') notes.push(`pgHistoryBytesPerStep: not measured, no PostgreSQL at ${pgUrl} (${client}); set HARNESS_BENCH_PG_URL`);
+    if (typeof client === 'string') notes.push(`pgHistoryBytesPerStep: not measured, no PostgreSQL at ${pgUrl} (${client}); set HARNESS_TEST_PG_URL`);
     else {
       const schema = `harness_bench_${randomBytes(4).toString('hex')}`;
       const pgStore = new PostgresStore({ url: pgUrl, schema });

@@ -107,5 +107,4 @@ function describe(machine: AnyStateMachine, path: Set<AnyStateMachine>): JsonObj
   return json;
 }
 
-
 const definitions = new WeakMap<AnyStateMachine, JsonObject>();

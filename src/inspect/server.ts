@@ -7,7 +7,7 @@ import { displayHost, resolveHost } from '../llm/host.ts';
 import { HostSet } from '../llm/hosts.ts';
 import { cancelRun, driveFork, eventFrom, hostLimiter, prepareFork, resumeWorkflow, sendToRun } from '../runtime/index.ts';
 import { isBehind, sourceOf, upgradeRun } from '../runtime/upgrade.ts';
-import { assertRunId, finalStatuses, versionOf, type RunRecord, type RunStore } from '../store/index.ts';
+import { assertRunId, versionOf, type RunRecord, type RunStore } from '../store/index.ts';
 import { scrubText } from '../util/secrets.ts';
 import { callDetail } from './call-detail.ts';
 import { CallRelay, type CallNews } from './call-relay.ts';
@@ -97,7 +97,7 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
   async function versionView(record: RunRecord): Promise<{ hash: string; behind: boolean | null } | null> {
     const hash = versionOf(record);
     if (hash === undefined) return null;
-    return { hash, behind: finalStatuses.includes(record.status) ? null : await isBehind(hash, sourceOf(record, cwd)) };
+    return { hash, behind: await isBehind({ status: record.status, version: hash }, sourceOf(record, cwd)) };
   }
 
   async function post(runId: string, action: string, req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -98,15 +98,25 @@ interface Drawn {
  */
 const drawn = new Map<string, Drawn>();
 const drawnKept = 64;
+/**
+ * The same, by object: a fan-out's items, and every poll of a run on a version, hand in one shared (frozen) definition,
+ * which need not be written out as JSON again to be found.
+ */
+const drawnByObject = new WeakMap<object, Drawn>();
 
 function draw(definition: unknown): Drawn {
+  const shared = typeof definition === 'object' && definition !== null && Object.isFrozen(definition) ? definition : null;
+  const seen = shared && drawnByObject.get(shared);
+  if (seen) return seen;
   const key = JSON.stringify(definition) ?? 'undefined';
-  const known = drawn.get(key);
-  if (known) return known;
-  const fresh = drawFresh(definition);
-  drawn.set(key, fresh);
-  if (drawn.size > drawnKept) drawn.delete(drawn.keys().next().value ?? key);
-  return fresh;
+  let known = drawn.get(key);
+  if (!known) {
+    known = drawFresh(definition);
+    drawn.set(key, known);
+    if (drawn.size > drawnKept) drawn.delete(drawn.keys().next().value ?? key);
+  }
+  if (shared) drawnByObject.set(shared, known);
+  return known;
 }
 
 function drawFresh(definition: unknown): Drawn {

@@ -2,7 +2,6 @@
 import { createHash } from 'node:crypto';
 import type { AnyStateMachine } from 'xstate';
 import { machineDefinition } from '../definition/index.ts';
-import { deepFreeze } from '../util/deep-freeze.ts';
 
 type StoredDefinition = ReturnType<typeof machineDefinition>;
 
@@ -16,7 +15,7 @@ const described = new WeakMap<AnyStateMachine, Described>();
 function describe(machine: AnyStateMachine): Described {
   let known = described.get(machine);
   if (known === undefined) {
-    const definition = deepFreeze(machineDefinition(machine));
+    const definition = machineDefinition(machine); // frozen and kept per machine already
     known = { definition, hash: createHash('sha256').update(JSON.stringify(definition)).digest('hex').slice(0, 16) };
     described.set(machine, known);
   }

@@ -1,8 +1,8 @@
 // Loads a workflow: from a file path (built into a version: the code as it is now) or from a version in a run store.
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { isWorkflow, type Workflow } from '../steps/workflow.ts';
-import type { RunStore } from '../store/index.ts';
+import type { RunRecord, RunStore } from '../store/index.ts';
 import { buildVersion, importVersion, VersionError, type BuiltVersion } from '../versions/index.ts';
 import { definitionHash, storedDefinition } from './definition.ts';
 import { WorkflowLoadError } from './errors.ts';
@@ -75,4 +75,12 @@ export async function loadVersion(store: RunStore, hash: string): Promise<{ work
     if (error instanceof WorkflowLoadError) throw error;
     throw new WorkflowLoadError(error instanceof Error ? error.message : String(error));
   }
+}
+
+/** The module a run was started from, where it is now: its stored path, else relative to `cwd` (a moved checkout). */
+export function sourceOf(record: Pick<RunRecord, 'workflow'>, cwd = process.cwd()): string | null {
+  if (record.workflow.module === '') return null; // started from code: there is no file
+  if (existsSync(record.workflow.module)) return record.workflow.module;
+  const moved = join(cwd, record.workflow.moduleRelative);
+  return existsSync(moved) ? moved : null;
 }

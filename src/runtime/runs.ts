@@ -15,7 +15,7 @@ import { definitionHash, storedDefinition } from './definition.ts';
 import { drive, statePaths, type DriveOptions, type DriveStart } from './driver.ts';
 import { DefinitionChangedError, EventRejectedError, InputError, RunFinishedError, WorkflowLoadError } from './errors.ts';
 import { checkedEvent } from './events.ts';
-import { loadVersion, loadWorkflow, storeVersion } from './load.ts';
+import { loadVersion, loadWorkflow, sourceOf, storeVersion } from './load.ts';
 import { assertRunOf, runOf, type EventOf, type InputOf, type RunOf } from './typed.ts';
 
 /** What every verb that drives a run can be given. */
@@ -200,7 +200,7 @@ export async function workflowOf(record: RunHead, cwd = process.cwd(), store?: R
         '(resumeWorkflow({ workflow })), or start runs with a modulePath',
     );
   }
-  const path = existsSync(record.workflow.module) ? record.workflow.module : join(cwd, record.workflow.moduleRelative);
+  const path = sourceOf(record, cwd) ?? join(cwd, record.workflow.moduleRelative); // not found: loading it says so
   const { workflow, modulePath } = await loadWorkflow(path, cwd);
   return { workflow, modulePath, hash: record.workflow.hash };
 }

@@ -17,7 +17,7 @@ export type OutputOf<W extends Workflow> = OrIfAny<OutputFrom<W['machine']>, unk
 export type EventOf<W extends Workflow> = OrIfAny<EventFrom<W['machine']>, AnyEventObject>;
 
 /** The statuses in which a run has its machine's output. */
-export type EndedWithOutput = 'done' | 'flagged';
+type EndedWithOutput = 'done' | 'flagged';
 
 /**
  * A run of workflow `W`: `output` is the machine's output, present once the run is `done` or `flagged` (so

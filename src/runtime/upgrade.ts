@@ -1,15 +1,15 @@
 // Upgrading a run: moving it, explicitly, from the version it runs on to the code of its workflow file as it is now.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { AnyStateMachine } from 'xstate';
 import { machineDefinition } from '../definition/index.ts';
 import type { PersistedSnapshot } from '../steps/workflow.ts';
-import { checkpointOf, finalStatuses, versionOf, type RunRecord, type RunStore } from '../store/index.ts';
+import { checkpointOf, finalStatuses, versionOf, type RunRecord, type RunStatus, type RunStore } from '../store/index.ts';
 import { buildVersion } from '../versions/index.ts';
 import { definitionHash } from './definition.ts';
 import { statePaths } from './driver.ts';
 import { DefinitionChangedError, RunFinishedError, WorkflowLoadError } from './errors.ts';
-import { loadWorkflow, storeVersion } from './load.ts';
+import { loadWorkflow, sourceOf, storeVersion } from './load.ts';
+
+export { sourceOf };
 
 export interface UpgradeOptions {
   store: RunStore;
@@ -26,28 +26,23 @@ export interface UpgradeReport {
   outcome: 'current' | 'continued' | 'migrated';
 }
 
-/** The module a run was started from, where it is now: its stored path, else relative to `cwd` (a moved checkout). */
-export function sourceOf(record: Pick<RunRecord, 'workflow'>, cwd = process.cwd()): string | null {
-  if (existsSync(record.workflow.module)) return record.workflow.module;
-  const moved = join(cwd, record.workflow.moduleRelative);
-  return existsSync(moved) ? moved : null;
-}
 
 /**
- * Whether a run on `version` is behind its workflow file at `source`: the file's code (built now, not evaluated) is
- * another version. Null when that cannot be told: no version (a run from before versions), the file gone or unbuildable.
+ * Whether an unfinished run is behind its workflow file at `source`: the file's code (built now, not evaluated) is
+ * another version than the run's. Null when that does not apply or cannot be told: a finished run, no version (a run
+ * from before versions), the file gone or unbuildable.
  */
-export async function isBehind(version: string | undefined, source: string | null): Promise<boolean | null> {
-  if (version === undefined || source === null) return null;
+export async function isBehind(run: { status: RunStatus; version?: string | undefined }, source: string | null): Promise<boolean | null> {
+  if (finalStatuses.includes(run.status) || run.version === undefined || source === null) return null;
   try {
-    return (await buildVersion(source)).hash !== version;
+    return (await buildVersion(source)).hash !== run.version;
   } catch {
     return null;
   }
 }
 
 /** The states of `value` (leaf paths such as `review.security`) that `machine` does not have. */
-export function missingStates(machine: AnyStateMachine, value: unknown): string[] {
+function missingStates(machine: AnyStateMachine, value: unknown): string[] {
   return statePaths(value).filter((path) => {
     let node = machine.root;
     for (const key of path.split('.')) {

@@ -1,6 +1,7 @@
 // Bounded fan-out: a child machine that runs one worker per item, at most `concurrency` at a time, and joins them.
 import { assign, enqueueActions, fromPromise, setup, type AnyActorLogic, type AnyActorRef, type AnyEventObject, type InputFrom, type OutputFrom } from 'xstate';
 import { Slots } from '../llm/pool.ts';
+import { harnessKind, type HarnessKind } from './harness-kind.ts';
 import { itemLabel } from './labels.ts';
 import { newPassId } from './pass-id.ts';
 import { actorPath, resultEntry, servicesOf, type Journal, type RunSystem, type StepServices } from './services.ts';
@@ -64,22 +65,16 @@ export class FanOutSlots {
   }
 }
 
-const fanOutMeta = { harness: 'fan-out' };
-
-function isFanOutMeta(meta: unknown): boolean {
-  return typeof meta === 'object' && meta !== null && 'harness' in meta && meta.harness === fanOutMeta.harness;
-}
-
 /**
  * The `callSlots` in a fan-out's context, or null: not a fan-out (its machine's meta says which are), its items not
  * model steps, or persisted before they had slots. The limit is kept in the context rather than the meta, which is
  * part of the stored definition: a run started before could not have been resumed.
  */
 function declaredCallSlots(ref: AnyActorRef): number | null {
+  // What a machine is, its logic says: no snapshot (nor XState's getMeta, built anew per call) is read for the others.
+  if (!('logic' in ref) || harnessKind(ref.logic) !== 'fan-out') return null;
   const snapshot: unknown = ref.getSnapshot();
-  if (typeof snapshot !== 'object' || snapshot === null || !('getMeta' in snapshot) || typeof snapshot.getMeta !== 'function') return null;
-  const metas: unknown = snapshot.getMeta();
-  if (typeof metas !== 'object' || metas === null || !Object.values(metas).some(isFanOutMeta)) return null;
+  if (typeof snapshot !== 'object' || snapshot === null) return null;
   const context: unknown = 'context' in snapshot ? snapshot.context : null;
   if (typeof context !== 'object' || context === null || !('callSlots' in context)) return null;
   return typeof context.callSlots === 'number' ? context.callSlots : null;
@@ -102,13 +97,7 @@ export function fanOutSlotsOf(self: AnyActorRef, services: StepServices): Slots[
 }
 
 /** A model step's machine (its meta says so): all it does outside is model calls, which take the fan-out's slots. */
-function isModelStep(logic: unknown): boolean {
-  if (typeof logic !== 'object' || logic === null || !('root' in logic)) return false;
-  const root: unknown = logic.root;
-  if (typeof root !== 'object' || root === null || !('meta' in root)) return false;
-  const meta: unknown = root.meta;
-  return typeof meta === 'object' && meta !== null && 'harness' in meta && meta.harness === 'model-step';
-}
+const isModelStep = (logic: unknown): boolean => harnessKind(logic) === 'model-step';
 
 /** The item index a child's done/error event is about (`xstate.done.actor.<id>.<index>`). */
 function indexOf(event: AnyEventObject): number {
@@ -225,7 +214,7 @@ export function fanOut<TWorker extends AnyActorLogic>(spec: FanOutSpec<TWorker>)
     id,
     // Read by `harness check`: a failed item is recorded in `errors`, so the fan-out itself never fails. Read by its
     // items' calls: which of their ancestors are fan-outs (`fanOutSlotsOf`).
-    meta: fanOutMeta,
+    meta: { harness: 'fan-out' satisfies HarnessKind },
     context: ({ input }) => ({
       items: [...input.items],
       pass: newPassId(),

@@ -1,6 +1,7 @@
 // Invokes named after their step: an invoke written without an id gets one a person can read (`extract`), not
 // XState's generated `0.contact.extracting`, which every view (history, inspector, telemetry, CLI) would show.
 import { StateMachine, type AnyActorLogic, type AnyStateMachine } from 'xstate';
+import { harnessKind } from './harness-kind.ts';
 
 type Config = Record<string, unknown>;
 
@@ -34,8 +35,8 @@ export function isOwnInvoke(invoke: unknown): boolean {
 
 /** The harness's own steps name their invokes themselves, and carry what they were built from: left as they are. */
 function isHarnessStep(machine: AnyStateMachine): boolean {
-  const meta: unknown = machine.root.meta;
-  return isObject(meta) && (meta.harness === 'model-step' || meta.harness === 'agent-step');
+  const kind = harnessKind(machine);
+  return kind === 'model-step' || kind === 'agent-step';
 }
 
 interface Unnamed {

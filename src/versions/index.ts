@@ -1,4 +1,4 @@
 // Workflow versions: a workflow's code bundled and hashed (build), and a stored version loaded by hash (link).
 export { buildVersion, shortVersion, type BuiltVersion } from './build.ts';
-export { importVersion, linkDir } from './link.ts';
+export { importVersion } from './link.ts';
 export { VersionError } from './errors.ts';

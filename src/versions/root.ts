@@ -4,7 +4,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { join, relative, sep } from 'node:path';
 
 /** The harness package's root directory (this file is src/versions/root.ts, or dist/versions/root.js once built). */
-export const harnessRoot = fileURLToPath(new URL('../../', import.meta.url));
+const harnessRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 /** True when the process runs the harness from its TypeScript sources (a checkout), not from dist/. */
 const fromSource = import.meta.url.endsWith('.ts');

@@ -1,5 +1,6 @@
 // Rule invoke-without-onerror: an invoked actor whose failure no transition handles.
 import type { AnyStateMachine, AnyStateNode } from 'xstate';
+import { harnessKind } from '../../steps/harness-kind.ts';
 import { allNodes, ancestorsOf, descriptorMatches, invokeName, invokesOf, pathOf } from '../model.ts';
 import type { Finding } from '../types.ts';
 
@@ -28,12 +29,8 @@ export function invokeWithoutOnError(machine: AnyStateMachine): Finding[] {
  * ends `failed` with that error is the right answer to a bug.
  */
 function neverFails(machine: AnyStateMachine, src: string): boolean {
-  const logic: unknown = machine.implementations.actors[src];
-  if (typeof logic !== 'object' || logic === null || !('root' in logic)) return false;
-  const root: unknown = logic.root;
-  if (typeof root !== 'object' || root === null || !('meta' in root)) return false;
-  const meta: unknown = root.meta;
-  return typeof meta === 'object' && meta !== null && 'harness' in meta && ['model-step', 'agent-step', 'fan-out'].includes(String(meta.harness));
+  const kind = harnessKind(machine.implementations.actors[src]);
+  return kind === 'model-step' || kind === 'agent-step' || kind === 'fan-out';
 }
 
 /**

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { listRuns } from '../../runtime/index.ts';
 import { isBehind } from '../../runtime/upgrade.ts';
-import { finalStatuses, type RunSummary } from '../../store/index.ts';
+import type { RunSummary } from '../../store/index.ts';
 import { shortVersion } from '../../versions/index.ts';
 import { callCountText } from '../../runtime/paid-calls.ts';
 import { type CliIO, type Command, ExitCode, parseFlags, UsageError } from '../command.ts';
@@ -34,7 +34,7 @@ async function versionCells(runs: readonly RunSummary[], p: Paint): Promise<(str
     if (run.version === undefined) cells.push(null);
     else {
       const source = run.module !== undefined && existsSync(run.module) ? run.module : null;
-      const behind = finalStatuses.includes(run.status) ? null : await isBehind(run.version, source);
+      const behind = await isBehind(run, source);
       cells.push(behind === true ? `${shortVersion(run.version)} ${p.yellow('behind')}` : shortVersion(run.version));
     }
   }

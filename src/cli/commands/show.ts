@@ -2,7 +2,7 @@
 import { getRun } from '../../runtime/index.ts';
 import { statePaths } from '../../runtime/driver.ts';
 import { isBehind, sourceOf } from '../../runtime/upgrade.ts';
-import { assertRunId, finalStatuses, versionOf, type RunRecord } from '../../store/index.ts';
+import { assertRunId, versionOf, type RunRecord } from '../../store/index.ts';
 import { type CliIO, type Command, ExitCode, parseFlags, UsageError } from '../command.ts';
 import { compactJson, duration, localTime, prettyJson, table, tokens } from '../format.ts';
 import { colorEnabled, paint, type Paint } from '../io.ts';
@@ -38,7 +38,7 @@ export const showCommand: Command = {
     const record = await getRun(store, runId);
     if (values.json) io.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
     else {
-      const behind = finalStatuses.includes(record.status) ? null : await isBehind(versionOf(record), sourceOf(record, io.cwd));
+      const behind = await isBehind({ status: record.status, version: versionOf(record) }, sourceOf(record, io.cwd));
       io.stdout.write(`${describeRun(record, flag, paint(colorEnabled(io.stdout, io.env)), behind).join('\n')}\n`);
     }
     return ExitCode.ok;

@@ -31,9 +31,9 @@ type Result = UpgradeReport | { runId: string; error: string; code: number };
 async function behindRuns(store: RunStore, cwd: string): Promise<string[]> {
   const ids: string[] = [];
   for (const run of (await store.list()).runs) {
-    if (finalStatuses.includes(run.status)) continue;
-    const record = await store.read(run.runId);
-    if ((await isBehind(versionOf(record), sourceOf(record, cwd))) === true) ids.push(run.runId);
+    if (finalStatuses.includes(run.status) || run.version === undefined) continue; // nothing to read for these
+    const record = store.readHead ? await store.readHead(run.runId) : await store.read(run.runId);
+    if ((await isBehind({ status: record.status, version: versionOf(record) }, sourceOf(record, cwd))) === true) ids.push(run.runId);
   }
   return ids;
 }
